@@ -1,0 +1,78 @@
+# Two commands: `make run` serves the Vorkuta demo, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# The demo runs as users see it (styled error pages, no debug output); DEBUG=1 for development.
+DEBUG ?= 0
+PFDO_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run test lint test-sqlite test-postgres check-deploy seed clean
+
+help:
+	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test  - lint, architecture contracts, migrations check, deploy check, tests on SQLite and PostgreSQL"
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Нужен Python 3.11 ($(PYTHON) не найден)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Re-install when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $@
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
+
+run: $(VENV)/.installed var/secret_key
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py seed_demo --scale small
+	@echo ""
+	@echo "Демо: http://127.0.0.1:$(PORT)/   API: http://127.0.0.1:$(PORT)/api/docs/"
+	@echo ""
+	DEBUG=$(DEBUG) SECRET_KEY="$$(cat var/secret_key)" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+seed: $(VENV)/.installed
+	$(BIN)/python manage.py seed_demo --scale small
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory check-deploy
+
+check-deploy: $(VENV)/.installed
+	PFDO_ENV=production DEBUG=0 ALLOWED_HOSTS=pfdo.example.org \
+	  SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  DATABASE_URL=sqlite:///:memory: \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+test-sqlite: $(VENV)/.installed
+	@echo "== tests on SQLite =="
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed
+	@echo "== tests on PostgreSQL ($(PFDO_TEST_DATABASE_URL)) =="
+	@if $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)"; then \
+	  DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ "$$PFDO_REQUIRE_POSTGRES" = "1" ]; then \
+	  echo "FAILED: PostgreSQL is required (PFDO_REQUIRE_POSTGRES=1) but not reachable"; exit 1; \
+	else \
+	  echo "SKIPPED: PostgreSQL tests (server not reachable; set PFDO_TEST_DATABASE_URL)"; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) var/test.sqlite3 .pytest_cache

@@ -1,0 +1,26 @@
+"""Root URL configuration: pages, the API under /api/v1/, its schema and docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("pfdo.accounts.api.urls")),
+    path("", include("pfdo.territory.api.urls")),
+    path("", include("pfdo.audit.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("pfdo.territory.urls")),
+    path("", include("pfdo.accounts.urls")),
+    path("", include("pfdo.audit.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "pfdo.common.views.bad_request"
+handler403 = "pfdo.common.views.permission_denied"
+handler404 = "pfdo.common.views.page_not_found"
+handler500 = "pfdo.common.views.server_error"
