@@ -1,0 +1,1 @@
+"""ПФДО: personalised financing of children's supplementary education."""

@@ -1,0 +1,1 @@
+"""API building blocks shared by every app: error body, pagination, schema, scoping."""

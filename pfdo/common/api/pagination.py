@@ -1,0 +1,9 @@
+"""Page-number pagination whose body always carries the total `count`."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
