@@ -1,0 +1,1 @@
+"""Append-only action history and the personal-data access log."""

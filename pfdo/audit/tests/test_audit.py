@@ -1,0 +1,96 @@
+"""The audit log is append-only, scoped per role and never holds raw identifiers."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from pfdo.audit import services
+from pfdo.audit.models import ActionLog, PersonalDataAccess
+from pfdo.common import context
+from pfdo.territory.tests.factories import MunicipalityFactory
+
+
+@pytest.fixture
+def row(make_user, vorkuta):
+    actor = make_user("operator", municipality=vorkuta)
+    return services.record(actor=actor, action="test.done", obj=vorkuta, municipality=vorkuta)
+
+
+def test_record_stores_actor_object_time_and_ip(make_user, vorkuta):
+    actor = make_user("operator", municipality=vorkuta)
+    with context.bound(context.RequestContext(ip="10.1.2.3")):
+        entry = services.record(
+            actor=actor, action="x.y", obj=vorkuta, municipality=vorkuta, details={"n": 1}
+        )
+    entry.refresh_from_db()
+    assert entry.actor == actor
+    assert entry.object_type == "territory.municipality"
+    assert entry.object_id == str(vorkuta.pk)
+    assert entry.object_repr == "Воркута"
+    assert entry.ip == "10.1.2.3"
+    assert entry.details == {"n": 1}
+    assert entry.at.utcoffset().total_seconds() == 0
+
+
+def test_rows_cannot_be_changed_or_deleted_through_the_orm(row):
+    row.action = "tampered"
+    with pytest.raises(PermissionError):
+        row.save()
+    with pytest.raises(PermissionError):
+        row.delete()
+    with pytest.raises(PermissionError):
+        ActionLog.objects.filter(pk=row.pk).update(action="tampered")
+    with pytest.raises(PermissionError):
+        ActionLog.objects.filter(pk=row.pk).delete()
+    assert ActionLog.objects.get(pk=row.pk).action == "test.done"
+
+
+def test_database_refuses_update_even_in_raw_sql(row):
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_actionlog SET action = 'tampered' WHERE id = %s", [row.pk])
+    assert ActionLog.objects.get(pk=row.pk).action == "test.done"
+
+
+@pytest.mark.postgres_only
+def test_postgres_refuses_delete_in_raw_sql(row):
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_actionlog WHERE id = %s", [row.pk])
+    assert ActionLog.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.parametrize("key", ["snils", "document_number", "password", "SNILS"])
+def test_raw_identifiers_and_secrets_are_refused_in_details(make_user, key):
+    with pytest.raises(services.UnsafeAuditDetails):
+        services.record(actor=None, action="x", details={"child": {key: "123"}})
+    assert not ActionLog.objects.filter(action="x").exists()
+
+
+def test_action_log_scope_per_role(make_user, vorkuta, region):
+    other = MunicipalityFactory(region=region)
+    operator = make_user("operator", municipality=vorkuta)
+    regional = make_user("regional_admin", region=region)
+    parent = make_user("parent", municipality=vorkuta)
+    own = services.record(actor=parent, action="parent.did", municipality=vorkuta)
+    here = services.record(actor=None, action="system.here", municipality=vorkuta)
+    there = services.record(actor=None, action="system.there", municipality=other)
+
+    assert set(ActionLog.objects.for_user(operator)) == {own, here}
+    assert set(ActionLog.objects.for_user(regional)) >= {own, here, there}
+    assert set(ActionLog.objects.for_user(parent)) == {own}
+    assert set(ActionLog.objects.for_user(make_user(is_superuser=True))) >= {own, here, there}
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not ActionLog.objects.for_user(AnonymousUser()).exists()
+
+
+def test_personal_data_access_log_scope(make_user, vorkuta, region):
+    operator = make_user("operator", municipality=vorkuta)
+    parent = make_user("parent", municipality=vorkuta)
+    entry = services.log_personal_data_access(
+        actor=operator, subject=parent, purpose="view_user_card", municipality=vorkuta
+    )
+    assert entry.subject_type == "accounts.user"
+    assert entry.subject_id == str(parent.pk)
+    assert list(PersonalDataAccess.objects.for_user(operator)) == [entry]
+    assert not PersonalDataAccess.objects.for_user(parent).exists()
+    other_operator = make_user("operator", municipality=MunicipalityFactory(region=region))
+    assert not PersonalDataAccess.objects.for_user(other_operator).exists()
