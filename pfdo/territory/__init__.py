@@ -1,0 +1,1 @@
+"""Regions and municipalities: the territory every other object is scoped to."""
