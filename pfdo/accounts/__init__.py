@@ -1,0 +1,1 @@
+"""Users, roles and memberships, login, passwords and API tokens."""

@@ -1,0 +1,34 @@
+"""Navigation of the page shell: what the signed-in user's roles may open."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from pfdo.accounts.roles import HOME_ORDER, Role
+
+_ROLE_HOME = {
+    Role.PARENT: ("accounts:home_parent", "Кабинет родителя"),
+    Role.PROVIDER_STAFF: ("accounts:home_provider", "Кабинет поставщика"),
+    Role.OPERATOR: ("accounts:home_operator", "Кабинет оператора"),
+    Role.PAYER: ("accounts:home_payer", "Кабинет плательщика"),
+    Role.EXPERT: ("accounts:home_expert", "Кабинет эксперта"),
+    Role.REGIONAL_ADMIN: ("accounts:home_region", "Кабинет региона"),
+}
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items: list[tuple[str, str]] = []
+    roles = user.roles
+    for role in HOME_ORDER:
+        if role in roles:
+            url_name, label = _ROLE_HOME[role]
+            items.append((reverse(url_name), label))
+    if user.is_superuser:
+        items.append((reverse("accounts:home_admin"), "Администрирование"))
+    if user.is_superuser or roles & {Role.OPERATOR, Role.REGIONAL_ADMIN}:
+        items.append((reverse("accounts:user_list"), "Пользователи"))
+        items.append((reverse("audit:action_list"), "Журнал действий"))
+    return {"nav_items": items}

@@ -1,0 +1,241 @@
+"""Write use-cases of accounts: users, roles, passwords, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from pfdo.accounts.models import ApiToken, Membership, User
+from pfdo.accounts.roles import MUNICIPAL_ROLES, Role
+from pfdo.accounts.tokens import TOKEN_PREFIX, hash_token, new_raw_token
+from pfdo.audit import services as audit
+from pfdo.common import clock
+from pfdo.common.errors import Conflict, ValidationFailed
+
+# No look-alike characters: issued passwords are read off paper and typed by hand.
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
+
+
+def generate_password(length: int = 10) -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
+def _validate_new_password(password: str, user: User | None, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed("Пароль не подходит.", fields={field: exc.messages}) from exc
+
+
+def _membership_municipality(user: User):
+    for m in user.active_memberships:
+        if m.municipality_id:
+            return m.municipality
+    return None
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor,
+    username: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    patronymic: str = "",
+    email: str = "",
+    phone: str = "",
+    municipality=None,
+) -> tuple[User, str | None]:
+    """Create a user. Without `password` one is issued: returned once, changed at first login."""
+    username = username.strip()
+    if not username:
+        raise ValidationFailed(fields={"username": "Укажите логин."})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationFailed(fields={"username": "Пользователь с таким логином уже существует."})
+    issued = None
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        patronymic=patronymic,
+        email=email,
+        phone=phone,
+    )
+    if password is None:
+        issued = generate_password()
+        user.set_password(issued)
+        user.must_change_password = True
+    else:
+        _validate_new_password(password, user, "password")
+        user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            fields={"username": "Пользователь с таким логином уже существует."}
+        ) from exc
+    audit.record(
+        actor=actor,
+        action="accounts.user_created",
+        obj=user,
+        municipality=municipality,
+        details={"issued_password": issued is not None},
+    )
+    return user, issued
+
+
+@transaction.atomic
+def grant_role(
+    *,
+    actor,
+    user: User,
+    role: str,
+    municipality=None,
+    region=None,
+    is_provider_admin: bool = False,
+) -> Membership:
+    """Give `user` a role in a scope. Re-granting an existing role re-activates it."""
+    role = Role(role)
+    if role in MUNICIPAL_ROLES and municipality is None:
+        raise ValidationFailed(fields={"municipality": "Для этой роли укажите муниципалитет."})
+    if role == Role.REGIONAL_ADMIN and region is None:
+        raise ValidationFailed(fields={"region": "Для администратора региона укажите регион."})
+    if role == Role.REGIONAL_ADMIN:
+        municipality = None
+    elif role != Role.EXPERT:
+        region = None
+    if is_provider_admin and role != Role.PROVIDER_STAFF:
+        raise ValidationFailed(
+            fields={"is_provider_admin": "Администратором организации может быть только сотрудник."}
+        )
+    membership, created = Membership.objects.get_or_create(
+        user=user,
+        role=role,
+        municipality=municipality,
+        region=region,
+        defaults={"is_provider_admin": is_provider_admin},
+    )
+    if not created:
+        if membership.is_active and membership.is_provider_admin == is_provider_admin:
+            return membership
+        membership.is_active = True
+        membership.is_provider_admin = is_provider_admin
+        membership.save(update_fields=["is_active", "is_provider_admin"])
+    user.__dict__.pop("active_memberships", None)
+    audit.record(
+        actor=actor,
+        action="accounts.role_granted",
+        obj=user,
+        municipality=municipality,
+        details={
+            "role": role.value,
+            "region": region.code if region else None,
+            "provider_admin": is_provider_admin,
+        },
+    )
+    return membership
+
+
+@transaction.atomic
+def revoke_role(*, actor, membership: Membership) -> Membership:
+    if not membership.is_active:
+        raise Conflict("Роль уже отозвана.")
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    membership.user.__dict__.pop("active_memberships", None)
+    audit.record(
+        actor=actor,
+        action="accounts.role_revoked",
+        obj=membership.user,
+        municipality=membership.municipality,
+        details={"role": membership.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def change_password(*, actor, user: User, old_password: str, new_password: str) -> User:
+    """The user replaces their password; an issued one stops being required to change."""
+    if not user.check_password(old_password):
+        raise ValidationFailed(fields={"old_password": "Текущий пароль введён неверно."})
+    if old_password == new_password:
+        raise ValidationFailed(
+            fields={"new_password": "Новый пароль должен отличаться от текущего."}
+        )
+    _validate_new_password(new_password, user, "new_password")
+    _store_password(user, new_password)
+    # Other sessions' API tokens were issued under the old password: revoke them.
+    ApiToken.objects.filter(user=user).delete()
+    audit.record(
+        actor=actor,
+        action="accounts.password_changed",
+        obj=user,
+        municipality=_membership_municipality(user),
+    )
+    return user
+
+
+@transaction.atomic
+def reset_password(*, user: User, new_password: str) -> User:
+    """Password set through the e-mailed reset link (the user proved the mailbox)."""
+    _validate_new_password(new_password, user, "new_password1")
+    _store_password(user, new_password)
+    ApiToken.objects.filter(user=user).delete()
+    audit.record(
+        actor=user,
+        action="accounts.password_reset",
+        obj=user,
+        municipality=_membership_municipality(user),
+    )
+    return user
+
+
+@transaction.atomic
+def issue_password(*, actor, user: User) -> str:
+    """Give the user a new one-time password (e.g. lost); returned once, never stored plain."""
+    issued = generate_password()
+    user.set_password(issued)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    ApiToken.objects.filter(user=user).delete()
+    audit.record(
+        actor=actor,
+        action="accounts.password_issued",
+        obj=user,
+        municipality=_membership_municipality(user),
+    )
+    return issued
+
+
+def _store_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+
+
+@transaction.atomic
+def issue_api_token(*, user: User) -> tuple[ApiToken, str]:
+    """A new bearer token for `user`: (row, raw token). The raw token is not stored."""
+    raw = new_raw_token()
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=hash_token(raw),
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        expires_at=clock.now() + timedelta(days=settings.PFDO_API_TOKEN_TTL_DAYS),
+    )
+    audit.record(actor=user, action="accounts.api_token_issued", obj=user)
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(*, actor, token: ApiToken) -> None:
+    user = token.user
+    ApiToken.objects.filter(pk=token.pk).delete()
+    audit.record(actor=actor, action="accounts.api_token_revoked", obj=user)
