@@ -1,0 +1,93 @@
+"""Test-wide setup: the database choice, the skip policy of CI, shared fixtures."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+REQUIRED = (
+    os.environ.get("PFDO_REQUIRE_POSTGRES") == "1" or os.environ.get("PFDO_REQUIRE_BROWSER") == "1"
+)
+
+
+def _is_sqlite() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db.get('NAME')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (row locks, real concurrency) are deselected on SQLite.
+
+    Deselected, not skipped: on SQLite they cannot mean anything, and the PostgreSQL pass
+    of the same suite runs them.
+    """
+    if not _is_sqlite():
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgres_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With PFDO_REQUIRE_* set (CI), a skipped test fails the run."""
+    if not REQUIRED:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(
+            f"FAILED: {len(skipped)} test(s) skipped while PFDO_REQUIRE_* is set:", red=True
+        )
+        for report in skipped:
+            reporter.write_line(f"  {report.nodeid}: {report.longrepr}", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def region(db):
+    from pfdo.territory.tests.factories import RegionFactory
+
+    return RegionFactory(code="komi", name="Республика Коми", okato="11")
+
+
+@pytest.fixture
+def vorkuta(region):
+    from pfdo.territory.tests.factories import MunicipalityFactory
+
+    return MunicipalityFactory(region=region, code="vorkuta", name="Воркута", number=2)
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role=None, municipality=None, region=None, **fields) → a user with that role."""
+    from pfdo.accounts.tests.factories import UserFactory, grant
+
+    def make(role=None, *, municipality=None, region=None, is_provider_admin=False, **fields):
+        user = UserFactory(**fields)
+        if role:
+            grant(
+                user,
+                role,
+                municipality=municipality,
+                region=region,
+                is_provider_admin=is_provider_admin,
+            )
+        return user
+
+    return make

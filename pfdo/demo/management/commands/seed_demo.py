@@ -1,0 +1,22 @@
+"""`manage.py seed_demo [--scale small|city|region]`: the Vorkuta demo, safe to re-run."""
+
+from django.core.management.base import BaseCommand
+
+from pfdo.demo.seed import SCALES, seed
+
+
+class Command(BaseCommand):
+    help = "Создаёт демонстрационные данные (Республика Коми, Воркута, по логину на роль)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=list(SCALES), default="small")
+
+    def handle(self, *args, scale: str, **options):
+        report = seed(scale)
+        self.stdout.write(
+            self.style.SUCCESS(f"Демо готово: {report.municipality}, масштаб {report.scale}.")
+        )
+        self.stdout.write("Логины (пароль у всех один):")
+        for label, login, password, created in report.logins:
+            mark = "создан" if created else "уже был"
+            self.stdout.write(f"  {label:<26} {login:<10} {password}  ({mark})")

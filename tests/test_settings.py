@@ -1,0 +1,63 @@
+"""Settings come from the environment; production refuses unsafe combinations."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(**env):
+    full = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PFDO_ENV"}}
+    full.update(env)
+    full["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], "
+        "settings.SESSION_COOKIE_SECURE, settings.EMAIL_BACKEND)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_requires_a_secret_key():
+    result = load_settings(
+        PFDO_ENV="production", ALLOWED_HOSTS="x.org", DATABASE_URL="sqlite:///:memory:"
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_debug():
+    result = load_settings(
+        PFDO_ENV="production", DEBUG="1", SECRET_KEY="k" * 60, DATABASE_URL="sqlite:///:memory:"
+    )
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+def test_production_is_hardened_and_takes_postgres_url():
+    result = load_settings(
+        PFDO_ENV="production",
+        SECRET_KEY="k" * 60,
+        ALLOWED_HOSTS="x.org",
+        DATABASE_URL="postgres://u:p@db.example:5432/pfdo",
+        EMAIL_URL="smtp://mail.example:25",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "django.db.backends.postgresql",
+        "True",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ]
+
+
+def test_development_defaults_to_sqlite_and_file_mail():
+    result = load_settings(DATABASE_URL="sqlite:///var/dev-check.sqlite3")
+    assert result.returncode == 0, result.stderr
+    debug, engine, secure, email = result.stdout.split()
+    assert (debug, engine, secure) == ("True", "django.db.backends.sqlite3", "False")
+    assert email.endswith("filebased.EmailBackend")
