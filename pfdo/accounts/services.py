@@ -169,32 +169,25 @@ def change_password(*, actor, user: User, old_password: str, new_password: str) 
         raise ValidationFailed(
             fields={"new_password": "Новый пароль должен отличаться от текущего."}
         )
-    _validate_new_password(new_password, user, "new_password")
-    _store_password(user, new_password)
-    # Other sessions' API tokens were issued under the old password: revoke them.
-    ApiToken.objects.filter(user=user).delete()
-    audit.record(
+    return _replace_password(
         actor=actor,
+        user=user,
+        new_password=new_password,
+        field="new_password",
         action="accounts.password_changed",
-        obj=user,
-        municipality=_membership_municipality(user),
     )
-    return user
 
 
 @transaction.atomic
 def reset_password(*, user: User, new_password: str) -> User:
     """Password set through the e-mailed reset link (the user proved the mailbox)."""
-    _validate_new_password(new_password, user, "new_password1")
-    _store_password(user, new_password)
-    ApiToken.objects.filter(user=user).delete()
-    audit.record(
+    return _replace_password(
         actor=user,
+        user=user,
+        new_password=new_password,
+        field="new_password1",
         action="accounts.password_reset",
-        obj=user,
-        municipality=_membership_municipality(user),
     )
-    return user
 
 
 @transaction.atomic
@@ -214,10 +207,18 @@ def issue_password(*, actor, user: User) -> str:
     return issued
 
 
-def _store_password(user: User, new_password: str) -> None:
+def _replace_password(*, actor, user: User, new_password: str, field: str, action: str) -> User:
+    """The owner sets a password they chose: validate, store, end the issued-password state.
+
+    API tokens issued under the old password are revoked.
+    """
+    _validate_new_password(new_password, user, field)
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+    ApiToken.objects.filter(user=user).delete()
+    audit.record(actor=actor, action=action, obj=user, municipality=_membership_municipality(user))
+    return user
 
 
 @transaction.atomic

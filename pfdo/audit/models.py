@@ -11,6 +11,27 @@ from pfdo.common import clock
 
 
 class AppendOnlyModel(models.Model):
+    """Who (actor), when (UTC), where (municipality scope, client address); written once."""
+
+    at = models.DateTimeField("время (UTC)", default=clock.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    municipality = models.ForeignKey(
+        "territory.Municipality",
+        verbose_name="муниципалитет",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ip = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
+
     class Meta:
         abstract = True
 
@@ -26,15 +47,6 @@ class AppendOnlyModel(models.Model):
 class ActionLog(AppendOnlyModel):
     """Who did what to which object, when (UTC) and from where."""
 
-    at = models.DateTimeField("время (UTC)", default=clock.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="кто",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     on_behalf_of = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="от имени",
@@ -47,15 +59,6 @@ class ActionLog(AppendOnlyModel):
     object_type = models.CharField("тип объекта", max_length=100, blank=True)
     object_id = models.CharField("id объекта", max_length=64, blank=True)
     object_repr = models.CharField("объект", max_length=200, blank=True)
-    municipality = models.ForeignKey(
-        "territory.Municipality",
-        verbose_name="муниципалитет",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    ip = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
     details = models.JSONField("подробности", default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     objects = ActionLogQuerySet.as_manager()
@@ -73,27 +76,9 @@ class ActionLog(AppendOnlyModel):
 class PersonalDataAccess(AppendOnlyModel):
     """A read of a personal card (child, guardian, user): who looked, at whom, why."""
 
-    at = models.DateTimeField("время (UTC)", default=clock.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="кто",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     subject_type = models.CharField("чья карточка", max_length=100)
     subject_id = models.CharField("id карточки", max_length=64)
     purpose = models.CharField("цель", max_length=64)
-    municipality = models.ForeignKey(
-        "territory.Municipality",
-        verbose_name="муниципалитет",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    ip = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
 
     objects = PersonalDataAccessQuerySet.as_manager()
 

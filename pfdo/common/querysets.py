@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -21,3 +22,13 @@ class PublicQuerySet(ScopedQuerySet):
 
     def for_user(self, user) -> PublicQuerySet:
         return self.all()
+
+
+def scoped_queryset(model, user, *, owner: object = None) -> ScopedQuerySet:
+    """`model.objects.for_user(user)`, refusing models that have no `for_user`."""
+    if model is None:
+        raise ImproperlyConfigured(f"{type(owner).__name__} must set `model`")
+    manager = model._default_manager
+    if not hasattr(manager, "for_user"):
+        raise ImproperlyConfigured(f"{model.__name__} manager has no for_user()")
+    return manager.for_user(user)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -11,6 +10,7 @@ from django.views.generic import DetailView, FormView, ListView
 
 from pfdo.common.errors import DomainError
 from pfdo.common.http import json_error_response
+from pfdo.common.querysets import scoped_queryset
 
 
 def _is_api(request) -> bool:
@@ -23,12 +23,7 @@ class ScopedQuerysetMixin:
     model = None
 
     def get_queryset(self):
-        if self.model is None:
-            raise ImproperlyConfigured(f"{type(self).__name__} must set `model`")
-        manager = self.model._default_manager
-        if not hasattr(manager, "for_user"):
-            raise ImproperlyConfigured(f"{self.model.__name__} manager has no for_user()")
-        return self.scope_queryset(manager.for_user(self.request.user))
+        return self.scope_queryset(scoped_queryset(self.model, self.request.user, owner=self))
 
     def scope_queryset(self, queryset):
         return queryset

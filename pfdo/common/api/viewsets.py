@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ImproperlyConfigured
 from rest_framework import mixins, viewsets
 
 from pfdo.common.api.permissions import RulesPermission
+from pfdo.common.querysets import scoped_queryset
 
 
 class ScopedViewSetMixin:
@@ -20,12 +20,7 @@ class ScopedViewSetMixin:
     permission_map: dict[str, str | None] = {}
 
     def get_queryset(self):
-        if self.model is None:
-            raise ImproperlyConfigured(f"{type(self).__name__} must set `model`")
-        manager = self.model._default_manager
-        if not hasattr(manager, "for_user"):
-            raise ImproperlyConfigured(f"{self.model.__name__} manager has no for_user()")
-        return self.scope_queryset(manager.for_user(self.request.user))
+        return self.scope_queryset(scoped_queryset(self.model, self.request.user, owner=self))
 
     def scope_queryset(self, queryset):
         return queryset

@@ -31,7 +31,8 @@ class _NoModel(ScopedReadOnlyViewSet):
 
 def test_viewset_without_model_is_refused():
     view = _NoModel()
-    view.request = None
+    view.request = APIRequestFactory().get("/")
+    view.request.user = None
     with pytest.raises(ImproperlyConfigured):
         view.get_queryset()
 
