@@ -7,3 +7,13 @@ class TerritoryConfig(AppConfig):
     name = "pfdo.territory"
     label = "territory"
     verbose_name = "Территории"
+
+    def ready(self) -> None:
+        from pfdo.audit import labels
+
+        labels.register(
+            {
+                "territory.region_created": "Добавлен регион",
+                "territory.municipality_created": "Добавлен муниципалитет",
+            }
+        )

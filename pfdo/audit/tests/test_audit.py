@@ -94,3 +94,15 @@ def test_personal_data_access_log_scope(make_user, vorkuta, region):
     assert not PersonalDataAccess.objects.for_user(parent).exists()
     other_operator = make_user("operator", municipality=MunicipalityFactory(region=region))
     assert not PersonalDataAccess.objects.for_user(other_operator).exists()
+
+
+def test_action_codes_have_russian_labels_on_pages(client, make_user, vorkuta):
+    from pfdo.audit.labels import label
+
+    assert label("accounts.login") == "Вход"
+    assert label("unknown.code") == "unknown.code"
+    operator = make_user("operator", municipality=vorkuta)
+    services.record(actor=operator, action="accounts.login", municipality=vorkuta)
+    client.force_login(operator)
+    text = client.get("/cabinet/audit/").content.decode()
+    assert "<td title=\"accounts.login\">Вход</td>" in text
