@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "pfdo.audit",
     "pfdo.territory",
     "pfdo.accounts",
+    "pfdo.financing",
+    "pfdo.providers",
+    "pfdo.catalog",
     "pfdo.demo",
 ]
 

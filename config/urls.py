@@ -8,12 +8,19 @@ api_v1 = [
     path("", include("pfdo.accounts.api.urls")),
     path("", include("pfdo.territory.api.urls")),
     path("", include("pfdo.audit.api.urls")),
+    path("", include("pfdo.financing.api.urls")),
+    path("", include("pfdo.providers.api.urls")),
+    path("", include("pfdo.catalog.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("pfdo.territory.urls")),
     path("", include("pfdo.accounts.urls")),
     path("", include("pfdo.audit.urls")),
+    path("", include("pfdo.financing.urls")),
+    path("", include("pfdo.providers.urls")),
+    path("", include("pfdo.catalog.urls_public")),
+    path("", include("pfdo.catalog.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -105,4 +105,4 @@ def test_action_codes_have_russian_labels_on_pages(client, make_user, vorkuta):
     services.record(actor=operator, action="accounts.login", municipality=vorkuta)
     client.force_login(operator)
     text = client.get("/cabinet/audit/").content.decode()
-    assert "<td title=\"accounts.login\">Вход</td>" in text
+    assert '<td title="accounts.login">Вход</td>' in text

@@ -1,0 +1,1 @@
+"""Programmes, modules, groups and schedules; certification, registries and the public catalogue."""

@@ -1,0 +1,1 @@
+"""Pages of the catalogue: `public` (anyone) and `manage` (provider, expert, operator)."""

@@ -1,0 +1,1 @@
+"""Financing periods: dates, nominals, quota, budget, billing settings, normative-cost parameters."""

@@ -1,0 +1,1 @@
+"""The provider registry: organisations and ИП, their registry status, staff and limits."""

@@ -1,0 +1,170 @@
+"""Providers of supplementary education, their staff and per-period enrolment limits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from pfdo.common import clock
+from pfdo.common.choices import LegalForm
+from pfdo.providers.querysets import (
+    EnrolmentLimitQuerySet,
+    ProviderQuerySet,
+    ProviderStaffQuerySet,
+)
+from pfdo.providers.validators import validate_bik, validate_inn, validate_ogrn
+
+
+class Provider(models.Model):
+    class Status(models.TextChoices):
+        UNDER_REVIEW = "under_review", "на рассмотрении"
+        ACTIVE = "active", "в реестре"
+        NEEDS_CHECK = "needs_check", "требует проверки"
+        EXCLUDED = "excluded", "исключён"
+        REJECTED = "rejected", "отказано во включении"
+
+    municipality = models.ForeignKey(
+        "territory.Municipality",
+        verbose_name="муниципалитет",
+        on_delete=models.PROTECT,
+        related_name="providers",
+    )
+    full_name = models.CharField("полное наименование", max_length=500)
+    short_name = models.CharField("краткое наименование", max_length=200)
+    legal_form = models.CharField(
+        "организационно-правовая форма", max_length=16, choices=LegalForm.choices
+    )
+    inn = models.CharField("ИНН", max_length=12, validators=[validate_inn])
+    kpp = models.CharField("КПП", max_length=9, blank=True)
+    ogrn = models.CharField("ОГРН / ОГРНИП", max_length=15, validators=[validate_ogrn])
+    licence_number = models.CharField("номер лицензии", max_length=100, blank=True)
+    licence_issued_on = models.DateField("дата лицензии", null=True, blank=True)
+    licence_exempt = models.BooleanField("ИП без лицензии (ведёт занятия лично)", default=False)
+    legal_address = models.CharField("юридический адрес", max_length=500)
+    actual_address = models.CharField("фактический адрес", max_length=500)
+    phone = models.CharField("телефон", max_length=32)
+    email = models.EmailField("электронная почта")
+    website = models.URLField("сайт", blank=True)
+    director_name = models.CharField("руководитель", max_length=300, blank=True)
+    bank_name = models.CharField("банк", max_length=300, blank=True)
+    bik = models.CharField("БИК", max_length=9, blank=True, validators=[validate_bik])
+    settlement_account = models.CharField("расчётный счёт", max_length=20, blank=True)
+    correspondent_account = models.CharField("корр. счёт", max_length=20, blank=True)
+    description = models.TextField("о поставщике", blank=True)
+
+    status = FSMField(
+        "статус в реестре", default=Status.UNDER_REVIEW, choices=Status.choices, protected=False
+    )
+    status_reason = models.TextField("причина последнего решения", blank=True)
+    status_changed_at = models.DateTimeField("решение принято", null=True, blank=True)
+    applied_at = models.DateTimeField("заявка подана", default=clock.now)
+    included_at = models.DateTimeField("включён в реестр", null=True, blank=True)
+    rating_avg = models.DecimalField(
+        "рейтинг", max_digits=3, decimal_places=2, null=True, blank=True
+    )
+    rating_count = models.PositiveIntegerField("оценок", default=0)
+
+    objects = ProviderQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "поставщик"
+        verbose_name_plural = "поставщики"
+        ordering = ["short_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "inn"], name="providers_unique_inn_per_municipality"
+            ),
+            models.CheckConstraint(
+                condition=~Q(legal_form="ip") | Q(inn__regex=r"^[0-9]{12}$"),
+                name="providers_ip_inn_12_digits",
+                violation_error_message="У ИП ИНН состоит из 12 цифр.",
+            ),
+            models.CheckConstraint(
+                condition=Q(legal_form="ip") | Q(inn__regex=r"^[0-9]{10}$"),
+                name="providers_org_inn_10_digits",
+                violation_error_message="У организации ИНН состоит из 10 цифр.",
+            ),
+            models.CheckConstraint(
+                condition=Q(licence_exempt=False) | Q(legal_form="ip"),
+                name="providers_licence_exempt_only_ip",
+                violation_error_message="Без лицензии может работать только ИП, ведущий занятия лично.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    @property
+    def accepts_enrolments(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    # Transitions: guards and audit live in services; the model only names the moves.
+    @transition(field=status, source=Status.UNDER_REVIEW, target=Status.ACTIVE)
+    def include(self) -> None: ...
+
+    @transition(field=status, source=Status.UNDER_REVIEW, target=Status.REJECTED)
+    def reject(self) -> None: ...
+
+    @transition(field=status, source=Status.ACTIVE, target=Status.NEEDS_CHECK)
+    def mark_needs_check(self) -> None: ...
+
+    @transition(field=status, source=Status.NEEDS_CHECK, target=Status.ACTIVE)
+    def reinstate(self) -> None: ...
+
+    @transition(field=status, source=[Status.ACTIVE, Status.NEEDS_CHECK], target=Status.EXCLUDED)
+    def exclude(self) -> None: ...
+
+
+class ProviderStaff(models.Model):
+    """A user working for a provider; the admin manages the other staff."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_staff"
+    )
+    is_admin = models.BooleanField("администратор организации", default=False)
+    is_active = models.BooleanField("работает", default=True)
+    position = models.CharField("должность", max_length=200, blank=True)
+    created_at = models.DateTimeField("добавлен", default=clock.now)
+
+    objects = ProviderStaffQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "сотрудник поставщика"
+        verbose_name_plural = "сотрудники поставщиков"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "user"], name="providers_staff_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.provider}"
+
+
+class EnrolmentLimit(models.Model):
+    """At most this many children of the period may study at the provider (лимит зачисления)."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="enrolment_limits"
+    )
+    period = models.ForeignKey(
+        "financing.FinancingPeriod", on_delete=models.CASCADE, related_name="enrolment_limits"
+    )
+    max_children = models.PositiveIntegerField("не более детей")
+
+    objects = EnrolmentLimitQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "лимит зачисления"
+        verbose_name_plural = "лимиты зачисления"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "period"], name="providers_limit_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.max_children}"

@@ -1,0 +1,58 @@
+"""Who sees which providers: the public sees active ones; staff their own; officials theirs."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from pfdo.common.querysets import ScopedQuerySet
+
+PUBLIC_STATUSES = ("active", "needs_check")
+
+
+def provider_visibility(user, prefix: str = "") -> Q | None:
+    """Q of the providers `user` may read (None: all)."""
+    public = Q(**{f"{prefix}status__in": PUBLIC_STATUSES})
+    if not user or not user.is_authenticated:
+        return public
+    if user.is_superuser:
+        return None
+    return (
+        public
+        | Q(**{f"{prefix}staff__user": user, f"{prefix}staff__is_active": True})
+        | Q(**{f"{prefix}municipality_id__in": user.municipality_ids_for("operator", "payer")})
+        | Q(**{f"{prefix}municipality__region_id__in": user.region_ids_for("regional_admin")})
+    )
+
+
+class ProviderQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        q = provider_visibility(user)
+        return self.all() if q is None else self.filter(q).distinct()
+
+    def accepting_enrolments(self):
+        return self.filter(status="active")
+
+    def staffed_by(self, user):
+        return self.filter(staff__user=user, staff__is_active=True)
+
+
+class ProviderStaffQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        if not user or not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(user=user)
+            | Q(provider__staff__user=user, provider__staff__is_admin=True)
+            | Q(provider__municipality_id__in=user.municipality_ids_for("operator"))
+            | Q(provider__municipality__region_id__in=user.region_ids_for("regional_admin"))
+        ).distinct()
+
+
+class EnrolmentLimitQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        q = provider_visibility(user, "provider__")
+        if not user or not user.is_authenticated:
+            return self.none()
+        return self.all() if q is None else self.filter(q).distinct()
