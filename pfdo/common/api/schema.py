@@ -24,9 +24,11 @@ class AutoSchema(SpectacularAutoSchema):
         auths = super().get_auth()
         permission_map = getattr(self.view, "permission_map", None)
         action = getattr(self.view, "action", None) or self.method.lower()
-        if permission_map and action in permission_map and permission_map[action] is None:
-            if {} not in auths:
-                auths.append({})
+        public = (
+            bool(permission_map) and action in permission_map and permission_map[action] is None
+        )
+        if public and {} not in auths:
+            auths.append({})
         return auths
 
     def _get_response_bodies(self, direction="response"):
