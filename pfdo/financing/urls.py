@@ -1,7 +1,34 @@
 """Page URLs of the financing app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pfdo.financing import views
 
 app_name = "financing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("cabinet/financing/", views.PeriodListView.as_view(), name="period_list"),
+    path("cabinet/financing/new/", views.PeriodCreateView.as_view(), name="period_create"),
+    path("financing/<int:pk>/", views.PeriodDetailView.as_view(), name="period_detail"),
+    path("cabinet/financing/<int:pk>/edit/", views.PeriodUpdateView.as_view(), name="period_edit"),
+    path(
+        "cabinet/financing/<int:pk>/approve/",
+        views.PeriodApproveView.as_view(),
+        name="period_approve",
+    ),
+    path(
+        "cabinet/financing/<int:pk>/nominals/new/",
+        views.NominalCreateView.as_view(),
+        name="nominal_create",
+    ),
+    path(
+        "cabinet/financing/<int:pk>/nominals/<int:category_pk>/edit/",
+        views.NominalUpdateView.as_view(),
+        name="nominal_edit",
+    ),
+    path(
+        "cabinet/financing/<int:pk>/nominals/<int:category_pk>/delete/",
+        views.NominalDeleteView.as_view(),
+        name="nominal_delete",
+    ),
+]

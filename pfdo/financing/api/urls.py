@@ -2,6 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
+from pfdo.financing.api import views
+
 router = SimpleRouter()
+router.register("financing-periods", views.FinancingPeriodViewSet, basename="financing-period")
 
 urlpatterns = router.urls

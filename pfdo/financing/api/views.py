@@ -1,0 +1,157 @@
+"""API of financing periods: public read of approved ones, writes by the municipality's officials."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.financing import services
+from pfdo.financing.api.serializers import (
+    FinancingPeriodCreateSerializer,
+    FinancingPeriodSerializer,
+    FinancingPeriodUpdateSerializer,
+    NominalCategorySerializer,
+    NominalCategoryWriteSerializer,
+)
+from pfdo.financing.filters import FinancingPeriodFilter
+from pfdo.financing.models import FinancingPeriod, NominalCategory
+
+_CATEGORY_ID = OpenApiParameter(
+    "category_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id категории номинала"
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Периоды финансирования",
+        description=(
+            "Без входа — утверждённые и закрытые периоды; официальные лица муниципалитета "
+            "видят и черновики. Фильтры: `municipality` (код), `active_on` (дата), `status`."
+        ),
+    ),
+    retrieve=extend_schema(summary="Период финансирования с номиналами"),
+)
+class FinancingPeriodViewSet(ScopedModelViewSet):
+    """Financing periods (программы ПФ на период): money in kopecks, coefficients as strings."""
+
+    model = FinancingPeriod
+    serializer_class = FinancingPeriodSerializer
+    filterset_class = FinancingPeriodFilter
+    permission_map = {
+        "list": None,
+        "retrieve": None,
+        "create": "financing.add_period",
+        "partial_update": "financing.change_period",
+        "approve": "financing.approve_period",
+        "add_nominal_category": "financing.change_nominals",
+        "nominal_category": "financing.change_nominals",
+    }
+
+    def scope_queryset(self, queryset):
+        return (
+            queryset.select_related("municipality")
+            .prefetch_related("nominal_categories")
+            .order_by("municipality__name", "-starts_on")
+        )
+
+    def _read(self, period, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.scope_queryset(FinancingPeriod.objects.filter(pk=period.pk)).get()
+        return Response(FinancingPeriodSerializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        summary="Создать период (черновик)",
+        request=FinancingPeriodCreateSerializer,
+        responses={201: FinancingPeriodSerializer},
+    )
+    def create(self, request):
+        data = FinancingPeriodCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        period = services.create_period(
+            actor=request.user, municipality=values.pop("municipality"), **values
+        )
+        return self._read(period, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Изменить параметры периода",
+        description=(
+            "После первого договора (`is_locked`) поля, меняющие обещанные деньги "
+            "(сроки, бюджет, квота, правила оплаты), отклоняются с сообщением у поля."
+        ),
+        request=FinancingPeriodUpdateSerializer,
+        responses={200: FinancingPeriodSerializer},
+    )
+    def partial_update(self, request, pk=None):
+        period = self.get_object()
+        data = FinancingPeriodUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        period = services.update_period(actor=request.user, period=period, **data.validated_data)
+        return self._read(period)
+
+    @extend_schema(
+        summary="Утвердить период",
+        description=(
+            "Черновик → утверждён. Нужны: хотя бы одна категория номинала, базовые нормативы "
+            "всех шести направлений, квота × наибольший номинал ≤ бюджета."
+        ),
+        request=None,
+        responses={200: FinancingPeriodSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        period = services.approve_period(actor=request.user, period=self.get_object())
+        return self._read(period)
+
+    @extend_schema(
+        summary="Добавить категорию номинала",
+        request=NominalCategoryWriteSerializer,
+        responses={201: NominalCategorySerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="nominal-categories")
+    def add_nominal_category(self, request, pk=None):
+        period = self.get_object()
+        data = NominalCategoryWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        category = services.add_nominal_category(
+            actor=request.user, period=period, **data.validated_data
+        )
+        return Response(NominalCategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Изменить категорию номинала",
+        parameters=[_CATEGORY_ID],
+        request=NominalCategoryWriteSerializer,
+        responses={200: NominalCategorySerializer},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Удалить категорию номинала",
+        parameters=[_CATEGORY_ID],
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"nominal-categories/(?P<category_id>[0-9]+)",
+    )
+    def nominal_category(self, request, pk=None, category_id=None):
+        period = self.get_object()
+        category = get_object_or_404(
+            NominalCategory.objects.for_user(request.user), pk=category_id, period=period
+        )
+        if request.method == "DELETE":
+            services.delete_nominal_category(actor=request.user, category=category)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = NominalCategoryWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        category = services.update_nominal_category(
+            actor=request.user, category=category, **data.validated_data
+        )
+        return Response(NominalCategorySerializer(category).data)
