@@ -17,6 +17,36 @@ from pfdo.providers.querysets import (
 )
 from pfdo.providers.validators import validate_bik, validate_inn, validate_ogrn
 
+# What the provider itself fills in (application and profile); status fields are the operator's.
+PROFILE_FIELDS = (
+    "full_name",
+    "short_name",
+    "legal_form",
+    "inn",
+    "kpp",
+    "ogrn",
+    "licence_exempt",
+    "licence_number",
+    "licence_issued_on",
+    "director_name",
+    "legal_address",
+    "actual_address",
+    "phone",
+    "email",
+    "website",
+    "description",
+    "bank_name",
+    "bik",
+    "settlement_account",
+    "correspondent_account",
+)
+
+# Identity of the legal person: after inclusion only a new application may change it.
+LOCKED_AFTER_INCLUSION = ("legal_form", "inn", "ogrn")
+
+# Seen by officials of the municipality and the provider's own staff only.
+CONFIDENTIAL_FIELDS = ("bank_name", "bik", "settlement_account", "correspondent_account")
+
 
 class Provider(models.Model):
     class Status(models.TextChoices):
@@ -99,6 +129,15 @@ class Provider(models.Model):
         return self.short_name
 
     @property
+    def identity_locked(self) -> bool:
+        """ИНН, ОГРН and legal form no longer change once the provider was in the registry."""
+        return self.included_at is not None or self.status in (
+            self.Status.ACTIVE,
+            self.Status.NEEDS_CHECK,
+            self.Status.EXCLUDED,
+        )
+
+    @property
     def accepts_enrolments(self) -> bool:
         return self.status == self.Status.ACTIVE
 
@@ -108,6 +147,9 @@ class Provider(models.Model):
 
     @transition(field=status, source=Status.UNDER_REVIEW, target=Status.REJECTED)
     def reject(self) -> None: ...
+
+    @transition(field=status, source=Status.REJECTED, target=Status.UNDER_REVIEW)
+    def resubmit(self) -> None: ...
 
     @transition(field=status, source=Status.ACTIVE, target=Status.NEEDS_CHECK)
     def mark_needs_check(self) -> None: ...

@@ -32,6 +32,29 @@ class ProviderQuerySet(ScopedQuerySet):
     def accepting_enrolments(self):
         return self.filter(status="active")
 
+    def search(self, query: str):
+        """By name or ИНН. The case variants help SQLite, whose LIKE ignores case only in ASCII."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        variants = {query, query.lower(), query.capitalize(), query.upper()}
+        q = Q(inn__startswith=query) | Q(ogrn__startswith=query)
+        for variant in variants:
+            q |= Q(short_name__icontains=variant) | Q(full_name__icontains=variant)
+        return self.filter(q)
+
+    def in_official_scope(self, user):
+        """Providers whose registry `user` keeps: operator's municipality, admin's region."""
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(municipality_id__in=user.municipality_ids_for("operator"))
+            | Q(municipality__region_id__in=user.region_ids_for("regional_admin"))
+        )
+
+    def public(self):
+        return self.filter(status__in=PUBLIC_STATUSES)
+
     def staffed_by(self, user):
         return self.filter(staff__user=user, staff__is_active=True)
 
@@ -44,7 +67,11 @@ class ProviderStaffQuerySet(ScopedQuerySet):
             return self.all()
         return self.filter(
             Q(user=user)
-            | Q(provider__staff__user=user, provider__staff__is_admin=True)
+            | Q(
+                provider__staff__user=user,
+                provider__staff__is_admin=True,
+                provider__staff__is_active=True,
+            )
             | Q(provider__municipality_id__in=user.municipality_ids_for("operator"))
             | Q(provider__municipality__region_id__in=user.region_ids_for("regional_admin"))
         ).distinct()

@@ -1,0 +1,179 @@
+"""API shapes of the provider registry. Serializers parse and render; services decide."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from pfdo.providers.models import PROFILE_FIELDS, Provider, ProviderStaff
+from pfdo.territory.models import Municipality
+
+_NO_MODEL_VALIDATORS = {name: {"validators": []} for name in ("inn", "ogrn", "bik")}
+
+
+class ProviderConfidentialSerializer(serializers.ModelSerializer):
+    """Bank details and the reason of the last decision: officials and the provider's staff."""
+
+    class Meta:
+        model = Provider
+        fields = [
+            "bank_name",
+            "bik",
+            "settlement_account",
+            "correspondent_account",
+            "status_reason",
+            "status_changed_at",
+            "applied_at",
+            "included_at",
+        ]
+        read_only_fields = fields
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    municipality = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    legal_form_display = serializers.CharField(source="get_legal_form_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    accepts_enrolments = serializers.BooleanField(read_only=True)
+    confidential = serializers.SerializerMethodField(
+        help_text="Банковские реквизиты и причина решения; null — вам не видны "
+        "(видят оператор и плательщик муниципалитета и сотрудники поставщика)."
+    )
+
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "municipality",
+            "full_name",
+            "short_name",
+            "legal_form",
+            "legal_form_display",
+            "inn",
+            "kpp",
+            "ogrn",
+            "licence_exempt",
+            "licence_number",
+            "licence_issued_on",
+            "director_name",
+            "legal_address",
+            "actual_address",
+            "phone",
+            "email",
+            "website",
+            "description",
+            "status",
+            "status_display",
+            "accepts_enrolments",
+            "rating_avg",
+            "rating_count",
+            "confidential",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ProviderConfidentialSerializer(allow_null=True))
+    def get_confidential(self, provider: Provider):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.has_perm("providers.view_confidential", provider):
+            return None
+        return ProviderConfidentialSerializer(provider).data
+
+
+class ProviderApplicationSerializer(serializers.ModelSerializer):
+    """The application: the card, the municipality and the first staff user (its admin)."""
+
+    municipality = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Municipality.objects.filter(is_active=True),
+        help_text="Код муниципалитета, например vorkuta",
+    )
+    staff_login = serializers.CharField(max_length=150, write_only=True)
+    staff_password = serializers.CharField(
+        max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+    staff_last_name = serializers.CharField(max_length=150, write_only=True)
+    staff_first_name = serializers.CharField(max_length=150, write_only=True)
+    staff_patronymic = serializers.CharField(
+        max_length=150, write_only=True, required=False, allow_blank=True
+    )
+    staff_email = serializers.EmailField(write_only=True)
+    staff_phone = serializers.CharField(
+        max_length=32, write_only=True, required=False, allow_blank=True
+    )
+    staff_position = serializers.CharField(
+        max_length=200, write_only=True, required=False, allow_blank=True
+    )
+
+    class Meta:
+        model = Provider
+        fields = [
+            "municipality",
+            *PROFILE_FIELDS,
+            "staff_login",
+            "staff_password",
+            "staff_last_name",
+            "staff_first_name",
+            "staff_patronymic",
+            "staff_email",
+            "staff_phone",
+            "staff_position",
+        ]
+        extra_kwargs = _NO_MODEL_VALIDATORS
+        validators: list = []  # the service checks duplicates with a field message
+
+
+class ProviderUpdateSerializer(serializers.ModelSerializer):
+    """PATCH of the card by the provider admin; ИНН, ОГРН and form are locked after inclusion."""
+
+    class Meta:
+        model = Provider
+        fields = list(PROFILE_FIELDS)
+        extra_kwargs = _NO_MODEL_VALIDATORS
+        validators: list = []
+
+
+class DecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Причина решения; обязательна при отказе, проверке и исключении.",
+    )
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    login = serializers.CharField(source="user.username", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+    email = serializers.CharField(source="user.email", read_only=True)
+
+    class Meta:
+        model = ProviderStaff
+        fields = [
+            "id",
+            "login",
+            "full_name",
+            "email",
+            "position",
+            "is_admin",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StaffCreateSerializer(serializers.Serializer):
+    login = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    first_name = serializers.CharField(max_length=150)
+    patronymic = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    position = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    is_admin = serializers.BooleanField(required=False, default=False)
+
+
+class StaffCreatedSerializer(serializers.Serializer):
+    staff = StaffSerializer()
+    issued_password = serializers.CharField(
+        help_text="Одноразовый пароль: показан один раз, сменить при первом входе."
+    )

@@ -1,0 +1,203 @@
+"""API of the provider registry: public reads, the application, the admin's card and staff,
+and the operator's registry decisions."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.providers import selectors, services
+from pfdo.providers.api.serializers import (
+    DecisionSerializer,
+    ProviderApplicationSerializer,
+    ProviderSerializer,
+    ProviderUpdateSerializer,
+    StaffCreatedSerializer,
+    StaffCreateSerializer,
+    StaffSerializer,
+)
+from pfdo.providers.filters import ProviderFilter
+from pfdo.providers.models import PROFILE_FIELDS, Provider, ProviderStaff
+
+_STAFF_FIELDS = (
+    "login",
+    "last_name",
+    "first_name",
+    "patronymic",
+    "email",
+    "phone",
+    "position",
+    "password",
+)
+
+
+def _decision(summary: str, *, required: bool):
+    note = "Причина обязательна." if required else "Комментарий по желанию."
+    return extend_schema(
+        request=DecisionSerializer,
+        responses={200: ProviderSerializer},
+        summary=summary,
+        description=f"Оператор муниципалитета поставщика (или администратор региона). {note}",
+    )
+
+
+class ProviderViewSet(ScopedModelViewSet):
+    """Providers: the public sees those in the registry; officials and staff also their own."""
+
+    model = Provider
+    serializer_class = ProviderSerializer
+    filterset_class = ProviderFilter
+    permission_map = {
+        "list": None,
+        "retrieve": None,
+        "create": None,  # anyone applies, no login needed
+        "partial_update": "providers.change_provider",
+        "include": "providers.decide",
+        "reject": "providers.decide",
+        "needs_check": "providers.decide",
+        "reinstate": "providers.decide",
+        "exclude": "providers.decide",
+        "staff": "providers.view_staff",
+        "add_staff": "providers.manage_staff",
+        "deactivate_staff": "providers.manage_staff",
+    }
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("municipality").order_by("short_name", "pk")
+
+    def _render(self, provider, code=status.HTTP_200_OK):
+        return Response(self.get_serializer(provider).data, status=code)
+
+    @extend_schema(summary="Поставщики (публичный реестр)")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Поставщик")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ProviderApplicationSerializer,
+        responses={201: ProviderSerializer},
+        summary="Подать заявку на включение в реестр",
+        description="Без входа. Создаёт поставщика «на рассмотрении» и его первого сотрудника "
+        "(администратора организации) с логином и паролем staff_login / staff_password.",
+    )
+    def create(self, request):
+        data = ProviderApplicationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        staff = {name: values.get(f"staff_{name}", "") for name in _STAFF_FIELDS}
+        provider = services.apply_provider(
+            actor=request.user,
+            municipality=values["municipality"],
+            profile={name: values[name] for name in PROFILE_FIELDS if name in values},
+            first_staff=services.NewStaff(**staff),
+        )
+        return self._render(provider, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ProviderUpdateSerializer,
+        responses={200: ProviderSerializer},
+        summary="Изменить сведения поставщика (администратор организации)",
+    )
+    def partial_update(self, request, pk=None):
+        provider = self.get_object()
+        data = ProviderUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        provider = services.update_profile(
+            actor=request.user, provider=provider, changes=data.validated_data
+        )
+        return self._render(provider)
+
+    def _decide(self, request, service):
+        provider = self.get_object()
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        provider = service(
+            actor=request.user, provider=provider, reason=data.validated_data.get("reason", "")
+        )
+        return self._render(provider)
+
+    @_decision("Включить в реестр", required=False)
+    @action(detail=True, methods=["post"])
+    def include(self, request, pk=None):
+        return self._decide(request, services.include)
+
+    @_decision("Отказать во включении", required=True)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, services.reject)
+
+    @_decision("Отправить на проверку (новые зачисления приостановлены)", required=True)
+    @action(detail=True, methods=["post"], url_path="needs-check")
+    def needs_check(self, request, pk=None):
+        return self._decide(request, services.mark_needs_check)
+
+    @_decision("Вернуть в реестр после проверки", required=False)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        return self._decide(request, services.reinstate)
+
+    @_decision("Исключить из реестра", required=True)
+    @action(detail=True, methods=["post"])
+    def exclude(self, request, pk=None):
+        return self._decide(request, services.exclude)
+
+    @extend_schema(
+        responses={200: StaffSerializer(many=True)},
+        summary="Сотрудники поставщика",
+        description="Администратор организации и должностные лица муниципалитета.",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def staff(self, request, pk=None):
+        provider = self.get_object()
+        return Response(StaffSerializer(selectors.staff_of(provider), many=True).data)
+
+    @extend_schema(
+        request=StaffCreateSerializer,
+        responses={201: StaffCreatedSerializer},
+        summary="Добавить сотрудника (выдаётся одноразовый пароль)",
+        filters=False,
+    )
+    @staff.mapping.post
+    def add_staff(self, request, pk=None):
+        provider = self.get_object()
+        data = StaffCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        is_admin = values.pop("is_admin", False)
+        row, issued = services.add_staff(
+            actor=request.user,
+            provider=provider,
+            staff=services.NewStaff(**{k: values.get(k, "") for k in _STAFF_FIELDS[:-1]}),
+            is_admin=is_admin,
+        )
+        body = StaffCreatedSerializer({"staff": row, "issued_password": issued}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: StaffSerializer},
+        summary="Отключить сотрудника",
+        parameters=[OpenApiParameter("staff_pk", int, OpenApiParameter.PATH)],
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"staff/(?P<staff_pk>[0-9]+)/deactivate",
+        filterset_class=None,
+    )
+    def deactivate_staff(self, request, pk=None, staff_pk=None):
+        provider = self.get_object()
+        row = get_object_or_404(
+            ProviderStaff.objects.for_user(request.user).filter(provider=provider), pk=staff_pk
+        )
+        row = services.deactivate_staff(actor=request.user, staff=row)
+        return Response(StaffSerializer(row).data)

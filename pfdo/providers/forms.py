@@ -1,0 +1,198 @@
+"""Forms of the provider registry: application, profile, decisions, staff, limits.
+
+Forms only parse; the services check ИНН, ОГРН, licence and bank details and their messages
+land on these fields by name.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from pfdo.providers import services
+from pfdo.providers.models import PROFILE_FIELDS, Provider
+from pfdo.territory.models import Municipality
+
+_NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
+_WIDGETS = {
+    "inn": forms.TextInput(attrs=_NUMERIC),
+    "kpp": forms.TextInput(attrs=_NUMERIC),
+    "ogrn": forms.TextInput(attrs=_NUMERIC),
+    "bik": forms.TextInput(attrs=_NUMERIC),
+    "settlement_account": forms.TextInput(attrs=_NUMERIC),
+    "correspondent_account": forms.TextInput(attrs=_NUMERIC),
+    "licence_issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    "description": forms.Textarea(attrs={"rows": 3}),
+    "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+}
+_HELP = {
+    "inn": "10 цифр у организации, 12 — у ИП.",
+    "ogrn": "13 цифр у организации (ОГРН), 15 — у ИП (ОГРНИП).",
+    "kpp": "Только у организаций.",
+    "licence_exempt": "Только ИП, который ведёт занятия сам, без наёмных педагогов.",
+    "bik": "Банковские реквизиты нужны для оплаты; их видят только оператор и плательщик.",
+}
+
+# Groups of fields for the page, so a long form reads in sections on a phone.
+SECTIONS = [
+    ("Организация", ("full_name", "short_name", "legal_form", "director_name", "description")),
+    ("Регистрация", ("inn", "kpp", "ogrn")),
+    ("Лицензия", ("licence_exempt", "licence_number", "licence_issued_on")),
+    ("Адреса и контакты", ("legal_address", "actual_address", "phone", "email", "website")),
+    (
+        "Банковские реквизиты",
+        ("bank_name", "bik", "settlement_account", "correspondent_account"),
+    ),
+]
+
+
+def _profile_fields() -> dict[str, forms.Field]:
+    # The model's URLField would build a form field with Django 6's scheme warning.
+    names = [name for name in PROFILE_FIELDS if name != "website"]
+    fields = forms.fields_for_model(Provider, fields=names, widgets=_WIDGETS, help_texts=_HELP)
+    fields["website"] = forms.URLField(
+        label="Сайт", required=False, max_length=200, assume_scheme="https"
+    )
+    return fields
+
+
+class ProviderProfileForm(forms.Form):
+    """The card of the organisation or ИП (all of PROFILE_FIELDS)."""
+
+    locals().update(_profile_fields())
+
+    def __init__(self, *args, locked: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in locked:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = "После включения в реестр не меняется."
+
+    def sections(self):
+        return [(title, [self[name] for name in names]) for title, names in SECTIONS]
+
+    def profile(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
+
+
+class ProviderApplicationForm(ProviderProfileForm):
+    municipality = forms.ModelChoiceField(
+        label="Муниципалитет",
+        queryset=Municipality.objects.filter(is_active=True),
+        empty_label=None,
+    )
+    staff_last_name = forms.CharField(label="Фамилия", max_length=150)
+    staff_first_name = forms.CharField(label="Имя", max_length=150)
+    staff_patronymic = forms.CharField(label="Отчество", max_length=150, required=False)
+    staff_position = forms.CharField(label="Должность", max_length=200, required=False)
+    staff_email = forms.EmailField(label="Электронная почта сотрудника")
+    staff_phone = forms.CharField(label="Телефон сотрудника", max_length=32, required=False)
+    staff_login = forms.CharField(
+        label="Логин для входа",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+        help_text="Латинские буквы, цифры и символы @ . + - _",
+    )
+    staff_password = forms.CharField(
+        label="Пароль",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Не короче 8 символов, не только цифры, не похож на логин.",
+    )
+    staff_password2 = forms.CharField(
+        label="Пароль ещё раз",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="Подтверждаю, что сведения достоверны, и согласен на их обработку",
+        error_messages={"required": "Без подтверждения заявку подать нельзя."},
+    )
+
+    STAFF_FIELDS = (
+        "staff_last_name",
+        "staff_first_name",
+        "staff_patronymic",
+        "staff_position",
+        "staff_email",
+        "staff_phone",
+        "staff_login",
+        "staff_password",
+        "staff_password2",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        home = Municipality.objects.filter(code=settings.PFDO_MUNICIPALITY).first()
+        if home is not None:
+            self.fields["municipality"].initial = home.pk
+
+    def staff_fields(self):
+        return [self[name] for name in self.STAFF_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("staff_password") and data.get("staff_password") != data.get("staff_password2"):
+            self.add_error("staff_password2", "Пароли не совпадают.")
+        return data
+
+    def first_staff(self) -> services.NewStaff:
+        d = self.cleaned_data
+        return services.NewStaff(
+            login=d["staff_login"],
+            password=d["staff_password"],
+            last_name=d["staff_last_name"],
+            first_name=d["staff_first_name"],
+            patronymic=d["staff_patronymic"],
+            email=d["staff_email"],
+            phone=d["staff_phone"],
+            position=d["staff_position"],
+        )
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label="Причина или комментарий",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class StaffForm(forms.Form):
+    last_name = forms.CharField(label="Фамилия", max_length=150)
+    first_name = forms.CharField(label="Имя", max_length=150)
+    patronymic = forms.CharField(label="Отчество", max_length=150, required=False)
+    position = forms.CharField(label="Должность", max_length=200, required=False)
+    email = forms.EmailField(label="Электронная почта", required=False)
+    phone = forms.CharField(label="Телефон", max_length=32, required=False)
+    login = forms.CharField(
+        label="Логин для входа",
+        max_length=150,
+        help_text="Пароль система выдаст сама и покажет один раз.",
+    )
+    is_admin = forms.BooleanField(
+        label="Администратор организации (управляет сотрудниками и карточкой)", required=False
+    )
+
+    def new_staff(self) -> services.NewStaff:
+        d = self.cleaned_data
+        return services.NewStaff(
+            login=d["login"],
+            last_name=d["last_name"],
+            first_name=d["first_name"],
+            patronymic=d["patronymic"],
+            email=d["email"],
+            phone=d["phone"],
+            position=d["position"],
+        )
+
+
+class EnrolmentLimitForm(forms.Form):
+    period = forms.IntegerField(widget=forms.HiddenInput)
+    max_children = forms.IntegerField(
+        label="Не более детей",
+        required=False,
+        min_value=0,
+        max_value=services.MAX_ENROLMENT_LIMIT,
+        help_text="Пусто — без лимита.",
+    )

@@ -1,0 +1,79 @@
+"""Who may act on providers: officials decide on the registry, the provider admin runs the card.
+
+Each predicate takes an optional provider. Without one it answers for the role (so an API
+action can be refused before the object is looked up); with one it answers for that provider.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from pfdo.providers.models import Provider, ProviderStaff
+
+
+def _authenticated(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def _in_official_scope(user, provider: Provider, *roles: str) -> bool:
+    if provider.municipality_id in user.municipality_ids_for(*roles):
+        return True
+    regions = user.region_ids_for("regional_admin")
+    return bool(regions) and provider.municipality.region_id in regions
+
+
+@rules.predicate
+def is_registry_official(user, provider: Provider | None = None) -> bool:
+    """The operator of the provider's municipality, its regional administrator, a superuser."""
+    if not _authenticated(user):
+        return False
+    if user.is_superuser:
+        return True
+    if provider is None:
+        return user.has_role("operator", "regional_admin")
+    return _in_official_scope(user, provider, "operator")
+
+
+@rules.predicate
+def is_payer_of(user, provider: Provider | None = None) -> bool:
+    """The payer of the provider's municipality (pays it, so sees its bank details)."""
+    if not _authenticated(user):
+        return False
+    if provider is None:
+        return user.has_role("payer")
+    return provider.municipality_id in user.municipality_ids_for("payer")
+
+
+@rules.predicate
+def is_staff_of(user, provider: Provider | None = None) -> bool:
+    if not _authenticated(user):
+        return False
+    if not user.has_role("provider_staff"):
+        return False  # no query for everyone else (lists check this per row)
+    if provider is None:
+        return True
+    return ProviderStaff.objects.filter(provider=provider, user=user, is_active=True).exists()
+
+
+@rules.predicate
+def is_admin_of(user, provider: Provider | None = None) -> bool:
+    if not _authenticated(user):
+        return False
+    if not any(m.is_provider_admin for m in user.active_memberships):
+        return False
+    if provider is None:
+        return True
+    return ProviderStaff.objects.filter(
+        provider=provider, user=user, is_active=True, is_admin=True
+    ).exists()
+
+
+rules.add_perm("providers.apply", rules.always_allow)
+rules.add_perm("providers.list_registry", is_registry_official)
+rules.add_perm("providers.decide", is_registry_official)
+rules.add_perm("providers.set_enrolment_limit", is_registry_official)
+rules.add_perm("providers.view_confidential", is_registry_official | is_payer_of | is_staff_of)
+rules.add_perm("providers.view_own_organisation", is_staff_of)
+rules.add_perm("providers.change_provider", is_admin_of)
+rules.add_perm("providers.view_staff", is_admin_of | is_registry_official)
+rules.add_perm("providers.manage_staff", is_admin_of)

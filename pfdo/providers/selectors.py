@@ -1,0 +1,60 @@
+"""Read use-cases of the provider registry."""
+
+from __future__ import annotations
+
+from pfdo.financing.models import FinancingPeriod
+from pfdo.providers.models import EnrolmentLimit, Provider, ProviderStaff
+
+
+def staff_row_of(user) -> ProviderStaff | None:
+    """The user's active place of work (the first, if they work for several providers)."""
+    if not user or not user.is_authenticated:
+        return None
+    return (
+        ProviderStaff.objects.filter(user=user, is_active=True)
+        .select_related("provider", "provider__municipality")
+        .order_by("-is_admin", "created_at", "pk")
+        .first()
+    )
+
+
+def provider_of_staff(user) -> Provider | None:
+    row = staff_row_of(user)
+    return row.provider if row else None
+
+
+def registry_for(user, *, status: str = "", query: str = ""):
+    """The registry an official keeps: every status, their municipalities only."""
+    qs = (
+        Provider.objects.for_user(user)
+        .in_official_scope(user)
+        .select_related("municipality")
+        .search(query)
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("status", "short_name", "pk")
+
+
+def staff_of(provider: Provider):
+    return (
+        ProviderStaff.objects.filter(provider=provider)
+        .select_related("user")
+        .order_by("-is_active", "-is_admin", "user__last_name", "user__first_name", "pk")
+    )
+
+
+def enrolment_limits(provider: Provider) -> list[tuple[FinancingPeriod, EnrolmentLimit | None]]:
+    """Each approved financing period of the provider's municipality with its limit, if set."""
+    periods = FinancingPeriod.objects.filter(
+        municipality_id=provider.municipality_id, status=FinancingPeriod.Status.APPROVED
+    ).order_by("-starts_on")
+    limits = {limit.period_id: limit for limit in provider.enrolment_limits.all()}
+    return [(period, limits.get(period.pk)) for period in periods]
+
+
+def published_programs(provider: Provider):
+    """What the public provider page lists (the catalogue's own rule of publication)."""
+    return provider.programs.filter(is_published=True, archived_at__isnull=True).order_by(
+        "name", "pk"
+    )

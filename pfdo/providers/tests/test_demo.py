@@ -1,0 +1,37 @@
+"""Demo providers of Vorkuta: created through the services, included, idempotent."""
+
+from pfdo.accounts.models import User
+from pfdo.audit.models import ActionLog
+from pfdo.providers import demo
+from pfdo.providers.models import Provider, ProviderStaff
+from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
+
+
+def test_seed_providers_creates_included_providers_once(vorkuta):
+    providers = demo.seed_providers(municipality=vorkuta)
+    assert len(providers) == 6
+    assert {p.legal_form for p in providers} == {"municipal", "ngo", "company", "ip"}
+    for provider in providers:
+        provider.refresh_from_db()
+        assert provider.status == Provider.Status.ACTIVE and provider.included_at
+        assert inn_is_valid(provider.inn) and ogrn_is_valid(provider.ogrn)
+        assert account_is_valid(provider.settlement_account, provider.bik)
+        assert provider.staff.filter(is_admin=True, is_active=True).count() == 1
+    ip = next(p for p in providers if p.legal_form == "ip")
+    assert ip.short_name == "ИП Кузьмина О. В." and ip.licence_exempt
+    counts = (Provider.objects.count(), User.objects.count(), ActionLog.objects.count())
+    again = demo.seed_providers(municipality=vorkuta)
+    assert [p.pk for p in again] == [p.pk for p in providers]
+    assert (Provider.objects.count(), User.objects.count(), ActionLog.objects.count()) == counts
+
+
+def test_attach_demo_staff_is_idempotent(vorkuta, make_user):
+    provider = demo.seed_providers(municipality=vorkuta)[3]
+    user = make_user(username="provider")
+    demo.attach_demo_staff(user=user, provider=provider)
+    demo.attach_demo_staff(user=user, provider=provider)
+    row = ProviderStaff.objects.get(user=user)
+    assert row.provider == provider and row.is_admin and row.is_active
+    user = User.objects.get(pk=user.pk)
+    assert user.has_perm("providers.manage_staff", provider)
+    assert user.has_role("provider_staff")

@@ -1,0 +1,339 @@
+"""Pages of the provider registry: the public application and provider page, the operator's
+registry and card, the provider admin's «Моя организация»."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+from rules.contrib.views import PermissionRequiredMixin
+
+from pfdo.audit import selectors as audit_selectors
+from pfdo.common.errors import DomainError
+from pfdo.common.views import ScopedDetailView, ScopedListView, ServiceFormView, apply_domain_error
+from pfdo.providers import selectors, services
+from pfdo.providers.filters import ProviderFilter
+from pfdo.providers.forms import (
+    DecisionForm,
+    EnrolmentLimitForm,
+    ProviderApplicationForm,
+    ProviderProfileForm,
+    StaffForm,
+)
+from pfdo.providers.models import LOCKED_AFTER_INCLUSION, PROFILE_FIELDS, Provider, ProviderStaff
+
+_APPLIED_KEY = "providers_applied"
+
+# ---------------------------------------------------------------- public
+
+
+class ApplyView(ServiceFormView):
+    """Anyone applies for inclusion in the registry; the first staff user is created with it."""
+
+    template_name = "providers/apply.html"
+    form_class = ProviderApplicationForm
+
+    def perform(self, form):
+        provider = services.apply_provider(
+            actor=self.request.user,
+            municipality=form.cleaned_data["municipality"],
+            profile=form.profile(),
+            first_staff=form.first_staff(),
+        )
+        # The applicant cannot read an under-review card yet: keep what the next page says.
+        self.request.session[_APPLIED_KEY] = {
+            "short_name": provider.short_name,
+            "municipality": provider.municipality.name,
+            "login": form.cleaned_data["staff_login"],
+        }
+        return provider
+
+    def get_success_url(self):
+        return reverse("providers:apply_done")
+
+
+class ApplyDoneView(View):
+    def get(self, request):
+        applied = request.session.get(_APPLIED_KEY)
+        if not applied:
+            return redirect("providers:apply")
+        return render(request, "providers/apply_done.html", {"applied": applied})
+
+
+class PublicProviderView(ScopedDetailView):
+    """The provider's public page: only providers in the registry (or being checked)."""
+
+    model = Provider
+    template_name = "providers/public_detail.html"
+    context_object_name = "provider"
+
+    def scope_queryset(self, queryset):
+        return queryset.public().select_related("municipality")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["programs"] = selectors.published_programs(self.object)
+        return ctx
+
+
+# ---------------------------------------------------------------- operator
+
+
+class RegistryView(PermissionRequiredMixin, ScopedListView):
+    model = Provider
+    permission_required = "providers.list_registry"
+    template_name = "providers/registry.html"
+    context_object_name = "providers"
+
+    def get_queryset(self):
+        self.filterset = ProviderFilter(
+            self.request.GET or None, queryset=selectors.registry_for(self.request.user)
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filter_form"] = self.filterset.form
+        return ctx
+
+
+def _registry_provider(request, pk: int) -> Provider:
+    """A provider of the official's registry (404 outside it), and the right to decide (403)."""
+    if not request.user.has_perm("providers.list_registry"):
+        raise PermissionDenied
+    provider = get_object_or_404(selectors.registry_for(request.user), pk=pk)
+    if not request.user.has_perm("providers.decide", provider):
+        raise PermissionDenied
+    return provider
+
+
+# Decision buttons: service, button label, whether the reason is required.
+DECISIONS = {
+    "include": (services.include, "Включить в реестр", False),
+    "reject": (services.reject, "Отказать во включении", True),
+    "mark_needs_check": (services.mark_needs_check, "Отправить на проверку", True),
+    "reinstate": (services.reinstate, "Вернуть в реестр", False),
+    "exclude": (services.exclude, "Исключить из реестра", True),
+}
+
+
+def _card_context(request, provider: Provider, *, decision=None, limit_forms=None) -> dict:
+    decisions = []
+    available = {t.name for t in provider.get_available_status_transitions()}
+    for move, (_, label, reason_required) in DECISIONS.items():
+        if move not in available:
+            continue
+        form = decision[1] if decision and decision[0] == move else DecisionForm()
+        decisions.append({"move": move, "label": label, "required": reason_required, "form": form})
+    limit_forms = limit_forms or {}
+    limits = [
+        (
+            period,
+            limit,
+            limit_forms.get(period.pk)
+            or EnrolmentLimitForm(
+                initial={"period": period.pk, "max_children": limit.max_children if limit else None}
+            ),
+        )
+        for period, limit in selectors.enrolment_limits(provider)
+    ]
+    actions = audit_selectors.actions_for(request.user).filter(
+        object_type=Provider._meta.label_lower, object_id=str(provider.pk)
+    )[:30]
+    return {
+        "provider": provider,
+        "decisions": decisions,
+        "limits": limits,
+        "staff": selectors.staff_of(provider),
+        "actions": actions,
+    }
+
+
+class OperatorProviderView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        provider = _registry_provider(request, pk)
+        return render(request, "providers/operator_detail.html", _card_context(request, provider))
+
+
+class DecisionView(LoginRequiredMixin, View):
+    def post(self, request, pk, move):
+        if move not in DECISIONS:
+            raise Http404
+        provider = _registry_provider(request, pk)
+        service, label, _ = DECISIONS[move]
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                service(actor=request.user, provider=provider, reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, f"Готово: «{label}». Статус: {provider.get_status_display()}."
+                )
+                return redirect("providers:operator_detail", pk=provider.pk)
+        ctx = _card_context(request, provider, decision=(move, form))
+        if not any(d["move"] == move for d in ctx["decisions"]):
+            messages.error(request, " ".join(form.non_field_errors()) or "Действие недоступно.")
+        return render(request, "providers/operator_detail.html", ctx)
+
+
+class EnrolmentLimitView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        provider = _registry_provider(request, pk)
+        if not request.user.has_perm("providers.set_enrolment_limit", provider):
+            raise PermissionDenied
+        form = EnrolmentLimitForm(request.POST)
+        period_by_pk = {p.pk: p for p, _ in selectors.enrolment_limits(provider)}
+        if form.is_valid():
+            period = period_by_pk.get(form.cleaned_data["period"])
+            if period is None:
+                raise Http404
+            try:
+                services.set_enrolment_limit(
+                    actor=request.user,
+                    provider=provider,
+                    period=period,
+                    max_children=form.cleaned_data["max_children"],
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, f"Лимит зачисления на «{period.name}» сохранён.")
+                return redirect("providers:operator_detail", pk=provider.pk)
+        ctx = _card_context(request, provider, limit_forms={form.cleaned_data.get("period"): form})
+        return render(request, "providers/operator_detail.html", ctx)
+
+
+# ---------------------------------------------------------------- the provider's own cabinet
+
+
+class OrganisationMixin(LoginRequiredMixin):
+    """The signed-in user's organisation; `permission` is checked against it (403)."""
+
+    permission = "providers.view_own_organisation"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.staff_row = selectors.staff_row_of(request.user)
+        self.provider = self.staff_row.provider if self.staff_row else None
+        if self.provider is None:
+            if request.user.has_role("provider_staff"):
+                return render(request, "providers/organisation_none.html")
+            raise PermissionDenied
+        if not request.user.has_perm(self.permission, self.provider):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OrganisationView(OrganisationMixin, TemplateView):
+    template_name = "providers/organisation.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx.update(
+            provider=self.provider,
+            is_admin=user.has_perm("providers.change_provider", self.provider),
+            staff=selectors.staff_of(self.provider),
+            staff_form=StaffForm(),
+        )
+        return ctx
+
+
+class OrganisationEditView(OrganisationMixin, ServiceFormView):
+    permission = "providers.change_provider"
+    template_name = "providers/organisation_edit.html"
+    form_class = ProviderProfileForm
+    success_message = "Карточка организации сохранена."
+
+    def _locked(self):
+        return LOCKED_AFTER_INCLUSION if self.provider.identity_locked else ()
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["locked"] = self._locked()
+        kwargs["initial"] = {name: getattr(self.provider, name) for name in PROFILE_FIELDS}
+        return kwargs
+
+    def perform(self, form):
+        changes = {n: v for n, v in form.profile().items() if n not in self._locked()}
+        return services.update_profile(
+            actor=self.request.user, provider=self.provider, changes=changes
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["provider"] = self.provider
+        return ctx
+
+    def get_success_url(self):
+        return reverse("providers:organisation")
+
+
+class StaffAddView(OrganisationMixin, View):
+    """The new staff member's one-time password is rendered in this response only."""
+
+    permission = "providers.manage_staff"
+
+    def post(self, request):
+        form = StaffForm(request.POST)
+        if form.is_valid():
+            try:
+                row, issued = services.add_staff(
+                    actor=request.user,
+                    provider=self.provider,
+                    staff=form.new_staff(),
+                    is_admin=form.cleaned_data["is_admin"],
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                return render(
+                    request,
+                    "providers/staff_issued.html",
+                    {"provider": self.provider, "person": row.user, "issued_password": issued},
+                )
+        ctx = {
+            "provider": self.provider,
+            "is_admin": True,
+            "staff": selectors.staff_of(self.provider),
+            "staff_form": form,
+        }
+        return render(request, "providers/organisation.html", ctx)
+
+
+class StaffDeactivateView(OrganisationMixin, View):
+    permission = "providers.manage_staff"
+
+    def post(self, request, staff_pk):
+        row = get_object_or_404(
+            ProviderStaff.objects.for_user(request.user).filter(provider=self.provider),
+            pk=staff_pk,
+        )
+        try:
+            services.deactivate_staff(actor=request.user, staff=row)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Сотрудник {row.user} отключён.")
+        return redirect("providers:organisation")
+
+
+class ResubmitView(OrganisationMixin, View):
+    permission = "providers.change_provider"
+
+    def post(self, request):
+        try:
+            services.resubmit(actor=request.user, provider=self.provider)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Заявка подана повторно и ждёт решения оператора.")
+        return redirect("providers:organisation")
