@@ -20,6 +20,33 @@ from pfdo.catalog.querysets import (
 from pfdo.common import clock
 from pfdo.common.choices import Direction, StudyForm, TeacherQualification
 
+# Criteria of the experts' independent assessment (независимая оценка качества), each scored
+# 0..ASSESSMENT_MAX_SCORE. The one place they are defined: forms, API and pages read them here.
+ASSESSMENT_CRITERIA: list[tuple[str, str]] = [
+    ("relevance", "Актуальность и востребованность программы"),
+    ("goals", "Соответствие целей, содержания и ожидаемых результатов"),
+    ("content", "Качество содержания и учебного плана"),
+    ("methods", "Методическое обеспечение и формы контроля"),
+    ("resources", "Кадровые и материально-технические условия"),
+    ("accessibility", "Доступность для детей, в том числе с ОВЗ"),
+]
+ASSESSMENT_MAX_SCORE = 5
+
+
+def format_age(months: int | None) -> str:
+    """72 → '6 лет', 90 → '7 лет 6 мес.'."""
+    if months is None:
+        return "—"
+    years, rest = divmod(months, 12)
+    if years % 10 == 1 and years % 100 != 11:
+        word = "год"
+    elif years % 10 in (2, 3, 4) and years % 100 not in (12, 13, 14):
+        word = "года"
+    else:
+        word = "лет"
+    text = f"{years} {word}"
+    return f"{text} {rest} мес." if rest else text
+
 
 class Program(models.Model):
     class Kind(models.TextChoices):
@@ -94,6 +121,12 @@ class Program(models.Model):
     is_published = models.BooleanField("опубликована", default=False)
     enrolment_open = models.BooleanField("запись открыта", default=False)
     published_at = models.DateTimeField("опубликована", null=True, blank=True)
+    # Each submission to certification opens a new round; an expert assesses once per round.
+    submission_round = models.PositiveSmallIntegerField("раунд сертификации", default=0)
+    submitted_at = models.DateTimeField("отправлена на сертификацию", null=True, blank=True)
+    certification_decided_at = models.DateTimeField(
+        "решение по сертификации", null=True, blank=True
+    )
     archived_at = models.DateTimeField("в архиве с", null=True, blank=True)
     rating_avg = models.DecimalField(
         "рейтинг", max_digits=3, decimal_places=2, null=True, blank=True
@@ -134,6 +167,27 @@ class Program(models.Model):
     @property
     def is_certified(self) -> bool:
         return self.certification_status == self.Certification.CERTIFIED
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def age_display(self) -> str:
+        if self.age_from_months is None or self.age_to_months is None:
+            return "не указан"
+        return f"от {format_age(self.age_from_months)} до {format_age(self.age_to_months)}"
+
+    @property
+    def registries_display(self) -> list[str]:
+        out = []
+        if self.is_certified:
+            out.append("реестр сертифицированных программ")
+        if self.budget_registry != self.BudgetRegistry.NONE:
+            out.append(self.get_budget_registry_display())
+        if self.paid_only:
+            out.append("только платная")
+        return out
 
     @transition(
         field=certification_status,
@@ -226,6 +280,15 @@ class Module(models.Model):
         return f"{self.program}: {self.name}"
 
     @property
+    def normative_explanation(self) -> str:
+        """Why there is no normative cost (empty when it is computed)."""
+        if self.normative_cost_kopecks is not None:
+            return ""
+        return (self.normative_breakdown or {}).get(
+            "missing", "Нормативная стоимость ещё не рассчитана."
+        )
+
+    @property
     def certificate_covers_kopecks(self) -> int | None:
         """What a financing certificate pays at most for this module: min(price, normative)."""
         if self.price_kopecks is None:
@@ -261,6 +324,7 @@ class Group(models.Model):
         verbose_name = "группа"
         verbose_name_plural = "группы"
         ordering = ["module", "starts_on", "name", "id"]
+        indexes = [models.Index(fields=["address", "room"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(capacity__gte=1),
@@ -347,6 +411,7 @@ class Assessment(models.Model):
     total_score = models.PositiveSmallIntegerField("сумма баллов", default=0)
     conclusion = models.CharField("заключение", max_length=32, choices=Conclusion.choices)
     comment = models.TextField("комментарий", blank=True)
+    round = models.PositiveSmallIntegerField("раунд сертификации", default=1)
     created_at = models.DateTimeField("дата", default=clock.now)
 
     objects = AssessmentQuerySet.as_manager()
@@ -355,6 +420,17 @@ class Assessment(models.Model):
         verbose_name = "экспертная оценка"
         verbose_name_plural = "экспертные оценки"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "expert", "round"],
+                name="catalog_assessment_once_per_round",
+                violation_error_message="Эксперт уже оценил программу в этом раунде.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.program}: {self.get_conclusion_display()}"
+
+    @property
+    def score_rows(self) -> list[tuple[str, int | None]]:
+        return [(label, self.scores.get(code)) for code, label in ASSESSMENT_CRITERIA]

@@ -30,9 +30,21 @@ def program_visibility(user, prefix: str = "") -> Q | None:
         | Q(**{f"{prefix}municipality__region_id__in": user.region_ids_for("regional_admin")})
     )
     if user.has_role("expert"):
-        # Experts assess what is sent to certification (and see what they assessed).
-        q |= Q(**{f"{prefix}certification_status__in": ["submitted", "certified", "rejected"]})
+        # Experts assess what is sent to certification (and see what they assessed): in the
+        # municipalities of their memberships, or everywhere for an expert bound to none.
+        q |= expert_scope(user, prefix) & Q(
+            **{f"{prefix}certification_status__in": ["submitted", "certified", "rejected"]}
+        )
     return q
+
+
+def expert_scope(user, prefix: str = "") -> Q:
+    """The programmes' municipalities an expert works for (Q() = all of them)."""
+    ids = user.municipality_ids_for("expert")
+    unbound = any(m.role == "expert" and not m.municipality_id for m in user.active_memberships)
+    if unbound or not ids:
+        return Q()
+    return Q(**{f"{prefix}municipality_id__in": ids})
 
 
 class ProgramQuerySet(ScopedQuerySet):
@@ -49,6 +61,13 @@ class ProgramQuerySet(ScopedQuerySet):
 
     def of_provider_staff(self, user):
         return self.filter(provider__staff__user=user, provider__staff__is_active=True)
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def awaiting_assessment(self, user):
+        """Submitted programmes of the expert's municipalities."""
+        return self.filter(expert_scope(user), certification_status="submitted", archived_at=None)
 
 
 class ModuleQuerySet(ScopedQuerySet):

@@ -4,7 +4,15 @@ import datetime as dt
 
 import factory
 
-from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
+from pfdo.accounts.tests.factories import UserFactory
+from pfdo.catalog.models import (
+    ASSESSMENT_CRITERIA,
+    Assessment,
+    Group,
+    Module,
+    Program,
+    ScheduleEntry,
+)
 from pfdo.providers.tests.factories import ProviderFactory
 
 
@@ -63,3 +71,34 @@ class ScheduleEntryFactory(factory.django.DjangoModelFactory):
     weekday = 2
     starts_at = dt.time(16, 0)
     ends_at = dt.time(17, 30)
+
+
+class DraftProgramFactory(ProgramFactory):
+    """A fresh draft: not certified, in no registry, unpublished."""
+
+    certification_status = Program.Certification.DRAFT
+    is_published = False
+    enrolment_open = False
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    program = factory.SubFactory(DraftProgramFactory)
+    expert = factory.SubFactory(UserFactory)
+    scores = factory.LazyFunction(lambda: {code: 4 for code, _ in ASSESSMENT_CRITERIA})
+    total_score = factory.LazyAttribute(lambda a: sum(a.scores.values()))
+    conclusion = Assessment.Conclusion.RECOMMENDED
+    round = factory.LazyAttribute(lambda a: max(a.program.submission_round, 1))
+
+
+def complete_program(provider=None, **overrides) -> Program:
+    """A draft with everything publication needs except a registry: a priced module and a
+    group with dates and one lesson (unique room, so lessons never clash)."""
+    kwargs = {"provider": provider} if provider is not None else {}
+    program = DraftProgramFactory(**kwargs, **overrides)
+    module = ModuleFactory(program=program)
+    group = GroupFactory(module=module)
+    ScheduleEntryFactory(group=group)
+    return program

@@ -1,0 +1,320 @@
+"""API shapes of programmes, modules, groups and lessons. Output serializers read models;
+input serializers only parse — the services validate the domain rules and write."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from pfdo.catalog.models import (
+    ASSESSMENT_CRITERIA,
+    ASSESSMENT_MAX_SCORE,
+    Assessment,
+    Group,
+    Module,
+    Program,
+    ScheduleEntry,
+)
+from pfdo.common.choices import Direction, StudyForm, TeacherQualification
+
+# ---------------------------------------------------------------- output
+
+
+class ScheduleEntrySerializer(serializers.ModelSerializer):
+    weekday_display = serializers.CharField(source="get_weekday_display", read_only=True)
+
+    class Meta:
+        model = ScheduleEntry
+        fields = ["id", "weekday", "weekday_display", "starts_at", "ends_at", "parity"]
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    program = serializers.IntegerField(source="module.program_id", read_only=True)
+    free_places = serializers.IntegerField(read_only=True)
+    schedule = ScheduleEntrySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Group
+        fields = [
+            "id",
+            "program",
+            "module",
+            "name",
+            "teacher_name",
+            "address",
+            "room",
+            "starts_on",
+            "ends_on",
+            "capacity",
+            "seats_taken",
+            "free_places",
+            "enrolment_open",
+            "schedule",
+        ]
+
+
+class FactorSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField(help_text="Десятичный коэффициент, например 1.800")
+
+
+class NormativeBreakdownSerializer(serializers.Serializer):
+    hours = serializers.IntegerField()
+    base_kopecks_per_person_hour = serializers.IntegerField()
+    factors = FactorSerializer(many=True)
+    total_kopecks = serializers.IntegerField()
+    period = serializers.CharField(required=False)
+
+
+class ModuleSerializer(serializers.ModelSerializer):
+    normative_breakdown = serializers.SerializerMethodField(
+        help_text="Расчёт нормативной стоимости: часы × базовый норматив × коэффициенты."
+    )
+    normative_explanation = serializers.CharField(
+        read_only=True, help_text="Почему нормативная стоимость не рассчитана (пусто, если есть)."
+    )
+    certificate_covers_kopecks = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Сколько оплачивает сертификат: min(цена, нормативная стоимость).",
+    )
+    copayment_kopecks = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Доплата родителей: цена − покрытие."
+    )
+
+    class Meta:
+        model = Module
+        fields = [
+            "id",
+            "program",
+            "name",
+            "position",
+            "duration_months",
+            "hours",
+            "min_children",
+            "max_children",
+            "teacher_qualification",
+            "price_kopecks",
+            "normative_cost_kopecks",
+            "normative_breakdown",
+            "normative_explanation",
+            "certificate_covers_kopecks",
+            "copayment_kopecks",
+        ]
+
+    @extend_schema_field(NormativeBreakdownSerializer(allow_null=True))
+    def get_normative_breakdown(self, module: Module):
+        if module.normative_cost_kopecks is None:
+            return None
+        return module.normative_breakdown
+
+
+class ModuleWithGroupsSerializer(ModuleSerializer):
+    groups = GroupSerializer(many=True, read_only=True)
+
+    class Meta(ModuleSerializer.Meta):
+        fields = [*ModuleSerializer.Meta.fields, "groups"]
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    provider_name = serializers.CharField(source="provider.short_name", read_only=True)
+    municipality = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    direction_display = serializers.CharField(source="get_direction_display", read_only=True)
+
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "provider",
+            "provider_name",
+            "municipality",
+            "name",
+            "direction",
+            "direction_display",
+            "kind",
+            "level",
+            "form",
+            "age_from_months",
+            "age_to_months",
+            "address",
+            "district",
+            "certification_status",
+            "budget_registry",
+            "paid_only",
+            "is_published",
+            "enrolment_open",
+            "published_at",
+            "archived_at",
+            "rating_avg",
+            "rating_count",
+        ]
+
+
+class ProgramDetailSerializer(ProgramSerializer):
+    modules = ModuleWithGroupsSerializer(many=True, read_only=True)
+    publication_problems = serializers.SerializerMethodField(
+        help_text="Чего не хватает для публикации (только для тех, кто ведёт программу)."
+    )
+
+    class Meta(ProgramSerializer.Meta):
+        fields = [
+            *ProgramSerializer.Meta.fields,
+            "description",
+            "goals",
+            "expected_results",
+            "medical_certificate_required",
+            "for_disabled",
+            "network_form",
+            "certification_reason",
+            "submission_round",
+            "modules",
+            "publication_problems",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_publication_problems(self, program: Program) -> list[str]:
+        request = self.context.get("request")
+        problems = self.context.get("publication_problems")
+        if problems is None or request is None:
+            return []
+        return problems(request.user, program)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "program",
+            "expert",
+            "round",
+            "scores",
+            "total_score",
+            "conclusion",
+            "comment",
+            "created_at",
+        ]
+
+
+# ---------------------------------------------------------------- input
+
+
+def _choice(choices, **kwargs):
+    return serializers.ChoiceField(choices=choices, **kwargs)
+
+
+class ProgramWriteSerializer(serializers.Serializer):
+    provider = serializers.IntegerField(
+        required=False,
+        help_text="Поставщик; можно не указывать, если вы работаете у одного поставщика.",
+    )
+    name = serializers.CharField(max_length=300)
+    direction = _choice(Direction.choices)
+    kind = _choice(Program.Kind.choices, required=False)
+    level = _choice(Program.Level.choices, required=False)
+    form = _choice(StudyForm.choices, required=False)
+    age_from_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=32767
+    )
+    age_to_months = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=32767,
+        help_text="Включительно: «до 14 лет» — это 179 месяцев.",
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+    goals = serializers.CharField(required=False, allow_blank=True)
+    expected_results = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    district = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    medical_certificate_required = serializers.BooleanField(required=False)
+    for_disabled = serializers.BooleanField(required=False)
+    network_form = serializers.BooleanField(required=False)
+
+
+class ProgramUpdateSerializer(ProgramWriteSerializer):
+    provider = None
+    name = serializers.CharField(max_length=300, required=False)
+    direction = _choice(Direction.choices, required=False)
+
+
+class ModuleWriteSerializer(serializers.Serializer):
+    program = serializers.IntegerField()
+    name = serializers.CharField(max_length=300)
+    position = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+    duration_months = serializers.IntegerField(min_value=-32768, max_value=32767)
+    hours = serializers.IntegerField(min_value=-(2**31), max_value=2**31 - 1)
+    min_children = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
+    max_children = serializers.IntegerField(min_value=-32768, max_value=32767)
+    teacher_qualification = _choice(TeacherQualification.choices, required=False)
+    price_kopecks = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=-(2**62),
+        max_value=2**62,
+        help_text="Цена модуля на ребёнка, целые копейки.",
+    )
+
+
+class ModuleUpdateSerializer(ModuleWriteSerializer):
+    program = None
+    name = serializers.CharField(max_length=300, required=False)
+    duration_months = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
+    hours = serializers.IntegerField(required=False, min_value=-(2**31), max_value=2**31 - 1)
+    max_children = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
+
+
+class ScheduleEntryWriteSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(help_text="1 — понедельник … 7 — воскресенье")
+    starts_at = serializers.TimeField()
+    ends_at = serializers.TimeField()
+    parity = _choice(ScheduleEntry.Parity.choices, required=False)
+
+
+class GroupWriteSerializer(serializers.Serializer):
+    module = serializers.IntegerField()
+    name = serializers.CharField(max_length=200)
+    teacher_name = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    address = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Пусто — адрес программы."
+    )
+    room = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    capacity = serializers.IntegerField(min_value=-32768, max_value=32767)
+    enrolment_open = serializers.BooleanField(required=False)
+    schedule = ScheduleEntryWriteSerializer(
+        many=True, required=False, help_text="Занятия группы; при изменении заменяют прежние."
+    )
+
+
+class GroupUpdateSerializer(GroupWriteSerializer):
+    module = None
+    name = serializers.CharField(max_length=200, required=False)
+    capacity = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
+
+
+class AssessSerializer(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.IntegerField(min_value=-32768, max_value=32767),
+        help_text="Баллы 0–{} по критериям: {}.".format(
+            ASSESSMENT_MAX_SCORE,
+            ", ".join(f"{code} ({label})" for code, label in ASSESSMENT_CRITERIA),
+        ),
+    )
+    conclusion = _choice(Assessment.Conclusion.choices)
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="Причина отказа (обязательна).")
+
+
+class RegistrySerializer(serializers.Serializer):
+    budget_registry = _choice(Program.BudgetRegistry.choices, required=False)
+    paid_only = serializers.BooleanField(required=False)
