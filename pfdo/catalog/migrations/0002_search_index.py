@@ -1,15 +1,15 @@
 """Full-text search index of programmes (PostgreSQL only; SQLite searches by plain match).
 
-The indexed expression must stay identical to the one selectors use in queries
-(`catalog.search.search_vector_sql`), or the planner will not use the index.
+The indexed expression must stay identical to the one queries use
+(`pfdo.catalog.search.search_vector()`, i.e. `SearchVector("name", "description",
+config="russian")`), or the planner will not use the index. test_search checks it with EXPLAIN.
 """
 
 from django.db import migrations
 
 INDEX = "catalog_program_search_ru"
 EXPRESSION = (
-    "to_tsvector('russian'::regconfig, "
-    "COALESCE(name, '') || ' ' || COALESCE(description, ''))"
+    "to_tsvector('russian'::regconfig, COALESCE(name, '') || ' ' || COALESCE(description, ''))"
 )
 
 

@@ -1,0 +1,169 @@
+"""Read use-cases of the public catalogue: the card list and the programme page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import (
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
+from pfdo.catalog.querysets import PUBLIC_PROVIDER_STATUSES
+from pfdo.common import clock
+from pfdo.financing.models import NominalCategory
+
+WEEKDAY_SHORT = {1: "пн", 2: "вт", 3: "ср", 4: "чт", 5: "пт", 6: "сб", 7: "вс"}
+
+
+def _module_aggregate(expression, *, name: str) -> Subquery:
+    """A per-programme aggregate over its priced modules, as a correlated subquery.
+
+    Subqueries instead of JOIN + GROUP BY keep one row per programme for counts and slices.
+    """
+    return Subquery(
+        Module.objects.filter(program=OuterRef("pk"), price_kopecks__isnull=False)
+        .order_by()
+        .values("program")
+        .annotate(**{name: expression})
+        .values(name)[:1]
+    )
+
+
+def with_min_price(queryset: QuerySet) -> QuerySet:
+    if "min_price_kopecks" in queryset.query.annotations:
+        return queryset
+    return queryset.annotate(
+        min_price_kopecks=_module_aggregate(Min("price_kopecks"), name="value")
+    )
+
+
+def with_card_data(queryset: QuerySet) -> QuerySet:
+    """Annotate what a catalogue card shows: price range, smallest co-payment, free places.
+
+    `min_copayment_kopecks` is the smallest `price − min(price, normative)` over the modules:
+    0 means some module is paid in full by a financing certificate.
+    """
+    copayment = Greatest(
+        F("price_kopecks") - Coalesce(F("normative_cost_kopecks"), F("price_kopecks")), Value(0)
+    )
+    free_places = Subquery(
+        Group.objects.filter(module__program=OuterRef("pk"), enrolment_open=True)
+        .order_by()
+        .values("module__program")
+        .annotate(value=Sum(F("capacity") - F("seats_taken")))
+        .values("value")[:1],
+        output_field=IntegerField(),
+    )
+    return with_min_price(queryset).annotate(
+        max_price_kopecks=_module_aggregate(Max("price_kopecks"), name="value"),
+        min_copayment_kopecks=_module_aggregate(Min(copayment), name="value"),
+        free_places_total=Coalesce(free_places, Value(0)),
+    )
+
+
+def catalog_programs(user) -> QuerySet[Program]:
+    """Published programmes `user` may see (anonymous: of registry providers), card-ready."""
+    # for_user() may need DISTINCT (its joins through staff multiply rows); DISTINCT over the
+    # card columns would compute every card's subqueries for every match before LIMIT, so
+    # the scope is applied as EXISTS (where PostgreSQL drops the DISTINCT) and the outer
+    # query needs none.
+    visible = Program.objects.for_user(user).published().filter(pk=OuterRef("pk"))
+    return with_card_data(
+        Program.objects.filter(Exists(visible))
+        .select_related("provider", "municipality")
+        .order_by("name", "id")
+    )
+
+
+def attach_card_extras(programs: Iterable[Program]) -> list[Program]:
+    """Lesson days ("вт, чт") and age in years of a page of cards: one query for the page."""
+    programs = list(programs)
+    days: dict[int, set[int]] = defaultdict(set)
+    rows = (
+        ScheduleEntry.objects.filter(group__module__program__in=[p.pk for p in programs])
+        .order_by()
+        .values_list("group__module__program_id", "weekday")
+        .distinct()
+    )
+    for program_id, weekday in rows:
+        days[program_id].add(weekday)
+    for program in programs:
+        program.lesson_days = [WEEKDAY_SHORT[d] for d in sorted(days[program.pk])]
+        program.age_years = age_range_years(program.age_from_months, program.age_to_months)
+    return programs
+
+
+def _years_word(n: int) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return "год"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return "года"
+    return "лет"
+
+
+def age_range_years(from_months: int | None, to_months: int | None) -> str:
+    """(84, 168) → '7–14 лет'; open ends read 'от 7 лет' / 'до 14 лет'."""
+    low = None if from_months is None else from_months // 12
+    high = None if to_months is None else to_months // 12
+    if low is None and high is None:
+        return "любой возраст"
+    if high is None:
+        return f"от {low} {_years_word(low)}"
+    if low is None:
+        return f"до {high} {_years_word(high)}"
+    if low == high:
+        return f"{low} {_years_word(low)}"
+    return f"{low}–{high} {_years_word(high)}"
+
+
+def program_detail_queryset(user) -> QuerySet[Program]:
+    """Programmes `user` may open, with modules → groups → lessons prefetched (4 queries)."""
+    groups = Group.objects.order_by("starts_on", "name", "id").prefetch_related(
+        Prefetch("schedule", queryset=ScheduleEntry.objects.order_by("weekday", "starts_at"))
+    )
+    modules = Module.objects.order_by("position", "id").prefetch_related(
+        Prefetch("groups", queryset=groups)
+    )
+    return (
+        Program.objects.for_user(user)
+        .select_related("provider", "municipality")
+        .prefetch_related(Prefetch("modules", queryset=modules))
+    )
+
+
+def is_public(program: Program) -> bool:
+    """Whether anonymous visitors see it (its staff and officials may open it before that)."""
+    return (
+        program.is_published
+        and program.archived_at is None
+        and program.provider.status in PUBLIC_PROVIDER_STATUSES
+    )
+
+
+def current_nominals(user, municipality) -> list[NominalCategory]:
+    """Nominals of the municipality's approved financing period running today."""
+    today = clock.today()
+    return list(
+        NominalCategory.objects.for_user(user)
+        .filter(
+            period__municipality=municipality,
+            period__status="approved",
+            period__starts_on__lte=today,
+            period__ends_on__gte=today,
+        )
+        .select_related("period")
+        .order_by("age_from_months", "disability_only", "pk")
+    )
