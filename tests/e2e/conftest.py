@@ -42,3 +42,11 @@ def demo(transactional_db):
     from pfdo.demo.seed import seed
 
     return seed("small")
+
+
+@pytest.fixture
+def komi(transactional_db):
+    """Only the territory (Komi, Vorkuta): for journeys that build their own catalogue."""
+    from pfdo.territory.demo import seed_komi
+
+    return seed_komi()

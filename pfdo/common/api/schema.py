@@ -1,10 +1,17 @@
-"""OpenAPI generation: declares the shared error body for every error status, once."""
+"""OpenAPI generation: the shared error body of every error status, public reads, real formats."""
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers
 
 from pfdo.common.api.errors import ErrorSerializer
+
+# A time as DRF writes and reads it: "16:00", "16:00:00", "16:00:00.250000", no offset.
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+_OUTER_KEYS = {"readOnly", "writeOnly", "nullable", "deprecated", "description", "title"}
 
 _ERROR_DESCRIPTIONS = {
     "400": "Ошибка в запросе: неверные поля, некорректный JSON или нарушено правило.",
@@ -31,6 +38,18 @@ class AutoSchema(SpectacularAutoSchema):
             auths.append({})
         return auths
 
+    def _insert_field_validators(self, field, schema):
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            # JSON Schema's "time" requires an offset ("16:00:00+03:00"); DRF writes none.
+            del schema["format"]
+            schema["pattern"] = TIME_PATTERN
+        super()._insert_field_validators(field, schema)
+        # DRF drops `allow_blank` from read-only model fields, so drf-spectacular would not
+        # allow "" for a blank URL or e-mail; say so, the way it does for writable fields.
+        if field.read_only and "format" in schema and _model_field_is_blank(field):
+            inner = {k: schema.pop(k) for k in list(schema) if k not in _OUTER_KEYS}
+            schema["oneOf"] = [inner, {"type": "string", "maxLength": 0}]
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -41,3 +60,15 @@ class AutoSchema(SpectacularAutoSchema):
                 body["description"] = description
                 responses[code] = body
         return responses
+
+
+def _model_field_is_blank(field) -> bool:
+    """The text column behind a read-only ModelSerializer field may hold ""."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source or field.source == "*":
+        return False
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(model_field, models.CharField | models.TextField) and model_field.blank
