@@ -10,14 +10,16 @@ PORT ?= 8000
 DEBUG ?= 0
 PFDO_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo
 PYTEST_ARGS ?=
+PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint test-sqlite test-postgres check-deploy seed clean
+.PHONY: help run test lint test-sqlite test-postgres check-deploy seed bench clean
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test  - lint, architecture contracts, migrations check, deploy check, tests on SQLite and PostgreSQL"
+	@echo "make bench - region-scale catalogue benchmark on PostgreSQL (prints median/p95)"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Нужен Python 3.11 ($(PYTHON) не найден)"; exit 1; }
@@ -73,6 +75,10 @@ test-postgres: $(VENV)/.installed
 	fi
 
 test: lint test-sqlite test-postgres
+
+# Benchmarks print their figures; they are not tests. Needs PostgreSQL (a database named *bench*).
+bench: $(VENV)/.installed
+	DATABASE_URL="$(PFDO_BENCH_DATABASE_URL)" $(BIN)/python scripts/bench_catalog.py
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache

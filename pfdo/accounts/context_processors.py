@@ -28,7 +28,17 @@ def navigation(request):
             items.append((reverse(url_name), label))
     if user.is_superuser:
         items.append((reverse("accounts:home_admin"), "Администрирование"))
-    if user.is_superuser or roles & {Role.OPERATOR, Role.REGIONAL_ADMIN}:
+    official = user.is_superuser or bool(roles & {Role.OPERATOR, Role.REGIONAL_ADMIN})
+    if Role.PROVIDER_STAFF in roles:
+        items.append((reverse("providers:organisation"), "Моя организация"))
+        items.append((reverse("catalog_manage:my_programs"), "Мои программы"))
+    if Role.EXPERT in roles:
+        items.append((reverse("catalog_manage:expert_queue"), "Сертификация"))
+    if official or Role.PAYER in roles:
+        items.append((reverse("financing:period_list"), "Программы ПФ"))
+    if official:
+        items.append((reverse("providers:registry"), "Поставщики"))
+        items.append((reverse("catalog_manage:operator_programs"), "Программы"))
         items.append((reverse("accounts:user_list"), "Пользователи"))
         items.append((reverse("audit:action_list"), "Журнал действий"))
     return {"nav_items": items}

@@ -3,14 +3,15 @@
 import django_filters
 
 from pfdo.audit.models import ActionLog
+from pfdo.common.filters import UtcIsoDateTimeFilter
 
 
 class ActionLogFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(
         field_name="action", lookup_expr="startswith", label="Действие (начало кода)"
     )
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label="С")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", label="До")
+    since = UtcIsoDateTimeFilter(field_name="at", lookup_expr="gte", label="С")
+    until = UtcIsoDateTimeFilter(field_name="at", lookup_expr="lt", label="До")
     object_type = django_filters.CharFilter(field_name="object_type", label="Тип объекта")
     object_id = django_filters.CharFilter(field_name="object_id", label="Id объекта")
 

@@ -16,6 +16,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Демо готово: {report.municipality}, масштаб {report.scale}.")
         )
+        if report.counts:
+            self.stdout.write(
+                f"Поставщиков: {report.counts['providers']}, программ: {report.counts['programs']}."
+            )
         self.stdout.write("Логины (пароль у всех один):")
         for label, login, password, created in report.logins:
             mark = "создан" if created else "уже был"
