@@ -3,8 +3,6 @@ keyword arguments to one service; the services' field messages land on these fie
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 
 from pfdo.catalog.models import (
@@ -18,59 +16,11 @@ from pfdo.catalog.models import (
 )
 from pfdo.common.choices import Direction, StudyForm, TeacherQualification
 from pfdo.common.errors import DomainError
+from pfdo.common.forms import RoublesField
 from pfdo.providers.models import Provider
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-def parse_roubles(text: str) -> int:
-    """'1 800,50' / '1800.5' / '1 800 ₽' → kopecks, exactly (Decimal, never float)."""
-    cleaned = (
-        text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("₽", "")
-    ).replace(",", ".")
-    if cleaned.lower().endswith("руб."):
-        cleaned = cleaned[:-4]
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise forms.ValidationError("Введите сумму в рублях, например 1 800,00.") from exc
-    if not value.is_finite():
-        raise forms.ValidationError("Введите сумму в рублях, например 1 800,00.")
-    kopecks = value * 100
-    if kopecks != kopecks.to_integral_value():
-        raise forms.ValidationError("Не больше двух знаков после запятой (копейки).")
-    if abs(kopecks) > 10**13:
-        raise forms.ValidationError("Слишком большая сумма.")
-    return int(kopecks)
-
-
-def kopecks_to_text(kopecks: int | None) -> str:
-    if kopecks is None:
-        return ""
-    roubles, kop = divmod(kopecks, 100)
-    return f"{roubles},{kop:02d}"
-
-
-class RoublesField(forms.Field):
-    """Roubles typed by a person → integer kopecks."""
-
-    widget = forms.TextInput
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "maxlength": "30"})
-
-    def to_python(self, value):
-        value = str(value or "").strip()
-        if not value:
-            return None
-        if len(value) > 30:
-            raise forms.ValidationError("Слишком длинное значение суммы.")
-        return parse_roubles(value)
-
-    def prepare_value(self, value):
-        return kopecks_to_text(value) if isinstance(value, int) else value
 
 
 class ServiceForm(forms.Form):

@@ -2,60 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 
 from pfdo.common.choices import Direction, LegalForm, StudyForm, TeacherQualification
-from pfdo.common.money import format_kopecks
+from pfdo.common.forms import SPACES, RoublesField
 from pfdo.financing import services
 from pfdo.financing.models import FinancingPeriod
-
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
-
-
-class RoublesField(forms.CharField):
-    """An amount in roubles ("24 171,00", "24171.5", "110") cleaned to integer kopecks.
-
-    Decimal arithmetic only: "0,1" + "0,2" stays exact; more than two decimals is refused
-    rather than rounded, since nobody means a fraction of a kopeck.
-    """
-
-    default_error_messages = {
-        "invalid": "Введите сумму в рублях, например 24 171,00.",
-        "negative": "Сумма не может быть отрицательной.",
-        "precision": "Не больше двух знаков после запятой (копейки).",
-    }
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.update(inputmode="decimal", maxlength="30")
-        return attrs
-
-    def prepare_value(self, value):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return format_kopecks(value, currency=False).replace("\u00a0", " ")
-        return value
-
-    def to_python(self, value):
-        # A disabled field cleans its initial value, which is already kopecks.
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        text = _SPACES.sub("", text).removesuffix("₽").removesuffix("руб.").replace(",", ".")
-        if not _AMOUNT.fullmatch(text):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        amount = Decimal(text)
-        if amount < 0:
-            raise forms.ValidationError(self.error_messages["negative"], code="negative")
-        kopecks = amount * 100
-        if kopecks != kopecks.to_integral_value():
-            raise forms.ValidationError(self.error_messages["precision"], code="precision")
-        return int(kopecks)
 
 
 class CoefficientField(forms.CharField):
@@ -84,7 +38,7 @@ class CoefficientField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            number = Decimal(_SPACES.sub("", text).replace(",", "."))
+            number = Decimal(SPACES.sub("", text).replace(",", "."))
         except InvalidOperation:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if not number.is_finite():

@@ -129,9 +129,9 @@ def test_module_price_in_roubles_and_normative_breakdown_shown(as_user, staff, p
 @pytest.mark.parametrize(
     ("price", "message"),
     [
-        ("-5", "Цена не может быть отрицательной."),
+        ("-5", "Сумма не может быть отрицательной."),
         ("12,345", "Не больше двух знаков после запятой (копейки)."),
-        ("дорого", "Введите сумму в рублях, например 1 800,00."),
+        ("дорого", "Введите сумму в рублях, например 24 171,00."),
     ],
 )
 def test_bad_prices_get_field_messages(as_user, staff, provider, price, message):

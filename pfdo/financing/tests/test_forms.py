@@ -7,7 +7,8 @@ from django import forms
 from django.urls import reverse
 
 from pfdo.audit import labels
-from pfdo.financing.forms import CoefficientField, RoublesField
+from pfdo.common.forms import RoublesField
+from pfdo.financing.forms import CoefficientField
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.tests.test_views import form_data
 from pfdo.territory.tests.factories import MunicipalityFactory

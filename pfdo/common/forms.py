@@ -1,0 +1,61 @@
+"""Form fields shared by the apps: money typed by people."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django import forms
+
+from pfdo.common.money import format_kopecks
+
+# Above any real budget of one municipality; keeps typos like an extra "000000" out.
+MAX_KOPECKS = 10**15
+
+SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+class RoublesField(forms.CharField):
+    """An amount in roubles ("24 171,00", "24171.5", "110") cleaned to integer kopecks.
+
+    Decimal arithmetic only: "0,1" + "0,2" stays exact; more than two decimals is refused
+    rather than rounded, since nobody means a fraction of a kopeck.
+    """
+
+    default_error_messages = {
+        "invalid": "Введите сумму в рублях, например 24 171,00.",
+        "negative": "Сумма не может быть отрицательной.",
+        "precision": "Не больше двух знаков после запятой (копейки).",
+        "too_large": "Слишком большая сумма.",
+    }
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update(inputmode="decimal", maxlength="30")
+        return attrs
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return format_kopecks(value, currency=False).replace("\u00a0", " ")
+        return value
+
+    def to_python(self, value):
+        # A disabled field cleans its initial value, which is already kopecks.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        text = SPACES.sub("", text).removesuffix("₽").removesuffix("руб.").replace(",", ".")
+        if not _AMOUNT.fullmatch(text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        amount = Decimal(text)
+        if amount < 0:
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        kopecks = amount * 100
+        if kopecks != kopecks.to_integral_value():
+            raise forms.ValidationError(self.error_messages["precision"], code="precision")
+        if kopecks > MAX_KOPECKS:
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
+        return int(kopecks)
