@@ -47,10 +47,19 @@ def expert_scope(user, prefix: str = "") -> Q:
     return Q(**{f"{prefix}municipality_id__in": ids})
 
 
+def _apply(qs, q: Q | None, user):
+    """Filter by a visibility Q. Only the signed-in scope joins staff rows (which can repeat
+    a programme), so only it needs DISTINCT; the anonymous catalogue stays a plain scan."""
+    if q is None:
+        return qs.all()
+    qs = qs.filter(q)
+    return qs.distinct() if user is not None and user.is_authenticated else qs
+
+
 class ProgramQuerySet(ScopedQuerySet):
     def for_user(self, user):
         q = program_visibility(user)
-        return self.all() if q is None else self.filter(q).distinct()
+        return _apply(self, q, user)
 
     def published(self):
         return self.filter(
@@ -73,19 +82,19 @@ class ProgramQuerySet(ScopedQuerySet):
 class ModuleQuerySet(ScopedQuerySet):
     def for_user(self, user):
         q = program_visibility(user, "program__")
-        return self.all() if q is None else self.filter(q).distinct()
+        return _apply(self, q, user)
 
 
 class GroupQuerySet(ScopedQuerySet):
     def for_user(self, user):
         q = program_visibility(user, "module__program__")
-        return self.all() if q is None else self.filter(q).distinct()
+        return _apply(self, q, user)
 
 
 class ScheduleEntryQuerySet(ScopedQuerySet):
     def for_user(self, user):
         q = program_visibility(user, "group__module__program__")
-        return self.all() if q is None else self.filter(q).distinct()
+        return _apply(self, q, user)
 
 
 class AssessmentQuerySet(ScopedQuerySet):
