@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -22,8 +23,16 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="pfdo_audit_login_failed")
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    login = str(credentials.get("username", ""))[:150]
-    audit.record(actor=None, action="accounts.login_failed", details={"login": login})
+    # People type passwords or document numbers into the login box: keep the text only
+    # when it is a real login.
+    typed = str(credentials.get("username", ""))[:150]
+    user = get_user_model().objects.filter(username=typed).first() if typed else None
+    audit.record(
+        actor=None,
+        action="accounts.login_failed",
+        obj=user,
+        details={"login": typed if user else "(неизвестный логин)"},
+    )
 
 
 @receiver(user_locked_out, dispatch_uid="pfdo_audit_locked_out")

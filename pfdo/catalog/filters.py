@@ -73,6 +73,15 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+# The largest id a BIGINT holds; a larger number would overflow the database driver.
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(IntegerFilter):
+    pass
+
+
 @extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_AGE_YEARS})
 class AgeFilter(IntegerFilter):
     pass
@@ -111,7 +120,11 @@ def _weekday_kwargs() -> dict:
 
 def _id_kwargs(what: str) -> dict:
     message = f"{what} — целое положительное число (id)."
-    return {"min_value": 1, "error_messages": {"invalid": message, "min_value": message}}
+    return {
+        "min_value": 1,
+        "max_value": MAX_ID,
+        "error_messages": {"invalid": message, "min_value": message, "max_value": message},
+    }
 
 
 def _text_kwargs(what: str) -> dict:
@@ -182,9 +195,9 @@ def group_exists(
 
 
 def covered_q() -> Q:
-    """A module the certificate pays in full: price within the normative cost (see Module)."""
-    return Q(price_kopecks__isnull=False) & (
-        Q(normative_cost_kopecks__isnull=True) | Q(price_kopecks__lte=F("normative_cost_kopecks"))
+    """A module the certificate pays in full: price within a known normative cost."""
+    return Q(price_kopecks__isnull=False, normative_cost_kopecks__isnull=False) & Q(
+        price_kopecks__lte=F("normative_cost_kopecks")
     )
 
 
@@ -230,7 +243,7 @@ class ProgramFilter(django_filters.FilterSet):
         help_text="Программа принимает ребёнка этого возраста.",
         **_age_field_kwargs(),
     )
-    provider = IntegerFilter(label="Поставщик", field_name="provider_id", **_id_kwargs("Поставщик"))
+    provider = IdFilter(label="Поставщик", field_name="provider_id", **_id_kwargs("Поставщик"))
     municipality = django_filters.CharFilter(
         label="Муниципалитет", field_name="municipality__code", help_text="Код, например vorkuta."
     )
@@ -355,7 +368,7 @@ class ProgramFilter(django_filters.FilterSet):
 class GroupFilter(django_filters.FilterSet):
     """Filters of /api/v1/groups/."""
 
-    program = IntegerFilter(
+    program = IdFilter(
         label="Программа", field_name="module__program_id", **_id_kwargs("Программа")
     )
     municipality = django_filters.CharFilter(

@@ -128,10 +128,12 @@ class ModuleForm(ServiceForm):
     field_aliases = {"price_kopecks": "price"}
 
     name = forms.CharField(label="Название модуля", max_length=300)
-    duration_months = forms.IntegerField(label="Продолжительность, месяцев")
-    hours = forms.IntegerField(label="Часов на группу за модуль")
-    min_children = forms.IntegerField(label="Детей в группе от", initial=1)
-    max_children = forms.IntegerField(label="Детей в группе до")
+    # Bounds are the service's (field messages come from it); max_value only keeps numbers
+    # the database cannot hold from reaching it.
+    duration_months = forms.IntegerField(label="Продолжительность, месяцев", max_value=32767)
+    hours = forms.IntegerField(label="Часов на группу за модуль", max_value=2**31 - 1)
+    min_children = forms.IntegerField(label="Детей в группе от", initial=1, max_value=32767)
+    max_children = forms.IntegerField(label="Детей в группе до", max_value=32767)
     teacher_qualification = forms.ChoiceField(
         label="Квалификация педагога",
         choices=TeacherQualification.choices,
@@ -140,6 +142,7 @@ class ModuleForm(ServiceForm):
     price = RoublesField(
         label="Цена модуля на ребёнка, ₽",
         required=False,
+        error_messages={"negative": "Цена не может быть отрицательной."},
         help_text="Например 18 000,00. Без цены программу нельзя опубликовать.",
     )
 
@@ -174,7 +177,7 @@ class GroupForm(ServiceForm):
     room = forms.CharField(label="Кабинет, зал", max_length=100, required=False)
     starts_on = forms.DateField(label="Начало занятий", required=False, widget=DATE)
     ends_on = forms.DateField(label="Окончание занятий", required=False, widget=DATE)
-    capacity = forms.IntegerField(label="Мест в группе")
+    capacity = forms.IntegerField(label="Мест в группе", max_value=32767)
     enrolment_open = forms.BooleanField(label="Запись в группу открыта", required=False)
 
     @staticmethod

@@ -290,11 +290,13 @@ class Module(models.Model):
 
     @property
     def certificate_covers_kopecks(self) -> int | None:
-        """What a financing certificate pays at most for this module: min(price, normative)."""
-        if self.price_kopecks is None:
+        """What a financing certificate pays at most for this module: min(price, normative).
+
+        None while either is unknown: without a normative cost nobody can promise a parent
+        that the certificate covers the price.
+        """
+        if self.price_kopecks is None or self.normative_cost_kopecks is None:
             return None
-        if self.normative_cost_kopecks is None:
-            return self.price_kopecks
         return min(self.price_kopecks, self.normative_cost_kopecks)
 
     @property

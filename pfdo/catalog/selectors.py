@@ -50,15 +50,28 @@ def with_min_price(queryset: QuerySet) -> QuerySet:
     )
 
 
+def with_ready_group(queryset: QuerySet) -> QuerySet:
+    """Annotate `has_ready_group`: a group with dates and a schedule (publication needs one)."""
+    return queryset.annotate(
+        has_ready_group=Exists(
+            Group.objects.filter(
+                module__program=OuterRef("pk"),
+                starts_on__isnull=False,
+                ends_on__isnull=False,
+                schedule__isnull=False,
+            )
+        )
+    )
+
+
 def with_card_data(queryset: QuerySet) -> QuerySet:
     """Annotate what a catalogue card shows: price range, smallest co-payment, free places.
 
     `min_copayment_kopecks` is the smallest `price − min(price, normative)` over the modules:
-    0 means some module is paid in full by a financing certificate.
+    0 means some module is paid in full by a financing certificate; None, that no module has
+    both a price and a normative cost (nothing can be promised yet).
     """
-    copayment = Greatest(
-        F("price_kopecks") - Coalesce(F("normative_cost_kopecks"), F("price_kopecks")), Value(0)
-    )
+    copayment = Greatest(F("price_kopecks") - F("normative_cost_kopecks"), Value(0))
     free_places = Subquery(
         Group.objects.filter(module__program=OuterRef("pk"), enrolment_open=True)
         .order_by()

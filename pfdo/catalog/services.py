@@ -368,19 +368,37 @@ def update_program(*, actor, program: Program, **changes: Any) -> Program:
 # ---------------------------------------------------------------- modules
 
 
+# Upper bounds far above any real module or group; they keep typos (and integers the
+# database columns cannot hold) out, with a message instead of a database error.
+MAX_MODULE_MONTHS = 120
+MAX_MODULE_HOURS = 10_000
+MAX_GROUP_SIZE = 1_000
+MAX_PRICE_KOPECKS = 10**12  # 10 000 000 000,00 ₽
+
+
 def _validate_module(data: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.get("name"):
         errors["name"] = "Укажите название модуля."
-    if data.get("duration_months") is None or data["duration_months"] < 1:
+    months = data.get("duration_months")
+    if months is None or months < 1:
         errors["duration_months"] = "Продолжительность — не меньше одного месяца."
-    if data.get("hours") is None or data["hours"] < 1:
+    elif months > MAX_MODULE_MONTHS:
+        errors["duration_months"] = f"Продолжительность — не больше {MAX_MODULE_MONTHS} месяцев."
+    hours = data.get("hours")
+    if hours is None or hours < 1:
         errors["hours"] = "Число часов — не меньше одного."
+    elif hours > MAX_MODULE_HOURS:
+        errors["hours"] = f"Число часов — не больше {MAX_MODULE_HOURS}."
     low, high = data.get("min_children"), data.get("max_children")
     if low is None or low < 1:
         errors["min_children"] = "В группе должен быть хотя бы один ребёнок."
+    elif low > MAX_GROUP_SIZE:
+        errors["min_children"] = f"Не больше {MAX_GROUP_SIZE} детей в группе."
     if high is None or high < 1:
         errors["max_children"] = "Укажите наибольшее число детей в группе."
+    elif high > MAX_GROUP_SIZE:
+        errors["max_children"] = f"Не больше {MAX_GROUP_SIZE} детей в группе."
     elif low is not None and high < low:
         errors["max_children"] = "Наибольшее число детей не может быть меньше наименьшего."
     if data.get("teacher_qualification") not in TeacherQualification.values:
@@ -388,6 +406,8 @@ def _validate_module(data: Mapping[str, Any]) -> dict[str, str]:
     price = data.get("price_kopecks")
     if price is not None and price < 0:
         errors["price_kopecks"] = "Цена не может быть отрицательной."
+    elif price is not None and price > MAX_PRICE_KOPECKS:
+        errors["price_kopecks"] = "Слишком большая цена: проверьте сумму."
     return errors
 
 
@@ -510,6 +530,8 @@ def _validate_group(data: Mapping[str, Any], *, seats_taken: int = 0) -> dict[st
     capacity = data.get("capacity")
     if capacity is None or capacity < 1:
         errors["capacity"] = "В группе должно быть хотя бы одно место."
+    elif capacity > MAX_GROUP_SIZE:
+        errors["capacity"] = f"Не больше {MAX_GROUP_SIZE} мест в группе."
     elif capacity < seats_taken:
         errors["capacity"] = f"В группе уже занято мест: {seats_taken}. Мест не может быть меньше."
     starts, ends = data.get("starts_on"), data.get("ends_on")
@@ -782,6 +804,10 @@ def card_problems(program: Program) -> list[str]:
 
 
 def _has_ready_group(program: Program) -> bool:
+    # Lists annotate it (selectors.with_ready_group) so a page of programmes is one query.
+    annotated = getattr(program, "has_ready_group", None)
+    if annotated is not None:
+        return annotated
     return Group.objects.filter(
         module__program=program,
         starts_on__isnull=False,

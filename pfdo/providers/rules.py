@@ -52,7 +52,21 @@ def is_staff_of(user, provider: Provider | None = None) -> bool:
         return False  # no query for everyone else (lists check this per row)
     if provider is None:
         return True
-    return ProviderStaff.objects.filter(provider=provider, user=user, is_active=True).exists()
+    return provider.pk in _staffed_provider_ids(user)
+
+
+def _staffed_provider_ids(user) -> frozenset[int]:
+    """The providers `user` works for, looked up once per user object (one request), so a
+    list checking every row asks the database once."""
+    cached = getattr(user, "_pfdo_staffed_provider_ids", None)
+    if cached is None:
+        cached = frozenset(
+            ProviderStaff.objects.filter(user=user, is_active=True).values_list(
+                "provider_id", flat=True
+            )
+        )
+        user._pfdo_staffed_provider_ids = cached
+    return cached
 
 
 @rules.predicate

@@ -309,7 +309,13 @@ def _create_staff(
     row = ProviderStaff.objects.create(
         provider=provider, user=user, is_admin=is_admin, position=staff.position.strip()
     )
+    _forget_staffed_providers(user)
     return row, issued
+
+
+def _forget_staffed_providers(user) -> None:
+    """Drop the per-user cache of rules.is_staff_of after a staff change."""
+    user.__dict__.pop("_pfdo_staffed_provider_ids", None)
 
 
 # ---------------------------------------------------------------- application
@@ -602,6 +608,7 @@ def attach_existing_user(
         return row
     row.is_active, row.is_admin = True, is_admin
     row.save(update_fields=["is_active", "is_admin"])
+    _forget_staffed_providers(user)
     accounts.grant_role(
         actor=actor,
         user=user,
@@ -642,6 +649,7 @@ def deactivate_staff(*, actor, staff: ProviderStaff) -> ProviderStaff:
         raise Conflict("Нельзя отключить последнего администратора организации.")
     staff.is_active = False
     staff.save(update_fields=["is_active"])
+    _forget_staffed_providers(staff.user)
     still_staff_here = ProviderStaff.objects.filter(
         user=staff.user, is_active=True, provider__municipality=provider.municipality
     ).exists()

@@ -231,3 +231,13 @@ def test_operator_cannot_issue_password_outside_scope(client, make_user, vorkuta
     assert client.post(reverse("accounts:issue_password", args=[stranger.pk])).status_code == 404
     stranger.refresh_from_db()
     assert stranger.check_password(PASSWORD)
+
+
+def test_failed_login_keeps_only_real_logins_in_the_audit_log(client, make_user):
+    user = make_user(username="olga")
+    post_login(client, "olga", "bad")
+    post_login(client, "my-secret-password-typed-here", "bad")
+    rows = ActionLog.objects.filter(action="accounts.login_failed").order_by("id")
+    assert [r.details["login"] for r in rows] == ["olga", "(неизвестный логин)"]
+    assert rows[0].object_id == str(user.pk)
+    assert "my-secret" not in str(list(rows.values_list("details", "object_repr")))

@@ -373,3 +373,27 @@ def test_api_uses_the_same_filters_and_answers_400_with_the_error_body(api_clien
     groups = api_client.get("/api/v1/groups/", {"weekday": "0"})
     assert groups.status_code == 400
     assert "weekday" in groups.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("path", ["/catalog/", "/api/v1/programs/"])
+def test_an_id_too_large_for_the_database_is_a_clear_error(client, db, path):
+    response = client.get(path, {"provider": "99999999999999999999999"})
+    assert response.status_code in (200, 400)  # the page shows the error; the API answers 400
+    assert "целое положительное число" in response.content.decode()
+
+
+def test_groups_api_refuses_an_id_too_large(client, db):
+    response = client.get("/api/v1/groups/", {"program": str(2**70)})
+    assert response.status_code == 400
+    assert "program" in response.json()["error"]["fields"]
+
+
+def test_unknown_normative_cost_is_not_covered(db):
+    from pfdo.catalog.filters import ProgramFilter
+    from pfdo.catalog.models import Program
+    from pfdo.catalog.tests.factories import ModuleFactory
+
+    module = ModuleFactory(price_kopecks=500_000, normative_cost_kopecks=None)
+    assert module.certificate_covers_kopecks is None and module.copayment_kopecks is None
+    covered = ProgramFilter({"price": "covered"}, queryset=Program.objects.all()).qs
+    assert module.program not in covered

@@ -129,7 +129,7 @@ def test_module_price_in_roubles_and_normative_breakdown_shown(as_user, staff, p
 @pytest.mark.parametrize(
     ("price", "message"),
     [
-        ("-5", "Сумма не может быть отрицательной."),
+        ("-5", "Цена не может быть отрицательной."),
         ("12,345", "Не больше двух знаков после запятой (копейки)."),
         ("дорого", "Введите сумму в рублях, например 24 171,00."),
     ],
@@ -280,3 +280,62 @@ def test_operator_recomputes_normative_costs(as_user, operator, provider, period
     as_user(operator).post(url("recompute"))
     module.refresh_from_db()
     assert module.normative_cost_kopecks == round(10 * 15000 * 1.1 * 1.8)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("hours", "100000000000000000000000", "Убедитесь, что это значение меньше либо равно"),
+        ("hours", "10001", "Число часов — не больше 10000."),
+        ("duration_months", "121", "Продолжительность — не больше 120 месяцев."),
+        ("max_children", "1001", "Не больше 1000 детей в группе."),
+    ],
+)
+def test_module_numbers_above_the_limits_get_field_messages(
+    as_user, staff, provider, field, value, message
+):
+    """Numbers no module has, or no database column holds, are refused on their field (no 500)."""
+    program = DraftProgramFactory(provider=provider)
+    data = {
+        "name": "М",
+        "duration_months": "9",
+        "hours": "72",
+        "min_children": "1",
+        "max_children": "5",
+        "teacher_qualification": "none",
+        "price": "100",
+    }
+    data[field] = value
+    response = as_user(staff).post(url("module_create", program.pk), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not Module.objects.exists()
+
+
+@pytest.mark.parametrize("capacity", ["1001", "100000000000000000000"])
+def test_group_capacity_above_the_limit_is_a_field_message(as_user, staff, provider, capacity):
+    module = ModuleFactory(program=DraftProgramFactory(provider=provider))
+    response = as_user(staff).post(
+        url("group_create", module.pk),
+        {"name": "Г", "address": "ул. Мира, 1", "capacity": capacity},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["capacity"]
+    assert not module.groups.exists()
+
+
+def test_my_programmes_page_does_not_query_per_programme(
+    as_user, staff, provider, django_assert_max_num_queries
+):
+    client = as_user(staff)
+    for _ in range(3):
+        DraftProgramFactory(provider=provider)
+    client.get(url("my_programs"))  # warm the session and the user's memberships
+    with django_assert_max_num_queries(15) as few:
+        assert client.get(url("my_programs")).status_code == 200
+    for _ in range(10):
+        DraftProgramFactory(provider=provider)
+    with django_assert_max_num_queries(15) as many:
+        response = client.get(url("my_programs"))
+    assert len(response.context["rows"]) == 13
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from pfdo.catalog import services
+from pfdo.catalog import selectors, services
 from pfdo.catalog.forms import (
     AssessmentForm,
     DecisionForm,
@@ -103,7 +103,7 @@ class MyProgramsView(ManageMixin, ScopedListView):
 
     def scope_queryset(self, queryset):
         return (
-            queryset.of_provider_staff(self.request.user)
+            selectors.with_ready_group(queryset.of_provider_staff(self.request.user))
             .select_related("provider")
             .prefetch_related("modules")
             .order_by("archived_at", "name", "id")
