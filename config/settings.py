@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "pfdo.common.middleware.RequestContextMiddleware",
+    "pfdo.common.idempotency.IdempotencyMiddleware",
     "pfdo.accounts.middleware.ForcePasswordChangeMiddleware",
     # AxesMiddleware must be last: it turns lockouts into our lockout page.
     "axes.middleware.AxesMiddleware",
@@ -223,6 +224,7 @@ SPECTACULAR_SETTINGS = {
 
 PFDO_MUNICIPALITY = env.str("PFDO_MUNICIPALITY", default="vorkuta")
 PFDO_API_TOKEN_TTL_DAYS = env.int("PFDO_API_TOKEN_TTL_DAYS", default=30)
+PFDO_IDEMPOTENCY_TTL_HOURS = env.int("PFDO_IDEMPOTENCY_TTL_HOURS", default=24)
 PFDO_SITE_NAME = env.str("PFDO_SITE_NAME", default="Навигатор дополнительного образования")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from pfdo.common.api.errors import ErrorSerializer
@@ -18,7 +19,7 @@ _ERROR_DESCRIPTIONS = {
     "401": "Нужен вход: нет токена или он недействителен.",
     "403": "Недостаточно прав.",
     "404": "Не найдено (или не видно этому пользователю).",
-    "409": "Конфликт состояния: действие уже выполнено или объект в другом статусе.",
+    "409": "Конфликт: действие уже выполнено, объект в другом статусе или Idempotency-Key использован для другого запроса.",
     "429": "Слишком много попыток или запросов.",
 }
 
@@ -49,6 +50,23 @@ class AutoSchema(SpectacularAutoSchema):
         if field.read_only and "format" in schema and _model_field_is_blank(field):
             inner = {k: schema.pop(k) for k in list(schema) if k not in _OUTER_KEYS}
             schema["oneOf"] = [inner, {"type": "string", "maxLength": 0}]
+
+    def get_override_parameters(self):
+        params = list(super().get_override_parameters())
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            params.append(
+                OpenApiParameter(
+                    name="Idempotency-Key",
+                    location=OpenApiParameter.HEADER,
+                    required=False,
+                    type=str,
+                    description=(
+                        "Ключ повтора (до 200 символов): повтор с тем же ключом и телом вернёт "
+                        "первый ответ, с другим телом — 409."
+                    ),
+                )
+            )
+        return params
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
