@@ -4,6 +4,7 @@ the services (normative costs, schedules without room clashes, certification, re
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -11,6 +12,8 @@ from django.db import transaction
 from pfdo.accounts.models import User
 from pfdo.catalog import services
 from pfdo.catalog.models import ASSESSMENT_CRITERIA, Program
+from pfdo.providers import demo as providers_demo
+from pfdo.providers.models import Provider
 
 T = dt.time
 
@@ -257,6 +260,1145 @@ def _seed_program(spec, index, provider, period, starts, ends, actor, expert) ->
     if provider.status == "active":
         services.publish(actor=actor, program=program)
         if spec.enrolment_open:
+            services.open_enrolment(actor=actor, program=program)
+    program.refresh_from_db()
+    return program
+
+
+# ---------------------------------------------------------------- generated catalogue
+#
+# About 190 more programmes for the generated providers (pfdo/providers/demo.py), created
+# through the same services as the hand-written ones. Titles come from what each provider
+# teaches; the plan (titles, prices, registries, rooms and lesson times) is drawn from a
+# fixed random seed before anything is written, so every run plans the same catalogue and a
+# re-run skips what exists.
+
+# kind → (title, direction, age from, age to (years, inclusive), description)
+TEC, NAT, SPO, ART, TOU, SOC = (
+    "technical",
+    "natural_science",
+    "sports",
+    "arts",
+    "tourism",
+    "social",
+)
+PROGRAM_TITLES: dict[str, list[tuple[str, str, int, int, str]]] = {
+    "house": [
+        (
+            "Лего-конструирование",
+            TEC,
+            5,
+            8,
+            "Собираем модели из конструктора, знакомимся с механизмами и рычагами.",
+        ),
+        ("Юный техник", TEC, 8, 12, "Модели из картона, дерева и простые механизмы своими руками."),
+        (
+            "Мультстудия «Кадр»",
+            TEC,
+            8,
+            14,
+            "Придумываем сюжет, рисуем героев, снимаем и монтируем мультфильм.",
+        ),
+        (
+            "Вокальная студия «Капель»",
+            ART,
+            6,
+            14,
+            "Постановка голоса, пение соло и в ансамбле, выступления на праздниках.",
+        ),
+        (
+            "Хореографический ансамбль «Снежинка»",
+            ART,
+            6,
+            15,
+            "Классический, народный и эстрадный танец, концерты и конкурсы.",
+        ),
+        (
+            "Декоративно-прикладное творчество",
+            ART,
+            7,
+            14,
+            "Бисероплетение, роспись по дереву, текстильная игрушка.",
+        ),
+        (
+            "Изостудия «Акварелька»",
+            ART,
+            5,
+            10,
+            "Рисуем красками и карандашами, лепим и делаем аппликации.",
+        ),
+        (
+            "Театральная студия «Маска»",
+            ART,
+            8,
+            15,
+            "Актёрские тренинги, сценическая речь и постановка спектаклей.",
+        ),
+        (
+            "Мастерская «Северный сувенир»",
+            ART,
+            9,
+            16,
+            "Изделия из меха, кожи и бисера по мотивам коми и ненецких узоров.",
+        ),
+        (
+            "Юный исследователь природы",
+            NAT,
+            7,
+            11,
+            "Наблюдаем, проводим простые опыты, ведём дневник наблюдений.",
+        ),
+        (
+            "Школа юного журналиста",
+            SOC,
+            11,
+            17,
+            "Пишем заметки, берём интервью и выпускаем школьную газету.",
+        ),
+        ("Английский для малышей", SOC, 5, 7, "Песни, игры и первые слова на английском языке."),
+        (
+            "Клуб интеллектуальных игр",
+            SOC,
+            10,
+            17,
+            "Что? Где? Когда?, брейн-ринг и квизы; командные турниры.",
+        ),
+        ("Шахматная гостиная", SPO, 6, 14, "Шахматы для начинающих: правила, комбинации, турниры."),
+        (
+            "Краеведческий кружок «Мой посёлок»",
+            TOU,
+            9,
+            15,
+            "История посёлка и шахт, встречи с ветеранами, школьный музей.",
+        ),
+        (
+            "Подготовка к школе «Почемучка»",
+            SOC,
+            5,
+            6,
+            "Чтение, счёт, развитие речи и внимания для будущих первоклассников.",
+        ),
+    ],
+    "technical": [
+        (
+            "Авиамоделирование",
+            TEC,
+            9,
+            16,
+            "Строим кордовые и свободнолетающие модели самолётов, участвуем в соревнованиях.",
+        ),
+        (
+            "Судомоделирование",
+            TEC,
+            9,
+            15,
+            "Модели кораблей и катеров с моторами, ходовые испытания в бассейне.",
+        ),
+        (
+            "Радиоэлектроника",
+            TEC,
+            11,
+            17,
+            "Паяем схемы, собираем приборы, изучаем основы электроники.",
+        ),
+        (
+            "Автомоделирование",
+            TEC,
+            10,
+            16,
+            "Радиоуправляемые модели автомобилей: сборка, настройка, гонки.",
+        ),
+        (
+            "Начальное техническое моделирование",
+            TEC,
+            7,
+            10,
+            "Первые модели из бумаги и картона, чтение простых чертежей.",
+        ),
+        (
+            "3D-моделирование и прототипирование",
+            TEC,
+            11,
+            17,
+            "Проектируем детали в САПР и печатаем их на 3D-принтере.",
+        ),
+        ("Картинг", TEC, 10, 17, "Устройство карта, обслуживание двигателя и вождение на трассе."),
+        (
+            "Программирование микроконтроллеров",
+            TEC,
+            12,
+            17,
+            "Arduino и датчики: умный дом, метеостанция, робот-манипулятор.",
+        ),
+        (
+            "Техническое черчение и дизайн",
+            TEC,
+            12,
+            17,
+            "Чертёж, эскиз и макет: от идеи до готового изделия.",
+        ),
+        (
+            "Квадрокоптеры",
+            TEC,
+            11,
+            17,
+            "Собираем и программируем дроны, учимся пилотировать и снимать с воздуха.",
+        ),
+    ],
+    "nature": [
+        (
+            "Юные натуралисты",
+            NAT,
+            7,
+            11,
+            "Уход за животными живого уголка, наблюдения за растениями зимнего сада.",
+        ),
+        (
+            "Экология Заполярья",
+            NAT,
+            10,
+            15,
+            "Тундра, мерзлота и северные животные; исследовательские проекты.",
+        ),
+        (
+            "Занимательная химия",
+            NAT,
+            10,
+            14,
+            "Безопасные опыты: индикаторы, кристаллы, химия на кухне.",
+        ),
+        (
+            "Биология с микроскопом",
+            NAT,
+            11,
+            16,
+            "Клетки, микроорганизмы, готовим и изучаем препараты.",
+        ),
+        (
+            "Фитодизайн",
+            NAT,
+            9,
+            14,
+            "Выращиваем растения в условиях полярной ночи, составляем композиции.",
+        ),
+        (
+            "Астрономия полярного неба",
+            NAT,
+            10,
+            17,
+            "Звёзды, планеты и северное сияние: наблюдения и расчёты.",
+        ),
+        (
+            "Юный метеоролог",
+            NAT,
+            10,
+            14,
+            "Ведём метеостанцию, учимся предсказывать погоду Заполярья.",
+        ),
+        (
+            "Кинология для школьников",
+            NAT,
+            9,
+            15,
+            "Породы, содержание и дрессировка собак, выступления на выставках.",
+        ),
+        (
+            "Физика в опытах",
+            NAT,
+            11,
+            15,
+            "Механика, электричество и свет в экспериментах своими руками.",
+        ),
+    ],
+    "tourism": [
+        (
+            "Спортивный туризм",
+            TOU,
+            10,
+            17,
+            "Походы выходного дня, техника пешеходного и лыжного туризма.",
+        ),
+        ("Спортивное ориентирование", TOU, 8, 16, "Карта, компас и дистанции в городе и тундре."),
+        (
+            "Краеведение Воркуты",
+            TOU,
+            9,
+            14,
+            "История города угольщиков, экскурсии по памятным местам.",
+        ),
+        (
+            "Юные инструкторы туризма",
+            TOU,
+            14,
+            17,
+            "Организация похода, снаряжение, первая помощь, работа с группой.",
+        ),
+        (
+            "Школьный музей: экскурсовод",
+            TOU,
+            11,
+            16,
+            "Собираем экспонаты, пишем тексты экскурсий и проводим их.",
+        ),
+        (
+            "Геология и минералы Урала",
+            TOU,
+            10,
+            15,
+            "Камни и руды Полярного Урала, собираем коллекцию.",
+        ),
+        (
+            "Туристическое многоборье",
+            TOU,
+            9,
+            14,
+            "Узлы, переправы и бивак на соревнованиях по туризму.",
+        ),
+        (
+            "Топонимика Заполярья",
+            TOU,
+            12,
+            17,
+            "Откуда названия рек, гор и посёлков: работа с картами и архивами.",
+        ),
+    ],
+    "sports": [
+        ("Плавание", SPO, 6, 12, "Обучение плаванию и совершенствование техники в бассейне."),
+        ("Лыжные гонки", SPO, 7, 17, "Классический и коньковый ход, соревнования на лыжной базе."),
+        ("Волейбол", SPO, 9, 17, "Техника игры, подача и приём, командная тактика."),
+        ("Баскетбол", SPO, 8, 16, "Ведение, передачи и броски, игра в команде."),
+        ("Мини-футбол", SPO, 7, 14, "Техника владения мячом, игра в зале, турниры."),
+        ("Лёгкая атлетика", SPO, 8, 16, "Бег, прыжки и метания, общая физическая подготовка."),
+        ("Дзюдо", SPO, 7, 15, "Основы борьбы, самостраховка и общая физическая подготовка."),
+        ("Самбо", SPO, 8, 16, "Приёмы самбо, самозащита и соревнования."),
+        ("Спортивная гимнастика", SPO, 5, 10, "Гибкость, сила и акробатические элементы."),
+        ("Настольный теннис", SPO, 8, 16, "Техника ударов, подачи и турниры."),
+        ("Бокс", SPO, 10, 17, "Техника бокса, выносливость и дисциплина."),
+        (
+            "Общая физическая подготовка",
+            SPO,
+            6,
+            10,
+            "Подвижные игры, координация и выносливость для младших школьников.",
+        ),
+    ],
+    "sports_state": [
+        (
+            "Хоккей: начальная подготовка",
+            SPO,
+            6,
+            10,
+            "Катание, владение клюшкой и игровые упражнения на льду.",
+        ),
+        ("Биатлон", SPO, 10, 17, "Лыжная подготовка и стрельба из пневматической винтовки."),
+        (
+            "Лыжные гонки: спортивное совершенствование",
+            SPO,
+            11,
+            17,
+            "Тренировки для подготовленных лыжников, выезды на старты.",
+        ),
+        (
+            "Фигурное катание",
+            SPO,
+            5,
+            10,
+            "Скольжение, вращения и прыжки, показательные выступления.",
+        ),
+        ("Конькобежный спорт", SPO, 8, 14, "Техника бега на коньках, соревнования на стадионе."),
+        (
+            "Хоккей: учебно-тренировочные группы",
+            SPO,
+            10,
+            15,
+            "Тактика, силовая подготовка и турниры республики.",
+        ),
+    ],
+    "music": [
+        ("Фортепиано", ART, 7, 15, "Игра на фортепиано, сольфеджио и музыкальная литература."),
+        ("Скрипка", ART, 7, 15, "Постановка рук, гаммы и пьесы, игра в ансамбле."),
+        (
+            "Баян и аккордеон",
+            ART,
+            8,
+            15,
+            "Народные инструменты: от первых мелодий до концертных пьес.",
+        ),
+        ("Домра и балалайка", ART, 8, 15, "Оркестр русских народных инструментов."),
+        ("Духовые инструменты", ART, 9, 16, "Флейта, кларнет, саксофон и труба; духовой оркестр."),
+        ("Хоровое пение", ART, 7, 14, "Хор младших и старших классов, концерты и фестивали."),
+        ("Эстрадный вокал", ART, 9, 17, "Эстрадное пение с микрофоном, работа на сцене."),
+        ("Гитара", ART, 9, 17, "Классическая и акустическая гитара, аккомпанемент."),
+        ("Музыкальная грамота для малышей", ART, 5, 7, "Ритм, слух и первые ноты в игре."),
+        ("Ударные инструменты", ART, 9, 16, "Барабанная установка и перкуссия, игра в ансамбле."),
+    ],
+    "art": [
+        ("Живопись", ART, 10, 16, "Натюрморт, пейзаж и портрет маслом и акварелью."),
+        ("Рисунок", ART, 10, 16, "Построение формы, светотень и наброски с натуры."),
+        ("Скульптура", ART, 9, 15, "Лепка из глины и пластилина, рельеф и круглая скульптура."),
+        (
+            "Графический дизайн",
+            ART,
+            12,
+            17,
+            "Шрифт, плакат, фирменный стиль на компьютере и бумаге.",
+        ),
+        (
+            "Подготовительное отделение ДХШ",
+            ART,
+            6,
+            9,
+            "Первые шаги в рисунке, живописи и композиции.",
+        ),
+        ("Композиция", ART, 10, 16, "Как построить картину: сюжет, ритм, цвет."),
+        ("Батик и роспись ткани", ART, 9, 15, "Горячий и холодный батик, роспись платков."),
+        ("Иллюстрация и комикс", ART, 11, 17, "Рисуем персонажей и истории, создаём свой комикс."),
+    ],
+    "arts_school": [
+        ("Фортепиано", ART, 7, 15, "Игра на фортепиано, сольфеджио и музыкальная литература."),
+        (
+            "Народные инструменты",
+            ART,
+            8,
+            15,
+            "Баян, домра и балалайка, ансамбль народных инструментов.",
+        ),
+        ("Хореография", ART, 6, 14, "Классический и народный танец, ансамбль школы."),
+        ("Изобразительное искусство", ART, 7, 14, "Рисунок, живопись и композиция."),
+        ("Хоровое пение", ART, 7, 14, "Хор, сольфеджио и концерты для жителей посёлка."),
+        (
+            "Театральное искусство",
+            ART,
+            9,
+            15,
+            "Актёрское мастерство и спектакли на сцене Дома культуры.",
+        ),
+        (
+            "Раннее эстетическое развитие",
+            ART,
+            5,
+            7,
+            "Музыка, ритмика и рисование для дошкольников.",
+        ),
+        ("Гитара", ART, 9, 16, "Классическая гитара и игра в ансамбле."),
+        ("Декоративно-прикладное искусство", ART, 8, 14, "Керамика, роспись и текстиль."),
+    ],
+    "library": [
+        (
+            "Клуб юных читателей «Книгочей»",
+            SOC,
+            7,
+            11,
+            "Читаем вслух, обсуждаем книги, придумываем продолжения.",
+        ),
+        (
+            "Медиастудия «Библиотека.Live»",
+            SOC,
+            12,
+            17,
+            "Снимаем буктрейлеры, ведём подкаст и соцсети библиотеки.",
+        ),
+        (
+            "Литературное краеведение",
+            TOU,
+            11,
+            16,
+            "Писатели и поэты Воркуты и Коми, литературные экскурсии.",
+        ),
+        (
+            "Информационная грамотность",
+            SOC,
+            10,
+            14,
+            "Поиск и проверка информации, безопасность в интернете.",
+        ),
+        (
+            "Школа юного экскурсовода",
+            TOU,
+            12,
+            17,
+            "Готовим и проводим экскурсии по библиотеке и городу.",
+        ),
+        ("Мир коми языка", SOC, 7, 12, "Язык, сказки и традиции народа коми."),
+        (
+            "Экология в книгах",
+            NAT,
+            8,
+            12,
+            "Читаем о природе Севера и делаем исследовательские проекты.",
+        ),
+    ],
+    "museum": [
+        (
+            "Юный археолог",
+            TOU,
+            9,
+            14,
+            "Как работают археологи: раскопки на макете, реставрация находок.",
+        ),
+        (
+            "История Воркуты в музейных предметах",
+            TOU,
+            10,
+            16,
+            "Шахтёрский быт, стройки и люди города по музейным фондам.",
+        ),
+        ("Музейная педагогика для малышей", TOU, 5, 8, "Игровые занятия в залах музея."),
+        (
+            "Юный экскурсовод",
+            TOU,
+            12,
+            17,
+            "Готовим экскурсии по экспозиции и проводим их для гостей.",
+        ),
+        ("Природа Полярного Урала", NAT, 8, 13, "Коллекции минералов, животных и растений музея."),
+    ],
+    "college_tech": [
+        (
+            "Юный электрик",
+            TEC,
+            13,
+            17,
+            "Электрические цепи, измерения и безопасность в мастерских колледжа.",
+        ),
+        (
+            "Основы горного дела",
+            TEC,
+            13,
+            17,
+            "Как устроена шахта: геология, техника, безопасность.",
+        ),
+        ("Компьютерная графика", TEC, 12, 17, "Векторная и растровая графика, основы вёрстки."),
+        ("Финансовая грамотность", SOC, 12, 17, "Бюджет, вклады, кредиты и защита от мошенников."),
+        (
+            "Слесарное дело для школьников",
+            TEC,
+            13,
+            17,
+            "Инструменты и материалы, первые изделия в мастерской.",
+        ),
+    ],
+    "college_ped": [
+        ("Школа вожатых", SOC, 14, 17, "Игры, работа с отрядом и летняя практика в лагере."),
+        ("Медиаволонтёры", SOC, 13, 17, "Фото, видео и тексты о добрых делах города."),
+        (
+            "Юный педагог",
+            SOC,
+            14,
+            17,
+            "Как учить младших: занятия в начальной школе под руководством преподавателей.",
+        ),
+        ("Психология общения", SOC, 13, 17, "Общение, конфликты и работа в команде."),
+    ],
+    "college_med": [
+        ("Юный медик", NAT, 12, 17, "Анатомия, первая помощь и профессии медицины."),
+        (
+            "Первая помощь",
+            NAT,
+            12,
+            17,
+            "Остановить кровотечение, помочь при обморожении, вызвать скорую.",
+        ),
+        (
+            "Основы лабораторной диагностики",
+            NAT,
+            14,
+            17,
+            "Микроскоп, анализы и работа в лаборатории.",
+        ),
+        (
+            "Здоровый образ жизни",
+            SOC,
+            11,
+            15,
+            "Питание, сон и движение в условиях Крайнего Севера.",
+        ),
+    ],
+    "preschool": [
+        ("Подготовка к школе", SOC, 5, 6, "Чтение, счёт и письмо для будущих первоклассников."),
+        ("Развитие речи", SOC, 4, 6, "Звуки, слова и пересказ: речь без ошибок к школе."),
+        (
+            "Ментальная арифметика",
+            SOC,
+            6,
+            11,
+            "Счёт на абакусе и в уме, развитие памяти и внимания.",
+        ),
+        ("Английский с Умкой", SOC, 5, 8, "Английский язык в играх и песнях."),
+        ("Умелые ручки", ART, 4, 7, "Лепка, аппликация и поделки из природных материалов."),
+        ("Логика и конструирование", TEC, 5, 7, "Головоломки, конструкторы и первые алгоритмы."),
+        ("Маленький исследователь", NAT, 5, 7, "Опыты с водой, снегом и магнитами."),
+    ],
+    "chess": [
+        ("Шахматы: первые шаги", SPO, 5, 8, "Фигуры, ходы и первые партии в игровой форме."),
+        ("Шахматы: разрядники", SPO, 9, 17, "Дебюты, миттельшпиль и эндшпиль, турниры на разряд."),
+        ("Русские шашки", SPO, 7, 14, "Правила, комбинации и турниры по шашкам."),
+        ("Шахматная композиция", SPO, 10, 17, "Решаем и составляем шахматные задачи и этюды."),
+    ],
+    "ski": [
+        (
+            "Лыжи для начинающих",
+            SPO,
+            6,
+            10,
+            "Учимся стоять на лыжах, подниматься и спускаться с горок.",
+        ),
+        ("Лыжные гонки", SPO, 10, 17, "Классический и коньковый ход, подготовка к соревнованиям."),
+        ("Лыжный туризм", TOU, 12, 17, "Зимние походы в тундру, ночёвка в снегу, навигация."),
+        ("Летняя лыжероллерная подготовка", SPO, 10, 17, "Лыжероллеры и кросс в межсезонье."),
+    ],
+    "itcube": [
+        ("Программирование на Python", TEC, 11, 17, "Переменные, циклы, функции и первые игры."),
+        ("Разработка игр на Unity", TEC, 12, 17, "Игровые механики, сцены и персонажи на C#."),
+        ("Кибербезопасность", TEC, 13, 17, "Пароли, сети и защита данных: как думает безопасник."),
+        ("Виртуальная реальность", TEC, 12, 17, "Создаём VR-сцены и 3D-модели для шлема."),
+        ("Веб-разработка", TEC, 12, 17, "HTML, CSS и JavaScript: делаем собственный сайт."),
+        ("Алгоритмика на Scratch", TEC, 8, 11, "Первые программы: мультфильмы и игры из блоков."),
+        ("Системное администрирование", TEC, 14, 17, "Компьютер изнутри, сети и серверы."),
+    ],
+    "theatre": [
+        ("Актёрское мастерство", ART, 8, 12, "Этюды, импровизация и сценическое движение."),
+        ("Молодёжный театр", ART, 13, 17, "Постановка спектакля от читки пьесы до премьеры."),
+        ("Сценическая речь", ART, 9, 15, "Дыхание, дикция и выразительное чтение."),
+        ("Кукольный театр", ART, 5, 9, "Делаем кукол и показываем сказки малышам."),
+        ("Театр моды", ART, 10, 16, "Костюм, образ и дефиле на сцене."),
+    ],
+    "volunteer": [
+        (
+            "Волонтёрский отряд «Твори добро»",
+            SOC,
+            12,
+            17,
+            "Акции, помощь пожилым и приютам, социальные проекты.",
+        ),
+        ("Школа лидера", SOC, 13, 17, "Лидерство, публичные выступления и командная работа."),
+        (
+            "Экологические волонтёры",
+            NAT,
+            11,
+            17,
+            "Раздельный сбор, субботники и экологическое просвещение.",
+        ),
+        (
+            "Добровольцы Победы",
+            SOC,
+            12,
+            17,
+            "Поисковая и патриотическая работа, память о земляках.",
+        ),
+    ],
+    "robotics": [
+        ("Робототехника LEGO", TEC, 7, 10, "Собираем и программируем роботов LEGO."),
+        (
+            "Робототехника: соревновательная",
+            TEC,
+            10,
+            15,
+            "Готовим роботов к городским и республиканским соревнованиям.",
+        ),
+        (
+            "Инженерная лаборатория",
+            TEC,
+            11,
+            16,
+            "Механика, электроника и программирование в проектах.",
+        ),
+        ("Беспилотные аппараты", TEC, 11, 17, "Конструирование и программирование дронов."),
+        ("Электроника для детей", TEC, 9, 13, "Светодиоды, моторы и датчики: первые схемы."),
+        ("Промышленный дизайн", TEC, 12, 17, "От эскиза к прототипу: дизайн полезных вещей."),
+        ("Робототехника для дошкольников", TEC, 5, 7, "Первые механизмы и игры с роботами."),
+    ],
+    "dance": [
+        ("Хип-хоп", ART, 8, 16, "Базовые движения, грув и батлы."),
+        ("Современный танец", ART, 10, 17, "Контемпорари и джаз-модерн, постановка номеров."),
+        ("Бальные танцы", ART, 6, 14, "Европейская и латиноамериканская программа, турниры."),
+        ("Детская хореография", ART, 4, 7, "Ритмика, пластика и первые танцы."),
+        ("Брейк-данс", ART, 9, 16, "Топрок, футворк и силовые элементы."),
+        ("Эстрадный танец", ART, 7, 13, "Постановки для концертов и конкурсов."),
+        (
+            "Растяжка и акробатика в танце",
+            ART,
+            7,
+            14,
+            "Гибкость и акробатические элементы для танцоров.",
+        ),
+    ],
+    "language": [
+        ("Английский язык: начальный курс", SOC, 7, 10, "Разговорный английский в игровой форме."),
+        (
+            "Английский язык для подростков",
+            SOC,
+            11,
+            15,
+            "Грамматика, чтение и разговор на бытовые темы.",
+        ),
+        ("Подготовка к ОГЭ по английскому", SOC, 14, 16, "Все разделы экзамена и пробные тесты."),
+        ("Немецкий язык", SOC, 9, 15, "Немецкий с нуля: слова, песни, диалоги."),
+        ("Китайский язык", SOC, 10, 17, "Иероглифы, тоны и первые разговоры."),
+        ("Английский для дошкольников", SOC, 4, 6, "Английский через игру, песни и сказки."),
+        (
+            "Разговорный клуб на английском",
+            SOC,
+            13,
+            17,
+            "Обсуждаем фильмы, книги и новости на английском.",
+        ),
+    ],
+    "martial": [
+        ("Дзюдо для начинающих", SPO, 6, 10, "Падения, захваты и подвижные игры."),
+        ("Самбо", SPO, 9, 16, "Борьба самбо, самозащита и турниры."),
+        ("Рукопашный бой", SPO, 10, 17, "Техника, выносливость и дисциплина."),
+        ("Каратэ", SPO, 7, 15, "Кихон, ката и кумитэ; сдача на пояса."),
+        ("ОФП для единоборцев", SPO, 8, 14, "Сила, гибкость и выносливость."),
+    ],
+    "artstudio": [
+        ("Скетчинг", ART, 10, 17, "Быстрый рисунок маркерами и линерами."),
+        ("Акварель", ART, 8, 14, "Пейзажи и натюрморты акварелью."),
+        ("Рисование для малышей", ART, 4, 7, "Пальчиковые краски, гуашь и восковые мелки."),
+        ("Роспись и декор", ART, 9, 15, "Роспись по дереву, ткани и стеклу."),
+        ("Цифровой рисунок", ART, 11, 17, "Рисуем на графическом планшете."),
+        (
+            "Масляная живопись",
+            ART,
+            12,
+            17,
+            "Техника масляной живописи: от подмалевка до лессировок.",
+        ),
+    ],
+    "math": [
+        (
+            "Занимательная математика",
+            NAT,
+            7,
+            10,
+            "Логические задачи, головоломки и математические игры.",
+        ),
+        ("Ментальная арифметика", SOC, 6, 11, "Счёт на абакусе и в уме."),
+        ("Олимпиадная математика", NAT, 11, 15, "Решаем задачи олимпиад и конкурсов."),
+    ],
+    "guitar": [
+        ("Гитара для начинающих", ART, 9, 17, "Аккорды, бой и перебор, первые песни."),
+        ("Укулеле", ART, 7, 12, "Весёлые песни на гавайской гитаре."),
+    ],
+    "taekwondo": [
+        ("Тхэквондо", SPO, 5, 12, "Удары ногами, пумсэ и спарринги; сдача на пояса."),
+        ("Тхэквондо: спортивные группы", SPO, 11, 17, "Подготовка к соревнованиям."),
+    ],
+    "ceramics": [
+        ("Керамика", ART, 7, 14, "Лепка из глины, обжиг и роспись изделий."),
+        ("Гончарный круг", ART, 10, 17, "Работа на гончарном круге: от цилиндра до вазы."),
+    ],
+    "tutor": [
+        ("Подготовка к школе", SOC, 5, 6, "Чтение, письмо и счёт в мини-группах."),
+        ("Развитие речи", SOC, 4, 7, "Звукопроизношение и связная речь в игре."),
+    ],
+}
+TEACHERS = [
+    "Алексеева Н. В.",
+    "Бондаренко И. С.",
+    "Васильева О. Н.",
+    "Гаврилов П. А.",
+    "Дмитриева Т. Ю.",
+    "Ефимов С. В.",
+    "Жданова М. И.",
+    "Захаров В. Г.",
+    "Ильина Е. А.",
+    "Калинина Л. П.",
+    "Лукин А. Н.",
+    "Мельникова С. Е.",
+    "Назарова Г. Р.",
+    "Орехов Д. В.",
+    "Павлова А. С.",
+    "Родионова И. В.",
+    "Савельев К. О.",
+    "Тимофеева Ю. М.",
+    "Уварова Е. Д.",
+    "Филиппов Р. А.",
+    "Хабибуллина Р. Ф.",
+    "Чернова Н. К.",
+    "Шестакова В. В.",
+    "Яковлев М. Е.",
+    "Артеева О. И.",
+    "Канев В. Н.",
+    "Попова Н. А.",
+    "Рочева Т. С.",
+    "Истомина Л. Г.",
+    "Терентьев Н. П.",
+    "Уляшева А. В.",
+    "Габова Е. И.",
+    "Лыткин С. Ю.",
+    "Нестерова Д. О.",
+    "Ванеева К. А.",
+    "Шишкина М. А.",
+    "Коровин А. Л.",
+    "Пантелеева О. В.",
+    "Голованова И. Е.",
+    "Мусихин Г. С.",
+]
+_WEEK_PATTERNS = {
+    1: [(1,), (2,), (3,), (4,), (5,), (6,)],
+    2: [(1, 3), (2, 4), (3, 5), (1, 4), (2, 5), (2, 6), (4, 6)],
+    3: [(1, 3, 5), (2, 4, 6), (1, 3, 6)],
+}
+_STARTS = [
+    14 * 60 + 30,
+    15 * 60,
+    15 * 60 + 30,
+    16 * 60,
+    16 * 60 + 30,
+    17 * 60,
+    17 * 60 + 30,
+    18 * 60,
+    18 * 60 + 30,
+    19 * 60,
+]
+_SATURDAY_STARTS = [10 * 60, 11 * 60, 12 * 60, 13 * 60, 14 * 60]
+_HOURS = {
+    SPO: [72, 108, 144, 216],
+    ART: [72, 108, 144],
+    TEC: [72, 108, 144],
+    NAT: [36, 54, 72, 108],
+    TOU: [72, 108, 144],
+    SOC: [36, 54, 72, 108],
+}
+_GROUP_SIZE = {
+    SPO: [15, 18, 20],
+    ART: [8, 10, 12, 15],
+    TEC: [8, 10, 12],
+    NAT: [10, 12, 15],
+    TOU: [12, 15],
+    SOC: [8, 10, 12, 15],
+}
+_LEVELS = {1: Program.Level.STARTING, 2: Program.Level.BASIC, 3: Program.Level.ADVANCED}
+_PUBLIC_SECTOR = ("municipal", "state")
+
+
+@dataclass
+class _GroupPlan:
+    module: int  # index into the programme's modules
+    teacher: str
+    room: str
+    starts_on: dt.date
+    ends_on: dt.date
+    lessons: list[tuple[int, T, T, str]]
+
+
+@dataclass
+class _ProgramPlan:
+    provider: Provider
+    name: str
+    direction: str
+    ages: tuple[int, int]
+    description: str
+    district: str
+    level: str
+    kind: str
+    modules: list[DemoModule]
+    registry: (
+        str  # certified | significant | preprofessional | other | paid_only | submitted | draft
+    )
+    enrolment_open: bool
+    staff: list[str]
+    groups: list[_GroupPlan] = field(default_factory=list)
+
+
+class _Rooms:
+    """Lessons already placed at one provider: rooms and teachers are never double-booked."""
+
+    def __init__(self, base: int):
+        self.base = base
+        self.rooms: list[str] = []
+        self.busy: dict[str, list[tuple[int, int, int]]] = {}
+
+    def _free(self, key: str, weekdays, start: int, end: int) -> bool:
+        return not any(
+            w == day and s < end and start < e
+            for w, s, e in self.busy.get(key, ())
+            for day in weekdays
+        )
+
+    def _take(self, key: str, weekdays, start: int, end: int) -> None:
+        self.busy.setdefault(key, []).extend((w, start, end) for w in weekdays)
+
+    def place(self, rng, weekdays, minutes: int, teacher: str, latest: int) -> tuple[str, int]:
+        starts = _SATURDAY_STARTS if weekdays == (6,) else _STARTS
+        starts = rng.sample(
+            [s for s in starts if s <= latest], len([s for s in starts if s <= latest])
+        )
+        for need_teacher in (True, False):
+            for start in starts:
+                end = start + minutes
+                if need_teacher and not self._free("t:" + teacher, weekdays, start, end):
+                    continue
+                for room in self.rooms:
+                    if self._free(room, weekdays, start, end):
+                        self._take(room, weekdays, start, end)
+                        self._take("t:" + teacher, weekdays, start, end)
+                        return room, start
+        room = str(self.base + len(self.rooms))
+        self.rooms.append(room)
+        self._take(room, weekdays, starts[0], starts[0] + minutes)
+        self._take("t:" + teacher, weekdays, starts[0], starts[0] + minutes)
+        return room, starts[0]
+
+
+def _split(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights`, the remainder to the heaviest."""
+    whole = sum(weights)
+    counts = [total * w // whole for w in weights]
+    for i in sorted(range(len(weights)), key=lambda i: -weights[i])[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _registry(rng, legal_form: str, direction: str) -> str:
+    roll = rng.random()
+    if roll < 0.03:
+        return "draft"
+    if roll < 0.06:
+        return "submitted"
+    if legal_form in _PUBLIC_SECTOR and roll < 0.20:
+        if direction == ART:
+            return rng.choice(["preprofessional", "preprofessional", "significant"])
+        return rng.choice(["significant", "significant", "other"])
+    if legal_form not in _PUBLIC_SECTOR and roll < 0.20:
+        return "paid_only"
+    return "certified"
+
+
+def _price_ratio(rng, registry: str, legal_form: str) -> float:
+    if registry == "paid_only":
+        return rng.choice([1.2, 1.3, 1.5, 1.6, 1.8])
+    if registry in ("significant", "preprofessional", "other"):
+        return 1.0
+    # About a third of certified programmes cost more than the certificate covers.
+    copay = 0.5 if legal_form in ("company", "ip") else 0.2
+    if rng.random() < copay:
+        return rng.choice([1.1, 1.15, 1.2, 1.3, 1.5])
+    return rng.choice([1.0, 1.0, 1.0, 0.95, 0.9])
+
+
+def _plan_catalog(providers, period, programs: int, groups: int, rng) -> list[_ProgramPlan]:
+    specs = providers_demo.generated_kinds()
+    known = [(p, specs[p.inn]) for p in providers if p.inn in specs]
+    if not known:
+        return []
+    starts = period.starts_on if period else dt.date(2026, 9, 1)
+    ends = min(period.ends_on, starts + dt.timedelta(days=272)) if period else dt.date(2027, 5, 31)
+    plans: list[_ProgramPlan] = []
+    per_provider = _split(programs, [spec.weight for _, spec in known])
+    for (provider, spec), count in zip(known, per_provider, strict=True):
+        pool = PROGRAM_TITLES[spec.kind]
+        titles = rng.sample(pool, min(count, len(pool)))
+        # A provider with more programmes than titles runs a second-year course of some.
+        titles += [
+            (f"{t[0]}: второй год обучения", t[1], t[2] + 1, t[3], t[4])
+            for t in rng.sample(pool, count - len(titles))
+        ]
+        staff = rng.sample(TEACHERS, max(2, (count + 1) // 2))
+        if spec.legal_form == "ip":
+            last, first, patronymic = spec.director.split()
+            staff = [f"{last} {first[0]}. {patronymic[0]}."]
+        for number, (title, direction, age_from, age_to, text) in enumerate(titles):
+            registry = _registry(rng, spec.legal_form, direction)
+            hours = rng.choice(_HOURS[direction])
+            size = rng.choice(_GROUP_SIZE[direction])
+            qualification = rng.choice(["highest", "first", "first", "none"])
+            ratio = None if registry == "draft" else _price_ratio(rng, registry, spec.legal_form)
+            modules = [
+                DemoModule(
+                    "Первый год обучения" if hours > 54 else "Основной курс",
+                    9 if hours > 54 else 5,
+                    hours,
+                    qualification,
+                    ratio,
+                    size,
+                )
+            ]
+            if hours > 54 and rng.random() < 0.3:
+                modules.append(
+                    DemoModule("Второй год обучения", 9, hours, qualification, ratio, size)
+                )
+            level = 2 if "второй год" in title else rng.choice([1, 1, 2, 3])
+            plans.append(
+                _ProgramPlan(
+                    provider=provider,
+                    name=title,
+                    direction=direction,
+                    ages=(age_from, max(age_from, age_to)),
+                    description=f"{text} Для детей {age_from}–{age_to} лет.",
+                    district=spec.district,
+                    level=_LEVELS[level],
+                    kind=(
+                        Program.Kind.PREPROFESSIONAL
+                        if registry == "preprofessional"
+                        else Program.Kind.GENERAL
+                    ),
+                    modules=modules,
+                    registry=registry,
+                    enrolment_open=rng.random() < 0.93,
+                    staff=staff,
+                )
+            )
+            plans[-1].groups = [_GroupPlan(0, staff[number % len(staff)], "", starts, ends, [])]
+    # Groups: one per programme, the rest spread at random (sports and big schools get more).
+    for plan in plans:
+        if plan.registry == "draft":
+            plan.groups = []
+    extra = groups - sum(len(p.groups) for p in plans)
+    candidates = [p for p in plans if p.registry != "draft"]
+    for _ in range(max(0, extra)):
+        plan = rng.choice(candidates)
+        if len(plan.groups) >= 4:
+            plan = min(candidates, key=lambda p: len(p.groups))
+        first = plan.groups[0]
+        module = len(plan.groups) % len(plan.modules) if rng.random() < 0.4 else 0
+        teacher = first.teacher if rng.random() < 0.6 else rng.choice(plan.staff)
+        plan.groups.append(_GroupPlan(module, teacher, "", starts, ends, []))
+    # Lessons: rooms of each provider are shared by its groups at different times.
+    rooms: dict[int, _Rooms] = {}
+    for plan in plans:
+        place = rooms.setdefault(plan.provider.pk, _Rooms(base=rng.choice([1, 11, 101])))
+        for group in plan.groups:
+            hours = plan.modules[group.module].hours
+            per_week = 1 if hours <= 54 else 2 if hours <= 108 else 3
+            minutes = rng.choice([45, 60, 90]) if per_week > 1 else rng.choice([90, 120])
+            weekdays = rng.choice(_WEEK_PATTERNS[per_week])
+            # The youngest go home early; teenagers may stay till evening.
+            latest = 17 * 60 if plan.ages[0] <= 7 else 19 * 60
+            room, start = place.place(rng, weekdays, minutes, group.teacher, latest)
+            group.room = room
+            parity = "even" if plan.direction == TOU and weekdays[-1] == 6 else "every"
+            group.lessons = [
+                (w, _clock(start), _clock(start + minutes), parity if w == 6 else "every")
+                for w in weekdays
+            ]
+            if rng.random() < 0.15:
+                group.starts_on = starts + dt.timedelta(days=rng.choice([14, 30]))
+            if plan.modules[group.module].months <= 5:  # a half-year course
+                group.ends_on = group.starts_on + dt.timedelta(days=150)
+    return plans
+
+
+def _generated_price(program: Program, module: DemoModule, period) -> int | None:
+    """Like `_price`, but never a few roubles above the normative cost by rounding: a price
+    at or below it is rounded down, so only the planned co-payments show as co-payments."""
+    if module.price_ratio is None or module.price_ratio > 1:
+        return _price(program, module, period)
+    cost = services.preview_normative_cost(
+        program=program,
+        hours=module.hours,
+        teacher_qualification=module.qualification,
+        period=period,
+    )
+    base = cost.total_kopecks if cost else module.hours * 20_000
+    return base * round(module.price_ratio * 100) // 100 // 1000 * 1000  # whole 10 ₽
+
+
+def _clock(minutes: int) -> T:
+    return T(minutes // 60, minutes % 60)
+
+
+@transaction.atomic
+def seed_generated_catalog(
+    *, providers, period, programs: int = 190, groups: int = 384, actor=None, rng_seed: int = 2026
+) -> list[Program]:
+    """About `programs` programmes with `groups` groups for the generated providers
+    (pfdo/providers/demo.py), created through the services. A re-run creates nothing."""
+    providers = list(providers)
+    plans = _plan_catalog(providers, period, programs, groups, random.Random(rng_seed))
+    existing = {
+        (p.provider_id, p.name): p
+        for p in Program.objects.filter(provider__in=[p.provider for p in plans])
+    }
+    expert = _expert()
+    out = []
+    for plan in plans:
+        program = existing.get((plan.provider.pk, plan.name))
+        if program is None:
+            program = _seed_generated_program(plan, period, actor, expert)
+        out.append(program)
+    return out
+
+
+def _seed_generated_program(plan: _ProgramPlan, period, actor, expert) -> Program:
+    provider = plan.provider
+    address = provider.actual_address or provider.legal_address
+    program = services.create_program(
+        actor=actor,
+        provider=provider,
+        name=plan.name,
+        direction=plan.direction,
+        kind=plan.kind,
+        level=plan.level,
+        age_from_months=plan.ages[0] * 12,
+        age_to_months=plan.ages[1] * 12 + 11,
+        description=plan.description,
+        goals="Развить интерес и способности ребёнка, научить работать в команде.",
+        expected_results="Ребёнок освоит умения направления и покажет их на итоговом занятии.",
+        address=address,
+        district=plan.district,
+        medical_certificate_required=plan.direction == SPO,
+    )
+    modules = [
+        services.add_module(
+            actor=actor,
+            program=program,
+            name=spec.name,
+            duration_months=spec.months,
+            hours=spec.hours,
+            min_children=min(5, spec.max_children),
+            max_children=spec.max_children,
+            teacher_qualification=spec.qualification,
+            price_kopecks=_generated_price(program, spec, period),
+            position=position,
+        )
+        for position, spec in enumerate(plan.modules, start=1)
+    ]
+    for number, group in enumerate(plan.groups, start=1):
+        services.add_group(
+            actor=actor,
+            module=modules[group.module],
+            name=f"Группа {number}",
+            teacher_name=group.teacher,
+            address=address,
+            room=group.room,
+            starts_on=group.starts_on,
+            ends_on=group.ends_on,
+            capacity=plan.modules[group.module].max_children,
+            schedule=[
+                {"weekday": w, "starts_at": s, "ends_at": e, "parity": p}
+                for w, s, e, p in group.lessons
+            ],
+        )
+    if plan.registry == "draft":
+        return program
+    if plan.registry in ("certified", "submitted") and expert is not None:
+        services.submit(actor=actor, program=program)
+        if plan.registry == "submitted":
+            return program  # waits for the expert
+        services.assess(
+            actor=expert,
+            program=program,
+            scores={
+                code: 4 + (i + program.pk) % 2 for i, (code, _) in enumerate(ASSESSMENT_CRITERIA)
+            },
+            conclusion="recommended",
+            comment="Программа соответствует требованиям.",
+        )
+        services.certify(actor=actor, program=program)
+    elif plan.registry == "paid_only":
+        services.set_registries(actor=actor, program=program, paid_only=True)
+    else:
+        registry = (
+            plan.registry
+            if plan.registry in ("significant", "preprofessional", "other")
+            else "other"
+        )
+        services.set_registries(actor=actor, program=program, budget_registry=registry)
+    if provider.status == "active":
+        services.publish(actor=actor, program=program)
+        if plan.enrolment_open:
             services.open_enrolment(actor=actor, program=program)
     program.refresh_from_db()
     return program

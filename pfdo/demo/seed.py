@@ -27,12 +27,14 @@ class SeedReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def seed(scale: str = "small") -> SeedReport:
+def seed(scale: str = "small", *, generated: bool = True) -> SeedReport:
     """Idempotent: a second run creates nothing already there and changes no passwords.
 
-    small and city: the Vorkuta demo (territory, a login per role, a financing period,
-    providers and their programmes). region adds a region-scale catalogue over all Komi
+    small and city: the Vorkuta demo (territory, a login per role, a financing period, about
+    40 providers and 200 programmes with 400 groups, all through the services). region adds a region-scale catalogue over all Komi
     municipalities for benchmarks. Children and contracts come with their issues.
+    `generated=False` seeds only the hand-written providers and programmes (quick, for tests
+    that need the logins and a small catalogue, not a believable one).
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
@@ -46,6 +48,12 @@ def seed(scale: str = "small") -> SeedReport:
         user=User.objects.get(username="provider"), provider=providers[DEMO_PROVIDER_INDEX]
     )
     programs = catalog_demo.seed_catalog(providers=providers, period=period)
+    # The rest of a believable Vorkuta registry, generated on top of the hand-written cards
+    # (which tests and the README rely on); region scale seeds its own bulk catalogue instead.
+    if generated and scale in ("small", "city"):
+        generated = providers_demo.seed_generated_providers(municipality=vorkuta)
+        providers += generated
+        programs += catalog_demo.seed_generated_catalog(providers=generated, period=period)
     report.counts = {"providers": len(providers), "programs": len(programs)}
     if scale == "region":
         demo_bulk.seed_region_catalog(region=region)

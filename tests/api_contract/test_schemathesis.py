@@ -107,7 +107,7 @@ def _token(login: str) -> str:
 def demo_db(db):
     from pfdo.demo.seed import seed
 
-    return seed("small")
+    return seed("small", generated=False)
 
 
 @pytest.fixture

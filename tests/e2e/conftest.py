@@ -38,7 +38,18 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def demo(transactional_db):
-    """The Vorkuta demo (territory and one login per role) in the test database."""
+    """The Vorkuta demo without its generated catalogue: territory, one login per role, the
+    financing period and the hand-written providers and programmes (seconds, not half a minute).
+    """
+    from pfdo.demo.seed import seed
+
+    return seed("small", generated=False)
+
+
+@pytest.fixture
+def full_demo(transactional_db):
+    """The whole Vorkuta demo as `make run` shows it (≈40 providers, ≈200 programmes, ≈400
+    groups): for journeys through the believable catalogue. Slow: seeds through the services."""
     from pfdo.demo.seed import seed
 
     return seed("small")

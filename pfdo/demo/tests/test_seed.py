@@ -2,12 +2,26 @@
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from pfdo.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 from pfdo.accounts.models import Membership, User
 from pfdo.audit.models import ActionLog
+from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
+from pfdo.common.choices import Direction, LegalForm
 from pfdo.demo.seed import seed
+from pfdo.providers.models import Provider
+from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
 from pfdo.territory.models import Municipality, Region
+
+HAND_WRITTEN_LOGINS = (
+    "ddt-vorkuta",
+    "dussh1-vorkuta",
+    "dshi-vorkuta",
+    "polar-code",
+    "severnoe-siyanie",
+    "kuzmina-ov",
+)
 
 
 def counts():
@@ -17,6 +31,16 @@ def counts():
         User.objects.count(),
         Membership.objects.count(),
         ActionLog.objects.count(),
+        Provider.objects.count(),
+        Provider.history.count(),
+        Program.objects.count(),
+        Program.history.count(),
+        Module.objects.count(),
+        Group.objects.count(),
+        ScheduleEntry.objects.count(),
+        # What a re-run could change without adding rows.
+        list(Program.objects.order_by("pk").values_list("updated_at", "is_published")),
+        list(Module.objects.order_by("pk").values_list("price_kopecks", "normative_cost_kopecks")),
     )
 
 
@@ -34,6 +58,61 @@ def test_seed_creates_komi_vorkuta_and_a_login_per_role(db):
             assert user.is_superuser
         else:
             assert user.home_role == demo.role
+    assert report.counts == {"providers": 40, "programs": 200}
+    _assert_believable_catalogue()
+
+
+def _assert_believable_catalogue():
+    vorkuta = Municipality.objects.get(code="vorkuta")
+    providers = Provider.objects.filter(municipality=vorkuta)
+    assert 36 <= providers.count() <= 44
+    assert set(providers.values_list("legal_form", flat=True)) == set(LegalForm.values)
+    assert not providers.exclude(status="active").exists()
+    for provider in providers:
+        assert inn_is_valid(provider.inn) and ogrn_is_valid(provider.ogrn), provider.short_name
+        assert account_is_valid(provider.settlement_account, provider.bik), provider.short_name
+        assert provider.staff.filter(is_admin=True).exists(), provider.short_name
+    # The hand-written cards stay as they were (README and tests name their logins).
+    for login in HAND_WRITTEN_LOGINS:
+        assert providers.filter(staff__user__username=login).exists(), login
+    assert providers.filter(staff__user__username="provider", inn="1103047348").exists()
+
+    programs = Program.objects.filter(municipality=vorkuta)
+    assert 180 <= programs.count() <= 220
+    assert set(programs.values_list("direction", flat=True)) == set(Direction.values)
+    published = programs.filter(is_published=True)
+    assert published.count() >= 0.85 * programs.count()
+    assert published.filter(enrolment_open=True).count() >= 0.8 * programs.count()
+    assert published.filter(certification_status="certified").count() >= 0.6 * programs.count()
+    assert published.exclude(budget_registry="none").count() >= 10
+    assert 3 <= published.filter(paid_only=True).count() <= 25
+    assert 3 <= programs.filter(is_published=False).count() <= 20  # drafts, on certification
+    copay = Module.objects.filter(
+        program__in=published, price_kopecks__gt=F("normative_cost_kopecks") + 10_000
+    )
+    assert 10 <= copay.count() <= 0.6 * published.count()
+    assert set(programs.values_list("district", flat=True)) >= {
+        "Центральный",
+        "Тиманский",
+        "Воргашор",
+        "Северный",
+        "Заполярный",
+    }
+
+    groups = Group.objects.filter(module__program__municipality=vorkuta)
+    assert 360 <= groups.count() <= 440
+    # Every group has its lessons; every published programme has a group with a schedule.
+    assert not groups.filter(schedule__isnull=True).exists()
+    assert ScheduleEntry.objects.count() >= groups.count()
+    assert not published.exclude(modules__groups__schedule__isnull=False).exists()
+    # Generated through the services: every programme has its audit trail and history.
+    audited = set(
+        ActionLog.objects.filter(action="catalog.program_created").values_list(
+            "object_id", flat=True
+        )
+    )
+    assert {str(pk) for pk in programs.values_list("pk", flat=True)} <= {str(a) for a in audited}
+    assert Program.history.count() >= programs.count()
 
 
 def test_second_run_duplicates_nothing_and_keeps_passwords(db):
@@ -44,6 +123,7 @@ def test_second_run_duplicates_nothing_and_keeps_passwords(db):
     before = counts()
     report = seed("small")
     assert counts() == before
+    assert report.counts == {"providers": 40, "programs": 200}
     assert not any(created for *_, created in report.logins)
     assert User.objects.get(username="parent").check_password("Changed-By-Parent-1")
 
@@ -60,3 +140,10 @@ def test_command_prints_logins_and_accepts_scales(db, capsys):
 def test_unknown_scale_is_refused(db):
     with pytest.raises(ValueError):
         seed("galaxy")
+
+
+def test_without_the_generated_catalogue_only_the_hand_written_cards(db):
+    report = seed("small", generated=False)
+    assert report.counts == {"providers": 6, "programs": 10}
+    assert Provider.objects.count() == 6
+    assert Program.objects.count() == 10
