@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pfdo.common.api.fields import SlugRelatedField
 from pfdo.financing import selectors, services
 from pfdo.financing.models import FinancingPeriod, NominalCategory
 from pfdo.territory.models import Municipality
@@ -126,7 +127,7 @@ class FinancingPeriodUpdateSerializer(_StrictSerializer):
 
 
 class FinancingPeriodCreateSerializer(_StrictSerializer):
-    municipality = serializers.SlugRelatedField(
+    municipality = SlugRelatedField(
         slug_field="code", queryset=Municipality.objects.all(), help_text="Код муниципалитета."
     )
 

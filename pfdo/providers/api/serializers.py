@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pfdo.common.api.fields import SlugRelatedField
 from pfdo.providers.models import PROFILE_FIELDS, Provider, ProviderStaff
 from pfdo.territory.models import Municipality
 
@@ -82,7 +83,7 @@ class ProviderSerializer(serializers.ModelSerializer):
 class ProviderApplicationSerializer(serializers.ModelSerializer):
     """The application: the card, the municipality and the first staff user (its admin)."""
 
-    municipality = serializers.SlugRelatedField(
+    municipality = SlugRelatedField(
         slug_field="code",
         queryset=Municipality.objects.filter(is_active=True),
         help_text="Код муниципалитета, например vorkuta",
