@@ -239,27 +239,46 @@ def _seed_program(spec, index, provider, period, starts, ends, actor, expert) ->
                     for w, s, e, p in spec.lessons
                 ],
             )
-    if spec.registry == "draft":
+    return _place(
+        program,
+        registry=spec.registry,
+        enrolment_open=spec.enrolment_open,
+        actor=actor,
+        expert=expert,
+        score_seed=index,
+    )
+
+
+def _place(program, *, registry, enrolment_open, actor, expert, score_seed) -> Program:
+    """Put a complete programme where the plan says: draft, waiting for the expert, certified
+    (submit → assess → certify), paid-only or a budget registry; then publish it and open
+    enrolment if its provider is in the registry. Without an expert, "certified" falls back
+    to the "other" budget registry."""
+    if registry == "draft":
         return program
-    if spec.registry == "certified" and expert is not None:
+    if registry in ("certified", "submitted") and expert is not None:
         services.submit(actor=actor, program=program)
+        if registry == "submitted":
+            return program  # waits for the expert
         services.assess(
             actor=expert,
             program=program,
-            scores={code: 4 + (i + index) % 2 for i, (code, _) in enumerate(ASSESSMENT_CRITERIA)},
+            scores={
+                code: 4 + (i + score_seed) % 2 for i, (code, _) in enumerate(ASSESSMENT_CRITERIA)
+            },
             conclusion="recommended",
             comment="Программа соответствует требованиям.",
         )
         services.certify(actor=actor, program=program)
-    elif spec.registry == "paid_only":
+    elif registry == "paid_only":
         services.set_registries(actor=actor, program=program, paid_only=True)
     else:
-        registry = "other" if spec.registry == "certified" else spec.registry
-        services.set_registries(actor=actor, program=program, budget_registry=registry)
+        budget = registry if registry in ("significant", "preprofessional", "other") else "other"
+        services.set_registries(actor=actor, program=program, budget_registry=budget)
     program.refresh_from_db()
-    if provider.status == "active":
+    if program.provider.accepts_enrolments:
         services.publish(actor=actor, program=program)
-        if spec.enrolment_open:
+        if enrolment_open:
             services.open_enrolment(actor=actor, program=program)
     program.refresh_from_db()
     return program
@@ -1371,34 +1390,11 @@ def _seed_generated_program(plan: _ProgramPlan, period, actor, expert) -> Progra
                 for w, s, e, p in group.lessons
             ],
         )
-    if plan.registry == "draft":
-        return program
-    if plan.registry in ("certified", "submitted") and expert is not None:
-        services.submit(actor=actor, program=program)
-        if plan.registry == "submitted":
-            return program  # waits for the expert
-        services.assess(
-            actor=expert,
-            program=program,
-            scores={
-                code: 4 + (i + program.pk) % 2 for i, (code, _) in enumerate(ASSESSMENT_CRITERIA)
-            },
-            conclusion="recommended",
-            comment="Программа соответствует требованиям.",
-        )
-        services.certify(actor=actor, program=program)
-    elif plan.registry == "paid_only":
-        services.set_registries(actor=actor, program=program, paid_only=True)
-    else:
-        registry = (
-            plan.registry
-            if plan.registry in ("significant", "preprofessional", "other")
-            else "other"
-        )
-        services.set_registries(actor=actor, program=program, budget_registry=registry)
-    if provider.status == "active":
-        services.publish(actor=actor, program=program)
-        if plan.enrolment_open:
-            services.open_enrolment(actor=actor, program=program)
-    program.refresh_from_db()
-    return program
+    return _place(
+        program,
+        registry=plan.registry,
+        enrolment_open=plan.enrolment_open,
+        actor=actor,
+        expert=expert,
+        score_seed=program.pk,
+    )

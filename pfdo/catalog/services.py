@@ -839,7 +839,7 @@ def publication_problems(program: Program) -> list[str]:
         problems.append("Программа в архиве.")
     problems += _content_problems(program)
     provider = program.provider
-    if provider.status != "active":
+    if not provider.accepts_enrolments:
         problems.append(
             f"Поставщик не в реестре (статус: {provider.get_status_display()}): "
             "публикация недоступна."
@@ -905,7 +905,7 @@ def open_enrolment(*, actor, program: Program) -> Program:
         raise Conflict("Сначала опубликуйте программу.", code="not_published")
     if program.enrolment_open:
         raise Conflict("Запись уже открыта.", code="enrolment_already_open")
-    if program.provider.status != "active":
+    if not program.provider.accepts_enrolments:
         raise Conflict(
             "Поставщик не принимает новых детей (статус в реестре: "
             f"{program.provider.get_status_display()}).",
