@@ -593,6 +593,11 @@ def find_clash(
 
 def _clash_message(other: ScheduleEntry, group: Group) -> str:
     where = group.address + (f", каб. {group.room}" if group.room else "")
+    if other.group_id == group.pk:
+        return (
+            f"Занятия этой группы пересекаются между собой: {other.get_weekday_display()} "
+            f"{other.starts_at:%H:%M}–{other.ends_at:%H:%M} уже есть в расписании."
+        )
     program = other.group.module.program
     return (
         f"Помещение ({where}) в это время занято: группа «{other.group.name}» программы "
@@ -615,7 +620,7 @@ def _add_entry(group: Group, entry: Mapping[str, Any], prefix: str = "") -> Sche
     )
     if other is not None:
         raise ValidationFailed(
-            "Расписание пересекается с занятиями другой группы в том же помещении.",
+            "Расписание пересекается с другими занятиями в том же помещении.",
             code="schedule_clash",
             fields={f"{prefix}starts_at": _clash_message(other, group)},
         )

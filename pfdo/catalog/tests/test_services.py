@@ -633,3 +633,14 @@ def test_demo_catalogue_is_complete_varied_and_idempotent(provider, other_provid
     counts = (Program.objects.count(), Group.objects.count(), ScheduleEntry.objects.count())
     assert seed_catalog(providers=[provider, other_provider], period=period) == programs
     assert (Program.objects.count(), Group.objects.count(), ScheduleEntry.objects.count()) == counts
+
+
+def test_overlapping_lessons_of_one_group_are_named_as_its_own(staff, provider):
+    mine = _group_in_room(provider)
+    services.add_schedule_entry(actor=staff, group=mine, weekday=5, starts_at=T(16), ends_at=T(17))
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_schedule_entry(
+            actor=staff, group=mine, weekday=5, starts_at=T(16, 30), ends_at=T(17, 30)
+        )
+    assert "Занятия этой группы пересекаются между собой" in exc.value.fields["starts_at"][0]
+    assert mine.schedule.count() == 1
