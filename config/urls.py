@@ -1,5 +1,6 @@
 """Root URL configuration: pages, the API under /api/v1/, its schema and docs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -26,6 +27,19 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if not settings.PRODUCTION:
+    # Uploaded photos in the demo and in development; in production the proxy serves
+    # MEDIA_ROOT at MEDIA_URL (see README).
+    from django.views.static import serve
+
+    urlpatterns.append(
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
 
 handler400 = "pfdo.common.views.bad_request"
 handler403 = "pfdo.common.views.permission_denied"

@@ -276,3 +276,19 @@ class RegistryForm(ServiceForm):
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)
+
+
+class PhotoForm(ServiceForm):
+    photo = forms.FileField(
+        label="Фото программы",
+        required=False,
+        help_text="JPEG, PNG или WebP, до 5 МБ. Его увидят родители в каталоге.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove = forms.BooleanField(label="Удалить текущее фото", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("photo") and not data.get("remove"):
+            self.add_error("photo", "Выберите файл или отметьте «Удалить текущее фото».")
+        return data

@@ -12,6 +12,9 @@ urlpatterns = [
     path("cabinet/programs/<int:pk>/", manage.ProgramDetailView.as_view(), name="program_detail"),
     path("cabinet/programs/<int:pk>/edit/", manage.ProgramEditView.as_view(), name="program_edit"),
     path(
+        "cabinet/programs/<int:pk>/photo/", manage.ProgramPhotoView.as_view(), name="program_photo"
+    ),
+    path(
         "cabinet/programs/<int:pk>/modules/new/",
         manage.ModuleCreateView.as_view(),
         name="module_create",

@@ -120,6 +120,7 @@ class ProgramSerializer(serializers.ModelSerializer):
     provider_name = serializers.CharField(source="provider.short_name", read_only=True)
     municipality = serializers.SlugRelatedField(slug_field="code", read_only=True)
     direction_display = serializers.CharField(source="get_direction_display", read_only=True)
+    photo_url = serializers.SerializerMethodField(help_text="Адрес фото программы или null.")
 
     class Meta:
         model = Program
@@ -147,7 +148,16 @@ class ProgramSerializer(serializers.ModelSerializer):
             "archived_at",
             "rating_avg",
             "rating_count",
+            "photo_url",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_photo_url(self, program: Program) -> str | None:
+        if not program.photo:
+            return None
+        request = self.context.get("request")
+        url = program.photo.url
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class ProgramDetailSerializer(ProgramSerializer):
@@ -318,3 +328,7 @@ class RejectSerializer(serializers.Serializer):
 class RegistrySerializer(serializers.Serializer):
     budget_registry = _choice(Program.BudgetRegistry.choices, required=False)
     paid_only = serializers.BooleanField(required=False)
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    photo = serializers.FileField(help_text="JPEG, PNG или WebP, до 5 МБ.")

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from pfdo.catalog import services
@@ -21,6 +22,7 @@ from pfdo.catalog.api.serializers import (
     ModuleSerializer,
     ModuleUpdateSerializer,
     ModuleWriteSerializer,
+    PhotoUploadSerializer,
     ProgramDetailSerializer,
     ProgramSerializer,
     ProgramUpdateSerializer,
@@ -29,15 +31,11 @@ from pfdo.catalog.api.serializers import (
     RegistrySerializer,
     RejectSerializer,
 )
+from pfdo.catalog.filters import GroupFilter, ProgramFilter
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
 from pfdo.common.api.viewsets import ScopedModelViewSet
 from pfdo.common.errors import ValidationFailed
 from pfdo.providers.models import Provider
-
-try:  # The public catalogue's FilterSets (query parameters q, direction, age, …).
-    from pfdo.catalog.filters import GroupFilter, ProgramFilter
-except ImportError:  # pragma: no cover - until the public catalogue lands
-    GroupFilter = ProgramFilter = None
 
 
 def _scoped_get(model, user, pk, field: str):
@@ -89,6 +87,7 @@ class ProgramViewSet(ScopedModelViewSet):
         "open_enrolment": "catalog.publish_program",
         "close_enrolment": "catalog.publish_program",
         "archive": "catalog.publish_program",
+        "photo": "catalog.change_program",
     }
 
     def scope_queryset(self, queryset):
@@ -159,6 +158,32 @@ class ProgramViewSet(ScopedModelViewSet):
 
     def _transition(self, service, **kwargs):
         program = service(actor=self.request.user, program=self.get_object(), **kwargs)
+        return self._detail(program)
+
+    @extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={200: ProgramDetailSerializer},
+        summary="Загрузить фото программы (JPEG, PNG или WebP до 5 МБ)",
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={200: ProgramDetailSerializer},
+        summary="Удалить фото программы",
+    )
+    @action(detail=True, methods=["put", "delete"], parser_classes=[MultiPartParser])
+    def photo(self, request, pk=None):
+        program = self.get_object()
+        if request.method == "DELETE":
+            return self._detail(
+                services.set_program_photo(actor=request.user, program=program, photo=None)
+            )
+        data = PhotoUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        program = services.set_program_photo(
+            actor=request.user, program=program, photo=data.validated_data["photo"]
+        )
         return self._detail(program)
 
     @extend_schema(**PROGRAM_ACTION, summary="Отправить на сертификацию (поставщик)")

@@ -644,3 +644,16 @@ def test_overlapping_lessons_of_one_group_are_named_as_its_own(staff, provider):
         )
     assert "Занятия этой группы пересекаются между собой" in exc.value.fields["starts_at"][0]
     assert mine.schedule.count() == 1
+
+
+def test_every_catalogue_action_has_a_russian_name():
+    import re
+    from pathlib import Path
+
+    from pfdo.audit.labels import ACTION_LABELS
+
+    source = Path(services.__file__).read_text(encoding="utf-8")
+    recorded = set(re.findall(r'_record\(\s*\w+,\s*"(catalog\.[a-z_]+)"', source))
+    recorded |= set(re.findall(r'"(catalog\.photo_(?:changed|removed))"', source))
+    assert recorded, "no audited actions found"
+    assert sorted(code for code in recorded if code not in ACTION_LABELS) == []

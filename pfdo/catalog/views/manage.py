@@ -18,6 +18,7 @@ from pfdo.catalog.forms import (
     DecisionForm,
     GroupForm,
     ModuleForm,
+    PhotoForm,
     ProgramForm,
     RegistryForm,
     ScheduleEntryForm,
@@ -245,6 +246,25 @@ class ProgramActionView(LoginRequiredMixin, View):
 
 
 # ---------------------------------------------------------------- modules, groups, schedule
+
+
+class ProgramPhotoView(ProgramObjectMixin, ManageFormView):
+    permission = "catalog.change_program"
+    template_name = "catalog/manage/form.html"
+    form_class = PhotoForm
+    success_message = "Фото сохранено."
+
+    def perform(self, form):
+        photo = None if form.cleaned_data.get("remove") else form.cleaned_data["photo"]
+        return services.set_program_photo(
+            actor=self.request.user, program=self.program, photo=photo
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(title=f"Фото: {self.program.name}", submit_label="Сохранить", multipart=True)
+        ctx["back_url"] = _detail_url(self.program)
+        return ctx
 
 
 class ModuleCreateView(ProgramObjectMixin, ManageFormView):
