@@ -16,7 +16,7 @@ from pfdo.catalog.models import (
 )
 from pfdo.common.choices import Direction, StudyForm, TeacherQualification
 from pfdo.common.errors import DomainError
-from pfdo.common.forms import RoublesField
+from pfdo.common.forms import ModelChoiceField, RoublesField
 from pfdo.providers.models import Provider
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -37,7 +37,7 @@ class ServiceForm(forms.Form):
 class ProgramForm(ServiceForm):
     field_aliases = {"age_from_months": "age_from_years", "age_to_months": "age_to_years"}
 
-    provider = forms.ModelChoiceField(
+    provider = ModelChoiceField(
         label="Поставщик", queryset=Provider.objects.none(), empty_label=None
     )
     name = forms.CharField(label="Название программы", max_length=300)

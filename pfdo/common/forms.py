@@ -59,3 +59,15 @@ class RoublesField(forms.CharField):
         if kopecks > MAX_KOPECKS:
             raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
         return int(kopecks)
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's ModelChoiceField refusing a NUL byte before the look-up: PostgreSQL cannot
+    compare text with NUL and would fail with a DataError (a 500) instead of a field error."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)

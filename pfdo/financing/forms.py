@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from pfdo.common.choices import Direction, LegalForm, StudyForm, TeacherQualification
-from pfdo.common.forms import SPACES, RoublesField
+from pfdo.common.forms import SPACES, ModelChoiceField, RoublesField
 from pfdo.financing import services
 from pfdo.financing.models import FinancingPeriod
 
@@ -97,7 +97,7 @@ FIELDSETS: list[tuple[str, str, list[str]]] = [
 class PeriodForm(forms.Form):
     """Every editable setting of a period; money fields are disabled once contracts exist."""
 
-    municipality = forms.ModelChoiceField(
+    municipality = ModelChoiceField(
         label="Муниципалитет", queryset=None, empty_label=None, required=True
     )
     name = forms.CharField(label="Название", max_length=200)

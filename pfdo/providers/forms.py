@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from pfdo.common.forms import ModelChoiceField
 from pfdo.providers import services
 from pfdo.providers.models import PROFILE_FIELDS, Provider
 from pfdo.territory.models import Municipality
@@ -75,7 +76,7 @@ class ProviderProfileForm(forms.Form):
 
 
 class ProviderApplicationForm(ProviderProfileForm):
-    municipality = forms.ModelChoiceField(
+    municipality = ModelChoiceField(
         label="Муниципалитет",
         queryset=Municipality.objects.filter(is_active=True),
         empty_label=None,

@@ -118,3 +118,11 @@ def test_api_time_filter_accepts_any_python_offset(api_client, make_user, vorkut
     assert response.json()["count"] >= 1
     future = api_client.get("/api/v1/audit/actions/", {"since": "2999-01-01T00:00:00+23:42"})
     assert future.json()["count"] == 0
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:05:48+05:00", "not-a-date"])
+def test_api_time_filter_refuses_moments_utc_cannot_hold(api_client, make_user, vorkuta, moment):
+    api_client.force_authenticate(make_user("operator", municipality=vorkuta))
+    response = api_client.get("/api/v1/audit/actions/", {"until": moment})
+    assert response.status_code == 400
+    assert "until" in response.json()["error"]["fields"]

@@ -19,6 +19,9 @@ class RulesPermission(BasePermission):
         if action is None and hasattr(view, "action_map"):
             # A method the route does not serve: let DRF answer 405, not 401/403.
             return True, None
+        if action == "metadata":
+            # OPTIONS describes the endpoint, as the public schema does; it changes nothing.
+            return True, None
         action = action or view.request.method.lower()
         if action not in permission_map:
             return False, None

@@ -62,3 +62,18 @@ def test_rules_permission(make_user, action, permission_map, allowed, db):
         RulesPermission().has_permission(request, _FakeView(action, permission_map, request))
         is allowed
     )
+
+
+def test_options_describes_an_endpoint_without_credentials(api_client, db):
+    response = api_client.options("/api/v1/municipalities/")
+    assert response.status_code == 200
+    assert response.json()["name"]
+
+
+def test_page_forms_refuse_a_nul_byte_in_a_choice(client, db, vorkuta):
+    """A NUL byte cannot reach PostgreSQL through a model choice: a field error, no 500."""
+    response = client.post(
+        "/providers/apply/", {"municipality": "1\x00", "legal_form": "ngo", "confirm": "on"}
+    )
+    assert response.status_code == 200
+    assert "municipality" in response.context["form"].errors
