@@ -39,7 +39,10 @@ def login(page, base, username):
 
 
 def logout(page):
+    # Wait until the logout has landed: navigating away while it is in flight could cancel
+    # it and leave the previous user signed in for the next login.
     page.get_by_role("button", name="Выйти").click()
+    expect(page.get_by_role("button", name="Выйти")).to_have_count(0)
 
 
 def test_provider_publishes_a_programme_only_when_complete(page, live_server, provider_setup):
