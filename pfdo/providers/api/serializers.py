@@ -178,3 +178,16 @@ class StaffCreatedSerializer(serializers.Serializer):
     issued_password = serializers.CharField(
         help_text="Одноразовый пароль: показан один раз, сменить при первом входе."
     )
+
+
+class EnrolmentLimitSerializer(serializers.Serializer):
+    period = serializers.IntegerField(source="period_id")
+    period_name = serializers.CharField(source="period.name")
+    max_children = serializers.IntegerField()
+
+
+class EnrolmentLimitSetSerializer(serializers.Serializer):
+    period = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    max_children = serializers.IntegerField(
+        allow_null=True, min_value=0, max_value=2**31 - 1, help_text="null снимает лимит"
+    )

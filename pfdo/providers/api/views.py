@@ -10,9 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.common.errors import ValidationFailed
+from pfdo.financing.models import FinancingPeriod
 from pfdo.providers import selectors, services
 from pfdo.providers.api.serializers import (
     DecisionSerializer,
+    EnrolmentLimitSerializer,
+    EnrolmentLimitSetSerializer,
     ProviderApplicationSerializer,
     ProviderSerializer,
     ProviderUpdateSerializer,
@@ -21,7 +25,7 @@ from pfdo.providers.api.serializers import (
     StaffSerializer,
 )
 from pfdo.providers.filters import ProviderFilter
-from pfdo.providers.models import PROFILE_FIELDS, Provider, ProviderStaff
+from pfdo.providers.models import PROFILE_FIELDS, EnrolmentLimit, Provider, ProviderStaff
 
 _STAFF_FIELDS = (
     "login",
@@ -64,6 +68,8 @@ class ProviderViewSet(ScopedModelViewSet):
         "staff": "providers.view_staff",
         "add_staff": "providers.manage_staff",
         "deactivate_staff": "providers.manage_staff",
+        "enrolment_limits": "providers.view_confidential",
+        "set_enrolment_limit": "providers.set_enrolment_limit",
     }
 
     def scope_queryset(self, queryset):
@@ -201,3 +207,49 @@ class ProviderViewSet(ScopedModelViewSet):
         )
         row = services.deactivate_staff(actor=request.user, staff=row)
         return Response(StaffSerializer(row).data)
+
+    @extend_schema(
+        responses={200: EnrolmentLimitSerializer(many=True)},
+        summary="Лимиты зачисления поставщика по программам ПФ",
+        description="Видят должностные лица муниципалитета, плательщик и сотрудники поставщика.",
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="enrolment-limits",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def enrolment_limits(self, request, pk=None):
+        provider = self.get_object()
+        rows = EnrolmentLimit.objects.for_user(request.user).filter(provider=provider)
+        return Response(EnrolmentLimitSerializer(rows.select_related("period"), many=True).data)
+
+    @extend_schema(
+        request=EnrolmentLimitSetSerializer,
+        responses={200: EnrolmentLimitSerializer, 204: None},
+        summary="Задать лимит зачисления на период (оператор); null — снять лимит",
+        filters=False,
+    )
+    @enrolment_limits.mapping.post
+    def set_enrolment_limit(self, request, pk=None):
+        provider = self.get_object()
+        data = EnrolmentLimitSetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        period = (
+            FinancingPeriod.objects.for_user(request.user)
+            .filter(pk=data.validated_data["period"])
+            .first()
+        )
+        if period is None:
+            raise ValidationFailed(fields={"period": "Программа ПФ на период не найдена."})
+        row = services.set_enrolment_limit(
+            actor=request.user,
+            provider=provider,
+            period=period,
+            max_children=data.validated_data["max_children"],
+        )
+        if row is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(EnrolmentLimitSerializer(row).data)
