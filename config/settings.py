@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "pfdo.territory",
     "pfdo.accounts",
     "pfdo.financing",
+    "pfdo.ledger",
+    "pfdo.certificates",
     "pfdo.providers",
     "pfdo.catalog",
     "pfdo.demo",
@@ -182,6 +184,11 @@ EMAIL_CONFIG = env.email_url(
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pfdo@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address links in e-mails point to (no request is at hand when mail leaves after commit).
+SITE_URL = env.str("PFDO_SITE_URL", default="http://127.0.0.1:8000")
+# Key of the keyed hash (HMAC) that finds duplicate children by СНИЛС or document without
+# comparing raw numbers. Derived from SECRET_KEY if unset; set it once and keep it.
+PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY", default="")
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then answers 401 with WWW-Authenticate, not 403.

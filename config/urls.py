@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("pfdo.financing.api.urls")),
     path("", include("pfdo.providers.api.urls")),
     path("", include("pfdo.catalog.api.urls")),
+    path("", include("pfdo.certificates.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("", include("pfdo.providers.urls")),
     path("", include("pfdo.catalog.urls_public")),
     path("", include("pfdo.catalog.urls")),
+    path("", include("pfdo.certificates.urls_operator")),
+    path("", include("pfdo.certificates.urls_parent")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

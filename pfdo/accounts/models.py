@@ -189,3 +189,38 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class NotificationQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        # A notification is private to its addressee, superusers included.
+        if not user or not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A message to one user: shown in the cabinet and, when they have an e-mail, sent."""
+
+    user = models.ForeignKey(
+        User, verbose_name="получатель", on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField("тема", max_length=200)
+    body = models.TextField("текст", blank=True)
+    link = models.CharField("ссылка", max_length=300, blank=True)
+    created_at = models.DateTimeField("создано", default=clock.now, db_index=True)
+    read_at = models.DateTimeField("прочитано", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "уведомление"
+        verbose_name_plural = "уведомления"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_notif_user_created")]
+
+    def __str__(self) -> str:
+        return self.subject

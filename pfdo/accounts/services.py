@@ -8,9 +8,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
-from pfdo.accounts.models import ApiToken, Membership, User
+from pfdo.accounts.models import ApiToken, Membership, Notification, User
 from pfdo.accounts.roles import MUNICIPAL_ROLES, Role
 from pfdo.accounts.tokens import TOKEN_PREFIX, hash_token, new_raw_token
 from pfdo.audit import services as audit
@@ -51,8 +52,13 @@ def create_user(
     email: str = "",
     phone: str = "",
     municipality=None,
+    usable_password: bool = True,
 ) -> tuple[User, str | None]:
-    """Create a user. Without `password` one is issued: returned once, changed at first login."""
+    """Create a user. Without `password` one is issued: returned once, changed at first login.
+
+    `usable_password=False` makes an account nobody can log in to yet (a parent who applied
+    online gets a password only when the certificate is issued).
+    """
     username = username.strip()
     if not username:
         raise ValidationFailed(fields={"username": "Укажите логин."})
@@ -67,7 +73,9 @@ def create_user(
         email=email,
         phone=phone,
     )
-    if password is None:
+    if not usable_password:
+        user.set_unusable_password()
+    elif password is None:
         issued = generate_password()
         user.set_password(issued)
         user.must_change_password = True
@@ -240,3 +248,28 @@ def revoke_api_token(*, actor, token: ApiToken) -> None:
     user = token.user
     ApiToken.objects.filter(pk=token.pk).delete()
     audit.record(actor=actor, action="accounts.api_token_revoked", obj=user)
+
+
+# ------------------------------------------------------------------------------- notifications
+
+
+def notify(*, user: User, subject: str, body: str = "", link: str = "") -> Notification:
+    """Tell `user` something: a row in their cabinet now, an e-mail once the caller commits.
+
+    The e-mail waits for the commit so a rolled-back decision never reaches a parent.
+    """
+    note = Notification.objects.create(user=user, subject=subject[:200], body=body, link=link)
+    if user.email:
+        text = body + (f"\n\n{settings.SITE_URL.rstrip('/')}{link}" if link else "")
+        transaction.on_commit(
+            lambda: send_mail(subject, text, None, [user.email], fail_silently=True)
+        )
+    return note
+
+
+def mark_notifications_read(*, user: User, ids=None) -> int:
+    """Mark the user's own notifications read (all unread ones without `ids`)."""
+    rows = Notification.objects.for_user(user).unread()
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=clock.now())

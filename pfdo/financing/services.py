@@ -65,7 +65,7 @@ def lock_reason(period: FinancingPeriod) -> str:
     since = timezone.localdate(started) if started else None
     when = f" (первый — {since:%d.%m.%Y})" if since else ""
     return (
-        f"По периоду уже заключены договоры{when}: это изменило бы деньги, "
+        f"По периоду уже заключены договоры или начислены номиналы{when}: это изменило бы деньги, "
         "уже обещанные семьям и поставщикам, поэтому поле закрыто для правки."
     )
 

@@ -244,7 +244,7 @@ def test_patch_of_a_locked_period(api_client, operator, periods):
         "validation_error",
     )
     assert set(error["fields"]) == {"budget_kopecks", "certificate_quota"}
-    assert "уже заключены договоры" in error["fields"]["budget_kopecks"][0]
+    assert "уже заключены договоры или начислены номиналы" in error["fields"]["budget_kopecks"][0]
     assert api_client.get(detail(period)).json()["is_locked"] is True
     ok = api_client.patch(detail(period), {"payment_term_working_days": 7}, format="json")
     assert ok.status_code == 200 and ok.json()["payment_term_working_days"] == 7
@@ -366,7 +366,9 @@ def test_nominal_categories_scope_and_lock(api_client, operator, make_user, peri
         400,
         "validation_error",
     )
-    assert "уже заключены договоры" in error["fields"]["nominal_categories"][0]
+    assert (
+        "уже заключены договоры или начислены номиналы" in error["fields"]["nominal_categories"][0]
+    )
     api_client.force_authenticate(make_user("provider_staff", municipality=vorkuta))
     assert_error(
         api_client.delete(f"{detail(approved)}nominal-categories/{category.pk}/"),

@@ -212,7 +212,10 @@ def test_locked_period_refuses_money_fields_with_the_reason(operator, vorkuta):
         )
     fields = fields_of(excinfo)
     assert set(fields) == {"budget_kopecks", "ends_on"}
-    assert "по периоду уже заключены договоры" in fields["budget_kopecks"][0].lower()
+    assert (
+        "по периоду уже заключены договоры или начислены номиналы"
+        in fields["budget_kopecks"][0].lower()
+    )
     period.refresh_from_db()
     assert (period.budget_kopecks, period.name) == (100 * 2_417_100, "ПФДО 2026/27")
 
@@ -397,7 +400,10 @@ def test_locked_period_refuses_category_changes(operator, vorkuta):
     ):
         with pytest.raises(ValidationFailed) as excinfo:
             call()
-        assert "уже заключены договоры" in fields_of(excinfo)["nominal_categories"][0]
+        assert (
+            "уже заключены договоры или начислены номиналы"
+            in fields_of(excinfo)["nominal_categories"][0]
+        )
     category.refresh_from_db()
     assert category.nominal_kopecks == 2_417_100
     assert period.nominal_categories.count() == 1

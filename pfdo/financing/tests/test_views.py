@@ -159,7 +159,7 @@ def test_locked_period_shows_money_fields_disabled_with_the_reason(client, opera
     services.mark_commitments_started(period=period)
     client.force_login(operator)
     page = client.get(reverse("financing:period_edit", args=[period.pk])).content.decode()
-    assert "По периоду уже заключены договоры" in page
+    assert "По периоду уже заключены договоры или начислены номиналы" in page
     assert re.search(r'name="budget_kopecks"[^>]*disabled', page)
     assert not re.search(r'name="k_north"[^>]*disabled', page)
     # A forged POST for a disabled field is ignored; the unlocked field is saved.
@@ -340,6 +340,6 @@ def test_locked_period_nominal_form_shows_the_reason(client, operator, vorkuta):
         },
     )
     assert response.status_code == 200
-    assert "По периоду уже заключены договоры" in response.content.decode()
+    assert "По периоду уже заключены договоры или начислены номиналы" in response.content.decode()
     category.refresh_from_db()
     assert category.nominal_kopecks == 2_417_100

@@ -1,0 +1,48 @@
+"""Who may do what with children, certificate applications and certificates (django-rules).
+
+Reading is scoped by each model's `for_user`; these predicates guard the actions.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from pfdo.accounts.rules import is_operator, is_parent, is_provider_staff, is_regional_admin
+
+
+def manages_municipality(user, municipality) -> bool:
+    if not user or not user.is_authenticated or municipality is None:
+        return False
+    if user.is_superuser:
+        return True
+    return municipality.pk in user.municipality_ids_for(
+        "operator"
+    ) or municipality.region_id in user.region_ids_for("regional_admin")
+
+
+@rules.predicate
+def manages_object(user, obj) -> bool:
+    # Without an object (the API's class-level check) the object-level check decides later.
+    if obj is None:
+        return True
+    return manages_municipality(user, getattr(obj, "municipality", None))
+
+
+@rules.predicate
+def is_guardian_of(user, obj) -> bool:
+    if obj is None:
+        return True
+    child = getattr(obj, "child", obj)
+    return child.guardianships.filter(user=user).exists()
+
+
+is_certificate_official = is_operator | is_regional_admin | rules.is_superuser
+
+rules.add_perm("certificates.view", rules.is_authenticated)
+rules.add_perm("certificates.apply", is_parent | is_certificate_official)
+rules.add_perm("certificates.manage", is_certificate_official & manages_object)
+rules.add_perm(
+    "certificates.request_switch",
+    (is_parent & is_guardian_of) | (is_certificate_official & manages_object),
+)
+rules.add_perm("certificates.lookup", is_provider_staff | is_certificate_official)

@@ -1,0 +1,305 @@
+"""Read use-cases of certificates: balances, quota usage, duplicates, plain-language views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+
+from pfdo.certificates.models import Certificate, CertificateApplication, Child, SwitchRequest
+from pfdo.certificates.validators import normalize_document, normalize_snils, pd_hash
+from pfdo.financing.models import FinancingPeriod
+from pfdo.financing.selectors import current_period
+from pfdo.ledger.models import Account, Transfer
+from pfdo.ledger.selectors import CertificateBalance, balance_of, balances_of, movements
+
+
+def months_touched(start: dt.date, end: dt.date) -> int:
+    """Calendar months from the month of `start` to the month of `end`, both included."""
+    if end < start:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def financing_count(municipality) -> int:
+    """Financing certificates that hold a place in the municipality's quota."""
+    return Certificate.objects.filter(
+        municipality=municipality, type=Certificate.Type.FINANCING, status__in=Certificate.LIVE
+    ).count()
+
+
+def account_of(certificate: Certificate, period: FinancingPeriod | None) -> Account | None:
+    if period is None:
+        return None
+    return Account.objects.filter(
+        kind=Account.Kind.CERTIFICATE, period=period, holder_id=certificate.pk
+    ).first()
+
+
+def balance(certificate: Certificate, period: FinancingPeriod | None = None) -> CertificateBalance:
+    """Granted / reserved / spent / available of the certificate in `period` (current by default)."""
+    period = period or current_period(certificate.municipality)
+    return balance_of(account_of(certificate, period))
+
+
+def balances(certificates, period: FinancingPeriod | None) -> dict[int, CertificateBalance]:
+    """Balances of many certificates of one period, keyed by certificate id (constant queries)."""
+    if period is None:
+        return {}
+    ids = [c.pk for c in certificates]
+    accounts = dict(
+        Account.objects.filter(
+            kind=Account.Kind.CERTIFICATE, period=period, holder_id__in=ids
+        ).values_list("pk", "holder_id")
+    )
+    by_account = balances_of(list(accounts))
+    return {holder: by_account[pk] for pk, holder in accounts.items() if pk in by_account}
+
+
+def statement(certificate: Certificate):
+    """Every movement of the certificate's money in any period, newest first."""
+    rows = []
+    for account in Account.objects.filter(
+        kind=Account.Kind.CERTIFICATE, holder_id=certificate.pk
+    ).select_related("period"):
+        rows.extend(movements(account))
+    rows.sort(key=lambda m: (m.created_at, m.pk), reverse=True)
+    return rows
+
+
+@dataclass(frozen=True)
+class QuotaUsage:
+    period: FinancingPeriod
+    quota: int
+    financing_issued: int
+    accounting_issued: int
+    waiting_switches: int
+    budget_kopecks: int
+    granted_kopecks: int
+    returned_kopecks: int
+    budget_available_kopecks: int
+
+    @property
+    def quota_free(self) -> int:
+        return max(self.quota - self.financing_issued, 0)
+
+    @property
+    def quota_percent(self) -> int:
+        return round(100 * self.financing_issued / self.quota) if self.quota else 0
+
+    @property
+    def budget_percent(self) -> int:
+        if not self.budget_kopecks:
+            return 0
+        return round(100 * (self.granted_kopecks - self.returned_kopecks) / self.budget_kopecks)
+
+
+def quota_usage(period: FinancingPeriod) -> QuotaUsage:
+    counts = dict(
+        Certificate.objects.filter(
+            municipality_id=period.municipality_id, status__in=Certificate.LIVE
+        )
+        .values("type")
+        .annotate(n=Count("pk"))
+        .values_list("type", "n")
+    )
+    budget = Account.objects.filter(kind=Account.Kind.BUDGET, period=period).first()
+    sums = {}
+    if budget is not None:
+        sums = dict(
+            Transfer.objects.filter(Q(debit_account=budget) | Q(credit_account=budget))
+            .values("kind")
+            .annotate(total=Sum("amount_kopecks"))
+            .values_list("kind", "total")
+        )
+    granted = sums.get(Transfer.Kind.GRANT, 0) or 0
+    returned = sum(sums.get(k, 0) or 0 for k in (Transfer.Kind.REVOKE, Transfer.Kind.LAPSE))
+    return QuotaUsage(
+        period=period,
+        quota=period.certificate_quota,
+        financing_issued=counts.get(Certificate.Type.FINANCING, 0),
+        accounting_issued=counts.get(Certificate.Type.ACCOUNTING, 0),
+        waiting_switches=SwitchRequest.objects.filter(
+            municipality_id=period.municipality_id, status=SwitchRequest.Status.WAITING
+        ).count(),
+        budget_kopecks=period.budget_kopecks,
+        granted_kopecks=granted,
+        returned_kopecks=returned,
+        budget_available_kopecks=(
+            budget.available_kopecks if budget is not None else period.budget_kopecks
+        ),
+    )
+
+
+def duplicates_of(application: CertificateApplication) -> list[Child]:
+    """Other children of the region with the same СНИЛС or document (keyed-hash match)."""
+    child = application.child
+    return list(
+        Child.objects.filter(municipality__region_id=application.municipality.region_id)
+        .filter(Q(snils_hash=child.snils_hash) | Q(document_hash=child.document_hash))
+        .exclude(pk=child.pk)
+        .prefetch_related("certificates", "applications")
+    )
+
+
+def duplicate_flags(applications) -> dict[int, int]:
+    """Application id → how many other children of the region match it (one query per page)."""
+    apps = list(applications)
+    if not apps:
+        return {}
+    snils = {a.child.snils_hash for a in apps}
+    docs = {a.child.document_hash for a in apps}
+    region_ids = {a.municipality.region_id for a in apps}
+    others = list(
+        Child.objects.filter(municipality__region_id__in=region_ids)
+        .filter(Q(snils_hash__in=snils) | Q(document_hash__in=docs))
+        .values_list("pk", "snils_hash", "document_hash")
+    )
+    flags = {}
+    for a in apps:
+        flags[a.pk] = sum(
+            1
+            for pk, s, d in others
+            if pk != a.child_id and (s == a.child.snils_hash or d == a.child.document_hash)
+        )
+    return flags
+
+
+def find_children(region_id: int, *, snils: str = "", document_type: str = "", document: str = ""):
+    """Children of a region by exact СНИЛС or document number (through the keyed hash)."""
+    q = Q()
+    if snils:
+        q |= Q(snils_hash=pd_hash("snils", normalize_snils(snils)))
+    if document:
+        number, _ = normalize_document(document_type or "birth_certificate", document)
+        q |= Q(document_hash=pd_hash("document", number))
+    if not q:
+        return Child.objects.none()
+    return Child.objects.filter(q, municipality__region_id=region_id)
+
+
+def explain(certificate: Certificate, money: CertificateBalance | None = None) -> list[str]:
+    """What this certificate lets the child take, in plain words, for the parent's cabinet."""
+    lines: list[str] = []
+    if certificate.status == Certificate.Status.SUSPENDED:
+        lines.append(
+            "Сертификат приостановлен: новые записи невозможны, пока оператор его не возобновит."
+        )
+    elif not certificate.is_live:
+        lines.append(f"Сертификат {certificate.get_status_display()}: записаться по нему нельзя.")
+        return lines
+    if certificate.is_financing:
+        available = money.available_kopecks if money else 0
+        lines.append(
+            "Сертификат финансирования: оплачивает сертифицированные программы любой организации "
+            "из реестра. Деньги списываются помесячно, пока ребёнок учится."
+        )
+        lines.append(
+            f"Сейчас доступно {_rub(available)}. Если программа дороже остатка или нормативной "
+            "стоимости, разницу оплачивает семья (доплата) — вы увидите её до записи."
+        )
+        lines.append(
+            "Бесплатные (бюджетные) программы — значимые, предпрофессиональные и другие — "
+            "доступны тоже."
+        )
+    else:
+        lines.append(
+            "Сертификат учёта: даёт право на бесплатные (бюджетные) программы — значимые, "
+            "предпрофессиональные и другие. Денег на нём нет."
+        )
+        period = current_period(certificate.municipality)
+        if period is not None and period.accounting_program_limit:
+            lines.append(
+                f"По нему можно одновременно заниматься не более чем в "
+                f"{period.accounting_program_limit} бюджетных программах."
+            )
+        lines.append(
+            "Чтобы оплачивать сертифицированные программы, запросите перевод в сертификат "
+            "финансирования: он возможен, пока в квоте муниципалитета есть места."
+        )
+    lines.append(f"Действует до {certificate.valid_until:%d.%m.%Y} (до 18 лет ребёнка).")
+    return lines
+
+
+def _rub(kopecks: int) -> str:
+    from pfdo.common.money import format_kopecks
+
+    return format_kopecks(kopecks)
+
+
+@dataclass(frozen=True)
+class ProviderView:
+    """All a provider learns from a certificate number (no СНИЛС, no documents)."""
+
+    number: str
+    child_name: str
+    age_years: int
+    type: str
+    type_display: str
+    is_active: bool
+    certificate_id: int
+
+
+def lookup_for_provider(number: str) -> ProviderView | None:
+    digits = "".join(ch for ch in (number or "") if ch.isdigit())
+    if len(digits) != 10:
+        return None
+    certificate = Certificate.objects.filter(number=digits).select_related("child").first()
+    if certificate is None:
+        return None
+    child = certificate.child
+    return ProviderView(
+        number=certificate.number,
+        child_name=f"{child.last_name} {child.first_name} {child.patronymic}".strip(),
+        age_years=child.age_years(),
+        type=certificate.type,
+        type_display=certificate.get_type_display(),
+        is_active=certificate.status == Certificate.Status.ACTIVE,
+        certificate_id=certificate.pk,
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a certificate pays for a price: the certificate part and the family's co-payment."""
+
+    price_kopecks: int
+    normative_kopecks: int
+    available_kopecks: int
+    certificate_kopecks: int
+    copay_kopecks: int
+    remaining_kopecks: int
+
+
+def coverage(*, price_kopecks: int, normative_kopecks: int, available_kopecks: int) -> Coverage:
+    """certificate part = min(price, normative cost, available); the rest is the co-payment."""
+    part = max(min(price_kopecks, normative_kopecks, available_kopecks), 0)
+    return Coverage(
+        price_kopecks=price_kopecks,
+        normative_kopecks=normative_kopecks,
+        available_kopecks=available_kopecks,
+        certificate_kopecks=part,
+        copay_kopecks=price_kopecks - part,
+        remaining_kopecks=available_kopecks - part,
+    )
+
+
+def children_of_parent(user):
+    """The parent's children with their certificates (newest first) for the cabinet."""
+    return (
+        Child.objects.of_parent(user)
+        .prefetch_related("certificates", "applications")
+        .order_by("birth_date", "pk")
+    )
+
+
+def open_applications(user, *, municipality=None):
+    qs = (
+        CertificateApplication.objects.for_user(user)
+        .open()
+        .select_related("child", "municipality", "parent")
+    )
+    if municipality is not None:
+        qs = qs.filter(municipality=municipality)
+    return qs

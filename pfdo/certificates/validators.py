@@ -1,0 +1,73 @@
+"""Checks of a child's identifiers: СНИЛС with its check digits, document numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from django.conf import settings
+
+_BIRTH_CERTIFICATE = re.compile(r"^([IVXLC1]{1,6})-?([А-ЯЁ]{2})\s*№?\s*(\d{6})$")
+_PASSPORT = re.compile(r"^(\d{2})\s?(\d{2})\s*№?\s*(\d{6})$")
+
+
+def normalize_snils(raw: str) -> str:
+    """The 11 digits of a СНИЛС typed as `123-456-789 01`, `12345678901` and the like."""
+    return re.sub(r"[\s\-]", "", raw or "")
+
+
+def snils_error(raw: str) -> str | None:
+    """A Russian message if `raw` is not a valid СНИЛС, else None."""
+    digits = normalize_snils(raw)
+    if not digits:
+        return "Укажите СНИЛС."
+    if not digits.isdigit() or len(digits) != 11:
+        return "СНИЛС состоит из 11 цифр, например 112-233-445 95."
+    body, check = digits[:9], int(digits[9:])
+    # Numbers up to 001-001-998 were issued before check digits existed.
+    if int(body) <= 1_001_998:
+        return None
+    total = sum(int(d) * w for d, w in zip(body, range(9, 0, -1), strict=True))
+    expected = total % 101 if total > 101 else total
+    if expected == 100 or expected == 101:
+        expected = 0
+    if expected != check:
+        return "Неверный СНИЛС: контрольное число не сходится. Проверьте цифры."
+    return None
+
+
+def snils_check_digits(body: str) -> str:
+    """The two check digits of a 9-digit СНИЛС body (used by the demo and tests)."""
+    total = sum(int(d) * w for d, w in zip(body, range(9, 0, -1), strict=True))
+    expected = total % 101 if total > 101 else total
+    return f"{0 if expected >= 100 else expected:02d}"
+
+
+def normalize_document(document_type: str, raw: str) -> tuple[str, str | None]:
+    """(canonical number, error message or None) for a birth certificate or a passport."""
+    text = " ".join((raw or "").upper().replace("Ё", "Е").split())
+    if not text:
+        return "", "Укажите серию и номер документа."
+    if document_type == "passport":
+        m = _PASSPORT.match(text)
+        if not m:
+            return text, "Паспорт: 4 цифры серии и 6 цифр номера, например 8712 345678."
+        return f"{m[1]}{m[2]} {m[3]}", None
+    m = _BIRTH_CERTIFICATE.match(text.replace("1-", "I-"))
+    if not m:
+        return text, (
+            "Свидетельство о рождении: римские цифры, две русские буквы и 6 цифр, "
+            "например II-ЕА 123456."
+        )
+    return f"{m[1].replace('1', 'I')}-{m[2]} {m[3]}", None
+
+
+def _hash_key() -> bytes:
+    key = settings.PFDO_PD_HASH_KEY or f"pd-hash:{settings.SECRET_KEY}"
+    return key.encode()
+
+
+def pd_hash(kind: str, value: str) -> str:
+    """Keyed hash of an identifier: equal numbers match, the number is not recoverable."""
+    return hmac.new(_hash_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,228 @@
+"""Read use-cases of the ledger: certificate balances, statements, open reservations, the check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from pfdo.ledger.models import Account, Transfer
+
+Kind = Transfer.Kind
+Phase = Transfer.Phase
+POSTED_PHASES = (Phase.POSTED, Phase.POST_PENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateBalance:
+    """Where a certificate's money went: granted = spent + returned + reserved + available."""
+
+    granted_kopecks: int = 0
+    reserved_kopecks: int = 0
+    spent_kopecks: int = 0
+    returned_kopecks: int = 0
+    available_kopecks: int = 0
+
+
+def balance_of(account: Account | None) -> CertificateBalance:
+    """The balance of one certificate account (all zeros when it has none yet)."""
+    if account is None:
+        return CertificateBalance()
+    return balances_of([account.pk]).get(account.pk, CertificateBalance())
+
+
+def balances_of(account_ids: Iterable[int]) -> dict[int, CertificateBalance]:
+    """Balances of many accounts in two queries; an unknown id gets all zeros."""
+    ids = set(account_ids)
+    if not ids:
+        return {}
+    spent = dict(
+        Transfer.objects.filter(debit_account_id__in=ids, kind=Kind.CHARGE, phase__in=POSTED_PHASES)
+        .order_by()
+        .values_list("debit_account_id")
+        .annotate(total=Sum("amount_kopecks"))
+    )
+    balances = {pk: CertificateBalance() for pk in ids}
+    for account in Account.objects.filter(pk__in=ids):
+        charged = spent.get(account.pk, 0)
+        balances[account.pk] = CertificateBalance(
+            granted_kopecks=account.credits_posted_kopecks,
+            reserved_kopecks=account.debits_pending_kopecks,
+            spent_kopecks=charged,
+            returned_kopecks=account.debits_posted_kopecks - charged,
+            available_kopecks=account.available_kopecks,
+        )
+    return balances
+
+
+# Labels of a statement line, by what the transfer did to the account.
+CREDITED = "зачислено"
+DEBITED = "списано"
+RESERVED = "зарезервировано"
+UNRESERVED = "возвращено из резерва"
+
+
+def movements(account: Account) -> QuerySet[Transfer]:
+    """Transfers touching `account`, newest first, each with its effect on the account.
+
+    `effect_kopecks` is signed (+ credit, − debit; a void returns the reservation to the
+    account it was taken from); `movement` is the statement label. The posted lines
+    (posted, post_pending) add up to the balance; a reservation and its void cancel out,
+    and a charged reservation shows both the reservation and the charge.
+    """
+    is_debit = Q(debit_account_id=account.pk)
+    return (
+        Transfer.objects.filter(is_debit | Q(credit_account_id=account.pk))
+        .annotate(
+            effect_kopecks=Case(
+                When(is_debit & Q(phase=Phase.VOID_PENDING), then=F("amount_kopecks")),
+                When(Q(phase=Phase.VOID_PENDING), then=-F("amount_kopecks")),
+                When(is_debit, then=-F("amount_kopecks")),
+                default=F("amount_kopecks"),
+                output_field=BigIntegerField(),
+            ),
+            movement=Case(
+                When(phase=Phase.PENDING, then=Value(RESERVED)),
+                When(phase=Phase.VOID_PENDING, then=Value(UNRESERVED)),
+                When(is_debit, then=Value(DEBITED)),
+                default=Value(CREDITED),
+                output_field=CharField(),
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def open_reservations(*, ref_type: str, ref_id: int) -> QuerySet[Transfer]:
+    """Reservations made for that cause and not yet posted or voided, oldest first."""
+    return Transfer.objects.filter(
+        ref_type=ref_type, ref_id=ref_id, phase=Phase.PENDING, resolutions__isnull=True
+    ).order_by("created_at", "id")
+
+
+# ---------------------------------------------------------------------------- the check
+
+
+def verify_ledger() -> list[str]:
+    """Problems of the ledger (empty: the totals agree with the transfers and the rules hold).
+
+    All sums are aggregate queries grouped by account; no transfer is loaded into memory.
+    """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # One snapshot for every query, so transfers committed meanwhile cannot look like a
+        # discrepancy.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return _problems()
+    with transaction.atomic():
+        return _problems()
+
+
+def _problems() -> list[str]:
+    problems: list[str] = []
+    problems += _total_mismatches()
+    problems += _bad_resolutions()
+    problems += _unbalanced()
+    problems += _negative_available()
+    return problems
+
+
+def _sums(group_by: str, rows: QuerySet[Transfer]) -> dict[int, int]:
+    grouped = rows.order_by().values(group_by).annotate(total=Sum("amount_kopecks"))
+    return dict(grouped.values_list(group_by, "total"))
+
+
+def _total_mismatches() -> list[str]:
+    posted = Transfer.objects.filter(phase__in=POSTED_PHASES)
+    open_pending = Transfer.objects.filter(phase=Phase.PENDING, resolutions__isnull=True)
+    expected = {
+        "debits_posted_kopecks": _sums("debit_account_id", posted),
+        "credits_posted_kopecks": _sums("credit_account_id", posted),
+        "debits_pending_kopecks": _sums("debit_account_id", open_pending),
+        "credits_pending_kopecks": _sums("credit_account_id", open_pending),
+    }
+    problems = []
+    rows = Account.objects.order_by("pk").values_list("pk", "key", *expected)
+    for pk, key, *stored in rows.iterator(chunk_size=2000):
+        for (field, sums), value in zip(expected.items(), stored, strict=True):
+            should = sums.get(pk, 0)
+            if value != should:
+                problems.append(
+                    f"Счёт {key}: {field} = {value}, а по проводкам {should} "
+                    f"(расхождение {value - should})."
+                )
+    return problems
+
+
+def _bad_resolutions() -> list[str]:
+    rows = (
+        Transfer.objects.filter(phase__in=(Phase.POST_PENDING, Phase.VOID_PENDING))
+        .filter(
+            ~Q(pending__phase=Phase.PENDING)
+            | ~Q(pending__debit_account_id=F("debit_account_id"))
+            | ~Q(pending__credit_account_id=F("credit_account_id"))
+            | Q(phase=Phase.POST_PENDING, amount_kopecks__gt=F("pending__amount_kopecks"))
+            | (Q(phase=Phase.VOID_PENDING) & ~Q(amount_kopecks=F("pending__amount_kopecks")))
+        )
+        .order_by("pk")
+        .values_list("key", "pending__key")
+    )
+    return [
+        f"Проводка {key} не соответствует своему резерву {pending_key} "
+        "(другие счета, не резерв или сумма больше резерва)."
+        for key, pending_key in rows
+    ]
+
+
+def _unbalanced() -> list[str]:
+    totals = Account.objects.aggregate(
+        **{
+            name: Coalesce(Sum(name), 0)
+            for name in (
+                "debits_posted_kopecks",
+                "credits_posted_kopecks",
+                "debits_pending_kopecks",
+                "credits_pending_kopecks",
+            )
+        }
+    )
+    problems = []
+    balance = totals["credits_posted_kopecks"] - totals["debits_posted_kopecks"]
+    if balance != 0:
+        problems.append(f"Сумма остатков всех счетов {balance} коп., а должна быть 0.")
+    if totals["debits_pending_kopecks"] != totals["credits_pending_kopecks"]:
+        problems.append(
+            f"Резервы к списанию ({totals['debits_pending_kopecks']} коп.) не равны "
+            f"резервам к зачислению ({totals['credits_pending_kopecks']} коп.)."
+        )
+    return problems
+
+
+def _negative_available() -> list[str]:
+    rows = (
+        Account.objects.exclude(kind=Account.Kind.SOURCE)
+        .filter(credits_posted_kopecks__lt=F("debits_posted_kopecks") + F("debits_pending_kopecks"))
+        .order_by("pk")
+    )
+    return [
+        f"Счёт {a.key}: доступный остаток {a.available_kopecks} коп. меньше нуля." for a in rows
+    ]
+
+
+def ledger_size() -> tuple[int, int]:
+    """(transfers, accounts): what the check looked at."""
+    return Transfer.objects.count(), Account.objects.count()
