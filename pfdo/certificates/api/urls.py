@@ -1,0 +1,3 @@
+"""API URLs of children, certificate applications and certificates."""
+
+urlpatterns: list = []
