@@ -8,6 +8,7 @@ so the caller may retry with the same key.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -115,5 +116,33 @@ class IdempotencyMiddleware:
         records.update(
             status_code=response.status_code,
             content_type=response.get("Content-Type", ""),
-            body=response.content,
+            body=_without_secrets(response),
         )
+
+
+SECRET_ATTRIBUTE = "idempotency_secret_keys"  # noqa: S105 - an attribute name
+
+
+def mark_secret(response, *keys: str):
+    """Keep the named top-level JSON keys (an issued password, a token) out of the stored answer.
+
+    A replay then answers `null` for them: a secret shown once is never kept in the
+    database for a day.
+    """
+    setattr(response, SECRET_ATTRIBUTE, keys)
+    return response
+
+
+def _without_secrets(response) -> bytes:
+    keys = getattr(response, SECRET_ATTRIBUTE, ())
+    if not keys:
+        return response.content
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return b""
+    if isinstance(data, dict):
+        for key in keys:
+            if key in data:
+                data[key] = None
+    return json.dumps(data, ensure_ascii=False).encode()

@@ -22,6 +22,7 @@ from pfdo.accounts.authentication import BearerTokenAuthentication
 from pfdo.accounts.forms import INVALID_LOGIN
 from pfdo.accounts.models import ApiToken
 from pfdo.common.errors import DomainError
+from pfdo.common.idempotency import mark_secret
 
 
 class InvalidCredentials(DomainError):
@@ -68,7 +69,7 @@ class TokenView(APIView):
             raise InvalidCredentials()
         token, raw = services.issue_api_token(user=user)
         body = {"token": raw, "expires_at": token.expires_at, "user": user}
-        return Response(TokenResponseSerializer(body).data)
+        return mark_secret(Response(TokenResponseSerializer(body).data), "token")
 
     @extend_schema(responses={204: None}, summary="Отозвать текущий токен")
     def delete(self, request):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from pfdo.common.api.viewsets import ScopedModelViewSet
 from pfdo.common.errors import ValidationFailed
+from pfdo.common.idempotency import mark_secret
 from pfdo.financing.models import FinancingPeriod
 from pfdo.providers import selectors, services
 from pfdo.providers.api.serializers import (
@@ -185,7 +186,7 @@ class ProviderViewSet(ScopedModelViewSet):
             is_admin=is_admin,
         )
         body = StaffCreatedSerializer({"staff": row, "issued_password": issued}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return mark_secret(Response(body, status=status.HTTP_201_CREATED), "issued_password")
 
     @extend_schema(
         request=None,
