@@ -189,6 +189,8 @@ SITE_URL = env.str("PFDO_SITE_URL", default="http://127.0.0.1:8000")
 # Key of the keyed hash (HMAC) that finds duplicate children by СНИЛС or document without
 # comparing raw numbers. Derived from SECRET_KEY if unset; set it once and keep it.
 PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY", default="")
+# Uploaded import files wait here between the check and the import (deleted after 2 hours).
+PFDO_IMPORT_DIR = env.str("PFDO_IMPORT_DIR", default=str(VAR_DIR / "imports"))
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then answers 401 with WWW-Authenticate, not 403.

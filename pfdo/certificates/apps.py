@@ -26,5 +26,6 @@ class CertificatesConfig(AppConfig):
                 "certificates.period_nominals_granted": "Начислены номиналы на период",
                 "certificates.children_imported": "Загружены дети из файла",
                 "certificates.child_viewed": "Просмотрена карточка ребёнка",
+                "certificates.looked_up": "Поставщик нашёл сертификат по номеру",
             }
         )
