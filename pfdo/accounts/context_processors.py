@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from pfdo.accounts.models import Notification
 from pfdo.accounts.roles import HOME_ORDER, Role
 
 _ROLE_HOME = {
@@ -29,16 +30,26 @@ def navigation(request):
     if user.is_superuser:
         items.append((reverse("accounts:home_admin"), "Администрирование"))
     official = user.is_superuser or bool(roles & {Role.OPERATOR, Role.REGIONAL_ADMIN})
+    if Role.PARENT in roles:
+        items.append((reverse("family:home"), "Мои дети"))
+        items.append((reverse("catalog:list"), "Каталог"))
     if Role.PROVIDER_STAFF in roles:
         items.append((reverse("providers:organisation"), "Моя организация"))
         items.append((reverse("catalog_manage:my_programs"), "Мои программы"))
+        items.append((reverse("certificates:lookup"), "Найти сертификат"))
     if Role.EXPERT in roles:
         items.append((reverse("catalog_manage:expert_queue"), "Сертификация"))
     if official or Role.PAYER in roles:
         items.append((reverse("financing:period_list"), "Программы ПФ"))
     if official:
+        items.append((reverse("certificates:queue"), "Заявления на сертификаты"))
+        items.append((reverse("certificates:registry"), "Сертификаты"))
         items.append((reverse("providers:registry"), "Поставщики"))
         items.append((reverse("catalog_manage:operator_programs"), "Программы"))
         items.append((reverse("accounts:user_list"), "Пользователи"))
         items.append((reverse("audit:action_list"), "Журнал действий"))
+    unread = Notification.objects.for_user(user).unread().count()
+    items.append(
+        (reverse("accounts:notifications"), f"Уведомления ({unread})" if unread else "Уведомления")
+    )
     return {"nav_items": items}

@@ -68,3 +68,23 @@ class ResetSetPasswordForm(auth_forms.SetPasswordForm):
 
 class UserSearchForm(forms.Form):
     q = forms.CharField(label="Поиск", required=False, max_length=100)
+
+
+class IdListField(forms.MultipleChoiceField):
+    """Integer ids posted as repeated fields; whose they are is checked by the service."""
+
+    widget = forms.MultipleHiddenInput
+
+    def valid_value(self, value):
+        text = str(value)
+        return text.isascii() and text.isdigit() and len(text) <= 18
+
+    def clean(self, value):
+        return [int(v) for v in super().clean(value)]
+
+
+class MarkNotificationsReadForm(forms.Form):
+    """Which notifications to mark read: the listed ids, or all unread ones when none."""
+
+    id = IdListField(required=False)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)

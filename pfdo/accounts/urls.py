@@ -39,6 +39,12 @@ urlpatterns = [
         name="home_region",
     ),
     path("cabinet/admin/", views.RoleHomeView.as_view(role="superuser"), name="home_admin"),
+    path("cabinet/notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "cabinet/notifications/read/",
+        views.MarkNotificationsReadView.as_view(),
+        name="notifications_mark_read",
+    ),
     path("cabinet/users/", views.UserListView.as_view(), name="user_list"),
     path("cabinet/users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
     path(

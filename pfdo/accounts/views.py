@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -21,12 +22,13 @@ from rules.contrib.views import PermissionRequiredMixin
 from pfdo.accounts import selectors, services
 from pfdo.accounts.forms import (
     LoginForm,
+    MarkNotificationsReadForm,
     PasswordChangeForm,
     PasswordResetForm,
     ResetSetPasswordForm,
     UserSearchForm,
 )
-from pfdo.accounts.models import User
+from pfdo.accounts.models import Notification, User
 from pfdo.accounts.roles import Role
 from pfdo.audit import selectors as audit_selectors
 from pfdo.audit import services as audit
@@ -182,6 +184,8 @@ class RoleHomeView(LoginRequiredMixin, TemplateView):
         if self.role == Role.OPERATOR:
             ids = user.municipality_ids_for(Role.OPERATOR)
             ctx["role_counts"] = _role_count_rows(ids)
+        if self.role == Role.PARENT:
+            ctx["unread_count"] = Notification.objects.for_user(user).unread().count()
         if self.role == Role.REGIONAL_ADMIN:
             municipalities = Municipality.objects.filter(
                 region_id__in=user.region_ids_for(Role.REGIONAL_ADMIN)
@@ -262,3 +266,41 @@ class IssuePasswordView(LoginRequiredMixin, View):
         return render(
             request, "accounts/password_issued.html", {"person": person, "issued_password": issued}
         )
+
+
+class NotificationListView(LoginRequiredMixin, ScopedListView):
+    """/cabinet/notifications/: the signed-in user's own notifications, newest first.
+
+    Opening the list marks nothing read: a GET stays safe to repeat (a prefetching browser,
+    a reload), and a notification a parent only glanced at on the phone keeps its highlight
+    until they press "отметить прочитанными" (all, or one by one).
+    """
+
+    model = Notification
+    paginate_by = 20
+    template_name = "accounts/notifications.html"
+    context_object_name = "notifications"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["unread_count"] = Notification.objects.for_user(self.request.user).unread().count()
+        return ctx
+
+
+class MarkNotificationsReadView(LoginRequiredMixin, View):
+    """POST: mark the user's notifications read (the given ids, or all unread ones)."""
+
+    def post(self, request):
+        form = MarkNotificationsReadForm(request.POST)
+        target = reverse("accounts:notifications")
+        if not form.is_valid():
+            messages.error(request, "Не удалось разобрать запрос: обновите страницу.")
+            return redirect(target)
+        ids = form.cleaned_data["id"] or None
+        marked = services.mark_notifications_read(user=request.user, ids=ids)
+        if ids is None:
+            messages.success(request, "Все уведомления отмечены прочитанными.")
+        elif marked:
+            messages.success(request, "Уведомление отмечено прочитанным.")
+        page = form.cleaned_data.get("page")
+        return redirect(f"{target}?page={page}" if page and page > 1 else target)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     Exists,
@@ -22,6 +24,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
 from pfdo.catalog.querysets import PUBLIC_PROVIDER_STATUSES
+from pfdo.certificates.selectors import Coverage, coverage
 from pfdo.common import clock
 from pfdo.financing.models import NominalCategory
 
@@ -180,3 +183,82 @@ def current_nominals(user, municipality) -> list[NominalCategory]:
         .select_related("period")
         .order_by("age_from_months", "disability_only", "pk")
     )
+
+
+# ---------------------------------------------------- what a parent's certificates cover
+
+
+@dataclass(frozen=True)
+class ChildCoverage:
+    """What one child's live certificate does for one module, in plain terms.
+
+    `kind`: "money" (a financing certificate pays `coverage`), "free" (budget-funded),
+    "needs_financing" (an accounting certificate, a certified programme), "unknown" (no price
+    or normative cost yet), "not_payable" (no registry the certificate serves), "suspended".
+    """
+
+    child: Any
+    certificate: Any
+    kind: str
+    coverage: Coverage | None = None
+    age_fits: bool = True
+    age_text: str = ""
+    other_municipality: bool = False
+    note: str = ""
+
+
+def _age_fits(program: Program, age_months: int) -> bool:
+    low, high = program.age_from_months, program.age_to_months
+    return (low is None or age_months >= low) and (high is None or age_months <= high)
+
+
+def _module_coverage(program: Program, module: Module, child, row, today) -> ChildCoverage:
+    certificate = row.certificate
+    age = child.age_months(today)
+    base = {
+        "child": child,
+        "certificate": certificate,
+        "age_fits": _age_fits(program, age),
+        "age_text": f"{age // 12} {_years_word(age // 12)}",
+        "other_municipality": certificate.municipality_id != program.municipality_id,
+    }
+    if certificate.status != "active":
+        return ChildCoverage(kind="suspended", **base)
+    if program.budget_registry != Program.BudgetRegistry.NONE:
+        note = f"программа в бюджетном реестре ({program.get_budget_registry_display()})"
+        return ChildCoverage(kind="free", note=note, **base)
+    if program.is_certified and module.price_kopecks == 0:
+        return ChildCoverage(kind="free", note="модуль бесплатный", **base)
+    if not program.is_certified:
+        return ChildCoverage(kind="not_payable", **base)
+    if not certificate.is_financing:
+        return ChildCoverage(kind="needs_financing", **base)
+    if module.price_kopecks is None or module.normative_cost_kopecks is None:
+        return ChildCoverage(kind="unknown", **base)
+    note = ""
+    if row.period is None:
+        note = "Сейчас нет действующего периода финансирования: денег на сертификате нет."
+    return ChildCoverage(
+        kind="money",
+        coverage=coverage(
+            price_kopecks=module.price_kopecks,
+            normative_kopecks=module.normative_cost_kopecks,
+            available_kopecks=row.money.available_kopecks if row.money is not None else 0,
+        ),
+        note=note,
+        **base,
+    )
+
+
+def attach_family_coverage(program: Program, family) -> list:
+    """Give each module of `program` its `family_coverage`: one row per child's live
+    certificate (`family` from certificates.selectors.family_overview); return the children
+    that have one. No queries: modules are prefetched and balances were computed once.
+    """
+    today = clock.today()
+    pairs = [(entry.child, row) for entry in family for row in entry.certificates]
+    for module in program.modules.all():
+        module.family_coverage = [
+            _module_coverage(program, module, child, row, today) for child, row in pairs
+        ]
+    return [child for child, _ in pairs]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.utils.cache import patch_vary_headers
 from django.views.generic import ListView
 
+from pfdo.accounts.roles import Role
 from pfdo.catalog import selectors
 from pfdo.catalog.filters import ORDERING_CHOICES, PRICE_CHOICES, REGISTRY_CHOICES, ProgramFilter
 from pfdo.catalog.models import Program, ScheduleEntry
+from pfdo.certificates import selectors as certificate_selectors
 from pfdo.common.choices import Direction
 from pfdo.common.views import ScopedDetailView
 from pfdo.providers.models import Provider
@@ -119,4 +121,11 @@ class ProgramDetailView(ScopedDetailView):
             if program.is_certified
             else []
         )
+        user = self.request.user
+        if user.is_authenticated and user.has_role(Role.PARENT):
+            # Balances once per request, then per module in memory (see attach_family_coverage).
+            ctx["is_parent"] = True
+            ctx["covered_children"] = selectors.attach_family_coverage(
+                program, certificate_selectors.family_overview(user)
+            )
         return ctx
