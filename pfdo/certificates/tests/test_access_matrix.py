@@ -1,0 +1,306 @@
+"""Access matrix of children, applications, certificates and movements: every role against
+family A's objects, over the API and the parent's and operator's pages; and no response to
+provider staff ever carries a child's СНИЛС or document number."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+from rest_framework.test import APIClient
+
+from pfdo.certificates import services
+from pfdo.certificates.tests.factories import approved_period, child_data, valid_snils
+from pfdo.common import clock
+from pfdo.providers.tests.factories import ProviderFactory, add_staff
+from pfdo.territory.tests.factories import MunicipalityFactory
+
+TODAY = dt.date(2026, 11, 28)
+
+ROLES = [
+    "anonymous",
+    "parent_a",
+    "parent_b",
+    "staff",
+    "payer",
+    "operator",
+    "other_operator",
+    "regional_admin",
+    "superuser",
+]
+# Who may read family A's child, application, certificate and its movements over the API.
+API_READERS = {"parent_a", "operator", "regional_admin", "superuser"}
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with clock.frozen(TODAY):
+        yield
+
+
+@pytest.fixture
+def world(region, vorkuta, make_user):
+    """Two families of Vorkuta with certificates, and one user of every role."""
+    inta = MunicipalityFactory(region=region, code="inta", name="Инта", number=3)
+    approved_period(vorkuta)
+    w = SimpleNamespace(
+        anonymous=AnonymousUser(),
+        parent_a=make_user("parent", municipality=vorkuta),
+        parent_b=make_user("parent", municipality=vorkuta),
+        staff=add_staff(ProviderFactory(municipality=vorkuta)).user,
+        payer=make_user("payer", municipality=vorkuta),
+        operator=make_user("operator", municipality=vorkuta),
+        other_operator=make_user("operator", municipality=inta),
+        regional_admin=make_user("regional_admin", region=region),
+        superuser=make_user(is_superuser=True),
+    )
+    w.snils = valid_snils()
+    w.document = "IV-ЖК 739215"
+    application = services.apply_for_certificate(
+        actor=w.parent_a,
+        municipality=vorkuta,
+        parent=w.parent_a,
+        child=child_data(
+            last_name="Засекреченная",
+            first_name="Ульяна",
+            snils=w.snils,
+            document_number=w.document,
+        ),
+    )
+    w.certificate = services.approve_application(
+        actor=w.operator, application=application
+    ).certificate
+    w.application = application
+    w.child = w.certificate.child
+    application_b = services.apply_for_certificate(
+        actor=w.parent_b,
+        municipality=vorkuta,
+        parent=w.parent_b,
+        child=child_data(last_name="Другая", first_name="Семья"),
+    )
+    w.certificate_b = services.approve_application(
+        actor=w.operator, application=application_b
+    ).certificate
+    return w
+
+
+def api_as(world, role) -> APIClient:
+    client = APIClient()
+    if role != "anonymous":
+        client.force_authenticate(getattr(world, role))
+    return client
+
+
+def page_as(world, role) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(getattr(world, role))
+    return client
+
+
+# ------------------------------------------------------------------------------- the API
+
+OBJECTS = {
+    # object: (list URL or None, detail URL of family A's object)
+    "child": ("/api/v1/children/", lambda w: f"/api/v1/children/{w.child.pk}/"),
+    "application": (
+        "/api/v1/certificate-applications/",
+        lambda w: f"/api/v1/certificate-applications/{w.application.pk}/",
+    ),
+    "certificate": ("/api/v1/certificates/", lambda w: f"/api/v1/certificates/{w.certificate.pk}/"),
+    "movements": (None, lambda w: f"/api/v1/certificates/{w.certificate.pk}/movements/"),
+}
+
+
+def _object_id(world, name: str) -> int:
+    return {
+        "child": world.child.pk,
+        "application": world.application.pk,
+        "certificate": world.certificate.pk,
+    }[name]
+
+
+@pytest.mark.parametrize("name", sorted(OBJECTS))
+@pytest.mark.parametrize("role", ROLES)
+def test_api_matrix(world, role, name):
+    client = api_as(world, role)
+    list_url, detail = OBJECTS[name]
+    detail_response = client.get(detail(world))
+    if role == "anonymous":
+        assert detail_response.status_code == 401
+        if list_url:
+            assert client.get(list_url).status_code == 401
+        return
+    if role in API_READERS:
+        assert detail_response.status_code == 200, detail_response.content
+        if name == "movements":
+            assert detail_response.json()["count"] >= 1
+        else:
+            assert detail_response.json()["id"] == _object_id(world, name)
+    else:
+        assert detail_response.status_code == 404, (role, name, detail_response.status_code)
+        assert detail_response.json()["error"]["code"] == "not_found"
+    if list_url:
+        response = client.get(list_url, {"page_size": 500})
+        assert response.status_code == 200
+        listed = {row["id"] for row in response.json()["results"]}
+        assert (_object_id(world, name) in listed) is (role in API_READERS)
+
+
+@pytest.mark.parametrize("role", ["parent_b", "staff", "payer", "other_operator"])
+def test_outsiders_see_none_of_family_a_in_any_list(world, role):
+    client = api_as(world, role)
+    for url in ("/api/v1/children/", "/api/v1/certificate-applications/", "/api/v1/certificates/"):
+        body = client.get(url, {"page_size": 500}).content.decode()
+        assert "Засекреченная" not in body and world.certificate.number not in body
+
+
+def test_parent_b_sees_only_family_b(world):
+    client = api_as(world, "parent_b")
+    children = client.get("/api/v1/children/").json()["results"]
+    assert [row["id"] for row in children] == [world.certificate_b.child_id]
+    certificates = client.get("/api/v1/certificates/").json()["results"]
+    assert [row["id"] for row in certificates] == [world.certificate_b.pk]
+
+
+def test_provider_staff_and_payer_never_get_child_rows(world):
+    for role in ("staff", "payer"):
+        body = api_as(world, role).get("/api/v1/children/").json()
+        assert body["count"] == 0 and body["results"] == []
+
+
+# ------------------------------------------------------------------------------ the pages
+
+# page name: (object the page shows, roles that must get it)
+PAGE_CANDIDATES = {
+    "family:certificate": ("certificate", {"parent_a"}),
+    "certificates:detail": ("certificate", {"operator", "regional_admin", "superuser"}),
+    "certificates:application": ("application", {"operator", "regional_admin", "superuser"}),
+}
+
+
+def _page_url(name: str, pk: int) -> str | None:
+    try:
+        return reverse(name, kwargs={"pk": pk})
+    except NoReverseMatch:
+        try:
+            return reverse(name, args=[pk])
+        except NoReverseMatch:
+            return None
+
+
+# The other helpers build these pages; the matrix covers those that exist.
+PAGES = sorted(name for name in PAGE_CANDIDATES if _page_url(name, 1) is not None)
+
+
+def test_the_pages_the_matrix_covers():
+    # Reported to the lead: which of the candidate pages this matrix exercised.
+    assert set(PAGES) <= set(PAGE_CANDIDATES)
+    assert PAGES, "none of the certificate pages resolve"
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", ROLES)
+def test_page_matrix(world, role, page):
+    kind, readers = PAGE_CANDIDATES[page]
+    obj = world.certificate if kind == "certificate" else world.application
+    url = _page_url(page, obj.pk)
+    response = page_as(world, role).get(url)
+    if role in readers:
+        assert response.status_code == 200, (role, page, response.status_code)
+        assert "Засекреченная" in response.content.decode()
+        return
+    if role == "anonymous":
+        assert response.status_code == 302 and "login" in response["Location"]
+    else:
+        assert response.status_code in (403, 404), (role, page, response.status_code)
+    assert "Засекреченная" not in response.content.decode()
+
+
+def test_parent_b_never_gets_family_a_pages(world):
+    client = page_as(world, "parent_b")
+    for page in PAGES:
+        kind, _ = PAGE_CANDIDATES[page]
+        obj = world.certificate if kind == "certificate" else world.application
+        response = client.get(_page_url(page, obj.pk))
+        assert response.status_code in (403, 404)
+
+
+# ------------------------------------------------------- nothing identifying to a provider
+
+
+def _secrets(world) -> list[bytes]:
+    digits = world.snils.replace("-", "").replace(" ", "")
+    forms = {
+        digits,
+        world.snils,  # as typed: 123-456-789 01
+        f"{digits[:3]}-{digits[3:6]}-{digits[6:9]}-{digits[9:]}",
+        f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}",
+        world.document,
+        world.document.split()[-1],  # the document's digits alone
+        world.child.document_number,
+    }
+    out = set()
+    for text in forms:
+        out.add(text.encode())
+        # and as JSON with ensure_ascii writes it
+        out.add("".join(f"\\u{ord(c):04x}" if ord(c) > 127 else c for c in text).encode())
+    return sorted(out)
+
+
+def _leaks(content: bytes, secrets: list[bytes]) -> list[bytes]:
+    return [s for s in secrets if s in content]
+
+
+def test_no_response_to_provider_staff_contains_the_childs_identifiers(world):
+    secrets = _secrets(world)
+    api = api_as(world, "staff")
+    schema = api.get("/api/schema/?format=json").json()
+    ids = [world.child.pk, world.application.pk, world.certificate.pk]
+    checked = 0
+    for path, item in schema["paths"].items():
+        for method in item:
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            urls = {re.sub(r"\{[^}]+\}", str(pk), path) for pk in ids}
+            for url in sorted(urls):
+                if method == "get":
+                    response = api.get(url, {"number": world.certificate.number})
+                else:
+                    response = getattr(api, method)(url, {"reason": "x"}, format="json")
+                assert response.status_code < 500, (method, url, response.status_code)
+                assert not _leaks(response.content, secrets), (method, url)
+                checked += 1
+    assert checked > 50
+    # The look-up answered with the reduced view (name, age), not the identifiers.
+    lookup = api.get("/api/v1/certificates/lookup/", {"number": world.certificate.number})
+    assert lookup.status_code == 200 and lookup.json()["child_name"].startswith("Засекреченная")
+
+    pages = page_as(world, "staff")
+    for page in PAGES:
+        kind, _ = PAGE_CANDIDATES[page]
+        obj = world.certificate if kind == "certificate" else world.application
+        response = pages.get(_page_url(page, obj.pk))
+        assert not _leaks(response.content, secrets), page
+    try:
+        lookup_page = reverse("certificates:lookup")
+    except NoReverseMatch:
+        lookup_page = None
+    if lookup_page is not None:
+        response = pages.post(lookup_page, {"number": world.certificate.number})
+        assert response.status_code == 200
+        assert "Засекреченная" in response.content.decode()
+        assert not _leaks(response.content, secrets)
+
+
+def test_the_identifier_search_would_catch_a_leak(world):
+    # The search above finds the identifiers in a response that does show them.
+    response = api_as(world, "operator").get(f"/api/v1/children/{world.child.pk}/")
+    assert _leaks(response.content, _secrets(world))
