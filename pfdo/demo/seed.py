@@ -8,7 +8,10 @@ from pfdo.accounts import demo as accounts_demo
 from pfdo.accounts.models import User
 from pfdo.catalog import demo as catalog_demo
 from pfdo.catalog import demo_bulk
+from pfdo.certificates import demo as certificates_demo
+from pfdo.common import clock
 from pfdo.financing import demo as financing_demo
+from pfdo.financing.models import FinancingPeriod
 from pfdo.providers import demo as providers_demo
 from pfdo.territory import demo as territory_demo
 
@@ -18,6 +21,11 @@ SCALES = ("small", "city", "region")
 # certified programmes with groups, drafts and co-payments to show).
 DEMO_PROVIDER_INDEX = 3
 
+# Generated children of Vorkuta per scale (about 10,000 children of 5–18 live there,
+# domain.md §8); region adds some in the other Komi municipalities.
+CHILDREN_BY_SCALE = {"small": 3_000, "city": 10_000, "region": 10_000}
+REGION_OTHER_CHILDREN = 5_000
+
 
 @dataclass
 class SeedReport:
@@ -25,19 +33,29 @@ class SeedReport:
     municipality: str
     logins: list[tuple[str, str, str, bool]] = field(default_factory=list)  # label, login, pw, new
     counts: dict[str, int] = field(default_factory=dict)
+    certificates: certificates_demo.Summary | None = None
 
 
-def seed(scale: str = "small", *, generated: bool = True) -> SeedReport:
+def seed(
+    scale: str = "small", *, generated: bool = True, children: int | None = None
+) -> SeedReport:
     """Idempotent: a second run creates nothing already there and changes no passwords.
 
     small and city: the Vorkuta demo (territory, a login per role, a financing period, about
     40 providers and 200 programmes with 400 groups, all through the services). region adds a region-scale catalogue over all Komi
-    municipalities for benchmarks. Children and contracts come with their issues.
-    `generated=False` seeds only the hand-written providers and programmes (quick, for tests
-    that need the logins and a small catalogue, not a believable one).
+    municipalities for benchmarks. Children and certificates: a few hand-written families
+    through the services (the demo parent has two children, one certificate of each type) and
+    `children` generated ones in bulk (by default 3,000 at small scale, 10,000 at city and
+    region; region adds 5,000 over the other Komi municipalities).
+    `generated=False` seeds only the hand-written providers, programmes and families (quick, for
+    tests that need the logins and a small catalogue, not a believable one); `children` still
+    asks for that many generated children.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+    if children is None:
+        children = CHILDREN_BY_SCALE[scale] if generated else 0
+    with_region_children = generated
     region, vorkuta = territory_demo.seed_komi()
     report = SeedReport(scale=scale, municipality=vorkuta.name)
     for demo, user, created in accounts_demo.seed_demo_users(region=region, municipality=vorkuta):
@@ -57,4 +75,35 @@ def seed(scale: str = "small", *, generated: bool = True) -> SeedReport:
     report.counts = {"providers": len(providers), "programs": len(programs)}
     if scale == "region":
         demo_bulk.seed_region_catalog(region=region)
+    report.certificates = certificates_demo.seed_certificates(
+        municipality=vorkuta,
+        period=period,
+        operator=User.objects.get(username="operator"),
+        parent=User.objects.get(username="parent"),
+        children=children,
+    )
+    if scale == "region" and with_region_children:
+        _seed_region_children(region=region, vorkuta=vorkuta)
     return report
+
+
+def _seed_region_children(*, region, vorkuta) -> None:
+    """Generated children in the other Komi municipalities, by their size."""
+    municipalities = list(
+        region.municipalities.filter(is_active=True).exclude(pk=vorkuta.pk).order_by("number")
+    )
+    weights = [demo_bulk.MUNICIPALITY_WEIGHTS.get(m.code, 1) for m in municipalities]
+    counts = [REGION_OTHER_CHILDREN * w // sum(weights) for w in weights]
+    for municipality, count in zip(municipalities, counts, strict=True):
+        period = (
+            FinancingPeriod.objects.filter(
+                municipality=municipality, status=FinancingPeriod.Status.APPROVED
+            )
+            .covering(clock.today())
+            .first()
+        )
+        if period is not None:
+            certificates_demo.fund_period(period)
+        certificates_demo.seed_generated(
+            municipality=municipality, period=period, operator=None, children=max(count, 12)
+        )

@@ -7,9 +7,21 @@ from django.db.models import F
 from pfdo.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 from pfdo.accounts.models import Membership, User
 from pfdo.audit.models import ActionLog
+from pfdo.catalog import demo_bulk
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
+from pfdo.certificates.models import (
+    Certificate,
+    CertificateApplication,
+    Child,
+    NumberSequence,
+    SwitchRequest,
+)
+from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm
+from pfdo.demo import seed as seed_module
 from pfdo.demo.seed import seed
+from pfdo.ledger.models import Account, Transfer
+from pfdo.ledger.selectors import verify_ledger
 from pfdo.providers.models import Provider
 from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
 from pfdo.territory.models import Municipality, Region
@@ -38,6 +50,13 @@ def counts():
         Module.objects.count(),
         Group.objects.count(),
         ScheduleEntry.objects.count(),
+        Child.objects.count(),
+        CertificateApplication.objects.count(),
+        Certificate.objects.count(),
+        SwitchRequest.objects.count(),
+        Account.objects.count(),
+        Transfer.objects.count(),
+        list(NumberSequence.objects.values_list("last_value", flat=True)),
         # What a re-run could change without adding rows.
         list(Program.objects.order_by("pk").values_list("updated_at", "is_published")),
         list(Module.objects.order_by("pk").values_list("price_kopecks", "normative_cost_kopecks")),
@@ -60,6 +79,21 @@ def test_seed_creates_komi_vorkuta_and_a_login_per_role(db):
             assert user.home_role == demo.role
     assert report.counts == {"providers": 40, "programs": 200}
     _assert_believable_catalogue()
+    _assert_certificates(report)
+
+
+def _assert_certificates(report):
+    c = report.certificates
+    # About 3,000 generated children and the ten of the hand-written families.
+    assert c.children == 3_010
+    assert 1_500 <= c.financing < c.quota == 2_500
+    assert c.accounting >= 1_000
+    assert c.suspended and c.cancelled and c.expired
+    assert c.applied and c.verified and c.waiting_switches == 2
+    parent = User.objects.get(username="parent")
+    live = Certificate.objects.filter(child__guardians=parent, status__in=Certificate.LIVE)
+    assert sorted(live.values_list("type", flat=True)) == ["accounting", "financing"]
+    assert verify_ledger() == []
 
 
 def _assert_believable_catalogue():
@@ -135,6 +169,8 @@ def test_command_prints_logins_and_accepts_scales(db, capsys):
     for demo in DEMO_LOGINS:
         assert demo.username in out
     assert DEMO_PASSWORD in out
+    assert "Детей: 10010. Сертификатов финансирования: " in out
+    assert "запросов на перевод в ожидании: 2." in out
 
 
 def test_unknown_scale_is_refused(db):
@@ -147,3 +183,31 @@ def test_without_the_generated_catalogue_only_the_hand_written_cards(db):
     assert report.counts == {"providers": 6, "programs": 10}
     assert Provider.objects.count() == 6
     assert Program.objects.count() == 10
+    # The hand-written families only: the demo parent's two children and eight more.
+    assert report.certificates.children == Child.objects.count() == 10
+    assert Child.objects.filter(guardians__username="parent").count() == 2
+    assert verify_ledger() == []
+
+
+def test_region_children_in_the_other_municipalities(db, monkeypatch):
+    seed("small", generated=False)
+    region = Region.objects.get(code="komi")
+    vorkuta = Municipality.objects.get(code="vorkuta")
+    for municipality in region.municipalities.exclude(pk=vorkuta.pk):
+        demo_bulk._ensure_period(municipality, clock.today())
+    monkeypatch.setattr(seed_module, "REGION_OTHER_CHILDREN", 600)
+    seed_module._seed_region_children(region=region, vorkuta=vorkuta)
+    others = Municipality.objects.filter(region=region).exclude(pk=vorkuta.pk)
+    for municipality in others:
+        certificates = Certificate.objects.filter(municipality=municipality)
+        assert certificates.filter(type="financing").exists(), municipality.code
+        prefix = f"11{municipality.number:02d}"
+        assert all(n.startswith(prefix) for n in certificates.values_list("number", flat=True))
+        assert NumberSequence.objects.get(municipality=municipality).last_value == (
+            certificates.count()
+        )
+    assert Child.objects.filter(municipality__in=others).count() >= 600
+    assert verify_ledger() == []
+    before = counts()
+    seed_module._seed_region_children(region=region, vorkuta=vorkuta)
+    assert counts() == before

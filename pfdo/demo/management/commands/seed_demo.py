@@ -20,6 +20,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Поставщиков: {report.counts['providers']}, программ: {report.counts['programs']}."
             )
+        c = report.certificates
+        if c is not None:
+            self.stdout.write(
+                f"Детей: {c.children}. Сертификатов финансирования: {c.financing} из квоты "
+                f"{c.quota}, учёта: {c.accounting} (приостановлено {c.suspended}; ещё "
+                f"аннулировано {c.cancelled}, истекло {c.expired}). Заявлений в очереди: "
+                f"{c.applied + c.verified} (проверено {c.verified}); запросов на перевод "
+                f"в ожидании: {c.waiting_switches}."
+            )
         self.stdout.write("Логины (пароль у всех один):")
         for label, login, password, created in report.logins:
             mark = "создан" if created else "уже был"

@@ -1,0 +1,1024 @@
+"""Demo children, families and certificates: a few families through the services, the rest in bulk.
+
+The hand-written families (the demo parent's two children, a switch queue, open applications,
+a suspension, a cancellation) go through the real services at believable past moments, so the
+action history, notifications and ledger look as the system makes them. The generated children
+of a municipality are written with `bulk_create`, and their money with the ledger's batch
+functions: what the services would have written, without history rows, action-log rows,
+notifications or password hashes (the generated parents are not logins). Every type reason
+and status reason is true of its certificate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from pfdo.accounts.models import Membership, User
+from pfdo.accounts.roles import Role
+from pfdo.certificates import services
+from pfdo.certificates.models import (
+    Certificate,
+    CertificateApplication,
+    Child,
+    Guardianship,
+    NumberSequence,
+    SwitchRequest,
+    age_in_months,
+    eighteenth_birthday,
+)
+from pfdo.certificates.validators import normalize_document, pd_hash, snils_check_digits
+from pfdo.common import clock
+from pfdo.financing import services as financing
+from pfdo.financing.models import FinancingPeriod
+from pfdo.ledger import services as ledger
+from pfdo.ledger.models import Account, Transfer
+
+BATCH = 2000
+
+# The type reasons the services give (services.approve_application / _financing_place); a
+# test checks that the generated certificates carry exactly the texts the services wrote.
+REASON_BY_CHOICE = (
+    "Выдан сертификат учёта по заявлению родителя (нужны только бесплатные программы)."
+)
+REASON_NO_PERIOD = (
+    "Сертификат учёта: на сегодня нет утверждённой программы персонифицированного "
+    "финансирования. Когда она начнётся, можно будет запросить перевод."
+)
+
+
+def reason_financing(period: FinancingPeriod) -> str:
+    return f"Сертификат финансирования: есть место в квоте периода «{period.name}»."
+
+
+SUSPENSION_REASONS = [
+    "Проверка сведений о месте жительства ребёнка",
+    "По заявлению законного представителя на время выезда семьи",
+    "Уточнение данных свидетельства о рождении",
+]
+CANCELLATION_REASONS = [
+    "Семья переехала в другой муниципалитет",
+    "По заявлению законного представителя",
+    "Ребёнок выбыл за пределы Республики Коми",
+]
+REJECTION_REASONS = [
+    "Не представлено свидетельство о рождении ребёнка.",
+    "Ребёнок зарегистрирован в другом муниципалитете.",
+    "СНИЛС ребёнка не подтверждён: обратитесь в СФР и подайте заявление повторно.",
+]
+EXPIRY_REASON = "Ребёнку исполнилось 18 лет"
+
+# ------------------------------------------------------------------------------ vocabulary
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+BOYS = _words(
+    "Александр Максим Артём Михаил Иван Дмитрий Даниил Кирилл Егор Никита Андрей Илья Алексей "
+    "Матвей Тимофей Роман Владимир Ярослав Фёдор Георгий Лев Марк Глеб Степан Сергей Павел "
+    "Николай Арсений Денис Богдан Семён Тимур Антон Евгений Владислав Вадим Константин Леонид "
+    "Захар Савелий"
+)
+GIRLS = _words(
+    "Анастасия Мария Анна Виктория Полина Елизавета Екатерина Дарья София Алиса Варвара Ксения "
+    "Александра Вероника Арина Валерия Милана Ульяна Кристина Ева Алёна Василиса Таисия Юлия "
+    "Ольга Татьяна Диана Злата Евгения Маргарита Есения Надежда Яна Кира Софья Олеся Агата Вера "
+    "Любовь Лидия"
+)
+MOTHERS = _words(
+    "Елена Ольга Наталья Татьяна Ирина Светлана Анна Мария Екатерина Юлия Анастасия Марина "
+    "Оксана Людмила Надежда Галина Виктория Евгения Ксения Дарья Алёна Кристина Валентина Любовь"
+)
+# A father's name and the patronymics it gives a son and a daughter.
+FATHERS = [
+    ("Александр", "Александрович", "Александровна"),
+    ("Алексей", "Алексеевич", "Алексеевна"),
+    ("Андрей", "Андреевич", "Андреевна"),
+    ("Антон", "Антонович", "Антоновна"),
+    ("Артём", "Артёмович", "Артёмовна"),
+    ("Виктор", "Викторович", "Викторовна"),
+    ("Владимир", "Владимирович", "Владимировна"),
+    ("Вячеслав", "Вячеславович", "Вячеславовна"),
+    ("Денис", "Денисович", "Денисовна"),
+    ("Дмитрий", "Дмитриевич", "Дмитриевна"),
+    ("Евгений", "Евгеньевич", "Евгеньевна"),
+    ("Иван", "Иванович", "Ивановна"),
+    ("Игорь", "Игоревич", "Игоревна"),
+    ("Илья", "Ильич", "Ильинична"),
+    ("Константин", "Константинович", "Константиновна"),
+    ("Максим", "Максимович", "Максимовна"),
+    ("Михаил", "Михайлович", "Михайловна"),
+    ("Николай", "Николаевич", "Николаевна"),
+    ("Олег", "Олегович", "Олеговна"),
+    ("Павел", "Павлович", "Павловна"),
+    ("Роман", "Романович", "Романовна"),
+    ("Сергей", "Сергеевич", "Сергеевна"),
+    ("Юрий", "Юрьевич", "Юрьевна"),
+    ("Валерий", "Валерьевич", "Валерьевна"),
+    ("Геннадий", "Геннадьевич", "Геннадьевна"),
+    ("Василий", "Васильевич", "Васильевна"),
+    ("Пётр", "Петрович", "Петровна"),
+    ("Станислав", "Станиславович", "Станиславовна"),
+    ("Руслан", "Русланович", "Руслановна"),
+    ("Кирилл", "Кириллович", "Кирилловна"),
+]
+# Male forms; the female form is derived (Иванов → Иванова, Вишневский → Вишневская).
+SURNAMES = _words(
+    "Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Фёдоров Морозов "
+    "Волков Алексеев Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев Орлов Андреев "
+    "Макаров Никитин Захаров Зайцев Соловьёв Борисов Яковлев Григорьев Романов Воробьёв "
+    "Сергеев Кузьмин Фролов Александров Дмитриев Королёв Гусев Киселёв Ильин Максимов Поляков "
+    "Сорокин Виноградов Ковалёв Белов Медведев Антонов Тарасов Жуков Баранов Филиппов Комаров "
+    "Давыдов Беляев Герасимов Богданов Осипов Сидоров Канев Рочев Истомин Чупров Терентьев "
+    "Вокуев Артеев Хозяинов Латышев Мальцев Остапов Напалков Шевченко Ткаченко Коваленко "
+    "Вишневский Белецкий Ковальчук"
+)
+# Relative number of children of each age, 5 to 17 (more in primary school).
+AGE_WEIGHTS = {
+    5: 6,
+    6: 8,
+    7: 10,
+    8: 11,
+    9: 11,
+    10: 11,
+    11: 10,
+    12: 9,
+    13: 8,
+    14: 7,
+    15: 6,
+    16: 5,
+    17: 4,
+}
+
+
+def female_surname(male: str) -> str:
+    if male.endswith(("ов", "ев", "ёв", "ин", "ын")):
+        return male + "а"
+    if male.endswith("ий"):
+        return male[:-2] + "ая"
+    return male  # Шевченко, Ковальчук
+
+
+def snils(body: int) -> str:
+    """The 11 digits of a valid СНИЛС with this 9-digit body."""
+    digits = f"{body:09d}"
+    return digits + snils_check_digits(digits)
+
+
+def _moment(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# -------------------------------------------------------------------------------- summary
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the demo of one municipality holds (for the seed command and the README)."""
+
+    children: int
+    financing: int  # live (active or suspended): they hold places in the quota
+    accounting: int  # live
+    suspended: int
+    cancelled: int
+    expired: int
+    applied: int
+    verified: int
+    waiting_switches: int
+    quota: int
+
+
+def summary(*, municipality, period: FinancingPeriod | None) -> Summary:
+    by = defaultdict(int)
+    for type_, status, n in (
+        Certificate.objects.filter(municipality=municipality)
+        .order_by()
+        .values_list("type", "status")
+        .annotate(n=Count("pk"))
+        .values_list("type", "status", "n")
+    ):
+        by[type_, status] += n
+    apps = dict(
+        CertificateApplication.objects.filter(
+            municipality=municipality, status__in=CertificateApplication.OPEN
+        )
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+
+    def live(type_: str) -> int:
+        return by[type_, "active"] + by[type_, "suspended"]
+
+    def status(name: str) -> int:
+        return sum(n for (_, s), n in by.items() if s == name)
+
+    return Summary(
+        children=Child.objects.filter(municipality=municipality).count(),
+        financing=live("financing"),
+        accounting=live("accounting"),
+        suspended=status("suspended"),
+        cancelled=status("cancelled"),
+        expired=status("expired"),
+        applied=apps.get("applied", 0),
+        verified=apps.get("verified", 0),
+        waiting_switches=SwitchRequest.objects.filter(
+            municipality=municipality, status=SwitchRequest.Status.WAITING
+        ).count(),
+        quota=period.certificate_quota if period else 0,
+    )
+
+
+# ------------------------------------------------------------------------- the entry point
+
+
+def seed_certificates(
+    *, municipality, period: FinancingPeriod, operator: User, parent: User, children: int = 0
+) -> Summary:
+    """The hand-written families of the demo, then `children` generated children (0: none).
+
+    Idempotent: a family whose first child exists is skipped, and the generated children are
+    written only once per municipality.
+    """
+    fund_period(period)
+    seed_families(municipality=municipality, period=period, operator=operator, parent=parent)
+    seed_generated(municipality=municipality, period=period, operator=operator, children=children)
+    return summary(municipality=municipality, period=period)
+
+
+def _period_running(period: FinancingPeriod | None, today: dt.date) -> bool:
+    return (
+        period is not None
+        and period.status == FinancingPeriod.Status.APPROVED
+        and period.starts_on <= today <= period.ends_on
+    )
+
+
+def fund_period(period: FinancingPeriod) -> None:
+    """The period's budget moved from the appropriation on its first day, as the services do
+    on the first grant (same key, so they find it), and its commitments marked started."""
+    if not _period_running(period, clock.today()) or period.budget_kopecks <= 0:
+        return
+    at = min(_moment(period.starts_on, 9), clock.now())
+    with clock.frozen(at), transaction.atomic():
+        source = ledger.get_account(kind=Account.Kind.SOURCE, municipality=period.municipality)
+        budget = ledger.get_account(
+            kind=Account.Kind.BUDGET, municipality=period.municipality, period=period
+        )
+        ledger.transfer(
+            key=f"fund:p{period.pk}",
+            kind=Transfer.Kind.FUND,
+            debit=source,
+            credit=budget,
+            amount_kopecks=period.budget_kopecks,
+            description=f"Бюджет периода «{period.name}»",
+            ref_type="period",
+            ref_id=period.pk,
+        )
+        financing.mark_commitments_started(actor=None, period=period)
+
+
+# ----------------------------------------------------------------- families through services
+
+
+def _kid(last, first, patronymic, birth, sex, document_type, document, snils_body, *, ovz=False):
+    return {
+        "last_name": last,
+        "first_name": first,
+        "patronymic": patronymic,
+        "birth_date": birth,
+        "sex": sex,
+        "document_type": document_type,
+        "document_number": document,
+        "snils": snils(snils_body),
+        "has_disability": ovz,
+    }
+
+
+BC, PASSPORT = Child.DocumentType.BIRTH_CERTIFICATE, Child.DocumentType.PASSPORT
+
+# The demo parent (login "parent", Иванова Мария Петровна) has two children: one with a
+# financing certificate, one with an accounting certificate chosen by the family.
+ANNA = _kid(
+    "Иванова", "Анна", "Сергеевна", dt.date(2016, 4, 12), "f", BC, "I-ЕА 100101", 140_205_318
+)
+MIKHAIL = _kid(
+    "Иванов", "Михаил", "Сергеевич", dt.date(2011, 10, 3), "m", PASSPORT, "8725 100102", 140_205_326
+)
+DANIIL = _kid(
+    "Петров", "Даниил", "Андреевич", dt.date(2015, 2, 20), "m", BC, "I-ЕА 100103", 140_311_407
+)
+KSENIA = _kid(
+    "Сидорова",
+    "Ксения",
+    "Романовна",
+    dt.date(2012, 5, 8),
+    "f",
+    PASSPORT,
+    "8726 100104",
+    140_312_915,
+)
+ARTYOM = _kid(
+    "Кузнецов", "Артём", "Игоревич", dt.date(2014, 6, 30), "m", BC, "I-ЕА 100105", 140_418_233
+)
+VARVARA = _kid(
+    "Смирнова",
+    "Варвара",
+    "Дмитриевна",
+    dt.date(2018, 1, 25),
+    "f",
+    BC,
+    "I-ЕА 100106",
+    140_420_551,
+    ovz=True,
+)
+EGOR = _kid(
+    "Морозов", "Егор", "Павлович", dt.date(2012, 9, 9), "m", PASSPORT, "8726 100107", 140_523_674
+)
+ALISA = _kid(
+    "Волкова", "Алиса", "Максимовна", dt.date(2019, 3, 14), "f", BC, "I-ЕА 100108", 140_630_112
+)
+TIMOFEY = _kid(
+    "Лебедев", "Тимофей", "Ильич", dt.date(2017, 11, 2), "m", BC, "I-ЕА 100109", 140_631_820
+)
+# Another child whose birth certificate number is Артём Кузнецов's (a typo, or the same
+# child under another СНИЛС): the operator sees the application flagged as a possible duplicate.
+KIRILL = _kid(
+    "Павлов",
+    "Кирилл",
+    "Романович",
+    dt.date(2014, 7, 2),
+    "m",
+    BC,
+    ARTYOM["document_number"],
+    140_740_296,
+)
+
+
+@dataclass
+class _Ctx:
+    municipality: object
+    period: FinancingPeriod
+    operator: User
+    parent: User
+    start: dt.date  # the period's first day
+    today: dt.date
+
+    def at(self, day: dt.date, hour: int, minute: int = 0):
+        """Freeze the clock at that moment (never later than now)."""
+        return clock.frozen(min(_moment(day, hour, minute), clock.now() - dt.timedelta(minutes=1)))
+
+    def register(self, last, first, patronymic, *, phone, by_operator: bool) -> User:
+        return services.register_parent(
+            actor=self.operator if by_operator else None,
+            municipality=self.municipality,
+            last_name=last,
+            first_name=first,
+            patronymic=patronymic,
+            phone=phone,
+        )
+
+    def apply(self, parent, kid, *, in_person=False, wants_financing=True, relation="mother"):
+        return services.apply_for_certificate(
+            actor=self.operator if in_person else parent,
+            municipality=self.municipality,
+            parent=parent,
+            child=kid,
+            relation=relation,
+            wants_financing=wants_financing,
+            channel=(
+                CertificateApplication.Channel.IN_PERSON
+                if in_person
+                else CertificateApplication.Channel.ONLINE
+            ),
+        )
+
+    def approve(self, application) -> Certificate:
+        return services.approve_application(
+            actor=self.operator, application=application
+        ).certificate
+
+
+def _demo_parent(c: _Ctx) -> None:
+    with c.at(c.start + dt.timedelta(days=2), 19, 40):
+        anna = c.apply(c.parent, ANNA)
+        mikhail = c.apply(c.parent, MIKHAIL, wants_financing=False)
+    with c.at(c.start + dt.timedelta(days=6), 10, 15):
+        c.approve(anna)
+        c.approve(mikhail)
+
+
+def _before_period_in_person(c: _Ctx) -> None:
+    """Issued before the period (accounting: no approved programme then); the switch waits.
+
+    It waits because no period ran on the day it was filed. Approving or starting a period
+    fulfils no waiting request (only a later request, or a cancelled financing certificate,
+    runs the queue), so the operator still sees these two in the queue.
+    """
+    day = c.start - dt.timedelta(days=15)
+    with c.at(day, 11, 20):
+        parent = c.register(
+            "Петрова", "Елена", "Викторовна", phone="+7 912 171-24-08", by_operator=True
+        )
+        application = c.apply(parent, DANIIL, in_person=True)
+    with c.at(day, 11, 40):
+        certificate = c.approve(application)
+    with c.at(c.start - dt.timedelta(days=8), 19, 5):
+        services.request_switch(actor=parent, certificate=certificate)
+
+
+def _before_period_online(c: _Ctx) -> None:
+    with c.at(c.start - dt.timedelta(days=22), 20, 15):
+        parent = c.register(
+            "Сидорова", "Ольга", "Николаевна", phone="+7 912 958-30-61", by_operator=False
+        )
+        application = c.apply(parent, KSENIA)
+    with c.at(c.start - dt.timedelta(days=19), 10, 0):
+        certificate = c.approve(application)
+    with c.at(c.start - dt.timedelta(days=5), 21, 30):
+        services.request_switch(actor=parent, certificate=certificate)
+
+
+def _suspended_financing(c: _Ctx) -> None:
+    day = c.start + dt.timedelta(days=9)
+    with c.at(day, 12, 0):
+        parent = c.register(
+            "Кузнецов", "Игорь", "Валентинович", phone="+7 922 274-11-93", by_operator=True
+        )
+        application = c.apply(parent, ARTYOM, in_person=True, relation="father")
+    with c.at(day, 12, 20):
+        certificate = c.approve(application)
+    with c.at(c.start + dt.timedelta(days=43), 15, 0):
+        services.suspend_certificate(
+            actor=c.operator, certificate=certificate, reason=SUSPENSION_REASONS[0]
+        )
+
+
+def _disability_financing(c: _Ctx) -> None:
+    with c.at(c.start + dt.timedelta(days=14), 18, 0):
+        parent = c.register(
+            "Смирнова", "Татьяна", "Алексеевна", phone="+7 912 503-77-15", by_operator=False
+        )
+        application = c.apply(parent, VARVARA)
+    with c.at(c.start + dt.timedelta(days=16), 9, 30):
+        c.approve(application)
+
+
+def _cancelled_accounting(c: _Ctx) -> None:
+    day = c.start + dt.timedelta(days=17)
+    with c.at(day, 14, 10):
+        parent = c.register(
+            "Морозова", "Ирина", "Сергеевна", phone="+7 922 310-58-42", by_operator=True
+        )
+        application = c.apply(parent, EGOR, in_person=True, wants_financing=False)
+    with c.at(day, 14, 30):
+        certificate = c.approve(application)
+    # An accounting certificate: cancelling it frees no quota place, so the waiting switch
+    # requests above stay in the queue.
+    with c.at(c.start + dt.timedelta(days=59), 16, 10):
+        services.cancel_certificate(
+            actor=c.operator,
+            certificate=certificate,
+            reason="Семья переехала в Сыктывкар (заявление законного представителя)",
+        )
+
+
+def _verified_application(c: _Ctx) -> None:
+    with c.at(c.today - dt.timedelta(days=9), 11, 0):
+        parent = c.register(
+            "Волкова", "Анастасия", "Игоревна", phone="+7 912 640-19-27", by_operator=True
+        )
+        application = c.apply(parent, ALISA, in_person=True)
+    with c.at(c.today - dt.timedelta(days=6), 10, 30):
+        services.verify_application(actor=c.operator, application=application)
+
+
+def _new_application(c: _Ctx) -> None:
+    with c.at(c.today - dt.timedelta(days=4), 21, 10):
+        parent = c.register(
+            "Лебедева", "Юлия", "Олеговна", phone="+7 912 722-45-60", by_operator=False
+        )
+        c.apply(parent, TIMOFEY)
+
+
+def _possible_duplicate(c: _Ctx) -> None:
+    with c.at(c.today - dt.timedelta(days=2), 20, 45):
+        parent = c.register(
+            "Павлова", "Светлана", "Юрьевна", phone="+7 922 815-03-38", by_operator=False
+        )
+        c.apply(parent, KIRILL)
+
+
+# (the family's first child, how it is made), in the order they happened.
+FAMILIES: list[tuple[dict, Callable[[_Ctx], None]]] = [
+    (KSENIA, _before_period_online),
+    (DANIIL, _before_period_in_person),
+    (ANNA, _demo_parent),
+    (ARTYOM, _suspended_financing),
+    (VARVARA, _disability_financing),
+    (EGOR, _cancelled_accounting),
+    (ALISA, _verified_application),
+    (TIMOFEY, _new_application),
+    (KIRILL, _possible_duplicate),
+]
+
+
+def seed_families(*, municipality, period: FinancingPeriod, operator: User, parent: User) -> int:
+    """The hand-written families; returns how many were made now (0 on a re-run)."""
+    ctx = _Ctx(
+        municipality=municipality,
+        period=period,
+        operator=operator,
+        parent=parent,
+        start=period.starts_on,
+        today=clock.today(),
+    )
+    made = 0
+    for first_child, make in FAMILIES:
+        key = pd_hash("snils", first_child["snils"])
+        if Child.objects.filter(
+            municipality__region_id=municipality.region_id, snils_hash=key
+        ).exists():
+            continue
+        with transaction.atomic():
+            make(ctx)
+        made += 1
+    return made
+
+
+# ------------------------------------------------------------------------ generated in bulk
+
+
+def generated_prefix(municipality) -> str:
+    """Logins of the generated parents (never a demo login: their passwords are unusable)."""
+    return f"{municipality.code}-demo-"
+
+
+# What becomes of a generated child.
+FIN = "financing"  # live financing certificate
+CHOICE = "choice"  # accounting by the family's choice
+BEFORE = "before"  # accounting, issued before the period (no approved programme then)
+EXPIRED = "expired"  # accounting issued before the period; the child has turned 18 since
+FIN_CANCELLED = "fin_cancelled"
+ACC_CANCELLED = "acc_cancelled"
+APPLIED = "applied"
+VERIFIED = "verified"
+REJECTED = "rejected"
+
+
+@dataclass
+class _Plan:
+    kind: str
+    suspended: bool = False
+
+
+def plan(children: int, *, financing_room: int, running: bool) -> list[_Plan]:
+    """The fates of `children` generated children (before shuffling)."""
+    applied = max(1, children // 150)
+    verified = max(1, children // 300)
+    rejected = max(1, children // 500)
+    fin_cancelled = max(1, children // 600) if running else 0
+    acc_cancelled = max(1, children // 1000)
+    expired = max(1, children // 1000) if running else 0
+    rest = children - applied - verified - rejected - fin_cancelled - acc_cancelled - expired
+    if rest < 2:
+        raise ValueError("too few generated children for a believable demo (at least 12)")
+    fin = max(0, min(rest * 3 // 5, financing_room)) if running else 0
+    accounting = rest - fin
+    before = accounting * 11 // 20 if running else accounting
+    choice = accounting - before
+    plans = (
+        [_Plan(APPLIED)] * applied
+        + [_Plan(VERIFIED)] * verified
+        + [_Plan(REJECTED)] * rejected
+        + [_Plan(FIN_CANCELLED)] * fin_cancelled
+        + [_Plan(ACC_CANCELLED)] * acc_cancelled
+        + [_Plan(EXPIRED)] * expired
+    )
+    fin_suspended = min(fin, max(1, fin // 120)) if fin else 0
+    acc_suspended = min(accounting, max(1, accounting // 120))
+    plans += [_Plan(FIN, suspended=i < fin_suspended) for i in range(fin)]
+    plans += [_Plan(BEFORE, suspended=i < acc_suspended) for i in range(before)]
+    plans += [_Plan(CHOICE) for _ in range(choice)]
+    return [_Plan(p.kind, p.suspended) for p in plans]
+
+
+class _Dates:
+    """Random but possible dates: a child applies at 5 or later, a financing certificate is
+    issued inside the period, nothing happens after today."""
+
+    def __init__(self, rng: random.Random, start: dt.date, today: dt.date, running: bool):
+        self.rng = rng
+        self.start = start
+        self.today = today
+        self.running = running
+        self.ages = list(AGE_WEIGHTS)
+        self.weights = list(AGE_WEIGHTS.values())
+
+    def day(self, lo: dt.date, hi: dt.date) -> dt.date:
+        return lo + dt.timedelta(days=self.rng.randint(0, max((hi - lo).days, 0)))
+
+    def moment(self, day: dt.date, *, evening: bool = False) -> dt.datetime:
+        hour = self.rng.randint(8, 22) if evening else self.rng.randint(9, 17)
+        return _moment(day, hour, self.rng.randint(0, 59))
+
+    def birth(self, kind: str) -> dt.date:
+        t, rng = self.today, self.rng
+        if kind == EXPIRED:
+            # The 18th birthday fell between the period's start and yesterday.
+            first = _add_years(self.start, -18) + dt.timedelta(days=1)
+            last = _add_years(t, -18) - dt.timedelta(days=1)
+            return self.day(first, max(first, last))
+        for _ in range(1000):
+            age = rng.choices(self.ages, weights=self.weights)[0]
+            birth = t - dt.timedelta(days=int((age + rng.random()) * 365.2425))
+            months = age_in_months(birth, t)
+            fifth = _add_years(birth, 5)
+            if not 60 <= months < 216 or eighteenth_birthday(birth) <= t:
+                continue
+            # Old enough to have applied a week before the earliest possible issue.
+            earliest = self.window(kind, birth)[0]
+            if earliest is not None and fifth + dt.timedelta(days=7) <= earliest:
+                return birth
+        raise RuntimeError("no birth date fits")  # pragma: no cover - the windows are wide
+
+    def window(self, kind: str, birth: dt.date) -> tuple[dt.date | None, dt.date]:
+        """(first, last) possible issue (or filing) day of a child born on `birth`."""
+        t, s = self.today, self.start
+        fifth_plus = _add_years(birth, 5) + dt.timedelta(days=7)
+        yesterday = t - dt.timedelta(days=1)
+        if kind in (FIN, FIN_CANCELLED):
+            last = yesterday if kind == FIN else t - dt.timedelta(days=10)
+            first = max(s, fifth_plus)
+        elif kind in (BEFORE, EXPIRED):
+            last = min(s, t) - dt.timedelta(days=1)
+            first = max(s - dt.timedelta(days=400 if kind == EXPIRED else 200), fifth_plus)
+        elif kind == APPLIED:
+            first, last = t - dt.timedelta(days=14), yesterday
+        elif kind == VERIFIED:
+            first, last = t - dt.timedelta(days=20), t - dt.timedelta(days=3)
+        else:  # CHOICE, ACC_CANCELLED, REJECTED
+            last = t - dt.timedelta(days=10) if kind != CHOICE else yesterday
+            first = max(min(s, t) - dt.timedelta(days=200), fifth_plus)
+        if first > last:
+            return None, last
+        return first, last
+
+    def issue_day(self, kind: str, birth: dt.date) -> dt.date:
+        first, last = self.window(kind, birth)
+        assert first is not None
+        if kind in (FIN, FIN_CANCELLED) and self.rng.random() < 0.7:
+            # Most families apply in September, when the clubs start.
+            last = min(last, first + dt.timedelta(days=29))
+        return self.day(first, last)
+
+
+def seed_generated(
+    *,
+    municipality,
+    period: FinancingPeriod | None,
+    operator: User,
+    children: int,
+    rng_seed: int = 2026,
+) -> int:
+    """`children` generated children with their families, applications and certificates.
+
+    Written once per municipality (recognised by the generated parents' logins); returns how
+    many children were written now.
+    """
+    if children <= 0:
+        return 0
+    if User.objects.filter(username__startswith=generated_prefix(municipality)).exists():
+        return 0
+    today = clock.today()
+    if period is not None:
+        period = FinancingPeriod.objects.prefetch_related("nominal_categories").get(pk=period.pk)
+    running = _period_running(period, today) and period.starts_on <= today - dt.timedelta(days=12)
+    room = 0
+    if running:
+        taken = Certificate.objects.filter(
+            municipality=municipality, type=Certificate.Type.FINANCING, status__in=Certificate.LIVE
+        ).count()
+        # Leave an eighth of the quota free: the demo shows a quota partly used.
+        room = period.certificate_quota - taken - period.certificate_quota // 8
+    rng = random.Random(rng_seed * 100 + municipality.number)
+    plans = plan(children, financing_room=room, running=running)
+    rng.shuffle(plans)
+    dates = _Dates(rng, period.starts_on if period else today, today, running)
+    with transaction.atomic():
+        _Writer(municipality, period, operator, rng, dates).write(plans)
+    return children
+
+
+class _Writer:
+    def __init__(self, municipality, period, operator, rng: random.Random, dates: _Dates):
+        self.municipality = municipality
+        self.period = period
+        self.operator = operator
+        self.rng = rng
+        self.dates = dates
+        self.now = clock.now()
+
+    # -- rows in memory --------------------------------------------------------------
+
+    def write(self, plans: list[_Plan]) -> None:
+        rng, m = self.rng, self.municipality
+        prefix = generated_prefix(m)
+        parents: list[User] = []
+        memberships: list[Membership] = []
+        children: list[Child] = []
+        guardianships: list[tuple[int, int, str]] = []  # (child index, parent index, relation)
+        applications: list[CertificateApplication] = []
+        certificates: list[tuple[int, Certificate]] = []  # (child index, row)
+        i = 0
+        while i < len(plans):
+            size = min(rng.choices((1, 2, 3), weights=(60, 30, 10))[0], len(plans) - i)
+            family = plans[i : i + size]
+            parent_index = len(parents)
+            male = rng.choice(SURNAMES)
+            father, son_patronymic, daughter_patronymic = rng.choice(FATHERS)
+            relation = rng.choices(
+                [
+                    Guardianship.Relation.MOTHER,
+                    Guardianship.Relation.FATHER,
+                    Guardianship.Relation.GUARDIAN,
+                ],
+                weights=(80, 18, 2),
+            )[0]
+            first_moment = None
+            for p in family:
+                index = len(children)
+                sex = rng.choice("mf")
+                child = self._child(index, p, sex, male, son_patronymic, daughter_patronymic)
+                children.append(child)
+                guardianships.append((index, parent_index, relation))
+                application, certificate = self._decide(child, p)
+                applications.append(application)
+                if certificate is not None:
+                    certificates.append((index, certificate))
+                first_moment = min(first_moment or application.created_at, application.created_at)
+            parents.append(self._parent(parent_index, prefix, relation, male, father, first_moment))
+            memberships.append(
+                Membership(role=Role.PARENT, municipality=m, created_at=first_moment)
+            )
+            i += size
+        self._save(parents, memberships, children, guardianships, applications, certificates)
+
+    def _parent(self, n, prefix, relation, male, father, joined) -> User:
+        rng = self.rng
+        if relation == Guardianship.Relation.FATHER:
+            last, first = male, father
+            patronymic = rng.choice(FATHERS)[1]
+        else:
+            last, first = female_surname(male), rng.choice(MOTHERS)
+            patronymic = rng.choice(FATHERS)[2]
+        return User(
+            username=f"{prefix}{n + 1:05d}",
+            password=make_password(None),  # unusable: not a login
+            first_name=first,
+            last_name=last,
+            patronymic=patronymic,
+            phone=f"+7 9{rng.choice('12')}2 {rng.randint(100, 999)}-{rng.randint(10, 99)}-"
+            f"{rng.randint(10, 99)}",
+            date_joined=joined,
+        )
+
+    def _child(self, index, p: _Plan, sex, male, son_patronymic, daughter_patronymic) -> Child:
+        rng, m = self.rng, self.municipality
+        birth = self.dates.birth(p.kind)
+        # Unique over the region (municipality number, child index) and never one of the
+        # hand-written families' numbers (100101–100109).
+        serial = m.number * 45_000 + index
+        digits = f"{100_200 + serial * 7919 % 899_700:06d}"
+        if age_in_months(birth, self.dates.today) >= 14 * 12:
+            # A passport from 14 (series: Komi's 87 and the year it was issued).
+            raw = f"87{_add_years(birth, 14).year % 100:02d} {digits}"
+            doc_type = Child.DocumentType.PASSPORT
+        else:
+            raw = f"{rng.choice(('I', 'II', 'III'))}-ЕА {digits}"
+            doc_type = Child.DocumentType.BIRTH_CERTIFICATE
+        number, problem = normalize_document(doc_type, raw)
+        assert problem is None, problem
+        snils_digits = snils(150_000_000 + m.number * 1_000_000 + index * 37)
+        girl = sex == "f"
+        return Child(
+            last_name=female_surname(male) if girl else male,
+            first_name=rng.choice(GIRLS if girl else BOYS),
+            patronymic=daughter_patronymic if girl else son_patronymic,
+            birth_date=birth,
+            sex=sex,
+            document_type=doc_type,
+            document_number=number,
+            snils=snils_digits,
+            snils_hash=pd_hash("snils", snils_digits),
+            document_hash=pd_hash("document", number),
+            municipality=m,
+            has_disability=rng.random() < 0.025,
+        )
+
+    def _decide(self, child: Child, p: _Plan):
+        """The child's application and, if one was issued, certificate (numbers come later)."""
+        rng, d = self.rng, self.dates
+        kind = p.kind
+        channel = rng.choices(
+            [
+                CertificateApplication.Channel.ONLINE,
+                CertificateApplication.Channel.IN_PERSON,
+                CertificateApplication.Channel.IMPORT,
+            ],
+            weights=(65, 30, 5),
+        )[0]
+        online = channel == CertificateApplication.Channel.ONLINE
+        day = d.issue_day(kind, child.birth_date)
+        wants = kind not in (CHOICE,) and not (
+            kind == ACC_CANCELLED and day >= d.start and d.running
+        )
+        application = CertificateApplication(
+            municipality=self.municipality,
+            channel=channel,
+            wants_financing=wants,
+            created_by=None if online else self.operator,  # the parent, set once saved
+        )
+        if kind in (APPLIED, VERIFIED):
+            application.status = kind
+            application.created_at = d.moment(day, evening=online)
+            child.created_at = application.created_at
+            return application, None
+        filed_day = max(day - dt.timedelta(days=rng.randint(1, 5)), _add_years(child.birth_date, 5))
+        application.created_at = d.moment(filed_day, evening=online)
+        decided = d.moment(day)
+        if decided <= application.created_at:
+            decided = application.created_at + dt.timedelta(hours=1)
+        application.decided_at = decided
+        application.decided_by = self.operator
+        child.created_at = application.created_at
+        if kind == REJECTED:
+            application.status = CertificateApplication.Status.REJECTED
+            application.reason = rng.choice(REJECTION_REASONS)
+            return application, None
+        application.status = CertificateApplication.Status.APPROVED
+        if kind in (FIN, FIN_CANCELLED):
+            type_, reason = Certificate.Type.FINANCING, reason_financing(self.period)
+        elif wants:
+            type_, reason = Certificate.Type.ACCOUNTING, REASON_NO_PERIOD
+        else:
+            type_, reason = Certificate.Type.ACCOUNTING, REASON_BY_CHOICE
+        certificate = Certificate(
+            municipality=self.municipality,
+            type=type_,
+            type_reason=reason,
+            issued_at=decided,
+            valid_until=eighteenth_birthday(child.birth_date) - dt.timedelta(days=1),
+        )
+        if kind == EXPIRED:
+            certificate.status = Certificate.Status.EXPIRED
+            certificate.status_reason = EXPIRY_REASON
+            certificate.status_changed_at = _moment(eighteenth_birthday(child.birth_date), 3)
+        elif kind in (FIN_CANCELLED, ACC_CANCELLED):
+            certificate.status = Certificate.Status.CANCELLED
+            certificate.status_reason = rng.choice(CANCELLATION_REASONS)
+            certificate.status_changed_at = self._later(decided)
+        elif p.suspended:
+            certificate.status = Certificate.Status.SUSPENDED
+            certificate.status_reason = rng.choice(SUSPENSION_REASONS)
+            certificate.status_changed_at = self._later(decided)
+        return application, certificate
+
+    def _later(self, after: dt.datetime) -> dt.datetime:
+        """A moment some days after `after`, before now."""
+        day = after.date() + dt.timedelta(days=self.rng.randint(5, 60))
+        latest = self.dates.today - dt.timedelta(days=1)
+        moment = self.dates.moment(min(day, latest))
+        return moment if moment > after else after + dt.timedelta(hours=2)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def _save(self, parents, memberships, children, guardianships, applications, certificates):
+        User.objects.bulk_create(parents, batch_size=BATCH)
+        for user, membership in zip(parents, memberships, strict=True):
+            membership.user_id = user.pk
+        Membership.objects.bulk_create(memberships, batch_size=BATCH)
+        Child.objects.bulk_create(children, batch_size=BATCH)
+        Guardianship.objects.bulk_create(
+            [
+                Guardianship(
+                    child_id=children[c].pk,
+                    user_id=parents[p].pk,
+                    relation=relation,
+                    created_at=children[c].created_at,
+                )
+                for c, p, relation in guardianships
+            ],
+            batch_size=BATCH,
+        )
+        for application, (c, p, _) in zip(applications, guardianships, strict=True):
+            application.child_id = children[c].pk
+            application.parent_id = parents[p].pk
+            if application.created_by_id is None:
+                application.created_by_id = parents[p].pk
+        CertificateApplication.objects.bulk_create(applications, batch_size=BATCH)
+        by_child = {a.child_id: a for a in applications}
+        rows = []
+        for c, certificate in certificates:
+            child = children[c]
+            certificate.child_id = child.pk
+            certificate.application_id = by_child[child.pk].pk
+            certificate._child = child  # for the nominal below
+            rows.append(certificate)
+        rows.sort(key=lambda r: (r.issued_at, r.child_id))
+        self._number(rows)
+        Certificate.objects.bulk_create(rows, batch_size=BATCH)
+        self._grant(rows)
+
+    def _number(self, rows: list[Certificate]) -> None:
+        """Numbers continue the municipality's sequence, which then points at the last one."""
+        m = self.municipality
+        okato = m.region.okato
+        seq, _ = NumberSequence.objects.get_or_create(municipality=m)
+        seq = NumberSequence.objects.select_for_update().get(pk=seq.pk)
+        last = seq.last_value
+        if last + len(rows) > 999_999:
+            raise ValueError("the municipality's certificate numbers would run out")
+        for offset, row in enumerate(rows, start=1):
+            row.number = f"{okato}{m.number:02d}{last + offset:06d}"
+        NumberSequence.objects.filter(pk=seq.pk).update(last_value=last + len(rows))
+
+    def _grant(self, rows: list[Certificate]) -> None:
+        """The nominals of the financing certificates, as approve_application grants them (on
+        the day of issue), and the unreserved money of cancelled ones back to the budget."""
+        period = self.period
+        financed = [r for r in rows if r.type == Certificate.Type.FINANCING]
+        if not financed:
+            return
+        budget = ledger.get_account(
+            kind=Account.Kind.BUDGET, municipality=self.municipality, period=period
+        )
+        accounts = ledger.ensure_accounts(
+            kind=Account.Kind.CERTIFICATE, period=period, holder_ids=[r.pk for r in financed]
+        )
+        grants: dict[dt.date, list[ledger.Entry]] = defaultdict(list)
+        revokes: dict[dt.date, list[ledger.Entry]] = defaultdict(list)
+        last_moment: dict[dt.date, dt.datetime] = {}
+        for row in financed:
+            issued = timezone.localtime(row.issued_at)
+            amount, note = services.nominal_amount(period, row._child, issued.date())
+            if amount <= 0:
+                continue
+            account = accounts[row.pk]
+            grants[issued.date()].append(
+                ledger.Entry(
+                    key=f"grant:p{period.pk}:c{row.pk}",
+                    kind=Transfer.Kind.GRANT,
+                    debit_id=budget.pk,
+                    credit_id=account.pk,
+                    amount_kopecks=amount,
+                    description=f"Начисление на период «{period.name}»: {note}",
+                    ref_type="certificate",
+                    ref_id=row.pk,
+                )
+            )
+            last_moment[issued.date()] = max(last_moment.get(issued.date(), issued), issued)
+            if row.status == Certificate.Status.CANCELLED:
+                cancelled = timezone.localtime(row.status_changed_at)
+                revokes[cancelled.date()].append(
+                    ledger.Entry(
+                        key=f"{Transfer.Kind.REVOKE}:p{period.pk}:c{row.pk}",
+                        kind=Transfer.Kind.REVOKE,
+                        debit_id=account.pk,
+                        credit_id=budget.pk,
+                        amount_kopecks=amount,
+                        description=(
+                            f"Возврат в бюджет: сертификат аннулирован ({row.status_reason})"
+                        ),
+                        ref_type="certificate",
+                        ref_id=row.pk,
+                    )
+                )
+                last_moment[cancelled.date()] = max(
+                    last_moment.get(cancelled.date(), cancelled), cancelled
+                )
+        # One batch a day, stamped with that day's last decision: statements read in order.
+        for day in sorted(grants):
+            with clock.frozen(last_moment[day]):
+                ledger.post_many(grants[day])
+        for day in sorted(revokes):
+            with clock.frozen(last_moment[day]):
+                ledger.post_many(revokes[day])

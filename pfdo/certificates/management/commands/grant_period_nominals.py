@@ -1,0 +1,63 @@
+"""`manage.py grant_period_nominals --municipality <code> [--period <id>]`: the period's nominal
+to every live financing certificate of the municipality, once (a repeat grants nothing)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from pfdo.certificates import services
+from pfdo.common import clock
+from pfdo.common.errors import DomainError
+from pfdo.financing.models import FinancingPeriod
+from pfdo.financing.selectors import current_period
+from pfdo.territory.models import Municipality
+
+
+class Command(BaseCommand):
+    help = (
+        "Начисляет номинал периода всем действующим сертификатам финансирования "
+        "муниципалитета (повторный запуск ничего не начисляет дважды)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--municipality", required=True, help="код муниципалитета, например vorkuta"
+        )
+        parser.add_argument(
+            "--period",
+            type=int,
+            help="номер периода; по умолчанию — утверждённый период, идущий сегодня",
+        )
+
+    def handle(self, *args, municipality: str, period: int | None, **options):
+        place = Municipality.objects.filter(code=municipality.strip()).first()
+        if place is None:
+            raise CommandError(f"Муниципалитет с кодом «{municipality}» не найден.")
+        chosen = self._period(place, period)
+        try:
+            granted = services.grant_period_nominals(actor=None, period=chosen)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        where = f"{place.name}, период «{chosen.name}»"
+        if granted:
+            self.stdout.write(f"{where}: начислено номиналов: {granted}.")
+        else:
+            self.stdout.write(f"{where}: начислено номиналов: 0 — всем сертификатам уже начислено.")
+
+    def _period(self, place: Municipality, pk: int | None) -> FinancingPeriod:
+        if pk is None:
+            today = clock.today()
+            found = current_period(place, today)
+            if found is None:
+                raise CommandError(
+                    f"У муниципалитета «{place.name}» нет утверждённого периода на "
+                    f"{today:%d.%m.%Y}. Укажите период: --period <номер>."
+                )
+            return found
+        found = FinancingPeriod.objects.filter(pk=pk, municipality=place).first()
+        if found is None:
+            raise CommandError(f"Период № {pk} муниципалитета «{place.name}» не найден.")
+        if found.status != FinancingPeriod.Status.APPROVED:
+            raise CommandError(
+                f"Период «{found.name}» не утверждён ({found.get_status_display()}): номиналы "
+                "начисляются только в утверждённом периоде."
+            )
+        return found
