@@ -303,3 +303,116 @@ def open_applications(user, *, municipality=None):
     if municipality is not None:
         qs = qs.filter(municipality=municipality)
     return qs
+
+
+# ------------------------------------------------------ appended for the operator's pages
+
+
+def period_balances(certificate: Certificate) -> list[tuple[FinancingPeriod, CertificateBalance]]:
+    """The certificate's balance in every period it has an account in, newest period first.
+
+    Three queries whatever the number of periods (accounts, then their balances).
+    """
+    accounts = list(
+        Account.objects.filter(kind=Account.Kind.CERTIFICATE, holder_id=certificate.pk)
+        .select_related("period")
+        .order_by("-period__starts_on", "-pk")
+    )
+    by_account = balances_of([a.pk for a in accounts])
+    return [(a.period, by_account.get(a.pk, CertificateBalance())) for a in accounts]
+
+
+# ------------------------------------------------------ appended for the parent's cabinet
+
+
+@dataclass(frozen=True)
+class FamilyCertificate:
+    """A live certificate in the parent's cabinet with the current period's money."""
+
+    certificate: Certificate
+    period: FinancingPeriod | None
+    money: CertificateBalance | None  # None for an accounting certificate: it has no money
+
+
+@dataclass(frozen=True)
+class FamilyChild:
+    """One child of the parent: live certificates, past ones, and the latest application."""
+
+    child: Child
+    certificates: list[FamilyCertificate]
+    past: list[Certificate]
+    application: CertificateApplication | None
+
+
+def family_overview(user) -> list[FamilyChild]:
+    """The parent's own children with live certificates and current balances.
+
+    Constant queries whatever the number of children: the children with their certificates
+    and applications, then per municipality (one in practice) its current period and the
+    balances of all its financing certificates at once.
+    """
+    children = list(children_of_parent(user))
+    live = [c for child in children for c in child.certificates.all() if c.is_live]
+    periods: dict[int, FinancingPeriod | None] = {}
+    money: dict[int, CertificateBalance] = {}
+    for municipality_id in sorted({c.municipality_id for c in live}):
+        period = periods[municipality_id] = current_period(municipality_id)
+        financing = [c for c in live if c.municipality_id == municipality_id and c.is_financing]
+        money.update(balances(financing, period))
+    rows = []
+    for child in children:
+        certificates = [c for c in child.certificates.all() if c.is_live]
+        applications = list(child.applications.all())
+        rows.append(
+            FamilyChild(
+                child=child,
+                certificates=[
+                    FamilyCertificate(
+                        certificate=c,
+                        period=periods.get(c.municipality_id),
+                        money=money.get(c.pk, CertificateBalance()) if c.is_financing else None,
+                    )
+                    for c in certificates
+                ],
+                past=[c for c in child.certificates.all() if not c.is_live],
+                application=applications[-1] if applications else None,
+            )
+        )
+    return rows
+
+
+def search_registry(certificates, query: str):
+    """Certificates whose number starts with the digits typed, or whose child's name has
+    every word typed. Never a СНИЛС or document: those go through `search_by_identifier`.
+
+    The case variants help SQLite, whose LIKE ignores case only in ASCII.
+    """
+    query = " ".join((query or "").split())
+    if not query:
+        return certificates
+    digits = query.replace(" ", "").replace("-", "")
+    if digits.isdigit():
+        return certificates.filter(number__startswith=digits)
+    for word in query.split():
+        q = Q()
+        for variant in {word, word.lower(), word.capitalize()}:
+            q |= (
+                Q(child__last_name__icontains=variant)
+                | Q(child__first_name__icontains=variant)
+                | Q(child__patronymic__icontains=variant)
+            )
+        certificates = certificates.filter(q)
+    return certificates
+
+
+def search_by_identifier(
+    certificates, *, region_ids, snils: str = "", document_type: str = "", document: str = ""
+):
+    """Certificates of the children with exactly this СНИЛС or document (keyed hash, no LIKE)."""
+    q = Q()
+    for region_id in region_ids:
+        children = find_children(
+            region_id, snils=snils, document_type=document_type, document=document
+        )
+        q |= Q(child__in=children.values("pk"))
+    return certificates.filter(q) if q else certificates.none()

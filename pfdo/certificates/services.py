@@ -184,6 +184,9 @@ def apply_for_certificate(
     if relation not in Guardianship.Relation.values:
         raise ValidationFailed(fields={"relation": "Укажите, кем вы приходитесь ребёнку."})
     data = clean_child(child, today=clock.today())
+    # Every channel serialises on the municipality row: two copies of one form must not both
+    # pass the duplicate check before either commits.
+    _serialise_online_applications(municipality)
     snils_hash = pd_hash("snils", data["snils"])
     document_hash = pd_hash("document", data["document_number"])
     if _live_duplicate(municipality, snils_hash) is not None:
@@ -425,7 +428,11 @@ def approve_application(*, actor, application: CertificateApplication) -> Issued
         f" {certificate.type_reason}"
     )
     if password:
-        body += f"\nЛогин для входа: {parent.username}. Пароль выдан оператором; смените его при первом входе."
+        body += (
+            f"\nЛогин для входа: {parent.username}. Одноразовый пароль напечатан на сертификате "
+            "у оператора; при первом входе его нужно сменить. Можно и не ждать распечатки: "
+            "на странице входа нажмите «Забыли пароль?» и укажите этот e-mail."
+        )
     accounts.notify(
         user=parent,
         subject="Сертификат выдан",
@@ -574,6 +581,9 @@ def grant_period_nominals(*, actor, period: FinancingPeriod, batch_size: int = 2
             pending = []
     if pending:
         made += _grant_batch(period, budget, pending)
+    if period.starts_on <= clock.today() <= period.ends_on:
+        # The period has begun: switch requests filed while no period ran get their places.
+        fulfil_switch_requests(actor=actor, municipality=period.municipality)
     audit.record(
         actor=actor,
         action="certificates.period_nominals_granted",
@@ -884,3 +894,250 @@ def withdraw_switch(*, actor, request: SwitchRequest) -> SwitchRequest:
     locked.decided_at = clock.now()
     locked.save(update_fields=["status", "decided_at"])
     return locked
+
+
+# --------------------------------------------------------- appended for the certificates API
+
+
+@transaction.atomic
+def file_in_person_application(
+    *,
+    actor,
+    municipality,
+    child: dict[str, Any],
+    parent: User | None = None,
+    new_parent: dict[str, str] | None = None,
+    relation: str = Guardianship.Relation.MOTHER,
+    wants_financing: bool = True,
+) -> CertificateApplication:
+    """The operator files a family's application in person: for an existing parent, or
+    registers the new parent (no password yet; it is issued with the certificate) in the
+    same transaction. Errors of the child's card and of the new parent come together."""
+    _ensure_manager(actor, municipality)
+    if (parent is None) == (new_parent is None):
+        raise ValidationFailed(
+            fields={"parent": "Укажите существующего родителя или данные нового, одно из двух."}
+        )
+    errors: dict[str, list[str]] = {}
+    try:
+        clean_child(child, today=clock.today())
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if parent is None:
+        try:
+            parent = register_parent(actor=actor, municipality=municipality, **new_parent)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return apply_for_certificate(
+        actor=actor,
+        municipality=municipality,
+        parent=parent,
+        child=child,
+        relation=relation,
+        wants_financing=wants_financing,
+        channel=CertificateApplication.Channel.IN_PERSON,
+    )
+
+
+def look_up_certificate(*, actor, number: str) -> selectors.ProviderView:
+    """A provider (or an official) finds a certificate by its number: the reduced view only.
+
+    Every look-up is written to the action history, a failed one too (someone guessing
+    numbers shows up there). Only a number that is a real certificate's is logged: a miss
+    may be a passport number (also 10 digits) or a СНИЛС typed into the wrong field. One
+    insert, committed before the miss is answered, so no transaction of its own.
+    """
+    view = selectors.lookup_for_provider(number)
+    certificate = None
+    if view is not None:
+        certificate = (
+            Certificate.objects.select_related("municipality")
+            .filter(pk=view.certificate_id)
+            .first()
+        )
+    audit.record(
+        actor=actor,
+        action="certificates.looked_up",
+        obj=certificate,
+        municipality=certificate.municipality if certificate is not None else None,
+        details={"number": view.number if view is not None else "", "found": view is not None},
+    )
+    if view is None:
+        raise NotFound("Сертификат с таким номером не найден.")
+    return view
+
+
+# ------------------------------------------------------ appended for the operator's pages
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A family registered at the operator's desk: the application, and the issue if approved."""
+
+    application: CertificateApplication
+    issued: Issued | None
+
+
+@transaction.atomic
+def register_family(
+    *,
+    actor,
+    municipality,
+    child: dict[str, Any],
+    parent: User | None = None,
+    new_parent: dict[str, str] | None = None,
+    relation: str = Guardianship.Relation.MOTHER,
+    wants_financing: bool = True,
+    approve: bool = False,
+) -> Registered:
+    """A family came in person: the parent (existing or new), the application and, with
+    `approve`, the certificate — all or nothing, so bad data leaves no parent account behind."""
+    application = file_in_person_application(
+        actor=actor,
+        municipality=municipality,
+        child=child,
+        parent=parent,
+        new_parent=new_parent,
+        relation=relation,
+        wants_financing=wants_financing,
+    )
+    issued = approve_application(actor=actor, application=application) if approve else None
+    return Registered(application=application, issued=issued)
+
+
+# ------------------------------------------------------------------- online registration
+
+
+def _serialise_online_applications(municipality) -> None:
+    """Lock the municipality row: two copies of one form (a double click) must not both pass
+    the e-mail and СНИЛС checks before either commits. Registrations are rare and short."""
+    from pfdo.territory.models import Municipality
+
+    Municipality.objects.select_for_update().get(pk=municipality.pk)
+
+
+def _already_applied(municipality, email: str, snils: str) -> bool:
+    """An open application for this child filed by the holder of this e-mail (a repeat)."""
+    return CertificateApplication.objects.filter(
+        municipality__region_id=municipality.region_id,
+        parent__email__iexact=email,
+        child__snils_hash=pd_hash("snils", normalize_snils(snils)),
+        status__in=CertificateApplication.OPEN,
+    ).exists()
+
+
+def _passwordless_parent(email: str, last_name: str, first_name: str) -> User | None:
+    """The account of an earlier online application that has no password yet, if the same
+    person applies again (same e-mail and name): after a rejection, or for another child
+    before the first certificate is issued. Without it they could neither sign in nor
+    register again. Nothing is revealed that the "e-mail already registered" error does not.
+    """
+    if not email:
+        return None
+    found = list(User.objects.filter(email__iexact=email, is_active=True)[:2])
+    if len(found) != 1 or found[0].has_usable_password():
+        return None
+    user = found[0]
+    same = user.last_name.strip().casefold() == (last_name or "").strip().casefold() and (
+        user.first_name.strip().casefold() == (first_name or "").strip().casefold()
+    )
+    return user if same else None
+
+
+@transaction.atomic
+def register_and_apply(
+    *,
+    municipality,
+    parent_last_name: str,
+    parent_first_name: str,
+    email: str,
+    child: dict[str, Any],
+    parent_patronymic: str = "",
+    phone: str = "",
+    relation: str = Guardianship.Relation.MOTHER,
+    wants_financing: bool = True,
+) -> CertificateApplication:
+    """Online, without an account: the parent's account and the child's application at once.
+
+    One transaction, so a refused child leaves no account behind; the problems of both the
+    parent's and the child's fields are reported together. The account gets a password only
+    when the certificate is issued (approve_application); until then the same person (same
+    e-mail and name) applying again reuses it (see _passwordless_parent).
+    """
+    _serialise_online_applications(municipality)
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not email:
+        errors["email"] = ["Укажите адрес электронной почты: на него придут логин и решение."]
+    try:
+        clean_child(child, today=clock.today())
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if (
+        email
+        and "snils" not in errors
+        and _already_applied(municipality, email, str(child.get("snils") or ""))
+    ):
+        raise Conflict(
+            "Заявление на этого ребёнка с этим адресом почты уже подано — второй раз подавать "
+            "не нужно. Решение придёт на почту.",
+            code="already_applied",
+        )
+    parent = _passwordless_parent(email, parent_last_name, parent_first_name)
+    if parent is None:
+        try:
+            parent = register_parent(
+                actor=None,
+                municipality=municipality,
+                last_name=parent_last_name or "",
+                first_name=parent_first_name or "",
+                patronymic=parent_patronymic or "",
+                email=email,
+                phone=phone or "",
+            )
+        except ValidationFailed as exc:
+            raise ValidationFailed(fields={**exc.fields, **errors}) from exc
+    if errors:
+        raise ValidationFailed(fields=errors)  # rolls the new account back
+    application = apply_for_certificate(
+        actor=parent,
+        municipality=municipality,
+        parent=parent,
+        child=child,
+        relation=relation,
+        wants_financing=wants_financing,
+        channel=CertificateApplication.Channel.ONLINE,
+    )
+    # A written record of the number and the login: the page that showed them may be lost.
+    accounts.notify(
+        user=parent,
+        subject=f"Заявление №{application.pk} на сертификат подано",
+        body=f"{application.child.short_name}: заявление №{application.pk} подано и ждёт "
+        f"проверки оператором (обычно несколько рабочих дней).\nЛогин для входа: "
+        f"{parent.username}. Пароль выдаётся вместе с сертификатом; решение придёт на эту почту.",
+    )
+    return application
+
+
+@transaction.atomic
+def apply_online(
+    *,
+    actor: User,
+    municipality,
+    child: dict[str, Any],
+    relation: str = Guardianship.Relation.MOTHER,
+    wants_financing: bool = True,
+) -> CertificateApplication:
+    """A signed-in parent applies for one more child (serialised like register_and_apply)."""
+    _serialise_online_applications(municipality)
+    return apply_for_certificate(
+        actor=actor,
+        municipality=municipality,
+        parent=actor,
+        child=child,
+        relation=relation,
+        wants_financing=wants_financing,
+        channel=CertificateApplication.Channel.ONLINE,
+    )

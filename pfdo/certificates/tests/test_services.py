@@ -324,3 +324,16 @@ def test_coverage_splits_price():
     )
     c = selectors.coverage(price_kopecks=500_000, normative_kopecks=600_000, available_kopecks=0)
     assert (c.certificate_kopecks, c.copay_kopecks) == (0, 500_000)
+
+
+def test_period_start_fulfils_requests_filed_while_no_period_ran(vorkuta, operator, parent):
+    early = issue_certificate(operator=operator, municipality=vorkuta, parent=parent).certificate
+    assert early.type == Certificate.Type.ACCOUNTING
+    request = services.request_switch(actor=parent, certificate=early)
+    assert request.status == SwitchRequest.Status.WAITING
+    period = approved_period(vorkuta)
+    services.grant_period_nominals(actor=operator, period=period)
+    request.refresh_from_db()
+    early.refresh_from_db()
+    assert request.status == SwitchRequest.Status.FULFILLED and early.is_financing
+    assert selectors.balance(early, period).granted_kopecks == NOMINAL

@@ -30,7 +30,9 @@ def test_a_repeat_returns_the_first_answer_and_does_nothing_again(api_client, ma
     assert again["Idempotent-Replayed"] == "true"
     # The token is a secret shown once: the replay answers null and the database never kept it.
     assert first.json()["token"] and again.json()["token"] is None
-    assert first.json()["token"].encode() not in bytes(IdempotencyRecord.objects.get(key="k-1").body)
+    assert first.json()["token"].encode() not in bytes(
+        IdempotencyRecord.objects.get(key="k-1").body
+    )
     assert ApiToken.objects.filter(user=user).count() == 1
     other = obtain(api_client, user.username, "k-2")
     assert other.json()["token"] != first.json()["token"]
