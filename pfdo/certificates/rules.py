@@ -9,15 +9,8 @@ import rules
 
 from pfdo.accounts.rules import is_operator, is_parent, is_provider_staff, is_regional_admin
 
-
-def manages_municipality(user, municipality) -> bool:
-    if not user or not user.is_authenticated or municipality is None:
-        return False
-    if user.is_superuser:
-        return True
-    return municipality.pk in user.municipality_ids_for(
-        "operator"
-    ) or municipality.region_id in user.region_ids_for("regional_admin")
+# One definition of who runs a municipality's programme: its operator, its region, a superuser.
+from pfdo.financing.rules import manages_municipality
 
 
 @rules.predicate

@@ -27,6 +27,7 @@ from pfdo.certificates.models import (
     age_in_months,
     eighteenth_birthday,
 )
+from pfdo.certificates.rules import manages_municipality
 from pfdo.certificates.validators import normalize_document, normalize_snils, pd_hash, snils_error
 from pfdo.common import clock
 from pfdo.common.errors import AccessDenied, Conflict, NotFound, ValidationFailed
@@ -53,13 +54,7 @@ CHILD_FIELDS = (
 
 def can_manage(user, municipality) -> bool:
     """An operator of `municipality`, the administrator of its region, or a superuser."""
-    if not user or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return municipality.pk in user.municipality_ids_for(
-        Role.OPERATOR
-    ) or municipality.region_id in user.region_ids_for(Role.REGIONAL_ADMIN)
+    return manages_municipality(user, municipality)
 
 
 def _ensure_manager(actor, municipality) -> None:
@@ -134,6 +129,15 @@ def clean_child(values: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     return data
 
 
+def _child_errors(child: dict[str, Any]) -> dict[str, list[str]]:
+    """The child's field problems, for forms that also check other fields before failing."""
+    try:
+        clean_child(child, today=clock.today())
+    except ValidationFailed as exc:
+        return dict(exc.fields)
+    return {}
+
+
 def _years(n: int) -> str:
     if n % 10 == 1 and n % 100 != 11:
         word = "год"
@@ -186,7 +190,7 @@ def apply_for_certificate(
     data = clean_child(child, today=clock.today())
     # Every channel serialises on the municipality row: two copies of one form must not both
     # pass the duplicate check before either commits.
-    _serialise_online_applications(municipality)
+    _serialise_applications(municipality)
     snils_hash = pd_hash("snils", data["snils"])
     document_hash = pd_hash("document", data["document_number"])
     if _live_duplicate(municipality, snils_hash) is not None:
@@ -918,11 +922,7 @@ def file_in_person_application(
         raise ValidationFailed(
             fields={"parent": "Укажите существующего родителя или данные нового, одно из двух."}
         )
-    errors: dict[str, list[str]] = {}
-    try:
-        clean_child(child, today=clock.today())
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
+    errors = _child_errors(child)
     if parent is None:
         try:
             parent = register_parent(actor=actor, municipality=municipality, **new_parent)
@@ -1010,9 +1010,10 @@ def register_family(
 # ------------------------------------------------------------------- online registration
 
 
-def _serialise_online_applications(municipality) -> None:
-    """Lock the municipality row: two copies of one form (a double click) must not both pass
-    the e-mail and СНИЛС checks before either commits. Registrations are rare and short."""
+def _serialise_applications(municipality) -> None:
+    """Lock the municipality row: two copies of one form (a double click, any channel) must
+    not both pass the e-mail and СНИЛС checks before either commits. Applications are rare
+    and short, so serialising them per municipality costs nothing."""
     from pfdo.territory.models import Municipality
 
     Municipality.objects.select_for_update().get(pk=municipality.pk)
@@ -1066,15 +1067,11 @@ def register_and_apply(
     when the certificate is issued (approve_application); until then the same person (same
     e-mail and name) applying again reuses it (see _passwordless_parent).
     """
-    _serialise_online_applications(municipality)
+    _serialise_applications(municipality)
     email = (email or "").strip().lower()
-    errors: dict[str, list[str]] = {}
+    errors = _child_errors(child)
     if not email:
         errors["email"] = ["Укажите адрес электронной почты: на него придут логин и решение."]
-    try:
-        clean_child(child, today=clock.today())
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
     if (
         email
         and "snils" not in errors
@@ -1130,8 +1127,7 @@ def apply_online(
     relation: str = Guardianship.Relation.MOTHER,
     wants_financing: bool = True,
 ) -> CertificateApplication:
-    """A signed-in parent applies for one more child (serialised like register_and_apply)."""
-    _serialise_online_applications(municipality)
+    """A signed-in parent applies for one more child."""
     return apply_for_certificate(
         actor=actor,
         municipality=municipality,

@@ -6,6 +6,7 @@ import re
 
 from django import forms
 
+from pfdo.certificates import services
 from pfdo.certificates.models import Certificate, CertificateApplication, Child, Guardianship
 from pfdo.certificates.validators import normalize_document, normalize_snils
 from pfdo.common.forms import ModelChoiceField
@@ -188,17 +189,7 @@ PARENT_FIELDS = (
     "phone",
     "relation",
 )
-CHILD_FIELDS = (
-    "last_name",
-    "first_name",
-    "patronymic",
-    "birth_date",
-    "sex",
-    "document_type",
-    "document_number",
-    "snils",
-    "has_disability",
-)
+CHILD_FIELDS = services.CHILD_FIELDS
 
 
 class FamilyRegistrationForm(_OneMunicipalityMixin, forms.Form):
