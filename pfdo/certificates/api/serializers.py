@@ -32,24 +32,23 @@ def _user(context):
 
 
 def sees_identifiers(context, child: Child) -> bool:
-    """СНИЛС and the document: the child's representatives, and officials on the logged card.
-
-    The user's own children are read once per response and kept in the context.
+    """СНИЛС and the document are for the operator only (issue 4), on a single card whose
+    read is logged (ChildViewSet.retrieve). Parents typed them in once and need them nowhere
+    else; lists and other roles get null.
     """
     user = _user(context)
     if user is None or not user.is_authenticated:
         return False
-    own = context.get("own_child_ids")
-    if own is None:
-        own = set(Guardianship.objects.filter(user=user).values_list("child_id", flat=True))
-        context["own_child_ids"] = own
-    if child.pk in own:
-        return True
-    # Officials see them on a single card, whose read is logged (ChildViewSet.retrieve).
     return bool(context.get("card")) and manages_municipality(user, child.municipality)
 
 
 # ---------------------------------------------------------------------------- children
+
+
+OPERATOR_ONLY = (
+    "Только оператору (администратору региона) в карточке одного ребёнка; "
+    "в списках и остальным — null."
+)
 
 
 class ChildSerializer(serializers.ModelSerializer):
@@ -58,14 +57,13 @@ class ChildSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
     age_years = serializers.SerializerMethodField(help_text="Полных лет на сегодня.")
     document_type = serializers.SerializerMethodField(
-        help_text="Только должностным лицам и законным представителям ребёнка; иначе null."
+        help_text=OPERATOR_ONLY,
     )
     document_number = serializers.SerializerMethodField(
-        help_text="Только должностным лицам и законным представителям ребёнка; иначе null."
+        help_text=OPERATOR_ONLY,
     )
     snils = serializers.SerializerMethodField(
-        help_text="11 цифр без разделителей. Только должностным лицам и законным "
-        "представителям ребёнка; иначе null."
+        help_text="11 цифр без разделителей. " + OPERATOR_ONLY
     )
 
     class Meta:

@@ -176,3 +176,20 @@ def test_expire_with_a_bad_date_is_a_clear_error(db):
         CommandError, match=re.escape("Неверная дата «10.01.2027»: укажите её в формате")
     ):
         run("expire_certificates", "--date", "10.01.2027")
+
+
+def test_daily_all_run_grants_each_running_period_once(vorkuta, region, operator, parent):
+    from pfdo.territory.tests.factories import MunicipalityFactory
+
+    approved_period(vorkuta)
+    certificate = issue_certificate(operator=operator, municipality=vorkuta, parent=parent)
+    MunicipalityFactory(region=region, code="inta", name="Инта", number=3)  # no period: skipped
+    with clock.frozen(dt.date(2027, 9, 1)):
+        nxt = next_period(vorkuta)
+        out = run("grant_period_nominals", "--all")
+        assert "Воркута, период «ПФДО 2027/28»: начислено 1." in out
+        assert "Инта" not in out
+        assert "Всего начислено номиналов: 0." in run("grant_period_nominals", "--all")
+    assert selectors.balance(certificate.certificate, nxt).granted_kopecks == 3_000_000
+    with pytest.raises(CommandError):
+        run("grant_period_nominals")

@@ -1,5 +1,9 @@
-"""`manage.py grant_period_nominals --municipality <code> [--period <id>]`: the period's nominal
-to every live financing certificate of the municipality, once (a repeat grants nothing)."""
+"""`manage.py grant_period_nominals --municipality <code> [--period <id>]` or `--all`: the
+period's nominal to every live financing certificate, once (a repeat grants nothing).
+
+`--all` is the daily job: every municipality whose approved period is running today, so a
+new period's nominals arrive on its first day without anyone pressing a button.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,8 +22,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        parser.add_argument("--municipality", help="код муниципалитета, например vorkuta")
         parser.add_argument(
-            "--municipality", required=True, help="код муниципалитета, например vorkuta"
+            "--all",
+            action="store_true",
+            help="все муниципалитеты с утверждённым периодом, идущим сегодня (ежедневный запуск)",
         )
         parser.add_argument(
             "--period",
@@ -27,7 +34,14 @@ class Command(BaseCommand):
             help="номер периода; по умолчанию — утверждённый период, идущий сегодня",
         )
 
-    def handle(self, *args, municipality: str, period: int | None, **options):
+    def handle(self, *args, municipality: str | None, period: int | None, **options):
+        if options["all"]:
+            if municipality or period:
+                raise CommandError("--all не сочетается с --municipality и --period.")
+            self._all()
+            return
+        if not municipality:
+            raise CommandError("Укажите --municipality <код> или --all.")
         place = Municipality.objects.filter(code=municipality.strip()).first()
         if place is None:
             raise CommandError(f"Муниципалитет с кодом «{municipality}» не найден.")
@@ -41,6 +55,23 @@ class Command(BaseCommand):
             self.stdout.write(f"{where}: начислено номиналов: {granted}.")
         else:
             self.stdout.write(f"{where}: начислено номиналов: 0 — всем сертификатам уже начислено.")
+
+    def _all(self) -> None:
+        today = clock.today()
+        total = 0
+        for place in Municipality.objects.filter(is_active=True).order_by("code"):
+            running = current_period(place, today)
+            if running is None:
+                continue
+            try:
+                granted = services.grant_period_nominals(actor=None, period=running)
+            except DomainError as exc:
+                # One municipality's short budget must not stop the others' grants.
+                self.stderr.write(f"{place.name}, период «{running.name}»: {exc.message}")
+                continue
+            total += granted
+            self.stdout.write(f"{place.name}, период «{running.name}»: начислено {granted}.")
+        self.stdout.write(f"Всего начислено номиналов: {total}.")
 
     def _period(self, place: Municipality, pk: int | None) -> FinancingPeriod:
         if pk is None:
