@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "pfdo.certificates",
     "pfdo.providers",
     "pfdo.catalog",
+    "pfdo.enrolment",
     "pfdo.demo",
 ]
 

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("pfdo.providers.api.urls")),
     path("", include("pfdo.catalog.api.urls")),
     path("", include("pfdo.certificates.api.urls")),
+    path("", include("pfdo.enrolment.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("pfdo.catalog.urls")),
     path("", include("pfdo.certificates.urls_operator")),
     path("", include("pfdo.certificates.urls_parent")),
+    path("", include("pfdo.enrolment.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -81,6 +81,7 @@ FIELDSETS: list[tuple[str, str, list[str]]] = [
             "december_invoice_in_december",
         ],
     ),
+    ("Запись детей", "", ["decision_days", "offer_days", "freeze_days"]),
     (
         "Базовый норматив на человеко-час",
         "Рублей за один час занятия одного ребёнка, по направлениям.",
@@ -127,6 +128,15 @@ class PeriodForm(forms.Form):
     payment_term_working_days = forms.IntegerField(label="Срок оплаты, рабочих дней", min_value=0)
     december_invoice_in_december = forms.BooleanField(
         label="Счёт за декабрь подаётся в декабре", required=False
+    )
+    decision_days = forms.IntegerField(
+        label="Срок решения поставщика по заявке, дней", min_value=1, max_value=60
+    )
+    offer_days = forms.IntegerField(
+        label="Срок принятия договора родителем, дней", min_value=1, max_value=60
+    )
+    freeze_days = forms.IntegerField(
+        label="Заморозка новых договоров в конце периода, дней", min_value=0, max_value=60
     )
 
     def __init__(self, *args, municipalities=None, period: FinancingPeriod | None = None, **kwargs):

@@ -108,6 +108,21 @@ class FinancingPeriod(models.Model):
     payment_term_working_days = models.PositiveSmallIntegerField(
         "срок оплаты, рабочих дней", default=5
     )
+    decision_days = models.PositiveSmallIntegerField(
+        "срок решения поставщика по заявке, дней",
+        default=3,
+        help_text="Не решённая за этот срок заявка на зачисление истекает, место освобождается.",
+    )
+    offer_days = models.PositiveSmallIntegerField(
+        "срок принятия договора родителем, дней",
+        default=3,
+        help_text="Предложение договора (и места из листа ожидания) истекает через этот срок.",
+    )
+    freeze_days = models.PositiveSmallIntegerField(
+        "заморозка в конце периода, дней",
+        default=0,
+        help_text="Последние дни периода новые договоры не заключаются (закрытие периода).",
+    )
     december_invoice_in_december = models.BooleanField(
         "счёт за декабрь подаётся в декабре", default=True
     )

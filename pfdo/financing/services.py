@@ -32,6 +32,9 @@ COUNT_BOUNDS: dict[str, tuple[int, int, str]] = {
     "advance_share_percent": (0, 100, "Доля аванса — от 0 до 100 %."),
     "advance_from_working_day": (1, 23, "Рабочий день месяца — от 1 до 23."),
     "payment_term_working_days": (0, 365, "Срок оплаты — от 0 до 365 рабочих дней."),
+    "decision_days": (1, 60, "Срок решения — от 1 до 60 дней."),
+    "offer_days": (1, 60, "Срок принятия договора — от 1 до 60 дней."),
+    "freeze_days": (0, 60, "Заморозка — от 0 до 60 дней."),
 }
 BOOL_FIELDS = ("scale_nominal_by_months", "december_invoice_in_december")
 CHOICE_FIELDS = {
@@ -50,6 +53,9 @@ SETTING_FIELDS: tuple[str, ...] = (
     "advance_from_working_day",
     "payment_term_working_days",
     "december_invoice_in_december",
+    "decision_days",
+    "offer_days",
+    "freeze_days",
     *BASE_COST_FIELDS,
     *COEFFICIENT_FIELDS,
 )

@@ -109,6 +109,9 @@ def _period_fields(*, required: bool) -> dict[str, serializers.Field]:
         "advance_from_working_day": serializers.IntegerField(required=False),
         "payment_term_working_days": serializers.IntegerField(required=False),
         "december_invoice_in_december": serializers.BooleanField(required=False),
+        "decision_days": serializers.IntegerField(required=False),
+        "offer_days": serializers.IntegerField(required=False),
+        "freeze_days": serializers.IntegerField(required=False),
     }
     for name in services.BASE_COST_FIELDS:
         out[name] = serializers.IntegerField(required=False, help_text="Копейки за чел.-час.")

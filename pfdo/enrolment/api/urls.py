@@ -1,0 +1,3 @@
+"""API URLs of enrolment applications and contracts."""
+
+urlpatterns: list = []

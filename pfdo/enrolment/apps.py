@@ -1,0 +1,27 @@
+"""App config of enrolment: applications to groups, waitlists and contracts."""
+
+from django.apps import AppConfig
+
+
+class EnrolmentConfig(AppConfig):
+    name = "pfdo.enrolment"
+    label = "enrolment"
+    verbose_name = "Зачисление и договоры"
+
+    def ready(self) -> None:
+        from pfdo.audit import labels
+
+        labels.register(
+            {
+                "enrolment.applied": "Подана заявка на зачисление",
+                "enrolment.rejected": "Заявка на зачисление отклонена",
+                "enrolment.cancelled": "Заявка на зачисление отозвана родителем",
+                "enrolment.expired": "Заявка на зачисление истекла",
+                "enrolment.contract_offered": "Предложен договор",
+                "enrolment.contract_accepted": "Договор заключён, средства зарезервированы",
+                "enrolment.contract_declined": "Родитель отказался от договора",
+                "enrolment.offer_expired": "Истёк срок принятия договора",
+                "enrolment.contract_terminated": "Договор расторгнут",
+                "enrolment.contract_completed": "Договор завершён",
+            }
+        )

@@ -1,0 +1,243 @@
+"""Applications to groups, the waitlist, contracts and their monthly schedules."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from pfdo.common import clock
+from pfdo.enrolment.querysets import ApplicationQuerySet, ContractMonthQuerySet, ContractQuerySet
+
+
+class Application(models.Model):
+    """A child's application to a group (заявка на зачисление).
+
+    It holds a place in the group from the moment it is filed (status `new`, `awaiting_parent`
+    or `offered`); a full group puts it on the waitlist instead. The place is released when
+    the application ends without a contract or the contract ends.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_PARENT = "awaiting_parent", "ждёт подтверждения родителя"
+        NEW = "new", "новая, ждёт решения поставщика"
+        WAITLISTED = "waitlisted", "в листе ожидания"
+        OFFERED = "offered", "предложен договор"
+        ENROLLED = "enrolled", "зачислен"
+        COMPLETED = "completed", "обучение завершено"
+        TERMINATED = "terminated", "договор расторгнут"
+        REJECTED = "rejected", "отклонена поставщиком"
+        CANCELLED = "cancelled", "отозвана родителем"
+        DECLINED = "declined", "родитель отказался от договора"
+        EXPIRED = "expired", "истёк срок"
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", "через личный кабинет"
+        IN_PERSON = "in_person", "лично у поставщика"
+
+    # Statuses that hold a place in the group.
+    HOLDING = (Status.AWAITING_PARENT, Status.NEW, Status.OFFERED, Status.ENROLLED)
+    # Statuses of a live application (one per child and group).
+    LIVE = (*HOLDING, Status.WAITLISTED)
+
+    child = models.ForeignKey(
+        "certificates.Child", on_delete=models.PROTECT, related_name="enrolment_applications"
+    )
+    certificate = models.ForeignKey(
+        "certificates.Certificate", on_delete=models.PROTECT, related_name="enrolment_applications"
+    )
+    group = models.ForeignKey(
+        "catalog.Group", on_delete=models.PROTECT, related_name="enrolment_applications"
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="enrolment_applications"
+    )
+    municipality = models.ForeignKey(
+        "territory.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    parent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="законный представитель",
+        on_delete=models.PROTECT,
+        related_name="enrolment_applications",
+    )
+    channel = models.CharField("способ подачи", max_length=16, choices=Channel.choices)
+    status = models.CharField("статус", max_length=20, choices=Status.choices)
+    copay_agreed = models.BooleanField("родитель согласен на доплату", default=False)
+    reason = models.TextField("причина", blank=True)
+    confirm_code_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField("подана", default=clock.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decide_by = models.DateTimeField("решение до", null=True, blank=True)
+    decided_at = models.DateTimeField("решение", null=True, blank=True)
+    status_changed_at = models.DateTimeField("статус изменён", default=clock.now)
+
+    objects = ApplicationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "заявка на зачисление"
+        verbose_name_plural = "заявки на зачисление"
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["group", "status", "created_at"], name="enrol_app_group_status"),
+            models.Index(fields=["provider", "status"], name="enrol_app_provider_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "group"],
+                condition=Q(
+                    status__in=["awaiting_parent", "new", "waitlisted", "offered", "enrolled"]
+                ),
+                name="enrolment_one_live_application_per_child_group",
+                violation_error_message="Ребёнок уже записан или ждёт в этой группе.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Заявка №{self.pk}"
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in self.HOLDING
+
+
+class Contract(models.Model):
+    """The contract of education: parties, group, dates, price and the money split.
+
+    `certificate_kopecks` is reserved in the ledger month by month when the parent accepts
+    (one pending transfer per month, see ContractMonth); `copay_kopecks` is the family's part.
+    """
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "предложен"
+        ACTIVE = "active", "действует"
+        COMPLETED = "completed", "завершён"
+        TERMINATED = "terminated", "расторгнут"
+        DECLINED = "declined", "отклонён родителем"
+        EXPIRED = "expired", "истёк срок принятия"
+
+    class Funding(models.TextChoices):
+        CERTIFICATE = "certificate", "оплата сертификатом"
+        BUDGET = "budget", "бюджетная программа (бесплатно)"
+
+    class TerminatedBy(models.TextChoices):
+        PARENT = "parent", "родитель"
+        PROVIDER = "provider", "поставщик (отчисление)"
+        OPERATOR = "operator", "оператор"
+
+    LIVE = (Status.OFFERED, Status.ACTIVE)
+
+    number = models.CharField("номер", max_length=32, unique=True, null=True, blank=True)
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="contract"
+    )
+    child = models.ForeignKey("certificates.Child", on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey(
+        "certificates.Certificate", on_delete=models.PROTECT, related_name="contracts"
+    )
+    group = models.ForeignKey("catalog.Group", on_delete=models.PROTECT, related_name="contracts")
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="contracts"
+    )
+    municipality = models.ForeignKey(
+        "territory.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.ForeignKey(
+        "financing.FinancingPeriod", on_delete=models.PROTECT, related_name="contracts"
+    )
+    parent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts"
+    )
+    funding = models.CharField("источник", max_length=16, choices=Funding.choices)
+    starts_on = models.DateField("начало")
+    ends_on = models.DateField("окончание")
+    price_kopecks = models.BigIntegerField("цена за период договора, коп.")
+    normative_kopecks = models.BigIntegerField("нормативная стоимость за период договора, коп.")
+    certificate_kopecks = models.BigIntegerField("оплачивается сертификатом, коп.")
+    copay_kopecks = models.BigIntegerField("доплата родителя, коп.")
+    status = models.CharField(
+        "статус", max_length=16, choices=Status.choices, default=Status.OFFERED
+    )
+    offered_at = models.DateTimeField("предложен", default=clock.now)
+    offer_expires_at = models.DateTimeField("принять до")
+    accepted_at = models.DateTimeField("принят", null=True, blank=True)
+    ended_at = models.DateTimeField("прекращён", null=True, blank=True)
+    terminated_by = models.CharField(
+        "кем расторгнут", max_length=16, choices=TerminatedBy.choices, blank=True
+    )
+    termination_reason = models.TextField("причина расторжения", blank=True)
+
+    objects = ContractQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "договор"
+        verbose_name_plural = "договоры"
+        ordering = ["-offered_at", "-id"]
+        indexes = [
+            models.Index(fields=["provider", "status"], name="enrol_contract_provider"),
+            models.Index(fields=["certificate", "status"], name="enrol_contract_cert"),
+            models.Index(fields=["period", "status"], name="enrol_contract_period"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "group"],
+                condition=Q(status__in=["offered", "active"]),
+                name="enrolment_one_live_contract_per_child_group",
+                violation_error_message="У ребёнка уже есть договор по этой группе.",
+            ),
+            models.CheckConstraint(
+                name="enrolment_contract_money_split",
+                condition=Q(
+                    certificate_kopecks__gte=0,
+                    copay_kopecks__gte=0,
+                    price_kopecks=models.F("certificate_kopecks") + models.F("copay_kopecks"),
+                ),
+            ),
+            models.CheckConstraint(
+                name="enrolment_contract_dates_ordered",
+                condition=Q(ends_on__gte=models.F("starts_on")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Договор № {self.number or self.pk}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE
+
+
+class ContractMonth(models.Model):
+    """One month of a contract: what the certificate and the family pay for it.
+
+    `reservation_id` is the ledger's pending transfer of the month's certificate part (set on
+    acceptance); billing posts it, termination voids it.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField("месяц (первое число)")
+    certificate_kopecks = models.BigIntegerField("сертификатом, коп.")
+    copay_kopecks = models.BigIntegerField("доплата, коп.")
+    reservation_id = models.PositiveBigIntegerField("резерв в учёте", null=True, blank=True)
+
+    objects = ContractMonthQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "месяц договора"
+        verbose_name_plural = "месяцы договора"
+        ordering = ["contract", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "month"], name="enrolment_month_unique"),
+            models.CheckConstraint(
+                name="enrolment_month_amounts_not_negative",
+                condition=Q(certificate_kopecks__gte=0, copay_kopecks__gte=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} — {self.month:%m.%Y}"
