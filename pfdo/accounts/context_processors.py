@@ -32,11 +32,14 @@ def navigation(request):
     official = user.is_superuser or bool(roles & {Role.OPERATOR, Role.REGIONAL_ADMIN})
     if Role.PARENT in roles:
         items.append((reverse("family:home"), "Мои дети"))
+        items.append((reverse("enrolment:parent_list"), "Заявки и договоры"))
         items.append((reverse("catalog:list"), "Каталог"))
     if Role.PROVIDER_STAFF in roles:
         items.append((reverse("providers:organisation"), "Моя организация"))
         items.append((reverse("catalog_manage:my_programs"), "Мои программы"))
-        items.append((reverse("certificates:lookup"), "Найти сертификат"))
+        items.append((reverse("enrolment:provider_applications"), "Заявки на зачисление"))
+        items.append((reverse("enrolment:provider_contracts"), "Договоры"))
+        items.append((reverse("enrolment:provider_enrol"), "Записать по сертификату"))
     if Role.EXPERT in roles:
         items.append((reverse("catalog_manage:expert_queue"), "Сертификация"))
     if official or Role.PAYER in roles:
@@ -44,6 +47,7 @@ def navigation(request):
     if official:
         items.append((reverse("certificates:queue"), "Заявления на сертификаты"))
         items.append((reverse("certificates:registry"), "Сертификаты"))
+        items.append((reverse("enrolment:operator_contracts"), "Договоры"))
         items.append((reverse("providers:registry"), "Поставщики"))
         items.append((reverse("catalog_manage:operator_programs"), "Программы"))
         items.append((reverse("accounts:user_list"), "Пользователи"))

@@ -1062,3 +1062,135 @@ def _complete(pk: int, today: dt.date) -> int:
         link=f"/cabinet/parent/contracts/{contract.pk}/",
     )
     return 1
+
+
+# ------------------------------------------------------------------- API read helpers
+
+
+def preview_terms(*, actor, certificate: Certificate, group: Group) -> Terms:
+    """The terms a parent would be offered today for their child's certificate in `group`:
+    the money shown before applying. Someone else's certificate is not found."""
+    if not _is_guardian(actor, certificate.child_id):
+        raise NotFound("Сертификат не найден.")
+    return compute_terms(certificate=certificate, group=group)
+
+
+def waitlist_positions(applications) -> dict[int, int]:
+    """Application id → place in its group's waitlist (1 = first), for the waitlisted ones
+    among `applications`; one query for a whole page (same order as waitlist_position)."""
+    group_ids = {a.group_id for a in applications if a.status == Status.WAITLISTED}
+    if not group_ids:
+        return {}
+    out: dict[int, int] = {}
+    place: dict[int, int] = {}
+    for pk, group_id in (
+        Application.objects.filter(group_id__in=group_ids, status=Status.WAITLISTED)
+        .order_by("group_id", "created_at", "pk")
+        .values_list("pk", "group_id")
+    ):
+        place[group_id] = place.get(group_id, 0) + 1
+        out[pk] = place[group_id]
+    return out
+
+
+# ------------------------------------------------------------- in-person preview (pages)
+
+
+@dataclass(frozen=True)
+class InPersonPreview:
+    """What staff and the parent see before an in-person enrolment is filed.
+
+    `certificate` is the provider's reduced view (name, age, type, active); `terms` are the
+    contract's dates and money if enrolment is possible now, else `refusal` says why not.
+    """
+
+    certificate: certificate_selectors.ProviderView
+    group: Group
+    terms: Terms | None
+    refusal: str
+    group_full: bool
+
+
+def preview_in_person(*, actor, certificate_number: str, group: Group) -> InPersonPreview:
+    """Look the certificate up (the look-up is logged) and compute the terms for the group.
+
+    Nothing is reserved or held: the same checks run again when the enrolment is filed.
+    """
+    group = _load_group(group.pk)
+    if group.module.program.provider_id not in _staff_provider_ids(actor):
+        raise AccessDenied("Записывать детей в эту группу могут только сотрудники поставщика.")
+    try:
+        view = certificate_services.look_up_certificate(actor=actor, number=certificate_number)
+    except NotFound as exc:
+        raise ValidationFailed(fields={"certificate_number": exc.message}) from exc
+    certificate = Certificate.objects.select_related("child", "municipality").get(
+        pk=view.certificate_id
+    )
+    terms, refusal = None, ""
+    try:
+        if Application.objects.filter(
+            child_id=certificate.child_id, group=group, status__in=Application.LIVE
+        ).exists():
+            raise _refuse("already_applied", "Ребёнок уже записан или ждёт места в этой группе.")
+        terms = check_preconditions(certificate=certificate, group=group, copay_agreed=True)
+    except (ValidationFailed, Conflict) as exc:  # refusals, incl. an excluded provider
+        refusal = exc.message
+    return InPersonPreview(
+        certificate=view,
+        group=group,
+        terms=terms,
+        refusal=refusal,
+        group_full=group.seats_taken >= group.capacity,
+    )
+
+
+# ------------------------------------------------------ appended for the parent's pages
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One month of a contract as the family sees it, with what became of its reservation.
+
+    `state`: "" (nothing reserved: an offer, a budget programme, or no certificate part),
+    "reserved", "charged" (billed), "released" (returned to the certificate).
+    """
+
+    month: dt.date
+    label: str
+    certificate_kopecks: int
+    copay_kopecks: int
+    state: str
+
+
+def contract_months(contract: Contract) -> list[MonthRow]:
+    """The monthly schedule of a contract (two queries whatever the number of months)."""
+    months = list(contract.months.order_by("month"))
+    reserved = [m.reservation_id for m in months if m.reservation_id]
+    phases = dict(
+        Transfer.objects.filter(pending_id__in=reserved).values_list("pending_id", "phase")
+    )
+    states = {
+        Transfer.Phase.POST_PENDING: "charged",
+        Transfer.Phase.VOID_PENDING: "released",
+    }
+    return [
+        MonthRow(
+            month=m.month,
+            label=month_label(m.month),
+            certificate_kopecks=m.certificate_kopecks,
+            copay_kopecks=m.copay_kopecks,
+            state=(
+                states.get(phases.get(m.reservation_id), "reserved") if m.reservation_id else ""
+            ),
+        )
+        for m in months
+    ]
+
+
+def released_kopecks(contract: Contract) -> int:
+    """How much of the contract's reservation went back to the certificate (voided months)."""
+    return sum(
+        Transfer.objects.filter(
+            ref_type="contract", ref_id=contract.pk, phase=Transfer.Phase.VOID_PENDING
+        ).values_list("amount_kopecks", flat=True)
+    )

@@ -115,6 +115,8 @@ class ProgramDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         program = self.object
         ctx["is_public"] = selectors.is_public(program)
+        # The per-group "Записаться" entry needs a programme the public sees, open for enrolment.
+        ctx["can_enrol"] = ctx["is_public"] and program.enrolment_open
         ctx["age_years"] = selectors.age_range_years(program.age_from_months, program.age_to_months)
         ctx["nominals"] = (
             selectors.current_nominals(self.request.user, program.municipality)

@@ -1,0 +1,75 @@
+"""Who may act on applications and contracts (django-rules); reading is scoped by `for_user`.
+
+Object predicates take an application, a contract or a group (and for the provider a
+provider). Without an object (the API's class-level check) they let the role through and
+the object-level check decides later.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from pfdo.accounts.rules import is_operator, is_parent, is_provider_staff, is_regional_admin
+from pfdo.certificates.models import Guardianship
+from pfdo.financing.rules import manages_municipality
+from pfdo.providers.models import ProviderStaff
+
+
+def _provider_id(obj) -> int | None:
+    """The provider an application, contract, group or provider belongs to."""
+    if hasattr(obj, "provider_id"):
+        return obj.provider_id
+    module = getattr(obj, "module", None)
+    if module is not None:  # a group
+        return module.program.provider_id
+    if obj._meta.label_lower == "providers.provider":
+        return obj.pk
+    return None
+
+
+@rules.predicate
+def staffs_provider_of(user, obj) -> bool:
+    """`user` is active staff of the object's provider."""
+    if obj is None:
+        return True
+    provider_id = _provider_id(obj)
+    return (
+        provider_id is not None
+        and ProviderStaff.objects.filter(
+            user=user, provider_id=provider_id, is_active=True
+        ).exists()
+    )
+
+
+@rules.predicate
+def is_guardian_of(user, obj) -> bool:
+    """`user` is a legal guardian of the application's or contract's child."""
+    if obj is None:
+        return True
+    return Guardianship.objects.filter(user=user, child_id=obj.child_id).exists()
+
+
+@rules.predicate
+def manages_municipality_of(user, obj) -> bool:
+    """`user` is the operator (regional administrator) of the object's municipality."""
+    if obj is None:
+        return True
+    return manages_municipality(user, obj.municipality)
+
+
+is_enrolment_official = is_operator | is_regional_admin | rules.is_superuser
+
+rules.add_perm("enrolment.view", rules.is_authenticated)
+rules.add_perm("enrolment.decide", is_provider_staff & staffs_provider_of)
+rules.add_perm("enrolment.enrol_in_person", is_provider_staff & staffs_provider_of)
+rules.add_perm(
+    "enrolment.terminate",
+    (is_parent & is_guardian_of)
+    | (is_provider_staff & staffs_provider_of)
+    | (is_enrolment_official & manages_municipality_of),
+)
+rules.add_perm("enrolment.accept", is_parent & is_guardian_of)
+# Pages: the provider's registers and rosters, the officials' contract register.
+rules.add_perm("enrolment.list_provider", is_provider_staff)
+rules.add_perm("enrolment.view_roster", is_provider_staff & staffs_provider_of)
+rules.add_perm("enrolment.list_official", is_enrolment_official)

@@ -1,0 +1,417 @@
+"""Read use-cases of enrolment for the provider's and the officials' pages and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from pfdo.catalog.models import Group, Program
+from pfdo.certificates.models import age_in_months
+from pfdo.common import clock
+from pfdo.enrolment.models import Application, Contract
+from pfdo.financing.models import FinancingPeriod
+from pfdo.financing.selectors import manageable_municipalities
+from pfdo.providers.models import ProviderStaff
+
+# What the provider's incoming list shows: applications waiting for someone to act.
+INCOMING = (
+    Application.Status.NEW,
+    Application.Status.AWAITING_PARENT,
+    Application.Status.WAITLISTED,
+)
+
+
+def years_label(years: int) -> str:
+    """7 → «7 лет», 2 → «2 года», 21 → «21 год»."""
+    tail, tens = years % 10, years % 100
+    if tail == 1 and tens != 11:
+        word = "год"
+    elif 2 <= tail <= 4 and not 12 <= tens <= 14:
+        word = "года"
+    else:
+        word = "лет"
+    return f"{years} {word}"
+
+
+def staffed_provider_ids(user) -> list[int]:
+    """The providers `user` works for now (active staff rows)."""
+    if not user or not user.is_authenticated:
+        return []
+    return list(
+        ProviderStaff.objects.filter(user=user, is_active=True).values_list(
+            "provider_id", flat=True
+        )
+    )
+
+
+# ------------------------------------------------------------------------- applications
+
+
+def _waitlist_position():
+    """Place in its group's waitlist (1-based; same order as services.waitlist_position)."""
+    ahead = (
+        Application.objects.filter(
+            group_id=OuterRef("group_id"), status=Application.Status.WAITLISTED
+        )
+        .filter(
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), pk__lte=OuterRef("pk"))
+        )
+        .order_by()
+        .values("group_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(ahead)
+
+
+def provider_applications(user):
+    """Every application to the user's providers, with what the pages show."""
+    return (
+        Application.objects.for_user(user)
+        .filter(provider_id__in=staffed_provider_ids(user))
+        .select_related("child", "parent", "group__module__program", "provider")
+        .annotate(waitlist_position=_waitlist_position())
+    )
+
+
+def incoming_applications(user, *, status: str = "", program=None, group=None):
+    """Applications waiting for the provider or the parent, oldest first."""
+    qs = provider_applications(user).filter(status__in=INCOMING)
+    if status:
+        qs = qs.filter(status=status)
+    if program is not None:
+        qs = qs.filter(group__module__program=program)
+    if group is not None:
+        qs = qs.filter(group=group)
+    return qs.order_by("created_at", "pk")
+
+
+# ------------------------------------------------------------------- programmes, groups
+
+
+def provider_programs(user):
+    return (
+        Program.objects.for_user(user)
+        .filter(provider_id__in=staffed_provider_ids(user))
+        .order_by("name", "pk")
+    )
+
+
+def provider_groups(user):
+    return (
+        Group.objects.for_user(user)
+        .filter(module__program__provider_id__in=staffed_provider_ids(user))
+        .select_related("module__program")
+        .order_by("module__program__name", "module__position", "name", "pk")
+    )
+
+
+def groups_open_for_enrolment(user):
+    """The user's providers' groups a child can be enrolled in now."""
+    return provider_groups(user).filter(
+        enrolment_open=True,
+        module__program__is_published=True,
+        module__program__enrolment_open=True,
+        module__program__archived_at__isnull=True,
+        starts_on__isnull=False,
+        ends_on__gte=clock.today(),
+    )
+
+
+def official_programs(user):
+    return (
+        Program.objects.for_user(user)
+        .filter(municipality__in=manageable_municipalities(user))
+        .select_related("provider")
+        .order_by("name", "pk")
+    )
+
+
+def official_groups(user, program_id):
+    """Groups of one programme of the official's municipalities (a region has thousands of
+    groups, so the register lists them only for a chosen programme)."""
+    program_id = str(program_id or "")
+    if not program_id.isdigit() or len(program_id) > 18:
+        return Group.objects.none()
+    return (
+        Group.objects.for_user(user)
+        .filter(
+            module__program_id=int(program_id),
+            module__program__municipality__in=manageable_municipalities(user),
+        )
+        .select_related("module__program")
+        .order_by("module__position", "name", "pk")
+    )
+
+
+def periods_of(municipality_ids) -> list[FinancingPeriod]:
+    return list(
+        FinancingPeriod.objects.filter(
+            municipality_id__in=municipality_ids,
+            status__in=[FinancingPeriod.Status.APPROVED, FinancingPeriod.Status.CLOSED],
+        )
+        .select_related("municipality")
+        .order_by("-starts_on", "municipality__name")
+    )
+
+
+def provider_periods(user) -> list[FinancingPeriod]:
+    return periods_of(
+        ProviderStaff.objects.filter(user=user, is_active=True).values("provider__municipality_id")
+    )
+
+
+def official_periods(user) -> list[FinancingPeriod]:
+    return periods_of(manageable_municipalities(user).values("pk"))
+
+
+# --------------------------------------------------------------------------- contracts
+
+
+def _contracts(user):
+    return Contract.objects.for_user(user).select_related(
+        "child", "parent", "group__module__program", "provider", "period"
+    )
+
+
+def provider_contracts(user):
+    """Contracts of the providers the user works for."""
+    return _contracts(user).filter(provider_id__in=staffed_provider_ids(user))
+
+
+def official_contracts(user):
+    """Contracts of the municipalities the operator (regional administrator) runs."""
+    return _contracts(user).filter(municipality__in=manageable_municipalities(user))
+
+
+def filter_contracts(
+    qs,
+    *,
+    status: str = "",
+    program=None,
+    group=None,
+    period=None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    surname: str = "",
+):
+    """The register's filters; the dates select contracts in force at some day of the range."""
+    if status:
+        qs = qs.filter(status=status)
+    if program is not None:
+        qs = qs.filter(group__module__program=program)
+    if group is not None:
+        qs = qs.filter(group=group)
+    if period is not None:
+        qs = qs.filter(period=period)
+    if date_from is not None:
+        qs = qs.filter(ends_on__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(starts_on__lte=date_to)
+    surname = (surname or "").strip()
+    if surname:
+        # SQLite folds case of ASCII only: also try the usual spelling of a Russian surname.
+        qs = qs.filter(
+            Q(child__last_name__istartswith=surname)
+            | Q(child__last_name__startswith=surname[:1].upper() + surname[1:].lower())
+        )
+    return qs.order_by("-offered_at", "-pk")
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    price_kopecks: int
+    certificate_kopecks: int
+    copay_kopecks: int
+
+
+def contract_totals(qs) -> Totals:
+    zero = Value(0)
+    sums = qs.order_by().aggregate(
+        count=Count("pk"),
+        price=Coalesce(Sum("price_kopecks"), zero),
+        certificate=Coalesce(Sum("certificate_kopecks"), zero),
+        copay=Coalesce(Sum("copay_kopecks"), zero),
+    )
+    return Totals(sums["count"], sums["price"], sums["certificate"], sums["copay"])
+
+
+def contract_of(application: Application) -> Contract | None:
+    return Contract.objects.filter(application_id=application.pk).first()
+
+
+# ------------------------------------------------------------------------------ export
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One contract as the XLSX register has it: no birth date, СНИЛС or documents."""
+
+    number: str
+    status: str
+    child: str
+    age_years: int
+    provider: str
+    program: str
+    module: str
+    group: str
+    starts_on: dt.date
+    ends_on: dt.date
+    price_kopecks: int
+    certificate_kopecks: int
+    copay_kopecks: int
+    accepted_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    terminated_by: str
+    reason: str
+
+
+_EXPORT_FIELDS = (
+    "number",
+    "status",
+    "child__last_name",
+    "child__first_name",
+    "child__patronymic",
+    "child__birth_date",
+    "provider__short_name",
+    "group__module__program__name",
+    "group__module__name",
+    "group__name",
+    "starts_on",
+    "ends_on",
+    "price_kopecks",
+    "certificate_kopecks",
+    "copay_kopecks",
+    "accepted_at",
+    "ended_at",
+    "terminated_by",
+    "termination_reason",
+)
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    """Local wall time without a zone (spreadsheets have no time zones)."""
+    if moment is None:
+        return None
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+def export_rows(qs, *, chunk_size: int = 2000) -> Iterator[ExportRow]:
+    """The filtered register row by row, fetched in chunks (10 000 rows stay cheap).
+
+    The birth date is read only to compute the age and never leaves this function.
+    """
+    statuses = dict(Contract.Status.choices)
+    ended_by = dict(Contract.TerminatedBy.choices)
+    today = clock.today()
+    for row in qs.values_list(*_EXPORT_FIELDS).iterator(chunk_size=chunk_size):
+        (
+            number, status, last, first, patronymic, birth_date, provider, program, module,
+            group, starts_on, ends_on, price, certificate, copay, accepted_at, ended_at,
+            terminated_by, reason,
+        ) = row  # fmt: skip
+        yield ExportRow(
+            number=number or "",
+            status=statuses.get(status, status),
+            child=" ".join(p for p in (last, first, patronymic) if p),
+            age_years=age_in_months(birth_date, today) // 12,
+            provider=provider,
+            program=program,
+            module=module,
+            group=group,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            price_kopecks=price,
+            certificate_kopecks=certificate,
+            copay_kopecks=copay,
+            accepted_at=_local(accepted_at),
+            ended_at=_local(ended_at),
+            terminated_by=ended_by.get(terminated_by, ""),
+            reason=reason or "",
+        )
+
+
+# ------------------------------------------------------------------------------ roster
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    name: str
+    age: str
+    state: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Roster:
+    group: Group
+    children: list[RosterRow]
+    waitlist: list[RosterRow]
+
+
+def roster_group(user, group_id: int) -> Group | None:
+    """One of the user's providers' groups (None for anyone else's)."""
+    return provider_groups(user).filter(pk=group_id).first()
+
+
+def roster(group: Group) -> Roster:
+    """Who holds the group's places (name and age only) and who waits, in order."""
+    today = clock.today()
+    children: list[RosterRow] = []
+    contracts = (
+        Contract.objects.filter(group=group, status__in=Contract.LIVE)
+        .select_related("child")
+        .order_by("child__last_name", "child__first_name", "pk")
+    )
+    for contract in contracts:
+        child = contract.child
+        offered = contract.status == Contract.Status.OFFERED
+        children.append(
+            RosterRow(
+                name=child.full_name,
+                age=years_label(child.age_years(today)),
+                state="offered" if offered else "active",
+                note=f"договор предложен, ждёт родителя (№ {contract.number})"
+                if offered
+                else f"договор № {contract.number}",
+            )
+        )
+    pending = (
+        Application.objects.filter(
+            group=group,
+            status__in=[Application.Status.NEW, Application.Status.AWAITING_PARENT],
+        )
+        .select_related("child")
+        .order_by("created_at", "pk")
+    )
+    for application in pending:
+        children.append(
+            RosterRow(
+                name=application.child.full_name,
+                age=years_label(application.child.age_years(today)),
+                state="pending",
+                note=application.get_status_display(),
+            )
+        )
+    waiting = (
+        Application.objects.filter(group=group, status=Application.Status.WAITLISTED)
+        .select_related("child")
+        .order_by("created_at", "pk")
+    )
+    waitlist = [
+        RosterRow(
+            name=a.child.full_name,
+            age=years_label(a.child.age_years(today)),
+            state="waitlisted",
+            note=f"в листе с {timezone.localtime(a.created_at):%d.%m.%Y %H:%M}",
+        )
+        for a in waiting
+    ]
+    return Roster(group=group, children=children, waitlist=waitlist)
