@@ -16,6 +16,7 @@ from pfdo.common import clock
 from pfdo.enrolment.models import Application, Contract
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import manageable_municipalities
+from pfdo.ledger.models import Transfer
 from pfdo.providers.models import ProviderStaff
 
 # What the provider's incoming list shows: applications waiting for someone to act.
@@ -415,3 +416,65 @@ def roster(group: Group) -> Roster:
         for a in waiting
     ]
     return Roster(group=group, children=children, waitlist=waitlist)
+
+
+MONTHS_RU = [
+    "январь", "февраль", "март", "апрель", "май", "июнь",
+    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
+]  # fmt: skip
+
+
+def month_label(month: dt.date) -> str:
+    return f"{MONTHS_RU[month.month - 1]} {month.year}"
+
+
+# ------------------------------------------------------------- a contract's months
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One month of a contract as the family sees it, with what became of its reservation.
+
+    `state`: "" (nothing reserved: an offer, a budget programme, or no certificate part),
+    "reserved", "charged" (billed), "released" (returned to the certificate).
+    """
+
+    month: dt.date
+    label: str
+    certificate_kopecks: int
+    copay_kopecks: int
+    state: str
+
+
+def contract_months(contract: Contract) -> list[MonthRow]:
+    """The monthly schedule of a contract (two queries whatever the number of months)."""
+    months = list(contract.months.order_by("month"))
+    reserved = [m.reservation_id for m in months if m.reservation_id]
+    phases = dict(
+        Transfer.objects.filter(pending_id__in=reserved).values_list("pending_id", "phase")
+    )
+    states = {
+        Transfer.Phase.POST_PENDING: "charged",
+        Transfer.Phase.VOID_PENDING: "released",
+    }
+    return [
+        MonthRow(
+            month=m.month,
+            label=month_label(m.month),
+            certificate_kopecks=m.certificate_kopecks,
+            copay_kopecks=m.copay_kopecks,
+            state=(
+                states.get(phases.get(m.reservation_id), "reserved") if m.reservation_id else ""
+            ),
+        )
+        for m in months
+    ]
+
+
+def released_kopecks(contract: Contract) -> int:
+    """How much of the contract's reservation went back to the certificate (voided months)."""
+    return sum(
+        Transfer.objects.filter(
+            ref_type="contract", ref_id=contract.pk, phase=Transfer.Phase.VOID_PENDING
+        ).values_list("amount_kopecks", flat=True)
+    )

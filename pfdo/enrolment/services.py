@@ -28,6 +28,7 @@ from pfdo.common import clock
 from pfdo.common.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from pfdo.common.money import format_kopecks, split_kopecks
 from pfdo.enrolment.models import Application, Contract, ContractMonth
+from pfdo.enrolment.selectors import month_label
 from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period
@@ -37,10 +38,6 @@ from pfdo.providers import services as providers
 from pfdo.providers.models import EnrolmentLimit, ProviderStaff
 
 Status = Application.Status
-MONTHS_RU = [
-    "январь", "февраль", "март", "апрель", "май", "июнь",
-    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
-]  # fmt: skip
 
 
 class EnrolmentRefused(Conflict):
@@ -88,10 +85,6 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
         out.append(cur)
         cur = (cur.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return out
-
-
-def month_label(month: dt.date) -> str:
-    return f"{MONTHS_RU[month.month - 1]} {month.year}"
 
 
 def _staff_provider_ids(user) -> set[int]:
@@ -1141,56 +1134,4 @@ def preview_in_person(*, actor, certificate_number: str, group: Group) -> InPers
         terms=terms,
         refusal=refusal,
         group_full=group.seats_taken >= group.capacity,
-    )
-
-
-# ------------------------------------------------------ appended for the parent's pages
-
-
-@dataclass(frozen=True)
-class MonthRow:
-    """One month of a contract as the family sees it, with what became of its reservation.
-
-    `state`: "" (nothing reserved: an offer, a budget programme, or no certificate part),
-    "reserved", "charged" (billed), "released" (returned to the certificate).
-    """
-
-    month: dt.date
-    label: str
-    certificate_kopecks: int
-    copay_kopecks: int
-    state: str
-
-
-def contract_months(contract: Contract) -> list[MonthRow]:
-    """The monthly schedule of a contract (two queries whatever the number of months)."""
-    months = list(contract.months.order_by("month"))
-    reserved = [m.reservation_id for m in months if m.reservation_id]
-    phases = dict(
-        Transfer.objects.filter(pending_id__in=reserved).values_list("pending_id", "phase")
-    )
-    states = {
-        Transfer.Phase.POST_PENDING: "charged",
-        Transfer.Phase.VOID_PENDING: "released",
-    }
-    return [
-        MonthRow(
-            month=m.month,
-            label=month_label(m.month),
-            certificate_kopecks=m.certificate_kopecks,
-            copay_kopecks=m.copay_kopecks,
-            state=(
-                states.get(phases.get(m.reservation_id), "reserved") if m.reservation_id else ""
-            ),
-        )
-        for m in months
-    ]
-
-
-def released_kopecks(contract: Contract) -> int:
-    """How much of the contract's reservation went back to the certificate (voided months)."""
-    return sum(
-        Transfer.objects.filter(
-            ref_type="contract", ref_id=contract.pk, phase=Transfer.Phase.VOID_PENDING
-        ).values_list("amount_kopecks", flat=True)
     )

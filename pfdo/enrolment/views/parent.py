@@ -21,7 +21,7 @@ from pfdo.common import clock
 from pfdo.common.errors import DomainError
 from pfdo.common.money import format_kopecks
 from pfdo.common.views import ScopedDetailView, ServiceFormView
-from pfdo.enrolment import services
+from pfdo.enrolment import selectors, services
 from pfdo.enrolment.forms.parent import ApplyForm, TerminateForm
 from pfdo.enrolment.models import Application, Contract
 
@@ -369,7 +369,7 @@ def _contract_context(contract: Contract, **extra) -> dict:
         "group": contract.group,
         "program": contract.group.module.program,
         "provider": contract.provider,
-        "months": services.contract_months(contract),
+        "months": selectors.contract_months(contract),
         "is_offer": contract.status == Contract.Status.OFFERED,
         "offer_expired": (
             contract.status == Contract.Status.OFFERED and contract.offer_expires_at <= clock.now()
@@ -381,7 +381,7 @@ def _contract_context(contract: Contract, **extra) -> dict:
         ctx["remaining_after"] = money.available_kopecks - contract.certificate_kopecks
         ctx["shortfall"] = max(0, -ctx["remaining_after"])
     if contract.status in (Contract.Status.TERMINATED, Contract.Status.COMPLETED):
-        ctx["released"] = services.released_kopecks(contract)
+        ctx["released"] = selectors.released_kopecks(contract)
         ctx["still_reserved"] = [m for m in ctx["months"] if m.state == "reserved"]
     if contract.status == Contract.Status.ACTIVE:
         ctx["terminate_form"] = TerminateForm()
@@ -457,7 +457,7 @@ class TerminateContractView(ParentRequiredMixin, View):
         except DomainError as exc:
             _flash_error(request, exc)
             return redirect("enrolment:parent_contract", pk=pk)
-        released = services.released_kopecks(contract)
+        released = selectors.released_kopecks(contract)
         if released:
             messages.success(
                 request,

@@ -364,7 +364,7 @@ def _contract_page(request, contract, template, *, form=None):
     )
     ctx = {
         "contract": contract,
-        "months": services.contract_months(contract),
+        "months": selectors.contract_months(contract),
         "form": form or TerminateForm(),
         "can_terminate": can_terminate,
     }
