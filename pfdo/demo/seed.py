@@ -10,6 +10,7 @@ from pfdo.catalog import demo as catalog_demo
 from pfdo.catalog import demo_bulk
 from pfdo.certificates import demo as certificates_demo
 from pfdo.common import clock
+from pfdo.enrolment import demo as enrolment_demo
 from pfdo.financing import demo as financing_demo
 from pfdo.financing.models import FinancingPeriod
 from pfdo.providers import demo as providers_demo
@@ -34,6 +35,7 @@ class SeedReport:
     logins: list[tuple[str, str, str, bool]] = field(default_factory=list)  # label, login, pw, new
     counts: dict[str, int] = field(default_factory=dict)
     certificates: certificates_demo.Summary | None = None
+    enrolment: enrolment_demo.Summary | None = None
 
 
 def seed(
@@ -46,7 +48,10 @@ def seed(
     municipalities for benchmarks. Children and certificates: a few hand-written families
     through the services (the demo parent has two children, one certificate of each type) and
     `children` generated ones in bulk (by default 3,000 at small scale, 10,000 at city and
-    region; region adds 5,000 over the other Komi municipalities).
+    region; region adds 5,000 over the other Komi municipalities). Enrolment: the hand-written
+    families' applications and contracts through the services (the demo parent's children
+    enrolled, an application «Полярный код» has to decide), and contracts, applications and
+    waitlists of the generated Vorkuta children in bulk.
     `generated=False` seeds only the hand-written providers, programmes and families (quick, for
     tests that need the logins and a small catalogue, not a believable one); `children` still
     asks for that many generated children.
@@ -82,6 +87,9 @@ def seed(
         parent=User.objects.get(username="parent"),
         children=children,
     )
+    # Applications, waitlists and contracts of Vorkuta's children (the hand-written families
+    # through the services, the generated children in bulk).
+    report.enrolment = enrolment_demo.seed_enrolment(municipality=vorkuta, period=period)
     if scale == "region" and with_region_children:
         _seed_region_children(region=region, vorkuta=vorkuta)
     return report

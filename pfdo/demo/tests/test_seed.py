@@ -20,6 +20,7 @@ from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm
 from pfdo.demo import seed as seed_module
 from pfdo.demo.seed import seed
+from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
 from pfdo.providers.models import Provider
@@ -56,7 +57,11 @@ def counts():
         SwitchRequest.objects.count(),
         Account.objects.count(),
         Transfer.objects.count(),
+        Application.objects.count(),
+        Contract.objects.count(),
+        ContractMonth.objects.count(),
         list(NumberSequence.objects.values_list("last_value", flat=True)),
+        list(Group.objects.order_by("pk").values_list("seats_taken", flat=True)),
         # What a re-run could change without adding rows.
         list(Program.objects.order_by("pk").values_list("updated_at", "is_published")),
         list(Module.objects.order_by("pk").values_list("price_kopecks", "normative_cost_kopecks")),
@@ -80,6 +85,7 @@ def test_seed_creates_komi_vorkuta_and_a_login_per_role(db):
     assert report.counts == {"providers": 40, "programs": 200}
     _assert_believable_catalogue()
     _assert_certificates(report)
+    _assert_enrolment(report)
 
 
 def _assert_certificates(report):
@@ -93,6 +99,27 @@ def _assert_certificates(report):
     parent = User.objects.get(username="parent")
     live = Certificate.objects.filter(child__guardians=parent, status__in=Certificate.LIVE)
     assert sorted(live.values_list("type", flat=True)) == ["accounting", "financing"]
+    assert verify_ledger() == []
+
+
+def _assert_enrolment(report):
+    e = report.enrolment
+    # Several thousand contracts over the catalogue, of both kinds, as the domain has them.
+    assert e.active >= 2_000
+    assert e.active_certificate >= 1_200 and e.active_budget >= 300
+    assert 0 < e.with_copay < e.active
+    assert e.terminated >= 20 and e.new_applications >= 10 and e.offers >= 5
+    assert e.waitlisted >= 20 and e.full_groups >= 10
+    assert not Group.objects.filter(seats_taken__gt=F("capacity")).exists()
+    waitlisted = Application.objects.filter(status="waitlisted").values("group_id")
+    assert not Group.objects.filter(pk__in=waitlisted, seats_taken__lt=F("capacity")).exists()
+    parent = User.objects.get(username="parent")
+    assert set(
+        Contract.objects.filter(parent=parent, status="active").values_list("funding", flat=True)
+    ) == {"certificate", "budget"}
+    provider = User.objects.get(username="provider")
+    assert Application.objects.for_user(provider).filter(status="new").exists()
+    assert Contract.objects.for_user(provider).filter(status="active").count() >= 5
     assert verify_ledger() == []
 
 
@@ -171,6 +198,7 @@ def test_command_prints_logins_and_accepts_scales(db, capsys):
     assert DEMO_PASSWORD in out
     assert "Детей: 10010. Сертификатов финансирования: " in out
     assert "запросов на перевод в ожидании: 2." in out
+    assert "Договоров действует: " in out and "в листах ожидания: " in out
 
 
 def test_unknown_scale_is_refused(db):
@@ -186,6 +214,18 @@ def test_without_the_generated_catalogue_only_the_hand_written_cards(db):
     # The hand-written families only: the demo parent's two children and eight more.
     assert report.certificates.children == Child.objects.count() == 10
     assert Child.objects.filter(guardians__username="parent").count() == 2
+    # A handful of hand-made contracts through the services, nothing generated.
+    assert sorted(Contract.objects.values_list("status", "funding")) == [
+        ("active", "budget"),
+        ("active", "certificate"),
+        ("active", "certificate"),
+        ("offered", "budget"),
+        ("terminated", "budget"),
+    ]
+    assert list(
+        Application.objects.filter(status="new").values_list("child__first_name", flat=True)
+    ) == ["Анна"]
+    assert report.enrolment.active == 3 and report.enrolment.waitlisted == 0
     assert verify_ledger() == []
 
 

@@ -29,6 +29,15 @@ class Command(BaseCommand):
                 f"{c.applied + c.verified} (проверено {c.verified}); запросов на перевод "
                 f"в ожидании: {c.waiting_switches}."
             )
+        e = report.enrolment
+        if e is not None:
+            self.stdout.write(
+                f"Договоров действует: {e.active} (сертификатом {e.active_certificate}, "
+                f"бюджетных {e.active_budget}; с доплатой {e.with_copay}); расторгнуто "
+                f"{e.terminated}. Заявок ждут решения: {e.new_applications}, договоров ждут "
+                f"родителей: {e.offers}, в листах ожидания: {e.waitlisted} "
+                f"(заполненных групп: {e.full_groups})."
+            )
         self.stdout.write("Логины (пароль у всех один):")
         for label, login, password, created in report.logins:
             mark = "создан" if created else "уже был"
