@@ -60,6 +60,8 @@ def manages_municipality_of(user, obj) -> bool:
 is_enrolment_official = is_operator | is_regional_admin | rules.is_superuser
 
 rules.add_perm("enrolment.view", rules.is_authenticated)
+# Filing: a parent online or provider staff in person (each channel checks its own rule).
+rules.add_perm("enrolment.apply", is_parent | is_provider_staff)
 rules.add_perm("enrolment.decide", is_provider_staff & staffs_provider_of)
 rules.add_perm("enrolment.enrol_in_person", is_provider_staff & staffs_provider_of)
 rules.add_perm(

@@ -1,0 +1,374 @@
+"""API shapes of enrolment applications, contracts and the terms preview.
+
+Output serializers read models and what the view computed once per page (waitlist
+positions); input serializers only parse and resolve references in the caller's scope — the
+services check the domain rules and write. Money is in integer kopecks. The child appears
+only as id, name and age: never the birth date, СНИЛС or document.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from pfdo.catalog.models import Group
+from pfdo.certificates.models import Certificate, Child
+from pfdo.enrolment.models import Application, Contract, ContractMonth
+
+MAX_ID = 2**63 - 1
+
+
+def _user(context):
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+# ---------------------------------------------------------------------------- references
+
+
+class EnrolmentChildSerializer(serializers.ModelSerializer):
+    """All the API tells about the child here: who and how old, nothing identifying."""
+
+    name = serializers.CharField(source="full_name", read_only=True)
+    age_years = serializers.SerializerMethodField(help_text="Полных лет на сегодня.")
+
+    class Meta:
+        model = Child
+        fields = ["id", "name", "age_years"]
+        read_only_fields = fields
+
+    def get_age_years(self, child: Child) -> int:
+        return child.age_years()
+
+
+class EnrolmentGroupSerializer(serializers.ModelSerializer):
+    program_id = serializers.IntegerField(source="module.program_id", read_only=True)
+    program_name = serializers.CharField(source="module.program.name", read_only=True)
+
+    class Meta:
+        model = Group
+        fields = ["id", "name", "program_id", "program_name"]
+        read_only_fields = fields
+
+
+class EnrolmentProviderSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    short_name = serializers.CharField(read_only=True)
+
+
+class EnrolmentPeriodSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+# --------------------------------------------------------------------------- applications
+
+
+class EnrolmentApplicationSerializer(serializers.ModelSerializer):
+    child = EnrolmentChildSerializer(read_only=True)
+    certificate_number = serializers.CharField(source="certificate.number", read_only=True)
+    group = EnrolmentGroupSerializer(read_only=True)
+    provider = EnrolmentProviderSerializer(read_only=True)
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    waitlist_position = serializers.SerializerMethodField(
+        help_text="Место в листе ожидания группы (1 — первый), только для заявок в листе "
+        "ожидания; иначе null."
+    )
+    contract = serializers.SerializerMethodField(help_text="Id договора по заявке или null.")
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "child",
+            "certificate_number",
+            "group",
+            "provider",
+            "channel",
+            "channel_display",
+            "status",
+            "status_display",
+            "reason",
+            "copay_agreed",
+            "created_at",
+            "decide_by",
+            "waitlist_position",
+            "contract",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
+    def get_waitlist_position(self, application: Application):
+        if application.status != Application.Status.WAITLISTED:
+            return None
+        return self.context.get("waitlist_positions", {}).get(application.pk)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_contract(self, application: Application):
+        try:
+            return application.contract.pk
+        except Contract.DoesNotExist:
+            return None
+
+
+class ReferenceField(serializers.CharField):
+    """A certificate by id or by its 10-digit number (spaces and dashes allowed)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+
+def resolve_certificate(user, value: str) -> Certificate:
+    """A certificate the user can see, by number (10 digits) or id; else a field error."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    text = value.strip()
+    scoped = Certificate.objects.for_user(user)
+    if len(digits) == 10 and set(text) <= set("0123456789 -"):
+        found = scoped.filter(number=digits).first()
+    elif text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+        found = scoped.filter(pk=int(text)).first()
+    else:
+        raise serializers.ValidationError("Укажите id сертификата или его номер из 10 цифр.")
+    if found is None:
+        raise serializers.ValidationError("Сертификат не найден.")
+    return found
+
+
+def resolve_group(user, pk: int) -> Group:
+    found = (
+        Group.objects.for_user(user)
+        .select_related("module__program__provider")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise serializers.ValidationError("Группа не найдена.")
+    return found
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    """A parent applies online; provider staff enrol a child who came in person."""
+
+    channel = serializers.ChoiceField(
+        choices=[
+            (Application.Channel.ONLINE, "родитель из личного кабинета"),
+            (Application.Channel.IN_PERSON, "сотрудник поставщика, ребёнок пришёл лично"),
+        ],
+        required=False,
+        help_text="online — родитель из личного кабинета; in_person — сотрудник поставщика "
+        "по номеру сертификата. По умолчанию — по роли: сотруднику поставщика in_person, "
+        "остальным online.",
+    )
+    group = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id группы.")
+    certificate = ReferenceField(
+        required=False,
+        help_text="online: id сертификата своего ребёнка или его номер (10 цифр).",
+    )
+    copay_agreed = serializers.BooleanField(
+        default=False,
+        help_text="online: родитель согласен на доплату, если сертификат покрывает не всё.",
+    )
+    certificate_number = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="in_person: номер сертификата ребёнка (10 цифр; пробелы допустимы).",
+    )
+
+    def validate(self, attrs):
+        user = _user(self.context)
+        channel = attrs.get("channel")
+        if not channel:
+            staff_only = user.has_role("provider_staff") and not user.has_role("parent")
+            channel = Application.Channel.IN_PERSON if staff_only else Application.Channel.ONLINE
+        attrs["channel"] = channel
+        errors = {}
+        try:
+            attrs["group"] = resolve_group(user, attrs["group"])
+        except serializers.ValidationError as exc:
+            errors["group"] = exc.detail
+        if channel == Application.Channel.ONLINE:
+            if not attrs.get("certificate"):
+                errors["certificate"] = ["Укажите сертификат ребёнка."]
+            else:
+                try:
+                    attrs["certificate"] = resolve_certificate(user, attrs["certificate"])
+                except serializers.ValidationError as exc:
+                    errors["certificate"] = exc.detail
+        elif not (attrs.get("certificate_number") or "").strip():
+            errors["certificate_number"] = ["Укажите номер сертификата ребёнка."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ApplicationReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Причина отказа (обязательна).",
+    )
+
+
+class ConfirmCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=20, help_text="Шестизначный код из уведомления родителю."
+    )
+
+
+class TermsQuerySerializer(serializers.Serializer):
+    certificate = ReferenceField(help_text="Id сертификата своего ребёнка или его номер.")
+    group = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id группы.")
+
+    def validate(self, attrs):
+        user = _user(self.context)
+        errors = {}
+        try:
+            attrs["certificate"] = resolve_certificate(user, attrs["certificate"])
+        except serializers.ValidationError as exc:
+            errors["certificate"] = exc.detail
+        try:
+            attrs["group"] = resolve_group(user, attrs["group"])
+        except serializers.ValidationError as exc:
+            errors["group"] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class MonthAmountsSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="Первое число месяца.")
+    certificate_kopecks = serializers.IntegerField(help_text="Оплачивает сертификат, коп.")
+    copay_kopecks = serializers.IntegerField(help_text="Доплата семьи, коп.")
+
+
+class TermsSerializer(serializers.Serializer):
+    """What a contract for this certificate in this group would be if applied today."""
+
+    certificate_number = serializers.CharField()
+    group = EnrolmentGroupSerializer()
+    period = EnrolmentPeriodSerializer()
+    funding = serializers.ChoiceField(choices=Contract.Funding.choices)
+    funding_display = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    months_count = serializers.IntegerField(help_text="Месяцев обучения в договоре.")
+    price_kopecks = serializers.IntegerField(help_text="Цена за месяцы договора, коп.")
+    normative_kopecks = serializers.IntegerField(
+        help_text="Нормативная стоимость за месяцы договора, коп."
+    )
+    available_kopecks = serializers.IntegerField(help_text="Доступно на сертификате сейчас, коп.")
+    certificate_kopecks = serializers.IntegerField(
+        help_text="Оплатит сертификат: min(цена, норматив, доступно), коп."
+    )
+    copay_kopecks = serializers.IntegerField(help_text="Доплата семьи, коп.")
+    remaining_kopecks = serializers.IntegerField(
+        help_text="Останется на сертификате после резерва, коп."
+    )
+    copay_agreement_required = serializers.BooleanField(
+        help_text="true — при подаче заявки нужно copay_agreed: true."
+    )
+    months = MonthAmountsSerializer(many=True)
+
+    @staticmethod
+    def from_terms(terms, *, certificate: Certificate, group: Group) -> dict:
+        return {
+            "certificate_number": certificate.number,
+            "group": group,
+            "period": terms.period,
+            "funding": terms.funding,
+            "funding_display": Contract.Funding(terms.funding).label,
+            "starts_on": terms.starts_on,
+            "ends_on": terms.ends_on,
+            "months_count": len(terms.months),
+            "price_kopecks": terms.price_kopecks,
+            "normative_kopecks": terms.normative_kopecks,
+            "available_kopecks": terms.available_kopecks,
+            "certificate_kopecks": terms.certificate_kopecks,
+            "copay_kopecks": terms.copay_kopecks,
+            "remaining_kopecks": terms.remaining_kopecks,
+            "copay_agreement_required": terms.copay_kopecks > 0,
+            "months": [
+                {"month": m, "certificate_kopecks": c, "copay_kopecks": p}
+                for m, c, p in zip(
+                    terms.months, terms.certificate_months, terms.copay_months, strict=True
+                )
+            ],
+        }
+
+
+# ------------------------------------------------------------------------------ contracts
+
+
+class ContractMonthSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContractMonth
+        fields = ["month", "certificate_kopecks", "copay_kopecks"]
+        read_only_fields = fields
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    child = EnrolmentChildSerializer(read_only=True)
+    certificate_number = serializers.CharField(source="certificate.number", read_only=True)
+    group = EnrolmentGroupSerializer(read_only=True)
+    provider = EnrolmentProviderSerializer(read_only=True)
+    period = EnrolmentPeriodSerializer(read_only=True)
+    application = serializers.IntegerField(source="application_id", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    funding_display = serializers.CharField(source="get_funding_display", read_only=True)
+    # Declared: DRF drops `allow_blank` from a read-only model field, and "" is "not
+    # terminated".
+    terminated_by = serializers.ChoiceField(
+        choices=Contract.TerminatedBy.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Кем расторгнут; пусто, если договор не расторгнут.",
+    )
+    terminated_by_display = serializers.CharField(
+        source="get_terminated_by_display", read_only=True
+    )
+    months = ContractMonthSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "number",
+            "application",
+            "status",
+            "status_display",
+            "child",
+            "certificate_number",
+            "group",
+            "provider",
+            "period",
+            "funding",
+            "funding_display",
+            "starts_on",
+            "ends_on",
+            "price_kopecks",
+            "normative_kopecks",
+            "certificate_kopecks",
+            "copay_kopecks",
+            "offered_at",
+            "offer_expires_at",
+            "accepted_at",
+            "ended_at",
+            "terminated_by",
+            "terminated_by_display",
+            "termination_reason",
+            "months",
+        ]
+        read_only_fields = fields
+
+
+class ContractTerminateSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Причина расторжения: родителю — по желанию, поставщику и оператору — "
+        "обязательна.",
+    )

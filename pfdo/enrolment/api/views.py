@@ -1,0 +1,322 @@
+"""API of enrolment: scoped reads of applications and contracts, the parent's application,
+terms preview, confirmations and the offer, the provider's decisions and in-person enrolment,
+termination. Each write is one service call; domain errors become the error body."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.enrolment import services
+from pfdo.enrolment.api.filters import ApplicationFilter, ContractFilter
+from pfdo.enrolment.api.serializers import (
+    ApplicationCreateSerializer,
+    ApplicationReasonSerializer,
+    ConfirmCodeSerializer,
+    ContractSerializer,
+    ContractTerminateSerializer,
+    EnrolmentApplicationSerializer,
+    TermsQuerySerializer,
+    TermsSerializer,
+)
+from pfdo.enrolment.models import Application, Contract, ContractMonth
+
+PARENT = "Законный представитель ребёнка."
+STAFF = "Сотрудник поставщика, которому адресована заявка; чужая заявка — 404."
+REFUSALS = (
+    "Отказ по условиям записи — 409 с кодом причины (age_out_of_range, "
+    "certificate_not_active, already_applied, enrolment_closed, schedule_clash, …); "
+    "нет согласия на доплату — 400 с полем copay_agreed."
+)
+
+
+def _contracts(user):
+    return (
+        Contract.objects.for_user(user)
+        .select_related(
+            "child", "certificate", "group__module__program", "provider", "period", "application"
+        )
+        .prefetch_related(Prefetch("months", queryset=ContractMonth.objects.order_by("month")))
+    )
+
+
+# --------------------------------------------------------------------------- applications
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Заявки на зачисление",
+        description="Родитель видит заявки своих детей, сотрудник поставщика — заявки к своему "
+        "поставщику, оператор и плательщик — своего муниципалитета, администратор региона — "
+        "региона. Фильтры: `status`, `group`, `child`, `provider`.",
+    ),
+    retrieve=extend_schema(summary="Заявка на зачисление"),
+)
+class ApplicationViewSet(ScopedModelViewSet):
+    model = Application
+    serializer_class = EnrolmentApplicationSerializer
+    filterset_class = ApplicationFilter
+    permission_map = {
+        "list": "enrolment.view",
+        "retrieve": "enrolment.view",
+        "terms": "enrolment.view",
+        # Parent or provider staff: the channel's own permission is checked in `create`.
+        "create": "enrolment.apply",
+        "confirm": "enrolment.decide",
+        "reject": "enrolment.decide",
+        "confirm_code": "enrolment.decide",
+        "cancel": "enrolment.accept",
+        "confirm_parent": "enrolment.accept",
+    }
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related(
+            "child", "certificate", "group__module__program", "provider", "contract"
+        ).order_by("-created_at", "-pk")
+
+    def get_serializer(self, *args, **kwargs):
+        # Waitlist places for the rows shown, one query per page.
+        rows = args[0] if args else None
+        context = kwargs.setdefault("context", self.get_serializer_context())
+        if rows is not None and isinstance(rows, list | Application):
+            items = rows if kwargs.get("many") else [rows]
+            context["waitlist_positions"] = services.waitlist_positions(items)
+        return super().get_serializer(*args, **kwargs)
+
+    def _read(self, application, status_code=status.HTTP_200_OK):
+        fresh = self.scope_queryset(Application.objects.filter(pk=application.pk)).get()
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def _contract(self, contract):
+        fresh = _contracts(self.request.user).get(pk=contract.pk)
+        return Response(ContractSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=ApplicationCreateSerializer,
+        responses={201: EnrolmentApplicationSerializer},
+        summary="Подать заявку в группу",
+        description=(
+            "Родитель (`channel` = online): `certificate` (id или номер), `group`, "
+            "`copay_agreed`. Свободное место закрепляется за ребёнком до решения поставщика; "
+            "в полной группе заявка встаёт в лист ожидания (`waitlist_position`). "
+            "Сотрудник поставщика (`channel` = in_person): `certificate_number`, `group` — "
+            "ребёнок пришёл лично; родитель подтверждает в кабинете или называет код. "
+            f"{REFUSALS}"
+        ),
+    )
+    def create(self, request):
+        data = ApplicationCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        group = values["group"]
+        if values["channel"] == Application.Channel.IN_PERSON:
+            if not request.user.has_perm("enrolment.enrol_in_person", group):
+                raise PermissionDenied()
+            application = services.apply_in_person(
+                actor=request.user, certificate_number=values["certificate_number"], group=group
+            )
+        else:
+            if not request.user.has_perm("enrolment.accept", values["certificate"]):
+                raise PermissionDenied()
+            application = services.apply(
+                actor=request.user,
+                certificate=values["certificate"],
+                group=group,
+                copay_agreed=values["copay_agreed"],
+            )
+        return self._read(application, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[TermsQuerySerializer],
+        responses={200: TermsSerializer},
+        summary="Условия договора до подачи заявки",
+        description=(
+            f"{PARENT} Даты, месяцы, цена, нормативная стоимость, сколько оплатит сертификат, "
+            "доплата семьи, остаток и помесячный график — как если бы договор заключили "
+            "сегодня. Чужой сертификат — 404; нет действующего периода или группа уже "
+            "закончилась — 409."
+        ),
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def terms(self, request):
+        query = TermsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        certificate = query.validated_data["certificate"]
+        group = query.validated_data["group"]
+        terms = services.preview_terms(actor=request.user, certificate=certificate, group=group)
+        body = TermsSerializer.from_terms(terms, certificate=certificate, group=group)
+        return Response(TermsSerializer(body).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: ContractSerializer},
+        summary="Подтвердить заявку (предложить договор)",
+        description=f"{STAFF} Родителю предлагается договор; ответ — договор в статусе offered.",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def confirm(self, request, pk=None):
+        contract = services.confirm(actor=request.user, application=self.get_object())
+        return self._contract(contract)
+
+    @extend_schema(
+        request=ApplicationReasonSerializer,
+        responses={200: EnrolmentApplicationSerializer},
+        summary="Отклонить заявку",
+        description=f"{STAFF} Причина обязательна; место переходит следующему в листе ожидания.",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        application = self.get_object()
+        data = ApplicationReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = services.reject(
+            actor=request.user,
+            application=application,
+            reason=data.validated_data.get("reason", ""),
+        )
+        return self._read(application)
+
+    @extend_schema(
+        request=None,
+        responses={200: EnrolmentApplicationSerializer},
+        summary="Отозвать заявку",
+        description=f"{PARENT} Только заявку без договора; место переходит следующему.",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        application = services.cancel(actor=request.user, application=self.get_object())
+        return self._read(application)
+
+    @extend_schema(
+        request=None,
+        responses={200: ContractSerializer},
+        summary="Подтвердить запись, сделанную у поставщика",
+        description=f"{PARENT} Заявка «ждёт подтверждения родителя» → предложен договор.",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-parent", filterset_class=None)
+    def confirm_parent(self, request, pk=None):
+        contract = services.confirm_by_parent(actor=request.user, application=self.get_object())
+        return self._contract(contract)
+
+    @extend_schema(
+        request=ConfirmCodeSerializer,
+        responses={200: ContractSerializer},
+        summary="Подтвердить запись кодом родителя",
+        description=(
+            f"{STAFF} Родитель называет код из уведомления: договор предлагается и сразу "
+            "принимается (сумма сертификата резервируется). Неверный код — 400 с полем code."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-code", filterset_class=None)
+    def confirm_code(self, request, pk=None):
+        application = self.get_object()
+        data = ConfirmCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contract = services.confirm_with_code(
+            actor=request.user, application=application, code=data.validated_data["code"]
+        )
+        return self._contract(contract)
+
+
+# ------------------------------------------------------------------------------ contracts
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Договоры",
+        description="Родитель видит договоры своих детей, сотрудник поставщика — своего "
+        "поставщика, оператор и плательщик — муниципалитета, администратор региона — региона. "
+        "Деньги — в копейках, с помесячным графиком. Фильтры: `status`, `provider`, `group`, "
+        "`period`, `child`.",
+    ),
+    retrieve=extend_schema(summary="Договор с помесячным графиком"),
+)
+class ContractViewSet(ScopedModelViewSet):
+    model = Contract
+    serializer_class = ContractSerializer
+    filterset_class = ContractFilter
+    permission_map = {
+        "list": "enrolment.view",
+        "retrieve": "enrolment.view",
+        "accept": "enrolment.accept",
+        "decline": "enrolment.accept",
+        "terminate": "enrolment.terminate",
+    }
+
+    def scope_queryset(self, queryset):
+        return (
+            queryset.select_related(
+                "child",
+                "certificate",
+                "group__module__program",
+                "provider",
+                "period",
+                "application",
+            )
+            .prefetch_related(Prefetch("months", queryset=ContractMonth.objects.order_by("month")))
+            .order_by("-offered_at", "-pk")
+        )
+
+    def _read(self, contract):
+        fresh = self.scope_queryset(Contract.objects.filter(pk=contract.pk)).get()
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: ContractSerializer},
+        summary="Принять договор",
+        description=(
+            f"{PARENT} Сумма сертификата резервируется помесячно. Срок принятия истёк — 409 "
+            "offer_expired; не хватает средств — 409 insufficient_funds."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def accept(self, request, pk=None):
+        contract = services.accept(actor=request.user, contract=self.get_object())
+        return self._read(contract)
+
+    @extend_schema(
+        request=None,
+        responses={200: ContractSerializer},
+        summary="Отказаться от предложенного договора",
+        description=f"{PARENT} Место в группе освобождается.",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def decline(self, request, pk=None):
+        contract = services.decline(actor=request.user, contract=self.get_object())
+        return self._read(contract)
+
+    @extend_schema(
+        request=ContractTerminateSerializer,
+        responses={200: ContractSerializer},
+        summary="Расторгнуть договор",
+        description=(
+            "Родитель — по своему заявлению (причина по желанию); сотрудник поставщика "
+            "(отчисление) и оператор — с обязательной причиной. Незатраченный резерв "
+            "возвращается на сертификат сразу (текущий месяц остаётся к оплате). Только "
+            "действующий договор; иначе 409 not_active."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def terminate(self, request, pk=None):
+        contract = self.get_object()
+        data = ContractTerminateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contract = services.terminate(
+            actor=request.user, contract=contract, reason=data.validated_data.get("reason", "")
+        )
+        return self._read(contract)
