@@ -288,7 +288,7 @@ def register_parent(
 
 def _lock_application(application: CertificateApplication) -> CertificateApplication:
     locked = (
-        CertificateApplication.objects.select_for_update()
+        CertificateApplication.objects.select_for_update(of=("self",))
         .filter(pk=application.pk)
         .select_related("child", "municipality__region", "parent")
         .first()
@@ -633,7 +633,7 @@ def _grant_batch(period: FinancingPeriod, budget: Account, certificates: list[Ce
 
 def _lock_certificate(certificate: Certificate) -> Certificate:
     locked = (
-        Certificate.objects.select_for_update()
+        Certificate.objects.select_for_update(of=("self",))
         .filter(pk=certificate.pk)
         .select_related("child", "municipality__region")
         .first()
@@ -888,7 +888,7 @@ def fulfil_switch_requests(*, actor, municipality) -> int:
 @transaction.atomic
 def withdraw_switch(*, actor, request: SwitchRequest) -> SwitchRequest:
     locked = (
-        SwitchRequest.objects.select_for_update().select_related("certificate").get(pk=request.pk)
+        SwitchRequest.objects.select_for_update(of=("self",)).select_related("certificate").get(pk=request.pk)
     )
     if not can_manage(actor, locked.municipality):
         _ensure_guardian(actor, locked.certificate)
