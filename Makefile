@@ -15,6 +15,7 @@ PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help run test lint test-sqlite test-postgres check-deploy seed bench clean
+.PHONY: bench-enrolment
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
@@ -79,6 +80,11 @@ test: lint test-sqlite test-postgres
 # Benchmarks print their figures; they are not tests. Needs PostgreSQL (a database named *bench*).
 bench: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_DATABASE_URL)" $(BIN)/python scripts/bench_catalog.py
+
+# 200 parents applying at once (one group, then twenty); its own database, named *bench*.
+PFDO_BENCH_ENROLMENT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_enrol
+bench-enrolment: $(VENV)/.installed
+	DATABASE_URL="$(PFDO_BENCH_ENROLMENT_DATABASE_URL)" $(BIN)/python scripts/bench_enrolment.py
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache

@@ -35,7 +35,7 @@ from pfdo.financing.selectors import current_period
 from pfdo.ledger import services as ledger
 from pfdo.ledger.models import Account, Transfer
 from pfdo.providers import services as providers
-from pfdo.providers.models import EnrolmentLimit, ProviderStaff
+from pfdo.providers.models import EnrolmentLimit, Provider, ProviderStaff
 
 Status = Application.Status
 
@@ -340,8 +340,10 @@ def _free_seat(group_id: int) -> None:
 
 
 def _lock_certificate(certificate_id: int) -> Certificate:
+    # OF self: the joined child and municipality rows stay unlocked (locking the municipality
+    # made every enrolment in it wait for every other).
     certificate = (
-        Certificate.objects.select_for_update()
+        Certificate.objects.select_for_update(of=("self",))
         .filter(pk=certificate_id)
         .select_related("child", "municipality")
         .first()
@@ -383,6 +385,15 @@ def _set_status(application: Application, status: str, reason: str = "") -> None
 # ------------------------------------------------------------------------------- apply
 
 
+def _lock_limited_provider(group: Group) -> None:
+    """A provider's enrolment limit counts children over all its groups: with a limit set,
+    places at that provider are taken one at a time (its row locked after the certificate,
+    before the group), so two children cannot both take the last one under the limit."""
+    provider_id = group.module.program.provider_id
+    if EnrolmentLimit.objects.filter(provider_id=provider_id).exists():
+        Provider.objects.select_for_update().filter(pk=provider_id).first()
+
+
 def _new_application(
     *, actor, certificate: Certificate, group: Group, parent, channel: str, copay_agreed: bool
 ) -> Application:
@@ -391,6 +402,7 @@ def _new_application(
         child_id=certificate.child_id, group=group, status__in=Application.LIVE
     ).exists():
         raise _refuse("already_applied", "Ребёнок уже записан или ждёт места в этой группе.")
+    _lock_limited_provider(group)
     terms = check_preconditions(certificate=certificate, group=group, copay_agreed=copay_agreed)
     locked_group = Group.objects.select_for_update().get(pk=group.pk)
     seated = _take_seat(locked_group)
@@ -526,7 +538,7 @@ def _lock_application(application_id: int) -> tuple[Certificate, Application]:
         raise NotFound("Заявка не найдена.")
     certificate = _lock_certificate(certificate_id)
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("parent", "provider", "municipality")
         .get(pk=application_id)
     )
@@ -702,7 +714,7 @@ def _lock_contract(contract_id: int) -> tuple[Certificate, Contract]:
         raise NotFound("Договор не найден.")
     certificate = _lock_certificate(certificate_id)
     contract = (
-        Contract.objects.select_for_update()
+        Contract.objects.select_for_update(of=("self",))
         .select_related("application", "provider", "period", "group", "parent")
         .get(pk=contract_id)
     )
@@ -942,6 +954,7 @@ def promote_waitlist(*, actor, group_id: int) -> int:
         group = _load_group(group_id)
         try:
             with transaction.atomic():
+                _lock_limited_provider(group)
                 check_preconditions(
                     certificate=certificate, group=group, copay_agreed=application.copay_agreed
                 )
