@@ -888,7 +888,9 @@ def fulfil_switch_requests(*, actor, municipality) -> int:
 @transaction.atomic
 def withdraw_switch(*, actor, request: SwitchRequest) -> SwitchRequest:
     locked = (
-        SwitchRequest.objects.select_for_update(of=("self",)).select_related("certificate").get(pk=request.pk)
+        SwitchRequest.objects.select_for_update(of=("self",))
+        .select_related("certificate")
+        .get(pk=request.pk)
     )
     if not can_manage(actor, locked.municipality):
         _ensure_guardian(actor, locked.certificate)
