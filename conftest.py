@@ -91,3 +91,9 @@ def make_user(db):
         return user
 
     return make
+
+
+@pytest.fixture
+def operator(make_user, vorkuta):
+    """The operator of Vorkuta."""
+    return make_user("operator", municipality=vorkuta)

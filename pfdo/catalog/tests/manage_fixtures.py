@@ -40,11 +40,6 @@ def other_staff(other_provider):
 
 
 @pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
-@pytest.fixture
 def expert(make_user, vorkuta):
     return make_user("expert", municipality=vorkuta)
 

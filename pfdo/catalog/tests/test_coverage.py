@@ -46,11 +46,6 @@ def period(vorkuta):
 
 
 @pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
-@pytest.fixture
 def parent(make_user, vorkuta):
     return make_user("parent", municipality=vorkuta)
 

@@ -19,7 +19,6 @@ from pfdo.catalog.tests.factories import (
 from pfdo.catalog.tests.manage_fixtures import (  # noqa: F401  (fixtures)
     _today,
     expert,
-    operator,
     other_provider,
     other_staff,
     period,

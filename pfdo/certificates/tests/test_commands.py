@@ -31,11 +31,6 @@ def _today():
 
 
 @pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
-@pytest.fixture
 def parent(vorkuta):
     return services.register_parent(
         actor=None, municipality=vorkuta, last_name="Иванова", first_name="Анна"

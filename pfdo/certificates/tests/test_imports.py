@@ -58,11 +58,6 @@ def _stash_dir(settings, tmp_path):
     return tmp_path / "imports"
 
 
-@pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
 def row(**overrides) -> dict:
     data = {
         "фамилия": "Иванова",

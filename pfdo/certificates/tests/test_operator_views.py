@@ -41,11 +41,6 @@ def _today():
 
 
 @pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
-@pytest.fixture
 def inta(region):
     return MunicipalityFactory(region=region, code="inta", name="Инта", number=3)
 

@@ -83,11 +83,6 @@ def _today():
 
 
 @pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
-@pytest.fixture
 def period(vorkuta):
     return approved_period(vorkuta)
 

@@ -41,11 +41,6 @@ TODAY = dt.date(2026, 11, 28)
 PERIOD_STARTS, PERIOD_ENDS = dt.date(2026, 9, 1), dt.date(2027, 8, 31)
 
 
-@pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
 # --------------------------------------------------------------------------- the split
 
 

@@ -47,11 +47,6 @@ def _today():
         yield
 
 
-@pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
 # ----------------------------------------------------------------------------- machinery
 
 

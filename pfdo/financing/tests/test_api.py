@@ -50,11 +50,6 @@ def create_body(**overrides):
 
 
 @pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
-@pytest.fixture
 def periods(vorkuta, region):
     inta = MunicipalityFactory(region=region, code="inta")
     approved = FinancingPeriodFactory(municipality=vorkuta)

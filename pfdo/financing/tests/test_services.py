@@ -24,11 +24,6 @@ BASES = {
 }
 
 
-@pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
 def create(actor, municipality, **overrides):
     kwargs = {
         "name": "ПФДО 2026/27",

@@ -54,11 +54,6 @@ def errors_of(response, field):
     return re.findall(r"<li>(.*?)</li>", match.group(1)) if match else []
 
 
-@pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
 def test_list_shows_own_municipality_drafts_only(client, operator, vorkuta, region):
     FinancingPeriodFactory(municipality=vorkuta, name="Воркута-черновик", status=DRAFT)
     FinancingPeriodFactory(municipality=MunicipalityFactory(region=region), name="Чужой")

@@ -14,11 +14,6 @@ def inta(region):
 
 
 @pytest.fixture
-def operator(make_user, vorkuta):
-    return make_user("operator", municipality=vorkuta)
-
-
-@pytest.fixture
 def other_operator(make_user, inta):
     return make_user("operator", municipality=inta)
 
