@@ -57,6 +57,24 @@ def balances(certificates, period: FinancingPeriod | None) -> dict[int, Certific
     return {holder: by_account[pk] for pk, holder in accounts.items() if pk in by_account}
 
 
+def current_balances(certificates, *, periods=None) -> dict[int, CertificateBalance]:
+    """Certificate id → balance in its own municipality's current period.
+
+    Queries per municipality on the page, not per certificate (a regional list mixes them);
+    `periods` (municipality id → current period) spares look-ups the caller already made.
+    """
+    periods = dict(periods or {})
+    by_municipality: dict[int, list[Certificate]] = {}
+    for certificate in certificates:
+        by_municipality.setdefault(certificate.municipality_id, []).append(certificate)
+    out: dict[int, CertificateBalance] = {}
+    for municipality_id, group in by_municipality.items():
+        if municipality_id not in periods:
+            periods[municipality_id] = current_period(group[0].municipality)
+        out.update(balances(group, periods[municipality_id]))
+    return out
+
+
 def statement(certificate: Certificate):
     """Every movement of the certificate's money in any period, newest first."""
     rows = []

@@ -54,7 +54,7 @@ def staffed_provider_ids(user) -> list[int]:
 
 
 def _waitlist_position():
-    """Place in its group's waitlist (1-based; same order as services.waitlist_position)."""
+    """Place in its group's waitlist, 1 = first (order of arrival: created_at, then id)."""
     ahead = (
         Application.objects.filter(
             group_id=OuterRef("group_id"), status=Application.Status.WAITLISTED
@@ -71,13 +71,30 @@ def _waitlist_position():
     return Subquery(ahead)
 
 
+def with_waitlist_position(queryset):
+    """Annotate `waitlist_position` (meaningful for waitlisted rows): one subquery, no N+1."""
+    return queryset.annotate(waitlist_position=_waitlist_position())
+
+
+def waitlist_position(application: Application) -> int:
+    """The place of one waitlisted application in its group's line."""
+    return (
+        Application.objects.filter(
+            group_id=application.group_id,
+            status=Application.Status.WAITLISTED,
+            created_at__lte=application.created_at,
+        )
+        .exclude(created_at=application.created_at, pk__gt=application.pk)
+        .count()
+    )
+
+
 def provider_applications(user):
     """Every application to the user's providers, with what the pages show."""
-    return (
+    return with_waitlist_position(
         Application.objects.for_user(user)
         .filter(provider_id__in=staffed_provider_ids(user))
         .select_related("child", "parent", "group__module__program", "provider")
-        .annotate(waitlist_position=_waitlist_position())
     )
 
 

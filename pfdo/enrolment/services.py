@@ -28,7 +28,7 @@ from pfdo.common import clock
 from pfdo.common.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from pfdo.common.money import format_kopecks, split_kopecks
 from pfdo.enrolment.models import Application, Contract, ContractMonth
-from pfdo.enrolment.selectors import month_label
+from pfdo.enrolment.selectors import month_label, waitlist_position
 from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period
@@ -918,18 +918,6 @@ def terminate(*, actor, contract: Contract, reason: str = "") -> Contract:
 # -------------------------------------------------------------------------- waitlist
 
 
-def waitlist_position(application: Application) -> int:
-    return (
-        Application.objects.filter(
-            group_id=application.group_id,
-            status=Status.WAITLISTED,
-            created_at__lte=application.created_at,
-        )
-        .exclude(created_at=application.created_at, pk__gt=application.pk)
-        .count()
-    )
-
-
 def release_place(*, actor, group_id: int) -> None:
     """A place freed up: give it to the first in line (an offer), or leave it free."""
     _free_seat(group_id)
@@ -1079,24 +1067,6 @@ def preview_terms(*, actor, certificate: Certificate, group: Group) -> Terms:
     if not _is_guardian(actor, certificate.child_id):
         raise NotFound("Сертификат не найден.")
     return compute_terms(certificate=certificate, group=group)
-
-
-def waitlist_positions(applications) -> dict[int, int]:
-    """Application id → place in its group's waitlist (1 = first), for the waitlisted ones
-    among `applications`; one query for a whole page (same order as waitlist_position)."""
-    group_ids = {a.group_id for a in applications if a.status == Status.WAITLISTED}
-    if not group_ids:
-        return {}
-    out: dict[int, int] = {}
-    place: dict[int, int] = {}
-    for pk, group_id in (
-        Application.objects.filter(group_id__in=group_ids, status=Status.WAITLISTED)
-        .order_by("group_id", "created_at", "pk")
-        .values_list("pk", "group_id")
-    ):
-        place[group_id] = place.get(group_id, 0) + 1
-        out[pk] = place[group_id]
-    return out
 
 
 # ------------------------------------------------------------- in-person preview (pages)

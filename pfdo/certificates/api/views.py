@@ -4,8 +4,6 @@ one service call; domain errors become the error body."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
@@ -36,23 +34,9 @@ from pfdo.certificates.rules import manages_municipality
 from pfdo.common.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from pfdo.common.errors import ValidationFailed
 from pfdo.common.idempotency import mark_secret
-from pfdo.financing.selectors import current_period
 from pfdo.ledger.models import Account
 
 OFFICIALS = "Оператор муниципалитета, администратор региона."
-
-
-def _current_balances(certificates) -> dict:
-    """Certificate id → balance in its municipality's current period (queries per
-    municipality on the page, not per certificate)."""
-    by_municipality = defaultdict(list)
-    for certificate in certificates:
-        by_municipality[certificate.municipality_id].append(certificate)
-    out: dict = {}
-    for group in by_municipality.values():
-        period = current_period(group[0].municipality)
-        out.update(selectors.balances(group, period))
-    return out
 
 
 # ---------------------------------------------------------------------------- children
@@ -63,7 +47,7 @@ def _current_balances(certificates) -> dict:
         summary="Дети",
         description="Родитель видит своих детей, оператор — детей своего муниципалитета, "
         "администратор региона — региона. Сотрудникам поставщиков и плательщику список пуст. "
-        "СНИЛС и документ видят только должностные лица и законные представители.",
+        "СНИЛС и документ — только оператору в карточке ребёнка (просмотр записывается).",
     ),
     retrieve=extend_schema(
         summary="Карточка ребёнка",
@@ -227,7 +211,10 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
         certificate = Certificate.objects.select_related("child", "municipality").get(
             pk=issued.certificate.pk
         )
-        context = {**self.get_serializer_context(), "balances": _current_balances([certificate])}
+        context = {
+            **self.get_serializer_context(),
+            "balances": selectors.current_balances([certificate]),
+        }
         body = {
             "application": self.get_serializer(application).data,
             "certificate": CertificateSerializer(certificate, context=context).data,
@@ -299,7 +286,7 @@ class CertificateViewSet(ScopedModelViewSet):
         rows = args[0] if args else None
         context = kwargs.setdefault("context", self.get_serializer_context())
         if rows is not None and "balances" not in context:
-            context["balances"] = _current_balances(rows if kwargs.get("many") else [rows])
+            context["balances"] = selectors.current_balances(rows if kwargs.get("many") else [rows])
         return super().get_serializer(*args, **kwargs)
 
     def _read(self, certificate):

@@ -3,7 +3,6 @@ import) and the provider's certificate look-up."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict
 
 from django.contrib import messages
@@ -166,24 +165,15 @@ class RegistryView(OfficialMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         page = list(ctx["certificates"])
-        by_municipality = defaultdict(list)
-        for certificate in page:
-            by_municipality[certificate.municipality].append(certificate)
-        periods = {m.pk: current_period(m) for m in by_municipality}
-        money = {}
-        for municipality, certificates in by_municipality.items():
-            money.update(selectors.balances(certificates, periods[municipality.pk]))
-        ctx["rows"] = [(c, money.get(c.pk)) for c in page]
         municipality = (
             self.filter_form.chosen_municipality() if self.filter_form.is_valid() else None
         )
         municipality = municipality or self.filter_form.only_municipality
         ctx["summary_municipality"] = municipality
-        period = None
-        if municipality is not None:
-            if municipality.pk not in periods:
-                periods[municipality.pk] = current_period(municipality)
-            period = periods[municipality.pk]
+        period = current_period(municipality) if municipality is not None else None
+        known = {municipality.pk: period} if municipality is not None else {}
+        money = selectors.current_balances(page, periods=known)
+        ctx["rows"] = [(c, money.get(c.pk)) for c in page]
         ctx["usage"] = selectors.quota_usage(period) if period else None
         ctx["filter_form"] = self.filter_form
         ctx["search_form"] = self.search_form

@@ -102,7 +102,7 @@ class EnrolmentApplicationSerializer(serializers.ModelSerializer):
     def get_waitlist_position(self, application: Application):
         if application.status != Application.Status.WAITLISTED:
             return None
-        return self.context.get("waitlist_positions", {}).get(application.pk)
+        return getattr(application, "waitlist_position", None)
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_contract(self, application: Application):

@@ -16,7 +16,7 @@ from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.demo.seed import seed
-from pfdo.enrolment import demo, services
+from pfdo.enrolment import demo, selectors, services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.financing.selectors import current_period
 from pfdo.ledger.models import Account, Transfer
@@ -103,7 +103,7 @@ def test_contracts_of_both_kinds_honest_places_and_an_exact_ledger(seeded):
             .first()
         )
         assert first.created_at > last_holder.created_at
-        assert services.waitlist_position(first) == 1
+        assert selectors.waitlist_position(first) == 1
     assert not Group.objects.filter(seats_taken__gt=F("capacity")).exists()
 
     # Nothing is overdue: the deadline job finds nothing to expire or complete.

@@ -26,7 +26,7 @@ from pfdo.certificates import services as certificate_services
 from pfdo.common import clock
 from pfdo.common.errors import Conflict
 from pfdo.common.models import IdempotencyRecord
-from pfdo.enrolment import services
+from pfdo.enrolment import selectors, services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.enrolment.tests.factories import approved_period, family, ready_group, staff_of
 from pfdo.ledger.models import Account, Transfer
@@ -185,7 +185,7 @@ def test_two_hundred_parents_race_for_ten_places(vorkuta, operator):
     assert all(a.decide_by is not None for a in held)
     # The waitlist is one line in order of arrival: positions 1…190, none shared.
     waiting = Application.objects.filter(group=group, status=Application.Status.WAITLISTED)
-    assert sorted(services.waitlist_position(a) for a in waiting) == list(range(1, 191))
+    assert sorted(selectors.waitlist_position(a) for a in waiting) == list(range(1, 191))
 
     # The provider confirms the ten, each one twice at the same moment (a double click).
     confirmations = run_at_once(
@@ -450,7 +450,7 @@ def test_places_freed_at_once_go_to_the_first_in_line_once_each(vorkuta, operato
     assert Contract.objects.filter(group=group, status=Contract.Status.OFFERED).count() == 5
     assert seats_and_holders(group.pk) == (5, 5)
     waiting = Application.objects.filter(group=group, status=Application.Status.WAITLISTED)
-    assert sorted(services.waitlist_position(a) for a in waiting) == list(range(1, 11))
+    assert sorted(selectors.waitlist_position(a) for a in waiting) == list(range(1, 11))
     assert verify_ledger() == []
 
 

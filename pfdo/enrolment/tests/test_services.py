@@ -11,7 +11,7 @@ from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates import services as certificate_services
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
-from pfdo.enrolment import services
+from pfdo.enrolment import selectors, services
 from pfdo.enrolment.models import Application, Contract
 from pfdo.enrolment.tests.factories import approved_period, family, ready_group, staff_of
 from pfdo.ledger.selectors import verify_ledger
@@ -88,7 +88,7 @@ def test_full_group_waitlists_and_freed_place_goes_to_first_in_line(vorkuta, ope
     a2 = services.apply(actor=second.parent, certificate=second.certificate, group=group)
     a3 = services.apply(actor=third.parent, certificate=third.certificate, group=group)
     assert [a.status for a in (a1, a2, a3)] == ["new", "waitlisted", "waitlisted"]
-    assert services.waitlist_position(a3) == 2
+    assert selectors.waitlist_position(a3) == 2
     services.reject(actor=staff, application=a1, reason="Нет медицинской справки")
     a2.refresh_from_db()
     assert a2.status == Application.Status.OFFERED

@@ -147,7 +147,7 @@ class ApplyView(ParentRequiredMixin, ServiceFormView):
             messages.info(
                 self.request,
                 f"Мест в группе нет: заявка в листе ожидания "
-                f"({services.waitlist_position(application)}-я). Когда место освободится, "
+                f"({selectors.waitlist_position(application)}-я). Когда место освободится, "
                 "придёт предложение договора.",
             )
         else:
@@ -235,17 +235,15 @@ class ParentListView(ParentRequiredMixin, TemplateView):
             child.pk: ChildEnrolment(child=child)
             for child in Child.objects.of_parent(user).order_by("birth_date", "pk")
         }
-        applications = (
+        applications = selectors.with_waitlist_position(
             _own_applications(user)
             .filter(contract__isnull=True)
             .select_related("group__module__program", "provider")
-            .order_by("-created_at", "-pk")
-        )
+        ).order_by("-created_at", "-pk")
         for application in applications:
             row = rows[application.child_id]
             if application.status in WAITING:
-                if application.status == Status.WAITLISTED:
-                    application.position = services.waitlist_position(application)
+                application.position = application.waitlist_position
                 row.applications.append(application)
             else:
                 row.past_applications.append(application)
@@ -289,7 +287,7 @@ class ApplicationView(ParentRequiredMixin, ScopedDetailView):
             program=group.module.program,
             contract=Contract.objects.filter(application=application).first(),
             position=(
-                services.waitlist_position(application)
+                selectors.waitlist_position(application)
                 if application.status == Status.WAITLISTED
                 else None
             ),

@@ -252,7 +252,7 @@ class EnrolView(StaffMixin, View):
                         messages.info(
                             request,
                             "Мест в группе нет: заявка поставлена в лист ожидания "
-                            f"({services.waitlist_position(application)}-я).",
+                            f"({selectors.waitlist_position(application)}-я).",
                         )
                     else:
                         messages.success(
