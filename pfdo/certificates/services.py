@@ -36,6 +36,7 @@ from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period, nominal_for
 from pfdo.ledger import services as ledger
 from pfdo.ledger.models import Account, Transfer
+from pfdo.territory.models import Municipality
 
 CHILD_FIELDS = (
     "last_name",
@@ -1016,8 +1017,6 @@ def _serialise_applications(municipality) -> None:
     """Lock the municipality row: two copies of one form (a double click, any channel) must
     not both pass the e-mail and СНИЛС checks before either commits. Applications are rare
     and short, so serialising them per municipality costs nothing."""
-    from pfdo.territory.models import Municipality
-
     Municipality.objects.select_for_update().get(pk=municipality.pk)
 
 
