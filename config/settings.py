@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pfdo.providers",
     "pfdo.catalog",
     "pfdo.enrolment",
+    "pfdo.billing",
     "pfdo.demo",
 ]
 

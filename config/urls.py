@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("pfdo.catalog.api.urls")),
     path("", include("pfdo.certificates.api.urls")),
     path("", include("pfdo.enrolment.api.urls")),
+    path("", include("pfdo.billing.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include("pfdo.certificates.urls_operator")),
     path("", include("pfdo.certificates.urls_parent")),
     path("", include("pfdo.enrolment.urls")),
+    path("", include("pfdo.billing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

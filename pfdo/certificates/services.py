@@ -391,6 +391,13 @@ def approve_application(*, actor, application: CertificateApplication) -> Issued
     if child.certificates.filter(status__in=Certificate.LIVE).exists():
         raise Conflict("У ребёнка уже есть действующий сертификат.", code="duplicate_child")
     municipality = locked.municipality
+    running = current_period(municipality, today)
+    if running is not None and running.is_frozen(today):
+        raise Conflict(
+            f"Идёт закрытие периода «{running.name}»: выдача сертификатов приостановлена с "
+            f"{running.frozen_from():%d.%m.%Y} до начала следующего периода.",
+            code="period_frozen",
+        )
     certificate = Certificate(
         number=_next_number(municipality),
         child=child,

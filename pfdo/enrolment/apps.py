@@ -23,5 +23,6 @@ class EnrolmentConfig(AppConfig):
                 "enrolment.offer_expired": "Истёк срок принятия договора",
                 "enrolment.contract_terminated": "Договор расторгнут",
                 "enrolment.contract_completed": "Договор завершён",
+                "enrolment.contract_continued": "Договор продолжен в новом периоде",
             }
         )

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from pfdo.accounts import services as accounts
@@ -188,9 +188,7 @@ def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | No
 
 
 def _frozen(period: FinancingPeriod, today: dt.date) -> bool:
-    return bool(period.freeze_days) and today > period.ends_on - dt.timedelta(
-        days=period.freeze_days
-    )
+    return period.is_frozen(today)
 
 
 def _overlaps(a: ScheduleEntry, b: ScheduleEntry) -> bool:
@@ -755,9 +753,15 @@ def _accept_locked(actor, certificate: Certificate, contract: Contract) -> Contr
     return contract
 
 
-def _reserve(certificate: Certificate, contract: Contract, months: list[ContractMonth]) -> None:
-    """One pending transfer per month from the certificate to the provider's payable."""
-    period = contract.period
+def _reserve(
+    certificate: Certificate,
+    contract: Contract,
+    months: list[ContractMonth],
+    period: FinancingPeriod | None = None,
+) -> None:
+    """One pending transfer per month from the certificate to the provider's payable, in the
+    accounts of `period` (the contract's own by default; the next one for continued months)."""
+    period = period or contract.period
     source = certificate_services.certificate_account(certificate, period)
     payable = ledger.get_account(
         kind=Account.Kind.PROVIDER,
@@ -990,9 +994,19 @@ def run_deadlines(*, now: dt.datetime | None = None) -> JobResult:
         expired_offers += _expire_offer(pk, now)
     completed = 0
     today = timezone.localdate(now)
-    for pk in Contract.objects.filter(status=Contract.Status.ACTIVE, ends_on__lt=today).values_list(
-        "pk", flat=True
-    ):
+    # A contract that ends only because its period does, while its group goes on, waits for
+    # the period close: it may continue against the next period's nominal.
+    awaiting_close = Exists(
+        FinancingPeriod.objects.filter(
+            municipality_id=OuterRef("municipality_id"), ends_on=OuterRef("ends_on")
+        ).exclude(status=FinancingPeriod.Status.CLOSED)
+    )
+    ended = (
+        Contract.objects.filter(status=Contract.Status.ACTIVE, ends_on__lt=today)
+        .exclude(Q(group__ends_on__gt=F("ends_on")) & awaiting_close)
+        .values_list("pk", flat=True)
+    )
+    for pk in ended:
         completed += _complete(pk, today)
     return JobResult(expired_apps, expired_offers, completed)
 
@@ -1056,6 +1070,90 @@ def _complete(pk: int, today: dt.date) -> int:
         link=f"/cabinet/parent/contracts/{contract.pk}/",
     )
     return 1
+
+
+@atomic_retry
+def continue_contract(*, actor, contract_id: int, period: FinancingPeriod) -> bool:
+    """At a period close: a contract whose group goes on continues in `period` (the next one).
+
+    Its remaining months in that period are priced like a new contract (price and normative
+    cost by months, certificate part up to the available balance of the next period's
+    nominal, the rest a co-payment) and reserved there. False if there is nothing to continue.
+    """
+    certificate, contract = _lock_contract(contract_id)
+    group = contract.group
+    if (
+        contract.status != Contract.Status.ACTIVE
+        or contract.ends_on >= period.starts_on
+        or group.ends_on is None
+        or group.ends_on <= contract.ends_on
+        or certificate.status != Certificate.Status.ACTIVE
+    ):
+        return False
+    start = max(period.starts_on, contract.ends_on + dt.timedelta(days=1))
+    end = min(group.ends_on, period.ends_on)
+    if end < start:
+        return False
+    months = _months(start, end)
+    whole = _group_months(group)
+    module = group.module
+    if contract.funding == Contract.Funding.BUDGET:
+        price = normative = part = 0
+    else:
+        price = (module.price_kopecks or 0) * len(months) // whole
+        normative = (module.normative_cost_kopecks or 0) * len(months) // whole
+        available = certificate_selectors.balance(certificate, period).available_kopecks
+        part = max(min(price, normative, available), 0)
+    copay = price - part
+    rows = ContractMonth.objects.bulk_create(
+        [
+            ContractMonth(contract=contract, month=m, certificate_kopecks=c, copay_kopecks=p)
+            for m, c, p in zip(
+                months,
+                split_kopecks(part, len(months)),
+                split_kopecks(copay, len(months)),
+                strict=True,
+            )
+        ]
+    )
+    if part > 0:
+        _reserve(
+            certificate,
+            contract,
+            list(ContractMonth.objects.filter(pk__in=[r.pk for r in rows])),
+            period,
+        )
+    financing.mark_commitments_started(actor=actor, period=period)
+    contract.ends_on = end
+    contract.price_kopecks += price
+    contract.normative_kopecks += normative
+    contract.certificate_kopecks += part
+    contract.copay_kopecks += copay
+    contract.save(
+        update_fields=[
+            "ends_on",
+            "price_kopecks",
+            "normative_kopecks",
+            "certificate_kopecks",
+            "copay_kopecks",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action="enrolment.contract_continued",
+        obj=contract,
+        municipality=contract.municipality,
+        details={"period": period.pk, "reserved_kopecks": part, "copay_kopecks": copay},
+    )
+    _notify_parent(
+        contract.application,
+        f"Договор № {contract.number} продолжается в новом периоде",
+        f"{certificate.child.short_name}: обучение продолжается до {end:%d.%m.%Y}. Из номинала "
+        f"«{period.name}» зарезервировано {format_kopecks(part)}"
+        + (f", доплата семьи — {format_kopecks(copay)}." if copay else "."),
+        link=f"/cabinet/parent/contracts/{contract.pk}/",
+    )
+    return True
 
 
 # ------------------------------------------------------------------- API read helpers

@@ -5,6 +5,7 @@ Every number of domain.md §3, §5, §6 is a field here, never a constant in cod
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -186,6 +187,16 @@ class FinancingPeriod(models.Model):
     def is_locked(self) -> bool:
         """Money has been promised in this period: MONEY_FIELDS may no longer change."""
         return self.commitments_started_at is not None
+
+    def frozen_from(self):
+        """The first day of the closing freeze (no issuance, no new contracts), or None."""
+        if not self.freeze_days:
+            return None
+        return self.ends_on - dt.timedelta(days=self.freeze_days - 1)
+
+    def is_frozen(self, day) -> bool:
+        start = self.frozen_from()
+        return start is not None and start <= day
 
     def base_cost_kopecks(self, direction: str) -> int:
         return getattr(self, f"base_{Direction(direction).value}_kopecks")

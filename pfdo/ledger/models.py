@@ -16,10 +16,18 @@ class AccountKind(models.TextChoices):
     CERTIFICATE = "certificate", "Сертификат в периоде"
     PROVIDER = "provider", "Задолженность перед поставщиком"
     PAID = "paid", "Выплачено поставщику"
+    ADVANCE = "advance", "Расчёты по авансам поставщику"
 
 
 # Kinds whose account belongs to someone (a certificate or a provider) inside a period.
-HELD_KINDS = frozenset({AccountKind.CERTIFICATE, AccountKind.PROVIDER, AccountKind.PAID})
+HELD_KINDS = frozenset(
+    {AccountKind.CERTIFICATE, AccountKind.PROVIDER, AccountKind.PAID, AccountKind.ADVANCE}
+)
+
+# Kinds allowed below zero. The municipality's appropriation pays out before it is funded;
+# a provider's advance account goes negative when an advance is paid before the month's
+# invoice settles it (the provider owes the services), and back to zero when it does.
+OVERDRAFT_KINDS = frozenset({AccountKind.SOURCE, AccountKind.ADVANCE})
 
 
 def account_key(
@@ -109,7 +117,7 @@ class Account(models.Model):
             # The last guard against overspending: even a code path that forgot the lock or
             # the conditional UPDATE cannot take a certificate, budget or provider below zero.
             models.CheckConstraint(
-                condition=Q(kind=AccountKind.SOURCE)
+                condition=Q(kind__in=sorted(OVERDRAFT_KINDS))
                 | Q(
                     credits_posted_kopecks__gte=F("debits_posted_kopecks")
                     + F("debits_pending_kopecks")
@@ -153,6 +161,7 @@ class Transfer(models.Model):
         CHARGE = "charge", "Оплата месяца обучения"
         RELEASE = "release", "Возврат резерва"
         PAY = "pay", "Оплата поставщику"
+        OFFSET = "offset", "Зачёт аванса"
         ADJUST = "adjust", "Корректировка"
 
     class Phase(models.TextChoices):

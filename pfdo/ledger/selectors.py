@@ -19,7 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from pfdo.ledger.models import Account, Transfer
+from pfdo.ledger.models import OVERDRAFT_KINDS, Account, Transfer
 
 Kind = Transfer.Kind
 Phase = Transfer.Phase
@@ -214,7 +214,7 @@ def _unbalanced() -> list[str]:
 
 def _negative_available() -> list[str]:
     rows = (
-        Account.objects.exclude(kind=Account.Kind.SOURCE)
+        Account.objects.exclude(kind__in=sorted(OVERDRAFT_KINDS))
         .filter(credits_posted_kopecks__lt=F("debits_posted_kopecks") + F("debits_pending_kopecks"))
         .order_by("pk")
     )

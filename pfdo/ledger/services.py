@@ -19,7 +19,7 @@ from pfdo.common import clock
 from pfdo.common.errors import ValidationFailed
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger.errors import AlreadyResolved, InsufficientFunds, KeyReused
-from pfdo.ledger.models import Account, Transfer, account_key
+from pfdo.ledger.models import OVERDRAFT_KINDS, Account, Transfer, account_key
 from pfdo.territory.models import Municipality
 
 __all__ = [
@@ -581,7 +581,7 @@ def _apply(deltas: _Deltas) -> None:
 
 
 def _can_give(need: int) -> Q:
-    return Q(kind=Account.Kind.SOURCE) | Q(
+    return Q(kind__in=sorted(OVERDRAFT_KINDS)) | Q(
         credits_posted_kopecks__gte=F("debits_posted_kopecks") + F("debits_pending_kopecks") + need
     )
 

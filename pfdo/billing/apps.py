@@ -1,0 +1,32 @@
+"""App config of billing: attendance, advance requests, invoices, payments, period close."""
+
+from django.apps import AppConfig
+
+
+class BillingConfig(AppConfig):
+    name = "pfdo.billing"
+    label = "billing"
+    verbose_name = "Оплата услуг поставщиков"
+
+    def ready(self) -> None:
+        from pfdo.audit import labels
+
+        labels.register(
+            {
+                "billing.lesson_cancelled": "Занятие отменено",
+                "billing.lesson_moved": "Занятие перенесено",
+                "billing.lesson_restored": "Занятие восстановлено",
+                "billing.attendance_marked": "Отмечена посещаемость",
+                "billing.advance_built": "Сформирована заявка на аванс",
+                "billing.advance_submitted": "Заявка на аванс подана",
+                "billing.advance_accepted": "Заявка на аванс принята",
+                "billing.advance_rejected": "Заявка на аванс отклонена",
+                "billing.invoice_built": "Сформирован счёт",
+                "billing.invoice_submitted": "Счёт подан",
+                "billing.invoice_accepted": "Счёт принят, оплата месяца проведена",
+                "billing.invoice_rejected": "Счёт отклонён",
+                "billing.payment_recorded": "Записан платёж",
+                "billing.month_run": "Расчёт месяца",
+                "billing.period_closed": "Период закрыт",
+            }
+        )

@@ -1,0 +1,441 @@
+"""Read use-cases of billing: contract windows, journals, what is owed and paid, the payment
+registry, and the month's reconciliation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from pfdo.billing import calculation as calc
+from pfdo.billing.models import (
+    AdvanceRequest,
+    Attendance,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+    Lesson,
+    Payment,
+)
+from pfdo.catalog.models import Group
+from pfdo.enrolment.models import Contract, ContractMonth
+from pfdo.enrolment.selectors import month_label
+from pfdo.financing.models import FinancingPeriod
+from pfdo.ledger.models import Transfer
+from pfdo.ledger.selectors import verify_ledger
+from pfdo.providers.models import ProviderStaff
+
+Status = DocumentStatus
+
+
+# ------------------------------------------------------------------------------ access
+
+
+def staff_provider_ids(user) -> set[int]:
+    if not user or not user.is_authenticated:
+        return set()
+    return set(
+        ProviderStaff.objects.filter(user=user, is_active=True).values_list(
+            "provider_id", flat=True
+        )
+    )
+
+
+def is_payer(user, municipality) -> bool:
+    """The payer of `municipality` (or a superuser): accepts documents and records payments."""
+    if not user or not user.is_authenticated or municipality is None:
+        return False
+    if user.is_superuser:
+        return True
+    return municipality.pk in user.municipality_ids_for("payer")
+
+
+def is_official(user, municipality) -> bool:
+    """Operator, payer, regional administrator of the municipality: may read its billing."""
+    if not user or not user.is_authenticated or municipality is None:
+        return False
+    if user.is_superuser:
+        return True
+    return municipality.pk in user.municipality_ids_for(
+        "operator", "payer"
+    ) or municipality.region_id in user.region_ids_for("regional_admin")
+
+
+# ---------------------------------------------------------------------------- periods
+
+
+def period_of_month(municipality_id: int, month: dt.date) -> FinancingPeriod | None:
+    """The (approved or closed) period of the municipality that covers the month's first day."""
+    return (
+        FinancingPeriod.objects.filter(municipality_id=municipality_id)
+        .exclude(status=FinancingPeriod.Status.DRAFT)
+        .covering(calc.month_start(month))
+        .select_related("municipality")
+        .first()
+    )
+
+
+# ----------------------------------------------------------------- contracts, lessons
+
+
+def contract_end(contract: Contract) -> dt.date | None:
+    """The last day the contract was in force (None: it never was)."""
+    if contract.status in (
+        Contract.Status.OFFERED,
+        Contract.Status.DECLINED,
+        Contract.Status.EXPIRED,
+    ):
+        return None
+    end = contract.ends_on
+    if contract.status == Contract.Status.TERMINATED and contract.ended_at is not None:
+        end = min(end, timezone.localdate(contract.ended_at))
+    return end
+
+
+def active_window(contract: Contract | None, month: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days of `month` the contract was in force, or None."""
+    if contract is None:
+        return None
+    end = contract_end(contract)
+    if end is None:
+        return None
+    start = max(contract.starts_on, month)
+    end = min(end, calc.month_end(month))
+    return (start, end) if start <= end else None
+
+
+def month_slots(group_id: int, month: dt.date) -> list[calc.Slot]:
+    """The group's lessons held in `month`: stored ones (moved, cancelled) over the schedule."""
+    month = calc.month_start(month)
+    last = calc.month_end(month)
+    group = Group.objects.filter(pk=group_id).prefetch_related("schedule").first()
+    if group is None:
+        return []
+    stored = list(
+        Lesson.objects.filter(group_id=group_id).filter(
+            Q(held_on__gte=month, held_on__lte=last)
+            | Q(scheduled_on__gte=month, scheduled_on__lte=last)
+        )
+    )
+    known = {(lesson.scheduled_on, lesson.scheduled_at) for lesson in stored}
+    slots = [
+        calc.Slot(lesson.held_on, lesson.minutes, lesson.is_cancelled, lesson.pk)
+        for lesson in stored
+        if month <= lesson.held_on <= last
+    ]
+    entries = sorted(group.schedule.all(), key=lambda e: (e.weekday, e.starts_at))
+    first = max(month, group.starts_on or month)
+    end = min(last, group.ends_on or last)
+    for day, index in calc.schedule_dates([(e.weekday, e.parity) for e in entries], first, end):
+        e = entries[index]
+        if (day, e.starts_at) in known:
+            continue
+        minutes = (e.ends_at.hour * 60 + e.ends_at.minute) - (
+            e.starts_at.hour * 60 + e.starts_at.minute
+        )
+        slots.append(calc.Slot(day, minutes))
+    return sorted(slots, key=lambda s: s.day)
+
+
+@dataclass
+class JournalRow:
+    contract: Contract
+    name: str
+    marks: dict[int, bool | None]  # lesson id → present / absent / not marked
+    in_force: dict[int, bool]  # lesson id → the contract was in force that day
+
+
+@dataclass
+class Journal:
+    group: Group
+    month: dt.date
+    lessons: list[Lesson]
+    rows: list[JournalRow]
+    locked: bool  # the month's invoice is with the payer
+
+
+def journal(group: Group, month: dt.date, lessons: list[Lesson]) -> Journal:
+    """The attendance sheet: children with a contract in force during the month × lessons."""
+    month = calc.month_start(month)
+    contracts = [
+        c
+        for c in Contract.objects.filter(group=group)
+        .exclude(status__in=[Contract.Status.OFFERED, Contract.Status.DECLINED])
+        .exclude(status=Contract.Status.EXPIRED)
+        .select_related("child")
+        .order_by("child__last_name", "child__first_name", "pk")
+        if active_window(c, month) is not None
+    ]
+    marks: dict[tuple[int, int], bool] = {
+        (a.contract_id, a.lesson_id): a.present
+        for a in Attendance.objects.filter(lesson__in=lessons)
+    }
+    rows = []
+    for c in contracts:
+        window = active_window(c, month)
+        rows.append(
+            JournalRow(
+                contract=c,
+                name=c.child.short_name,
+                marks={lesson.pk: marks.get((c.pk, lesson.pk)) for lesson in lessons},
+                in_force={
+                    lesson.pk: window[0] <= lesson.held_on <= window[1] for lesson in lessons
+                },
+            )
+        )
+    locked = Invoice.objects.filter(
+        provider_id=group.module.program.provider_id,
+        month=month,
+        status__in=[Status.SUBMITTED, Status.ACCEPTED],
+    ).exists()
+    return Journal(group=group, month=month, lessons=lessons, rows=rows, locked=locked)
+
+
+def child_attendance(contract: Contract) -> list[Attendance]:
+    """The family's view: every marked lesson of the contract."""
+    return list(
+        Attendance.objects.filter(contract=contract)
+        .select_related("lesson")
+        .order_by("lesson__held_on", "lesson__starts_at")
+    )
+
+
+# -------------------------------------------------------------------------- documents
+
+
+def carry_candidate(invoice: Invoice) -> Invoice | None:
+    """The provider's oldest accepted overpayment not yet taken by another invoice."""
+    return (
+        Invoice.objects.filter(
+            provider_id=invoice.provider_id,
+            status=Status.ACCEPTED,
+            carry_out_kopecks__gt=0,
+            month__lt=invoice.month,
+        )
+        .filter(Q(carried_into__isnull=True) | Q(carried_into=invoice))
+        .exclude(pk=invoice.pk)
+        .select_related("period")
+        .order_by("month")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Owed:
+    accepted_kopecks: int
+    paid_kopecks: int
+
+    @property
+    def outstanding_kopecks(self) -> int:
+        return self.accepted_kopecks - self.paid_kopecks
+
+
+def _owed(qs, amount_field: str) -> Owed:
+    row = qs.filter(status=Status.ACCEPTED).aggregate(a=Sum(amount_field), p=Sum("paid_kopecks"))
+    return Owed(row["a"] or 0, row["p"] or 0)
+
+
+@dataclass(frozen=True)
+class OwedSummary:
+    advances: Owed
+    invoices: Owed
+
+    @property
+    def outstanding_kopecks(self) -> int:
+        return self.advances.outstanding_kopecks + self.invoices.outstanding_kopecks
+
+    @property
+    def paid_kopecks(self) -> int:
+        return self.advances.paid_kopecks + self.invoices.paid_kopecks
+
+
+def owed_summary(advances, invoices) -> OwedSummary:
+    """What was accepted, paid and is still owed over the given documents."""
+    return OwedSummary(_owed(advances, "amount_kopecks"), _owed(invoices, "due_kopecks"))
+
+
+@dataclass(frozen=True)
+class RegistryRow:
+    paid_on: dt.date
+    order_number: str
+    provider: str
+    inn: str
+    document: str
+    month: str
+    amount_kopecks: int
+
+
+def payment_registry(payments) -> Iterator[RegistryRow]:
+    """Rows of the payment registry for the accountants, in chunks (no whole-table load)."""
+    rows = payments.select_related("provider", "advance", "invoice").order_by("paid_on", "pk")
+    for p in rows.iterator(chunk_size=2000):
+        doc = p.invoice or p.advance
+        yield RegistryRow(
+            paid_on=p.paid_on,
+            order_number=p.order_number,
+            provider=p.provider.short_name,
+            inn=p.provider.inn,
+            document=f"Счёт № {doc.pk}" if p.invoice_id else f"Заявка на аванс № {doc.pk}",
+            month=month_label(doc.month),
+            amount_kopecks=p.amount_kopecks,
+        )
+
+
+# ---------------------------------------------------------------------- reconciliation
+
+
+@dataclass
+class Check:
+    label: str
+    left_kopecks: int
+    right_kopecks: int
+
+    @property
+    def ok(self) -> bool:
+        return self.left_kopecks == self.right_kopecks
+
+
+@dataclass
+class ProviderReconciliation:
+    provider_id: int
+    provider: str
+    planned_kopecks: int = 0
+    lines_kopecks: int = 0
+    advance_kopecks: int = 0
+    advance_paid_kopecks: int = 0
+    due_kopecks: int = 0
+    invoice_paid_kopecks: int = 0
+    carry_in_kopecks: int = 0
+    carry_out_kopecks: int = 0
+    invoice_status: str = ""
+
+    @property
+    def paid_kopecks(self) -> int:
+        return self.advance_paid_kopecks + self.invoice_paid_kopecks
+
+    @property
+    def outstanding_kopecks(self) -> int:
+        return (self.advance_kopecks - self.advance_paid_kopecks) + (
+            self.due_kopecks - self.invoice_paid_kopecks
+        )
+
+    @property
+    def balanced(self) -> bool:
+        return (
+            self.lines_kopecks
+            == self.paid_kopecks
+            + self.outstanding_kopecks
+            + self.carry_in_kopecks
+            - self.carry_out_kopecks
+        )
+
+
+@dataclass
+class Reconciliation:
+    month: dt.date
+    providers: list[ProviderReconciliation]
+    checks: list[Check]
+    unbilled_months: int
+    ledger_problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            all(c.ok for c in self.checks)
+            and all(p.balanced for p in self.providers)
+            and not self.ledger_problems
+        )
+
+    def total(self, name: str) -> int:
+        return sum(getattr(p, name) for p in self.providers)
+
+
+def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) -> Reconciliation:
+    """Proof for one municipality and month, over accepted invoices and their advances:
+
+    Σ contract amounts billed (the ledger's charges of the lines' reservations)
+      = Σ invoice lines
+      = Σ payments + outstanding + overpayment taken in − overpayment carried out,
+    payments recorded = the ledger's payment transfers, and `verify_ledger` clean.
+    """
+    month = calc.month_start(month)
+    invoices = Invoice.objects.filter(
+        municipality=municipality, month=month, status=Status.ACCEPTED
+    ).select_related("provider")
+    advances = {
+        a.provider_id: a
+        for a in AdvanceRequest.objects.filter(
+            municipality=municipality, month=month, status=Status.ACCEPTED
+        )
+    }
+    rows: dict[int, ProviderReconciliation] = {}
+    for inv in invoices:
+        adv = advances.get(inv.provider_id)
+        rows[inv.provider_id] = ProviderReconciliation(
+            provider_id=inv.provider_id,
+            provider=inv.provider.short_name,
+            planned_kopecks=inv.planned_kopecks,
+            lines_kopecks=inv.billed_kopecks,
+            advance_kopecks=inv.advance_kopecks,
+            advance_paid_kopecks=adv.paid_kopecks if adv else 0,
+            due_kopecks=inv.due_kopecks,
+            invoice_paid_kopecks=inv.paid_kopecks,
+            carry_in_kopecks=inv.carry_in_kopecks,
+            carry_out_kopecks=inv.carry_out_kopecks,
+            invoice_status=inv.get_status_display(),
+        )
+    invoice_ids = [inv.pk for inv in invoices]
+    lines = InvoiceLine.objects.filter(invoice_id__in=invoice_ids)
+    line_sum = lines.aggregate(s=Sum("billed_kopecks"))["s"] or 0
+    charged = (
+        Transfer.objects.filter(
+            pending_id__in=lines.values("reservation_id"),
+            phase=Transfer.Phase.POST_PENDING,
+        ).aggregate(s=Sum("amount_kopecks"))["s"]
+        or 0
+    )
+    documents_paid = sum(r.paid_kopecks for r in rows.values())
+    payments = Payment.objects.filter(
+        Q(invoice_id__in=invoice_ids)
+        | Q(advance_id__in=[a.pk for a in advances.values() if a.provider_id in rows])
+    )
+    recorded = payments.aggregate(s=Sum("amount_kopecks"))["s"] or 0
+    in_ledger = (
+        Transfer.objects.filter(
+            ref_type="payment", ref_id__in=payments.values("pk"), kind=Transfer.Kind.PAY
+        ).aggregate(s=Sum("amount_kopecks"))["s"]
+        or 0
+    )
+    settled = sum(
+        r.paid_kopecks + r.outstanding_kopecks + r.carry_in_kopecks - r.carry_out_kopecks
+        for r in rows.values()
+    )
+    checks = [
+        Check("Начислено по договорам (списано с сертификатов) = строки счетов", charged, line_sum),
+        Check(
+            "Строки счетов = оплачено + к оплате + зачтённая переплата − перенос", line_sum, settled
+        ),
+        Check("Платежи по документам = платежи в учёте", documents_paid, in_ledger),
+        Check("Записанные платежи = платежи в учёте", recorded, in_ledger),
+    ]
+    resolved = Transfer.objects.filter(pending_id__isnull=False).values("pending_id")
+    unbilled = (
+        ContractMonth.objects.filter(
+            month=month,
+            contract__municipality=municipality,
+            contract__funding=Contract.Funding.CERTIFICATE,
+            reservation_id__isnull=False,
+        )
+        .exclude(reservation_id__in=resolved)
+        .aggregate(n=Count("pk"))["n"]
+    )
+    return Reconciliation(
+        month=month,
+        providers=sorted(rows.values(), key=lambda r: r.provider),
+        checks=checks,
+        unbilled_months=unbilled,
+        ledger_problems=verify_ledger() if with_ledger else [],
+    )

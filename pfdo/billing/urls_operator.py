@@ -1,0 +1,3 @@
+"""Billing pages (urls_operator)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Billing pages (urls_provider)."""
+
+urlpatterns: list = []
