@@ -40,10 +40,12 @@ def navigation(request):
         items.append((reverse("enrolment:provider_applications"), "Заявки на зачисление"))
         items.append((reverse("enrolment:provider_contracts"), "Договоры"))
         items.append((reverse("enrolment:provider_enrol"), "Записать по сертификату"))
+        items.append((reverse("billing:provider_billing"), "Оплата услуг"))
     if Role.EXPERT in roles:
         items.append((reverse("catalog_manage:expert_queue"), "Сертификация"))
     if official or Role.PAYER in roles:
         items.append((reverse("financing:period_list"), "Программы ПФ"))
+        items.append((reverse("billing:official_overview"), "Расчёты с поставщиками"))
     if official:
         items.append((reverse("certificates:queue"), "Заявления на сертификаты"))
         items.append((reverse("certificates:registry"), "Сертификаты"))

@@ -4,6 +4,7 @@ registry, and the month's reconciliation."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -358,19 +359,38 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
 
     Σ contract amounts billed (the ledger's charges of the lines' reservations)
       = Σ invoice lines
-      = Σ payments + outstanding + overpayment taken in − overpayment carried out,
-    payments recorded = the ledger's payment transfers, and `verify_ledger` clean.
+      = Σ payments + outstanding + overpayment taken in − overpayment carried out.
+
+    Each side is read from its own record — payments from the payment orders, the advance
+    from the accepted advance request, the overpayment taken in from the invoice it came
+    from — so a document that copied a wrong figure shows up as a mismatch. Also: payments
+    recorded = the ledger's payment transfers = what the documents say is paid, offsets in the
+    ledger = offsets on the invoices, and `verify_ledger` clean.
     """
     month = calc.month_start(month)
-    invoices = Invoice.objects.filter(
-        municipality=municipality, month=month, status=Status.ACCEPTED
-    ).select_related("provider")
+    invoices = list(
+        Invoice.objects.filter(
+            municipality=municipality, month=month, status=Status.ACCEPTED
+        ).select_related("provider", "carry_from")
+    )
     advances = {
         a.provider_id: a
         for a in AdvanceRequest.objects.filter(
             municipality=municipality, month=month, status=Status.ACCEPTED
         )
     }
+    invoice_ids = [inv.pk for inv in invoices]
+    advance_ids = [a.pk for a in advances.values()]
+    payments = Payment.objects.filter(Q(invoice_id__in=invoice_ids) | Q(advance_id__in=advance_ids))
+    paid_invoice: dict[int, int] = defaultdict(int)
+    paid_advance: dict[int, int] = defaultdict(int)
+    for invoice_id, advance_id, amount in payments.values_list(
+        "invoice_id", "advance_id", "amount_kopecks"
+    ):
+        if invoice_id:
+            paid_invoice[invoice_id] += amount
+        else:
+            paid_advance[advance_id] += amount
     rows: dict[int, ProviderReconciliation] = {}
     for inv in invoices:
         adv = advances.get(inv.provider_id)
@@ -379,15 +399,14 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
             provider=inv.provider.short_name,
             planned_kopecks=inv.planned_kopecks,
             lines_kopecks=inv.billed_kopecks,
-            advance_kopecks=inv.advance_kopecks,
-            advance_paid_kopecks=adv.paid_kopecks if adv else 0,
+            advance_kopecks=adv.amount_kopecks if adv else 0,
+            advance_paid_kopecks=paid_advance.get(adv.pk, 0) if adv else 0,
             due_kopecks=inv.due_kopecks,
-            invoice_paid_kopecks=inv.paid_kopecks,
-            carry_in_kopecks=inv.carry_in_kopecks,
+            invoice_paid_kopecks=paid_invoice.get(inv.pk, 0),
+            carry_in_kopecks=inv.carry_from.carry_out_kopecks if inv.carry_from else 0,
             carry_out_kopecks=inv.carry_out_kopecks,
             invoice_status=inv.get_status_display(),
         )
-    invoice_ids = [inv.pk for inv in invoices]
     lines = InvoiceLine.objects.filter(invoice_id__in=invoice_ids)
     line_sum = lines.aggregate(s=Sum("billed_kopecks"))["s"] or 0
     charged = (
@@ -397,18 +416,24 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
         ).aggregate(s=Sum("amount_kopecks"))["s"]
         or 0
     )
-    documents_paid = sum(r.paid_kopecks for r in rows.values())
-    payments = Payment.objects.filter(
-        Q(invoice_id__in=invoice_ids)
-        | Q(advance_id__in=[a.pk for a in advances.values() if a.provider_id in rows])
+    recorded = sum(paid_invoice.values()) + sum(paid_advance.values())
+    documents_paid = sum(inv.paid_kopecks for inv in invoices) + sum(
+        a.paid_kopecks for a in advances.values()
     )
-    recorded = payments.aggregate(s=Sum("amount_kopecks"))["s"] or 0
     in_ledger = (
         Transfer.objects.filter(
             ref_type="payment", ref_id__in=payments.values("pk"), kind=Transfer.Kind.PAY
         ).aggregate(s=Sum("amount_kopecks"))["s"]
         or 0
     )
+    offsets = (
+        Transfer.objects.filter(
+            ref_type="invoice", ref_id__in=invoice_ids, kind=Transfer.Kind.OFFSET
+        ).aggregate(s=Sum("amount_kopecks"))["s"]
+        or 0
+    )
+    # Advances of providers without an accepted invoice yet are paid but not settled: they
+    # are outside the identity of the month's lines until the invoice comes.
     settled = sum(
         r.paid_kopecks + r.outstanding_kopecks + r.carry_in_kopecks - r.carry_out_kopecks
         for r in rows.values()
@@ -418,8 +443,13 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
         Check(
             "Строки счетов = оплачено + к оплате + зачтённая переплата − перенос", line_sum, settled
         ),
-        Check("Платежи по документам = платежи в учёте", documents_paid, in_ledger),
         Check("Записанные платежи = платежи в учёте", recorded, in_ledger),
+        Check("Оплачено по документам = записанные платежи", documents_paid, recorded),
+        Check(
+            "Зачёт авансов в счетах = зачёт в учёте",
+            sum(inv.offset_kopecks for inv in invoices),
+            offsets,
+        ),
     ]
     resolved = Transfer.objects.filter(pending_id__isnull=False).values("pending_id")
     unbilled = (
@@ -439,3 +469,36 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
         unbilled_months=unbilled,
         ledger_problems=verify_ledger() if with_ledger else [],
     )
+
+
+# ----------------------------------------------------------------- the family's charges
+
+
+@dataclass(frozen=True)
+class Charge:
+    month: dt.date
+    label: str
+    planned_kopecks: int
+    billed_kopecks: int
+    note: str
+
+
+def contract_charges(contract: Contract) -> list[Charge]:
+    """The family's view: each month of the contract billed in an accepted invoice.
+
+    The caller has already scoped the contract (a parent: their own child's)."""
+    lines = (
+        InvoiceLine.objects.filter(contract=contract, invoice__status=Status.ACCEPTED)
+        .select_related("invoice")
+        .order_by("invoice__month", "pk")
+    )
+    return [
+        Charge(
+            month=line.invoice.month,
+            label=month_label(line.invoice.month),
+            planned_kopecks=line.planned_kopecks,
+            billed_kopecks=line.billed_kopecks,
+            note=line.basis_note,
+        )
+        for line in lines
+    ]

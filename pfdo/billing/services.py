@@ -503,6 +503,26 @@ def reject_advance(*, actor, advance: AdvanceRequest, reason: str) -> AdvanceReq
 # --------------------------------------------------------------------------- invoices
 
 
+def _ensure_previous_closed(period: FinancingPeriod) -> None:
+    """Invoices of a period wait for the close of the one before: the close is what continues
+    contracts into this period, and an invoice built earlier would miss their months."""
+    earlier = (
+        FinancingPeriod.objects.filter(
+            municipality_id=period.municipality_id,
+            status=FinancingPeriod.Status.APPROVED,
+            ends_on__lt=period.starts_on,
+        )
+        .order_by("-ends_on")
+        .first()
+    )
+    if earlier is not None:
+        raise Conflict(
+            f"Сначала оператор должен закрыть период «{earlier.name}»: при закрытии договоры "
+            "продолжаются в новом периоде и попадают в счета.",
+            code="previous_period_open",
+        )
+
+
 def invoice_opens_on(period: FinancingPeriod, month: dt.date) -> dt.date:
     """From the 1st of the next month; December's within December if the period says so."""
     if month.month == 12 and period.december_invoice_in_december:
@@ -641,6 +661,7 @@ def build_invoice(*, actor, provider: Provider, month: dt.date) -> Invoice:
     if actor is not None and not is_payer(actor, provider.municipality):
         _ensure_staff(actor, provider.pk, "Сформировать счёт")
     period = _period_for(provider, month)
+    _ensure_previous_closed(period)
     opens = invoice_opens_on(period, month)
     if clock.today() < opens:
         raise _not_yet(
@@ -733,16 +754,24 @@ def accept_invoice(*, actor, invoice: Invoice) -> Invoice:
     if current.status == Status.SUBMITTED:
         # The settlement is final now: the advance is decided and earlier carries are known.
         _apply_settlement(current)
-        current.save(
-            update_fields=[
-                "advance_kopecks",
-                "carry_in_kopecks",
-                "carry_from",
-                "offset_kopecks",
-                "due_kopecks",
-                "carry_out_kopecks",
-            ]
-        )
+        try:
+            with transaction.atomic():
+                current.save(
+                    update_fields=[
+                        "advance_kopecks",
+                        "carry_in_kopecks",
+                        "carry_from",
+                        "offset_kopecks",
+                        "due_kopecks",
+                        "carry_out_kopecks",
+                    ]
+                )
+        except IntegrityError:
+            # Another invoice of the provider took the same overpayment a moment ago.
+            raise Conflict(
+                "Переплата прошлого месяца только что зачтена в другом счёте: повторите.",
+                code="carry_taken",
+            ) from None
     locked = _decide(
         actor, Invoice, current, accept=True, reason="", action="billing.invoice_accepted"
     )
@@ -1094,13 +1123,16 @@ def close_period(*, actor, period: FinancingPeriod) -> PeriodClosing:
             if enrolment.continue_contract(actor=actor, contract_id=pk, period=following):
                 continued += 1
     closing.continued_contracts += continued
+    closing.save()  # a crash below keeps the count of what was continued
     with transaction.atomic():
         locked = FinancingPeriod.objects.select_for_update().get(pk=period.pk)
         if locked.status == FinancingPeriod.Status.APPROVED:
             locked.close()
             locked.save(update_fields=["status"])
     # Contracts the next period did not take over end with the period.
-    closing.ended_contracts += enrolment.run_deadlines().contracts_completed
+    closing.ended_contracts += enrolment.run_deadlines(
+        municipality_id=period.municipality_id
+    ).contracts_completed
     count, total = _lapse(period, Account.objects.all())
     closing.lapsed_certificates += count
     closing.lapsed_kopecks += total

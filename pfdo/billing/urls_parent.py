@@ -1,3 +1,13 @@
-"""Billing pages (urls_parent)."""
+"""Billing pages of families (included by urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from pfdo.billing.views import parent
+
+urlpatterns = [
+    path(
+        "cabinet/parent/contracts/<int:pk>/attendance/",
+        parent.AttendanceView.as_view(),
+        name="parent_attendance",
+    ),
+]

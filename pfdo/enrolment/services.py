@@ -187,8 +187,14 @@ def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | No
     )
 
 
-def _frozen(period: FinancingPeriod, today: dt.date) -> bool:
-    return period.is_frozen(today)
+def _refuse_if_frozen(period: FinancingPeriod, today: dt.date) -> None:
+    """The closing freeze stops new contracts at every step: filing, offer, acceptance."""
+    if period.is_frozen(today):
+        raise _refuse(
+            "period_frozen",
+            f"Идёт закрытие периода «{period.name}»: новые договоры не заключаются до "
+            "начала следующего.",
+        )
 
 
 def _overlaps(a: ScheduleEntry, b: ScheduleEntry) -> bool:
@@ -271,12 +277,7 @@ def check_preconditions(
             "не записаться.",
         )
     terms = compute_terms(certificate=certificate, group=group, today=today)
-    if _frozen(terms.period, today):
-        raise _refuse(
-            "period_frozen",
-            f"Идёт закрытие периода «{terms.period.name}»: новые договоры не заключаются до "
-            "начала следующего.",
-        )
+    _refuse_if_frozen(terms.period, today)
     clash = _clash(certificate, group)
     if clash:
         raise _refuse("schedule_clash", clash)
@@ -552,6 +553,7 @@ def _offer(actor, certificate: Certificate, application: Application) -> Contrac
     """Turn an application holding a place into a contract offer (terms computed now)."""
     group = _load_group(application.group_id)
     terms = compute_terms(certificate=certificate, group=group)
+    _refuse_if_frozen(terms.period, clock.today())
     now = clock.now()
     contract = Contract.objects.create(
         application=application,
@@ -728,6 +730,7 @@ def _accept_locked(actor, certificate: Certificate, contract: Contract) -> Contr
         raise Conflict("Срок принятия договора истёк.", code="offer_expired")
     if certificate.status != Certificate.Status.ACTIVE:
         raise _refuse("certificate_not_active", f"Сертификат {certificate.get_status_display()}.")
+    _refuse_if_frozen(contract.period, clock.today())
     months = list(contract.months.order_by("month"))
     if contract.certificate_kopecks > 0:
         _reserve(certificate, contract, months)
@@ -975,21 +978,25 @@ class JobResult:
     contracts_completed: int
 
 
-def run_deadlines(*, now: dt.datetime | None = None) -> JobResult:
-    """Expire undecided applications and unaccepted offers; complete finished contracts.
+def run_deadlines(
+    *, now: dt.datetime | None = None, municipality_id: int | None = None
+) -> JobResult:
+    """Expire undecided applications and unaccepted offers; complete finished contracts
+    (of one municipality if given, e.g. at its period close).
 
     Each item in its own transaction, so one failure does not block the rest and a re-run
     after a crash finds only what is left.
     """
     now = now or clock.now()
+    where = {"municipality_id": municipality_id} if municipality_id else {}
     expired_apps = 0
     for pk in Application.objects.filter(
-        status__in=[Status.NEW, Status.AWAITING_PARENT], decide_by__lt=now
+        status__in=[Status.NEW, Status.AWAITING_PARENT], decide_by__lt=now, **where
     ).values_list("pk", flat=True):
         expired_apps += _expire_application(pk, now)
     expired_offers = 0
     for pk in Contract.objects.filter(
-        status=Contract.Status.OFFERED, offer_expires_at__lt=now
+        status=Contract.Status.OFFERED, offer_expires_at__lt=now, **where
     ).values_list("pk", flat=True):
         expired_offers += _expire_offer(pk, now)
     completed = 0
@@ -1002,7 +1009,7 @@ def run_deadlines(*, now: dt.datetime | None = None) -> JobResult:
         ).exclude(status=FinancingPeriod.Status.CLOSED)
     )
     ended = (
-        Contract.objects.filter(status=Contract.Status.ACTIVE, ends_on__lt=today)
+        Contract.objects.filter(status=Contract.Status.ACTIVE, ends_on__lt=today, **where)
         .exclude(Q(group__ends_on__gt=F("ends_on")) & awaiting_close)
         .values_list("pk", flat=True)
     )

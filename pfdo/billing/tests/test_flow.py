@@ -24,7 +24,7 @@ def payer(make_user, vorkuta):
 def test_invoice_accept_pay_reconcile(vorkuta, operator, payer):
     period = approved_period(vorkuta)
     group = ready_group(vorkuta, price=1_800_000, normative=2_000_000)
-    fam, contract = signed_contract(vorkuta, operator, group)
+    fam, _contract = signed_contract(vorkuta, operator, group)
     staff = staff_of(group.module.program.provider)
     provider = group.module.program.provider
     with clock.frozen(dt.date(2026, 11, 2)):
