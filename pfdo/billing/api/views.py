@@ -1,0 +1,586 @@
+"""API of billing: the journal (lessons, attendance), advance requests, invoices, payments,
+the month run and the reconciliation. Reads are scoped by `for_user` (another provider's or
+municipality's object answers 404); each write is one service call, whose domain errors
+become the error body."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from pfdo.billing import selectors, services
+from pfdo.billing.api.filters import (
+    AdvanceRequestFilter,
+    AttendanceFilter,
+    InvoiceFilter,
+    LessonFilter,
+    PaymentFilter,
+)
+from pfdo.billing.api.permissions import (
+    BUILD_DOCUMENT,
+    DECIDE,
+    KEEP_JOURNAL,
+    RECONCILE,
+    SUBMIT_DOCUMENT,
+    VIEW_ATTENDANCE,
+    VIEW_DOCUMENTS,
+)
+from pfdo.billing.api.serializers import (
+    AdvanceLineSerializer,
+    AdvanceRequestSerializer,
+    AttendanceMarkResultSerializer,
+    AttendanceMarkSerializer,
+    AttendanceSerializer,
+    DocumentBuildSerializer,
+    DocumentRejectSerializer,
+    InvoiceLineSerializer,
+    InvoiceSerializer,
+    LessonCancelSerializer,
+    LessonGenerateSerializer,
+    LessonMoveSerializer,
+    LessonSerializer,
+    MunicipalityMonthSerializer,
+    PaymentCreateSerializer,
+    PaymentSerializer,
+    ReconciliationSerializer,
+    RunResultSerializer,
+)
+from pfdo.billing.models import AdvanceLine, AdvanceRequest, Attendance, Invoice, Lesson, Payment
+from pfdo.common.api.permissions import RulesPermission
+from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.common.errors import AccessDenied
+
+STAFF = "Сотрудник поставщика группы; чужое занятие — 404."
+DOCUMENT_READERS = (
+    "Сотрудник поставщика видит документы своего поставщика, оператор и плательщик — своего "
+    "муниципалитета, администратор региона — региона; чужой документ — 404."
+)
+PROVIDER_STEP = "Сотрудник поставщика документа; чужой документ — 404."
+PAYER_STEP = (
+    "Плательщик (уполномоченная организация) муниципалитета документа; чужой документ — 404."
+)
+MONTH_OPEN = "Счёт этого месяца уже подан — 409 month_invoiced."
+
+
+# ------------------------------------------------------------------------------- lessons
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Занятия групп",
+        description=(
+            "Сотрудник поставщика: занятия групп своего поставщика, сохранённые в журнале "
+            "(GET ничего не создаёт — занятия месяца по расписанию создаёт `generate`). "
+            "Фильтры: `group`, `month` (ГГГГ-ММ), `status`."
+        ),
+    ),
+    retrieve=extend_schema(summary="Занятие", description=STAFF),
+)
+class LessonViewSet(ScopedModelViewSet):
+    model = Lesson
+    serializer_class = LessonSerializer
+    filterset_class = LessonFilter
+    permission_map = {
+        "list": KEEP_JOURNAL,
+        "retrieve": KEEP_JOURNAL,
+        "generate": KEEP_JOURNAL,
+        "cancel": KEEP_JOURNAL,
+        "restore": KEEP_JOURNAL,
+        "move": KEEP_JOURNAL,
+    }
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("group__module__program").order_by(
+            "held_on", "starts_at", "pk"
+        )
+
+    def _read(self, lesson):
+        fresh = self.scope_queryset(Lesson.objects.filter(pk=lesson.pk)).get()
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(
+        request=LessonGenerateSerializer,
+        responses={200: LessonSerializer(many=True)},
+        summary="Занятия месяца по расписанию группы",
+        description=(
+            "Сотрудник поставщика группы. Создаёт по расписанию недостающие занятия месяца "
+            "(повтор ничего не дублирует; отменённые и перенесённые остаются как есть) и "
+            "возвращает все занятия месяца. Группа другого поставщика — 403."
+        ),
+        filters=False,
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def generate(self, request):
+        data = LessonGenerateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        group = data.validated_data["group"]
+        provider_id = group.module.program.provider_id
+        if not request.user.is_superuser and provider_id not in selectors.staff_provider_ids(
+            request.user
+        ):
+            raise AccessDenied(
+                f"Вести журнал группы может только сотрудник поставщика "
+                f"«{group.module.program.provider.short_name}»."
+            )
+        lessons = services.ensure_lessons(group=group, month=data.validated_data["month"])
+        fresh = self.scope_queryset(Lesson.objects.filter(pk__in=[x.pk for x in lessons]))
+        return Response(self.get_serializer(fresh, many=True).data)
+
+    @extend_schema(
+        request=LessonCancelSerializer,
+        responses={200: LessonSerializer},
+        summary="Отменить занятие",
+        description=(
+            f"{STAFF} Отметки «не был» снимаются; если кто-то отмечен присутствующим — 409 "
+            f"lesson_attended. {MONTH_OPEN}"
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        lesson = self.get_object()
+        data = LessonCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lesson = services.cancel_lesson(
+            actor=request.user, lesson=lesson, reason=data.validated_data.get("reason", "")
+        )
+        return self._read(lesson)
+
+    @extend_schema(
+        request=None,
+        responses={200: LessonSerializer},
+        summary="Вернуть отменённое занятие",
+        description=f"{STAFF} {MONTH_OPEN}",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def restore(self, request, pk=None):
+        lesson = services.restore_lesson(actor=request.user, lesson=self.get_object())
+        return self._read(lesson)
+
+    @extend_schema(
+        request=LessonMoveSerializer,
+        responses={200: LessonSerializer},
+        summary="Перенести занятие",
+        description=(
+            f"{STAFF} Новая дата — в сроках группы, окончание позже начала (иначе 400 с полями). "
+            "Занятие с отметками в другой месяц не переносится — 409 lesson_attended. "
+            f"{MONTH_OPEN}"
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def move(self, request, pk=None):
+        lesson = self.get_object()
+        data = LessonMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lesson = services.move_lesson(actor=request.user, lesson=lesson, **data.validated_data)
+        return self._read(lesson)
+
+
+# ---------------------------------------------------------------------------- attendance
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Посещаемость",
+        description=(
+            "Отметки по занятиям: сотрудник поставщика — своих групп, оператор и плательщик — "
+            "муниципалитета, администратор региона — региона, родитель — своих детей. "
+            "Фильтры: `lesson`, `group`, `month` (ГГГГ-ММ), `contract`."
+        ),
+    ),
+    retrieve=extend_schema(summary="Отметка посещаемости"),
+    create=extend_schema(
+        request=AttendanceMarkSerializer,
+        responses={200: AttendanceMarkResultSerializer},
+        summary="Отметить посещаемость занятия",
+        description=(
+            "Сотрудник поставщика группы: `marks` — был ли на занятии ребёнок каждого договора. "
+            "Всё или ничего: ребёнок не из группы на дату занятия — 400 child_not_in_group "
+            "(поле marks); занятие ещё не прошло — 409 future_lesson; отменено — 409 "
+            f"lesson_cancelled. {MONTH_OPEN} Чужое или неизвестное занятие — 400 с полем lesson."
+        ),
+    ),
+)
+class AttendanceViewSet(ScopedModelViewSet):
+    model = Attendance
+    serializer_class = AttendanceSerializer
+    filterset_class = AttendanceFilter
+    permission_map = {
+        "list": VIEW_ATTENDANCE,
+        "retrieve": VIEW_ATTENDANCE,
+        "create": KEEP_JOURNAL,
+    }
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related(
+            "lesson__group__module__program", "contract__child"
+        ).order_by("lesson__held_on", "lesson__starts_at", "lesson_id", "contract_id", "pk")
+
+    def create(self, request):
+        data = AttendanceMarkSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        lesson = data.validated_data["lesson"]
+        marks = {m["contract"]: m["present"] for m in data.validated_data["marks"]}
+        changed = services.mark_attendance(actor=request.user, lesson=lesson, marks=marks)
+        rows = self.get_queryset().filter(lesson=lesson, contract_id__in=list(marks))
+        body = {"lesson": lesson.pk, "changed": changed, "marks": rows}
+        return Response(
+            AttendanceMarkResultSerializer(body, context=self.get_serializer_context()).data
+        )
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def _document_queryset(queryset):
+    return queryset.select_related("provider", "municipality", "period").order_by(
+        "-month", "provider__short_name", "pk"
+    )
+
+
+def _build(request, service):
+    data = DocumentBuildSerializer(data=request.data, context={"request": request})
+    data.is_valid(raise_exception=True)
+    return service(
+        actor=request.user,
+        provider=data.validated_data["provider"],
+        month=data.validated_data["month"],
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Заявки на аванс",
+        description=f"{DOCUMENT_READERS} Фильтры: `provider`, `month` (ГГГГ-ММ), `status`.",
+    ),
+    retrieve=extend_schema(summary="Заявка на аванс со строками по договорам"),
+)
+class AdvanceRequestViewSet(ScopedModelViewSet):
+    model = AdvanceRequest
+    serializer_class = AdvanceRequestSerializer
+    filterset_class = AdvanceRequestFilter
+    permission_map = {
+        "list": VIEW_DOCUMENTS,
+        "retrieve": VIEW_DOCUMENTS,
+        "lines": VIEW_DOCUMENTS,
+        "create": BUILD_DOCUMENT,
+        "submit": SUBMIT_DOCUMENT,
+        "accept": DECIDE,
+        "reject": DECIDE,
+    }
+
+    def scope_queryset(self, queryset):
+        queryset = _document_queryset(queryset)
+        if self._with_lines():
+            lines = AdvanceLine.objects.select_related("contract__child").order_by("contract_id")
+            queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
+        return queryset
+
+    def _with_lines(self) -> bool:
+        return self.action in ("retrieve", "create")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "with_lines": self._with_lines()}
+
+    def _read(self, document, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=document.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        request=DocumentBuildSerializer,
+        responses={201: AdvanceRequestSerializer},
+        summary="Сформировать заявку на аванс",
+        description=(
+            "Сотрудник поставщика (за своего поставщика) или плательщик: доля аванса × суммы "
+            "месяца по действующим договорам. Черновик или отклонённая заявка формируются "
+            "заново. За другого поставщика — 403; раньше установленного дня месяца — 409 "
+            "advance_too_early; месяц закончился — 409 month_over; счёт уже есть — 409 "
+            "invoice_exists; заявка уже подана — 409 advance_exists."
+        ),
+        filters=False,
+    )
+    def create(self, request):
+        document = _build(request, services.build_advance)
+        return self._read(document, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: AdvanceRequestSerializer},
+        summary="Подать заявку на аванс плательщику",
+        description=f"{PROVIDER_STEP} Только черновик; иначе 409 not_draft.",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def submit(self, request, pk=None):
+        document = services.submit_advance(actor=request.user, advance=self.get_object())
+        return self._read(document)
+
+    @extend_schema(
+        request=None,
+        responses={200: AdvanceRequestSerializer},
+        summary="Принять заявку на аванс",
+        description=(
+            f"{PAYER_STEP} Только поданную; повторно — 409 already_accepted, иначе 409 "
+            "not_submitted."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def accept(self, request, pk=None):
+        document = services.accept_advance(actor=request.user, advance=self.get_object())
+        return self._read(document)
+
+    @extend_schema(
+        request=DocumentRejectSerializer,
+        responses={200: AdvanceRequestSerializer},
+        summary="Отклонить заявку на аванс",
+        description=f"{PAYER_STEP} Причина обязательна (400 с полем reason).",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        document = self.get_object()
+        data = DocumentRejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.reject_advance(
+            actor=request.user, advance=document, reason=data.validated_data.get("reason", "")
+        )
+        return self._read(document)
+
+    @extend_schema(
+        responses={200: AdvanceLineSerializer(many=True)},
+        summary="Строки заявки на аванс",
+        description="Суммы месяца по каждому договору, постранично.",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def lines(self, request, pk=None):
+        document = self.get_object()
+        rows = (
+            AdvanceLine.objects.filter(request=document)
+            .select_related("contract__child")
+            .order_by("contract_id", "pk")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(AdvanceLineSerializer(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Счета",
+        description=f"{DOCUMENT_READERS} Фильтры: `provider`, `month` (ГГГГ-ММ), `status`.",
+    ),
+    retrieve=extend_schema(
+        summary="Счёт", description="Строки по договорам — в `/invoices/{id}/lines/`."
+    ),
+)
+class InvoiceViewSet(ScopedModelViewSet):
+    model = Invoice
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    permission_map = {
+        "list": VIEW_DOCUMENTS,
+        "retrieve": VIEW_DOCUMENTS,
+        "lines": VIEW_DOCUMENTS,
+        "create": BUILD_DOCUMENT,
+        "submit": SUBMIT_DOCUMENT,
+        "accept": DECIDE,
+        "reject": DECIDE,
+    }
+
+    def scope_queryset(self, queryset):
+        return _document_queryset(queryset)
+
+    def _read(self, document, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=document.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        request=DocumentBuildSerializer,
+        responses={201: InvoiceSerializer},
+        summary="Сформировать счёт за месяц",
+        description=(
+            "Сотрудник поставщика (за своего поставщика) или плательщик: строки по договорам "
+            "по настройкам периода, за вычетом аванса и переплаты. Черновик или отклонённый "
+            "счёт формируются заново. За другого поставщика — 403; месяц ещё не закончился — "
+            "409 month_not_ended; заявка на аванс ждёт решения — 409 advance_undecided; счёт "
+            "уже подан или принят — 409 invoice_exists."
+        ),
+        filters=False,
+    )
+    def create(self, request):
+        document = _build(request, services.build_invoice)
+        return self._read(document, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: InvoiceSerializer},
+        summary="Подать счёт плательщику",
+        description=(
+            f"{PROVIDER_STEP} Только черновик; иначе 409 not_draft. Журнал месяца после подачи "
+            "не меняется."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def submit(self, request, pk=None):
+        document = services.submit_invoice(actor=request.user, invoice=self.get_object())
+        return self._read(document)
+
+    @extend_schema(
+        request=None,
+        responses={200: InvoiceSerializer},
+        summary="Принять счёт",
+        description=(
+            f"{PAYER_STEP} Суммы строк списываются с резервов сертификатов на счёт поставщика, "
+            "аванс и переплата зачитываются. Повторно — 409 already_accepted; не подан — 409 "
+            "not_submitted."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def accept(self, request, pk=None):
+        document = services.accept_invoice(actor=request.user, invoice=self.get_object())
+        return self._read(document)
+
+    @extend_schema(
+        request=DocumentRejectSerializer,
+        responses={200: InvoiceSerializer},
+        summary="Отклонить счёт",
+        description=f"{PAYER_STEP} Причина обязательна (400 с полем reason).",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        document = self.get_object()
+        data = DocumentRejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.reject_invoice(
+            actor=request.user, invoice=document, reason=data.validated_data.get("reason", "")
+        )
+        return self._read(document)
+
+    @extend_schema(
+        responses={200: InvoiceLineSerializer(many=True)},
+        summary="Строки счёта",
+        description="По строке на договор: период действия в месяце, сумма по договору, к "
+        "оплате и как она посчитана; постранично.",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def lines(self, request, pk=None):
+        document = self.get_object()
+        rows = document.lines.all().select_related("contract__child").order_by("contract_id", "pk")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(InvoiceLineSerializer(page, many=True).data)
+
+
+# ------------------------------------------------------------------------------ payments
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Платежи",
+        description=(
+            f"{DOCUMENT_READERS} Фильтры: `provider`, `month` (месяц оплаченного документа), "
+            "`paid_from`, `paid_to`, `invoice`, `advance_request`."
+        ),
+    ),
+    retrieve=extend_schema(summary="Платёж"),
+    create=extend_schema(
+        request=PaymentCreateSerializer,
+        responses={201: PaymentSerializer},
+        summary="Записать платёж",
+        description=(
+            "Плательщик муниципалитета: платёжное поручение по принятой заявке на аванс "
+            "(`advance_request`) или счёту (`invoice`) — одно из двух. Больше задолженности — "
+            "400 overpayment (поле amount_kopecks); документ не принят — 409 not_accepted; "
+            "то же поручение с той же датой — 400 duplicate_order. Чужой или неизвестный "
+            "документ — 400 с полем документа."
+        ),
+    ),
+)
+class PaymentViewSet(ScopedModelViewSet):
+    model = Payment
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+    permission_map = {"list": VIEW_DOCUMENTS, "retrieve": VIEW_DOCUMENTS, "create": DECIDE}
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("provider", "advance", "invoice").order_by("-paid_on", "-pk")
+
+    def create(self, request):
+        data = PaymentCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        payment = services.record_payment(
+            actor=request.user,
+            document=values["document"],
+            order_number=values["order_number"],
+            paid_on=values["paid_on"],
+            amount_kopecks=values["amount_kopecks"],
+        )
+        fresh = self.get_queryset().get(pk=payment.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+# ------------------------------------------------------------ the month run, reconciliation
+
+
+class BillingViewSet(viewsets.GenericViewSet):
+    """Municipality-wide operations: no objects of their own, so no list or detail."""
+
+    permission_classes = [RulesPermission]
+    permission_map = {"run": DECIDE, "reconciliation": RECONCILE}
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        request=MunicipalityMonthSerializer,
+        responses={200: RunResultSerializer},
+        summary="Сформировать документы месяца по всем поставщикам",
+        description=(
+            "Плательщик муниципалитета. После окончания месяца (декабрь — в декабре, если так "
+            "настроено) — счета, иначе — заявки на аванс. Уже сформированные документы не "
+            "трогаются: повтор ничего не создаёт дважды. Отказы по отдельным поставщикам — в "
+            "`refused`. Раньше дня подачи аванса — 409 advance_too_early; нет периода — 409 "
+            "no_period; чужой муниципалитет — 403."
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def run(self, request):
+        data = MunicipalityMonthSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.bill_month(
+            actor=request.user,
+            municipality=data.validated_data["municipality"],
+            month=data.validated_data["month"],
+        )
+        return Response(RunResultSerializer(RunResultSerializer.from_result(result)).data)
+
+    @extend_schema(
+        parameters=[MunicipalityMonthSerializer],
+        responses={200: ReconciliationSerializer},
+        summary="Сверка месяца по муниципалитету",
+        description=(
+            "Оператор, плательщик муниципалитета, администратор региона. По принятым счетам "
+            "месяца: списано с сертификатов = строки счетов = оплачено + к оплате (с учётом "
+            "переплат), платежи = проводки учёта, и проверка всего учёта. Чужой "
+            "муниципалитет — 403."
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def reconciliation(self, request):
+        query = MunicipalityMonthSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        municipality = query.validated_data["municipality"]
+        if not selectors.is_official(request.user, municipality):
+            raise AccessDenied("Сверку видят оператор, плательщик и администратор региона.")
+        rec = selectors.reconciliation(municipality, query.validated_data["month"])
+        body = ReconciliationSerializer.from_reconciliation(rec, municipality)
+        return Response(ReconciliationSerializer(body).data)
