@@ -332,6 +332,31 @@ def _lock_document(model, pk: int):
     )
 
 
+def _document_to_build(
+    model, provider: Provider, month: dt.date, *, what: str, code: str, **fields
+):
+    """The provider's document of the month to (re)build: a draft or rejected one, locked and
+    emptied of its lines, or a new one. A submitted or decided document is refused (409)."""
+    document = model.objects.filter(provider=provider, month=month).first()
+    if document is not None:
+        document = _lock_document(model, document.pk)
+        if document.status not in (Status.DRAFT, Status.REJECTED):
+            raise Conflict(f"{what} уже {document.get_status_display()}.", code=code)
+        document.lines.all().delete()
+        return document
+    try:
+        with transaction.atomic():
+            return model.objects.create(
+                provider=provider,
+                municipality_id=provider.municipality_id,
+                month=month,
+                **fields,
+            )
+    except IntegrityError:
+        # The month run and a provider's button at the same moment: one of them builds it.
+        raise Conflict(f"{what} уже формируется.", code=code) from None
+
+
 @transaction.atomic
 def build_advance(*, actor, provider: Provider, month: dt.date) -> AdvanceRequest:
     """The advance request for `month`: share × the month's amounts of active contracts.
@@ -358,29 +383,15 @@ def build_advance(*, actor, provider: Provider, month: dt.date) -> AdvanceReques
         )
     if Invoice.objects.filter(provider=provider, month=month).exists():
         raise Conflict(f"Счёт за {month_label(month)} уже сформирован.", code="invoice_exists")
-    request = AdvanceRequest.objects.filter(provider=provider, month=month).first()
-    if request is not None:
-        request = _lock_document(AdvanceRequest, request.pk)
-        if request.status not in (Status.DRAFT, Status.REJECTED):
-            raise Conflict(
-                f"Заявка на аванс за {month_label(month)} уже {request.get_status_display()}.",
-                code="advance_exists",
-            )
-        request.lines.all().delete()
-    else:
-        try:
-            with transaction.atomic():
-                request = AdvanceRequest.objects.create(
-                    provider=provider,
-                    municipality_id=provider.municipality_id,
-                    period=period,
-                    month=month,
-                    share_percent=period.advance_share_percent,
-                )
-        except IntegrityError:
-            raise Conflict(
-                "Заявка на аванс за этот месяц уже формируется.", code="advance_exists"
-            ) from None
+    request = _document_to_build(
+        AdvanceRequest,
+        provider,
+        month,
+        what=f"Заявка на аванс за {month_label(month)}",
+        code="advance_exists",
+        period=period,
+        share_percent=period.advance_share_percent,
+    )
     lines, base = [], 0
     rows = (
         _open_months(provider.pk, month)
@@ -678,28 +689,16 @@ def build_invoice(*, actor, provider: Provider, month: dt.date) -> Invoice:
         )
     if advance is not None and advance.status in (Status.DRAFT, Status.REJECTED):
         AdvanceRequest.objects.filter(pk=advance.pk).update(status=Status.WITHDRAWN)
-    invoice = Invoice.objects.filter(provider=provider, month=month).first()
-    if invoice is not None:
-        invoice = _lock_document(Invoice, invoice.pk)
-        if invoice.status not in (Status.DRAFT, Status.REJECTED):
-            raise Conflict(
-                f"Счёт за {month_label(month)} уже {invoice.get_status_display()}.",
-                code="invoice_exists",
-            )
-        invoice.lines.all().delete()
-    else:
-        try:
-            with transaction.atomic():
-                invoice = Invoice.objects.create(
-                    provider=provider,
-                    municipality_id=provider.municipality_id,
-                    period=period,
-                    month=month,
-                    basis=period.billing_basis,
-                    boundary_rule=period.boundary_month_rule,
-                )
-        except IntegrityError:
-            raise Conflict("Счёт за этот месяц уже формируется.", code="invoice_exists") from None
+    invoice = _document_to_build(
+        Invoice,
+        provider,
+        month,
+        what=f"Счёт за {month_label(month)}",
+        code="invoice_exists",
+        period=period,
+        basis=period.billing_basis,
+        boundary_rule=period.boundary_month_rule,
+    )
     count, planned, billed = _invoice_lines(invoice, period)
     invoice.basis = period.billing_basis
     invoice.boundary_rule = period.boundary_month_rule
