@@ -243,146 +243,28 @@ def _document_queryset(queryset):
     )
 
 
-def _build(request, service):
-    data = DocumentBuildSerializer(data=request.data, context={"request": request})
-    data.is_valid(raise_exception=True)
-    return service(
-        actor=request.user,
-        provider=data.validated_data["provider"],
-        month=data.validated_data["month"],
-    )
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="Заявки на аванс",
-        description=f"{DOCUMENT_READERS} Фильтры: `provider`, `month` (ГГГГ-ММ), `status`.",
-    ),
-    retrieve=extend_schema(summary="Заявка на аванс со строками по договорам"),
-)
-class AdvanceRequestViewSet(ScopedModelViewSet):
-    model = AdvanceRequest
-    serializer_class = AdvanceRequestSerializer
-    filterset_class = AdvanceRequestFilter
-    permission_map = {
-        "list": VIEW_DOCUMENTS,
-        "retrieve": VIEW_DOCUMENTS,
-        "lines": VIEW_DOCUMENTS,
-        "create": BUILD_DOCUMENT,
-        "submit": SUBMIT_DOCUMENT,
-        "accept": DECIDE,
-        "reject": DECIDE,
+def _document_actions(serializer, line_serializer, **texts):
+    """The OpenAPI operations of a document's actions; `texts` gives each action its
+    (summary, description)."""
+    shapes = {
+        "create": {"request": DocumentBuildSerializer, "responses": {201: serializer}},
+        "submit": {"request": None, "responses": {200: serializer}},
+        "accept": {"request": None, "responses": {200: serializer}},
+        "reject": {"request": DocumentRejectSerializer, "responses": {200: serializer}},
+        "lines": {"responses": {200: line_serializer(many=True)}},
+    }
+    return {
+        name: extend_schema(summary=summary, description=description, filters=False, **shapes[name])
+        for name, (summary, description) in texts.items()
     }
 
-    def scope_queryset(self, queryset):
-        queryset = _document_queryset(queryset)
-        if self._with_lines():
-            lines = AdvanceLine.objects.select_related("contract__child").order_by("contract_id")
-            queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
-        return queryset
 
-    def _with_lines(self) -> bool:
-        return self.action in ("retrieve", "create")
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "with_lines": self._with_lines()}
-
-    def _read(self, document, status_code=status.HTTP_200_OK):
-        fresh = self.get_queryset().get(pk=document.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
-
-    @extend_schema(
-        request=DocumentBuildSerializer,
-        responses={201: AdvanceRequestSerializer},
-        summary="Сформировать заявку на аванс",
-        description=(
-            "Сотрудник поставщика (за своего поставщика) или плательщик: доля аванса × суммы "
-            "месяца по действующим договорам. Черновик или отклонённая заявка формируются "
-            "заново. За другого поставщика — 403; раньше установленного дня месяца — 409 "
-            "advance_too_early; месяц закончился — 409 month_over; счёт уже есть — 409 "
-            "invoice_exists; заявка уже подана — 409 advance_exists."
-        ),
-        filters=False,
-    )
-    def create(self, request):
-        document = _build(request, services.build_advance)
-        return self._read(document, status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=None,
-        responses={200: AdvanceRequestSerializer},
-        summary="Подать заявку на аванс плательщику",
-        description=f"{PROVIDER_STEP} Только черновик; иначе 409 not_draft.",
-        filters=False,
-    )
-    @action(detail=True, methods=["post"], filterset_class=None)
-    def submit(self, request, pk=None):
-        document = services.submit_advance(actor=request.user, advance=self.get_object())
-        return self._read(document)
-
-    @extend_schema(
-        request=None,
-        responses={200: AdvanceRequestSerializer},
-        summary="Принять заявку на аванс",
-        description=(
-            f"{PAYER_STEP} Только поданную; повторно — 409 already_accepted, иначе 409 "
-            "not_submitted."
-        ),
-        filters=False,
-    )
-    @action(detail=True, methods=["post"], filterset_class=None)
-    def accept(self, request, pk=None):
-        document = services.accept_advance(actor=request.user, advance=self.get_object())
-        return self._read(document)
-
-    @extend_schema(
-        request=DocumentRejectSerializer,
-        responses={200: AdvanceRequestSerializer},
-        summary="Отклонить заявку на аванс",
-        description=f"{PAYER_STEP} Причина обязательна (400 с полем reason).",
-        filters=False,
-    )
-    @action(detail=True, methods=["post"], filterset_class=None)
-    def reject(self, request, pk=None):
-        document = self.get_object()
-        data = DocumentRejectSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        document = services.reject_advance(
-            actor=request.user, advance=document, reason=data.validated_data.get("reason", "")
-        )
-        return self._read(document)
-
-    @extend_schema(
-        responses={200: AdvanceLineSerializer(many=True)},
-        summary="Строки заявки на аванс",
-        description="Суммы месяца по каждому договору, постранично.",
-        filters=False,
-    )
-    @action(detail=True, methods=["get"], filterset_class=None)
-    def lines(self, request, pk=None):
-        document = self.get_object()
-        rows = (
-            AdvanceLine.objects.filter(request=document)
-            .select_related("contract__child")
-            .order_by("contract_id", "pk")
-        )
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(AdvanceLineSerializer(page, many=True).data)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="Счета",
-        description=f"{DOCUMENT_READERS} Фильтры: `provider`, `month` (ГГГГ-ММ), `status`.",
-    ),
-    retrieve=extend_schema(
-        summary="Счёт", description="Строки по договорам — в `/invoices/{id}/lines/`."
-    ),
-)
-class InvoiceViewSet(ScopedModelViewSet):
-    model = Invoice
-    serializer_class = InvoiceSerializer
-    filterset_class = InvoiceFilter
+# An advance request or an invoice: build, submit, accept, reject, its lines. Each step is the
+# service `<step>_<kind>` (e.g. `services.submit_invoice(actor=…, invoice=…)`). No docstring:
+# the schema takes an operation's missing description from the view's (inherited) one.
+class _DocumentViewSet(ScopedModelViewSet):
+    kind = ""  # "advance" or "invoice"
+    line_serializer = None
     permission_map = {
         "list": VIEW_DOCUMENTS,
         "retrieve": VIEW_DOCUMENTS,
@@ -400,84 +282,144 @@ class InvoiceViewSet(ScopedModelViewSet):
         fresh = self.get_queryset().get(pk=document.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
 
-    @extend_schema(
-        request=DocumentBuildSerializer,
-        responses={201: InvoiceSerializer},
-        summary="Сформировать счёт за месяц",
-        description=(
-            "Сотрудник поставщика (за своего поставщика) или плательщик: строки по договорам "
-            "по настройкам периода, за вычетом аванса и переплаты. Черновик или отклонённый "
-            "счёт формируются заново. За другого поставщика — 403; месяц ещё не закончился — "
-            "409 month_not_ended; заявка на аванс ждёт решения — 409 advance_undecided; счёт "
-            "уже подан или принят — 409 invoice_exists."
-        ),
-        filters=False,
-    )
+    def _service(self, step):
+        return getattr(services, f"{step}_{self.kind}")
+
+    def _step(self, step, document, **kwargs):
+        return self._service(step)(actor=self.request.user, **{self.kind: document}, **kwargs)
+
     def create(self, request):
-        document = _build(request, services.build_invoice)
+        data = DocumentBuildSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        document = self._service("build")(
+            actor=request.user,
+            provider=data.validated_data["provider"],
+            month=data.validated_data["month"],
+        )
         return self._read(document, status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=None,
-        responses={200: InvoiceSerializer},
-        summary="Подать счёт плательщику",
-        description=(
-            f"{PROVIDER_STEP} Только черновик; иначе 409 not_draft. Журнал месяца после подачи "
-            "не меняется."
-        ),
-        filters=False,
-    )
     @action(detail=True, methods=["post"], filterset_class=None)
     def submit(self, request, pk=None):
-        document = services.submit_invoice(actor=request.user, invoice=self.get_object())
-        return self._read(document)
+        return self._read(self._step("submit", self.get_object()))
 
-    @extend_schema(
-        request=None,
-        responses={200: InvoiceSerializer},
-        summary="Принять счёт",
-        description=(
-            f"{PAYER_STEP} Суммы строк списываются с резервов сертификатов на счёт поставщика, "
-            "аванс и переплата зачитываются. Повторно — 409 already_accepted; не подан — 409 "
-            "not_submitted."
-        ),
-        filters=False,
-    )
     @action(detail=True, methods=["post"], filterset_class=None)
     def accept(self, request, pk=None):
-        document = services.accept_invoice(actor=request.user, invoice=self.get_object())
-        return self._read(document)
+        return self._read(self._step("accept", self.get_object()))
 
-    @extend_schema(
-        request=DocumentRejectSerializer,
-        responses={200: InvoiceSerializer},
-        summary="Отклонить счёт",
-        description=f"{PAYER_STEP} Причина обязательна (400 с полем reason).",
-        filters=False,
-    )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reject(self, request, pk=None):
         document = self.get_object()
         data = DocumentRejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        document = services.reject_invoice(
-            actor=request.user, invoice=document, reason=data.validated_data.get("reason", "")
-        )
-        return self._read(document)
+        reason = data.validated_data.get("reason", "")
+        return self._read(self._step("reject", document, reason=reason))
 
-    @extend_schema(
-        responses={200: InvoiceLineSerializer(many=True)},
-        summary="Строки счёта",
-        description="По строке на договор: период действия в месяце, сумма по договору, к "
-        "оплате и как она посчитана; постранично.",
-        filters=False,
-    )
     @action(detail=True, methods=["get"], filterset_class=None)
     def lines(self, request, pk=None):
         document = self.get_object()
         rows = document.lines.all().select_related("contract__child").order_by("contract_id", "pk")
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(InvoiceLineSerializer(page, many=True).data)
+        return self.get_paginated_response(self.line_serializer(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Заявки на аванс",
+        description=f"{DOCUMENT_READERS} Фильтры: `provider`, `month` (ГГГГ-ММ), `status`.",
+    ),
+    retrieve=extend_schema(summary="Заявка на аванс со строками по договорам"),
+    **_document_actions(
+        AdvanceRequestSerializer,
+        AdvanceLineSerializer,
+        create=(
+            "Сформировать заявку на аванс",
+            "Сотрудник поставщика (за своего поставщика) или плательщик: доля аванса × суммы "
+            "месяца по действующим договорам. Черновик или отклонённая заявка формируются "
+            "заново. За другого поставщика — 403; раньше установленного дня месяца — 409 "
+            "advance_too_early; месяц закончился — 409 month_over; счёт уже есть — 409 "
+            "invoice_exists; заявка уже подана — 409 advance_exists.",
+        ),
+        submit=(
+            "Подать заявку на аванс плательщику",
+            f"{PROVIDER_STEP} Только черновик; иначе 409 not_draft.",
+        ),
+        accept=(
+            "Принять заявку на аванс",
+            f"{PAYER_STEP} Только поданную; повторно — 409 already_accepted, иначе 409 "
+            "not_submitted.",
+        ),
+        reject=(
+            "Отклонить заявку на аванс",
+            f"{PAYER_STEP} Причина обязательна (400 с полем reason).",
+        ),
+        lines=("Строки заявки на аванс", "Суммы месяца по каждому договору, постранично."),
+    ),
+)
+class AdvanceRequestViewSet(_DocumentViewSet):
+    model = AdvanceRequest
+    serializer_class = AdvanceRequestSerializer
+    filterset_class = AdvanceRequestFilter
+    kind = "advance"
+    line_serializer = AdvanceLineSerializer
+
+    def scope_queryset(self, queryset):
+        queryset = super().scope_queryset(queryset)
+        if self._with_lines():
+            lines = AdvanceLine.objects.select_related("contract__child").order_by("contract_id")
+            queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
+        return queryset
+
+    def _with_lines(self) -> bool:
+        return self.action in ("retrieve", "create")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "with_lines": self._with_lines()}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Счета",
+        description=f"{DOCUMENT_READERS} Фильтры: `provider`, `month` (ГГГГ-ММ), `status`.",
+    ),
+    retrieve=extend_schema(
+        summary="Счёт", description="Строки по договорам — в `/invoices/{id}/lines/`."
+    ),
+    **_document_actions(
+        InvoiceSerializer,
+        InvoiceLineSerializer,
+        create=(
+            "Сформировать счёт за месяц",
+            "Сотрудник поставщика (за своего поставщика) или плательщик: строки по договорам "
+            "по настройкам периода, за вычетом аванса и переплаты. Черновик или отклонённый "
+            "счёт формируются заново. За другого поставщика — 403; месяц ещё не закончился — "
+            "409 month_not_ended; заявка на аванс ждёт решения — 409 advance_undecided; счёт "
+            "уже подан или принят — 409 invoice_exists.",
+        ),
+        submit=(
+            "Подать счёт плательщику",
+            f"{PROVIDER_STEP} Только черновик; иначе 409 not_draft. Журнал месяца после подачи "
+            "не меняется.",
+        ),
+        accept=(
+            "Принять счёт",
+            f"{PAYER_STEP} Суммы строк списываются с резервов сертификатов на счёт поставщика, "
+            "аванс и переплата зачитываются. Повторно — 409 already_accepted; не подан — 409 "
+            "not_submitted.",
+        ),
+        reject=("Отклонить счёт", f"{PAYER_STEP} Причина обязательна (400 с полем reason)."),
+        lines=(
+            "Строки счёта",
+            "По строке на договор: период действия в месяце, сумма по договору, к "
+            "оплате и как она посчитана; постранично.",
+        ),
+    ),
+)
+class InvoiceViewSet(_DocumentViewSet):
+    model = Invoice
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    kind = "invoice"
+    line_serializer = InvoiceLineSerializer
 
 
 # ------------------------------------------------------------------------------ payments

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 
-from pfdo.billing import services
+from pfdo.billing.forms.fields import MonthField
 from pfdo.billing.models import DocumentStatus
-from pfdo.common.errors import ValidationFailed
 from pfdo.common.forms import ModelChoiceField, RoublesField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -21,28 +18,6 @@ KIND_CHOICES = [("", "Все документы"), (KIND_ADVANCE, "Заявки 
 
 def _blank(choices, label: str) -> list[tuple[str, str]]:
     return [("", label), *choices]
-
-
-class MonthField(forms.CharField):
-    """A month typed as ГГГГ-ММ (the browser's month picker sends that), cleaned to its 1st."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "ГГГГ-ММ"})
-
-    def to_python(self, value):
-        if isinstance(value, dt.date):
-            return value.replace(day=1)
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        try:
-            return services.parse_month(text)
-        except ValidationFailed as exc:
-            raise forms.ValidationError(exc.fields["month"][0], code="invalid") from None
-
-    def prepare_value(self, value):
-        if isinstance(value, dt.date):
-            return f"{value:%Y-%m}"
-        return value
 
 
 class _MunicipalityForm(forms.Form):

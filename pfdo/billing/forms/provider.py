@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 
-from pfdo.billing import services
+from pfdo.billing.forms.fields import MonthField
 from pfdo.billing.models import DocumentStatus
-from pfdo.common.errors import ValidationFailed
 from pfdo.common.forms import ModelChoiceField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-class MonthField(forms.CharField):
-    """«ГГГГ-ММ» (what `<input type="month">` sends) → the first day of that month."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "ГГГГ-ММ"})
-
-    def prepare_value(self, value):
-        if isinstance(value, dt.date):
-            return f"{value:%Y-%m}"
-        return value
-
-    def to_python(self, value):
-        if isinstance(value, dt.date):
-            return value
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        try:
-            return services.parse_month(text)
-        except ValidationFailed as exc:
-            raise forms.ValidationError(exc.fields["month"][0], code="invalid") from None
 
 
 class _ProviderChoice(ModelChoiceField):

@@ -157,15 +157,16 @@ class Kind:
     title: str
     detail_url: str
 
+    def _step(self, step: str, actor, document, **kwargs):
+        # services.<step>_advance(advance=…) / services.<step>_invoice(invoice=…)
+        service = getattr(services, f"{step}_{self.key}")
+        return service(actor=actor, **{self.key: document}, **kwargs)
+
     def accept(self, actor, document):
-        if self.key == KIND_ADVANCE:
-            return services.accept_advance(actor=actor, advance=document)
-        return services.accept_invoice(actor=actor, invoice=document)
+        return self._step("accept", actor, document)
 
     def reject(self, actor, document, reason: str):
-        if self.key == KIND_ADVANCE:
-            return services.reject_advance(actor=actor, advance=document, reason=reason)
-        return services.reject_invoice(actor=actor, invoice=document, reason=reason)
+        return self._step("reject", actor, document, reason=reason)
 
 
 KINDS = {
@@ -352,12 +353,19 @@ class DocumentView(OfficialMixin, View):
         return _document_page(request, kind, _document(request, kind, pk))
 
 
-class AcceptView(OfficialMixin, View):
+class _PayerStepView(OfficialMixin, View):
+    """A step of the payer on one document (the payer of its municipality only, else 403)."""
+
     kind = KIND_INVOICE
 
-    def post(self, request, pk):
+    def target(self, request, pk) -> tuple[Kind, Any]:
         kind = KINDS[self.kind]
-        document = _payer_document(request, kind, pk)
+        return kind, _payer_document(request, kind, pk)
+
+
+class AcceptView(_PayerStepView):
+    def post(self, request, pk):
+        kind, document = self.target(request, pk)
         try:
             document = kind.accept(request.user, document)
         except Conflict as exc:
@@ -377,12 +385,9 @@ class AcceptView(OfficialMixin, View):
         return redirect(kind.detail_url, pk=pk)
 
 
-class RejectView(OfficialMixin, View):
-    kind = KIND_INVOICE
-
+class RejectView(_PayerStepView):
     def post(self, request, pk):
-        kind = KINDS[self.kind]
-        document = _payer_document(request, kind, pk)
+        kind, document = self.target(request, pk)
         form = RejectForm(request.POST)
         if form.is_valid():
             try:
@@ -399,14 +404,11 @@ class RejectView(OfficialMixin, View):
         return _document_page(request, kind, _document(request, kind, pk), reject_form=form)
 
 
-class PayView(OfficialMixin, View):
+class PayView(_PayerStepView):
     """«Записать платёж»: a payment order up to what is still owed on the document."""
 
-    kind = KIND_INVOICE
-
     def post(self, request, pk):
-        kind = KINDS[self.kind]
-        document = _payer_document(request, kind, pk)
+        kind, document = self.target(request, pk)
         form = PaymentForm(request.POST)
         if form.is_valid():
             try:

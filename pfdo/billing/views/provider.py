@@ -191,13 +191,59 @@ class HomeView(StaffMixin, View):
         return render(request, T + "home.html", ctx)
 
 
-class _BuildView(StaffMixin, View):
+class _DocumentMixin(StaffMixin):
+    """One kind of the provider's documents: its steps are the services `<step>_<kind>`,
+    which take the document as the keyword `<kind>`; its page is `provider_<kind>`."""
+
+    kind = ""  # "advance" or "invoice"
+    related: tuple[str, ...] = ()
+    # Messages of the steps, with {month} («октябрь 2026»).
+    built = submitted = rebuilt = ""
+
+    def documents(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def document(self, pk):
+        return get_object_or_404(self.documents().select_related(*self.related), pk=pk)
+
+    def service(self, step: str):
+        return getattr(services, f"{step}_{self.kind}")
+
+    def success(self, request, text: str, document) -> None:
+        messages.success(request, text.format(month=month_label(document.month)))
+
+    def back(self, document):
+        return redirect(f"billing:provider_{self.kind}", pk=document.pk)
+
+
+class _AdvanceMixin(_DocumentMixin):
+    kind = "advance"
+    related = ("period", "municipality")
+    built = "Заявка на аванс за {month} сформирована: проверьте её и подайте плательщику."
+    submitted = "Заявка на аванс за {month} подана плательщику."
+    rebuilt = "Заявка на аванс за {month} пересчитана по действующим договорам."
+
+    def documents(self):
+        return self.advances()
+
+
+class _InvoiceMixin(_DocumentMixin):
+    kind = "invoice"
+    related = ("period", "municipality", "carry_from")
+    built = "Счёт за {month} сформирован: проверьте его и подайте плательщику."
+    submitted = (
+        "Счёт за {month} подан плательщику. Журнал посещаемости этого месяца закрыт для изменений."
+    )
+    rebuilt = "Счёт за {month} сформирован заново по договорам и журналу."
+
+    def documents(self):
+        return self.invoices()
+
+
+class _BuildView(View):
     """«Сформировать …»: one service call; a refusal is shown and nothing changes."""
 
     http_method_names = ["post"]
-
-    def build(self, *, actor, provider, month):  # pragma: no cover - abstract
-        raise NotImplementedError
 
     def post(self, request):
         providers = self.providers()
@@ -214,39 +260,22 @@ class _BuildView(StaffMixin, View):
             return redirect(back)
         data = form.cleaned_data
         try:
-            document = self.build(
+            document = self.service("build")(
                 actor=request.user, provider=data["provider"], month=data["month"]
             )
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(back)
-        return self.done(request, document)
+        self.success(request, self.built, document)
+        return self.back(document)
 
 
-class AdvanceBuildView(_BuildView):
-    def build(self, *, actor, provider, month):
-        return services.build_advance(actor=actor, provider=provider, month=month)
-
-    def done(self, request, advance):
-        messages.success(
-            request,
-            f"Заявка на аванс за {month_label(advance.month)} сформирована: проверьте её и "
-            "подайте плательщику.",
-        )
-        return redirect("billing:provider_advance", pk=advance.pk)
+class AdvanceBuildView(_AdvanceMixin, _BuildView):
+    pass
 
 
-class InvoiceBuildView(_BuildView):
-    def build(self, *, actor, provider, month):
-        return services.build_invoice(actor=actor, provider=provider, month=month)
-
-    def done(self, request, invoice):
-        messages.success(
-            request,
-            f"Счёт за {month_label(invoice.month)} сформирован: проверьте его и подайте "
-            "плательщику.",
-        )
-        return redirect("billing:provider_invoice", pk=invoice.pk)
+class InvoiceBuildView(_InvoiceMixin, _BuildView):
+    pass
 
 
 # ------------------------------------------------------------------------------ lists
@@ -314,69 +343,11 @@ class InvoiceListView(_DocumentListView):
         return selectors.owed_summary(AdvanceRequest.objects.none(), qs).invoices
 
 
-# --------------------------------------------------------------------- advance request
+# ----------------------------------------------------------- advance request, invoice
 
 
-class _AdvanceMixin(StaffMixin):
-    def advance(self, pk) -> AdvanceRequest:
-        return get_object_or_404(self.advances().select_related("period", "municipality"), pk=pk)
-
-
-class AdvanceView(_AdvanceMixin, View):
-    def get(self, request, pk):
-        advance = self.advance(pk)
-        _labelled([advance])
-        ctx = {
-            "advance": advance,
-            "lines": advance.lines.select_related("contract__child").order_by(
-                "contract__number", "pk"
-            ),
-            "payments": advance.payments.order_by("paid_on", "pk"),
-            "can_submit": advance.status == Status.DRAFT,
-            "can_rebuild": advance.status in REBUILDABLE,
-            "several": len(self.provider_ids) > 1,
-        }
-        return render(request, T + "advance.html", ctx)
-
-
-class AdvanceSubmitView(_AdvanceMixin, View):
-    def post(self, request, pk):
-        advance = self.advance(pk)
-        try:
-            services.submit_advance(actor=request.user, advance=advance)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                f"Заявка на аванс за {month_label(advance.month)} подана плательщику.",
-            )
-        return redirect("billing:provider_advance", pk=advance.pk)
-
-
-class AdvanceRebuildView(_AdvanceMixin, View):
-    def post(self, request, pk):
-        advance = self.advance(pk)
-        try:
-            advance = services.build_advance(
-                actor=request.user, provider=advance.provider, month=advance.month
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                f"Заявка на аванс за {month_label(advance.month)} пересчитана по действующим "
-                "договорам.",
-            )
-        return redirect("billing:provider_advance", pk=advance.pk)
-
-
-# ---------------------------------------------------------------------------- invoice
-
-
-def _invoice_lines(invoice: Invoice):
-    return invoice.lines.select_related("contract__child").order_by("contract__number", "pk")
+def _lines(document):
+    return document.lines.select_related("contract__child").order_by("contract__number", "pk")
 
 
 def _setting_labels(invoice: Invoice) -> dict:
@@ -388,62 +359,78 @@ def _setting_labels(invoice: Invoice) -> dict:
     }
 
 
-class _InvoiceMixin(StaffMixin):
-    def invoice(self, pk) -> Invoice:
-        return get_object_or_404(
-            self.invoices().select_related("period", "municipality", "carry_from"), pk=pk
-        )
+class _DocumentView(View):
+    """The document's page (`<kind>.html`, the document as `<kind>`) with its lines."""
 
+    def extra_context(self, document) -> dict:
+        return {}
 
-class InvoiceView(_InvoiceMixin, View):
     def get(self, request, pk):
-        invoice = self.invoice(pk)
-        _labelled([invoice])
+        document = self.document(pk)
+        _labelled([document])
+        ctx = {
+            self.kind: document,
+            "lines": _lines(document),
+            "payments": document.payments.order_by("paid_on", "pk"),
+            "can_submit": document.status == Status.DRAFT,
+            "can_rebuild": document.status in REBUILDABLE,
+            "several": len(self.provider_ids) > 1,
+            **self.extra_context(document),
+        }
+        return render(request, T + f"{self.kind}.html", ctx)
+
+
+class _SubmitView(View):
+    def post(self, request, pk):
+        document = self.document(pk)
+        try:
+            self.service("submit")(actor=request.user, **{self.kind: document})
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            self.success(request, self.submitted, document)
+        return self.back(document)
+
+
+class _RebuildView(View):
+    def post(self, request, pk):
+        document = self.document(pk)
+        try:
+            document = self.service("build")(
+                actor=request.user, provider=document.provider, month=document.month
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            self.success(request, self.rebuilt, document)
+        return self.back(document)
+
+
+class AdvanceView(_AdvanceMixin, _DocumentView):
+    pass
+
+
+class AdvanceSubmitView(_AdvanceMixin, _SubmitView):
+    pass
+
+
+class AdvanceRebuildView(_AdvanceMixin, _RebuildView):
+    pass
+
+
+class InvoiceView(_InvoiceMixin, _DocumentView):
+    def extra_context(self, invoice) -> dict:
         if invoice.carry_from is not None:
             _labelled([invoice.carry_from])
-        ctx = {
-            "invoice": invoice,
-            "lines": _invoice_lines(invoice),
-            "payments": invoice.payments.order_by("paid_on", "pk"),
-            "can_submit": invoice.status == Status.DRAFT,
-            "can_rebuild": invoice.status in REBUILDABLE,
-            "several": len(self.provider_ids) > 1,
-            **_setting_labels(invoice),
-        }
-        return render(request, T + "invoice.html", ctx)
+        return _setting_labels(invoice)
 
 
-class InvoiceSubmitView(_InvoiceMixin, View):
-    def post(self, request, pk):
-        invoice = self.invoice(pk)
-        try:
-            services.submit_invoice(actor=request.user, invoice=invoice)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                f"Счёт за {month_label(invoice.month)} подан плательщику. Журнал посещаемости "
-                "этого месяца закрыт для изменений.",
-            )
-        return redirect("billing:provider_invoice", pk=invoice.pk)
+class InvoiceSubmitView(_InvoiceMixin, _SubmitView):
+    pass
 
 
-class InvoiceRebuildView(_InvoiceMixin, View):
-    def post(self, request, pk):
-        invoice = self.invoice(pk)
-        try:
-            invoice = services.build_invoice(
-                actor=request.user, provider=invoice.provider, month=invoice.month
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                f"Счёт за {month_label(invoice.month)} сформирован заново по договорам и журналу.",
-            )
-        return redirect("billing:provider_invoice", pk=invoice.pk)
+class InvoiceRebuildView(_InvoiceMixin, _RebuildView):
+    pass
 
 
 def render_invoice_print(request, invoice: Invoice):
@@ -455,7 +442,7 @@ def render_invoice_print(request, invoice: Invoice):
     ctx = {
         "invoice": invoice,
         "provider": invoice.provider,
-        "lines": _invoice_lines(invoice),
+        "lines": _lines(invoice),
         "payments": invoice.payments.order_by("paid_on", "pk"),
         **_setting_labels(invoice),
     }
