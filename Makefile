@@ -15,12 +15,13 @@ PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help run test lint test-sqlite test-postgres check-deploy seed bench clean
-.PHONY: bench-enrolment
+.PHONY: bench-enrolment bench-billing
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test  - lint, architecture contracts, migrations check, deploy check, tests on SQLite and PostgreSQL"
 	@echo "make bench - region-scale catalogue benchmark on PostgreSQL (prints median/p95)"
+	@echo "make bench-billing - month run over 150,000 contracts on PostgreSQL (prints time, peak memory)"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Нужен Python 3.11 ($(PYTHON) не найден)"; exit 1; }
@@ -85,6 +86,12 @@ bench: $(VENV)/.installed
 PFDO_BENCH_ENROLMENT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_enrol
 bench-enrolment: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_ENROLMENT_DATABASE_URL)" $(BIN)/python scripts/bench_enrolment.py
+
+# The month run over a region of 150,000 active contracts: time and peak memory; its own
+# database, named *bench* (seeded once, a few minutes).
+PFDO_BENCH_BILLING_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_billing
+bench-billing: $(VENV)/.installed
+	DATABASE_URL="$(PFDO_BENCH_BILLING_DATABASE_URL)" $(BIN)/python scripts/bench_billing.py
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache

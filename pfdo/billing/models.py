@@ -18,6 +18,7 @@ from pfdo.billing.querysets import (
     LessonQuerySet,
     LineQuerySet,
     PaymentQuerySet,
+    PeriodClosingQuerySet,
 )
 from pfdo.common import clock
 
@@ -379,6 +380,8 @@ class PeriodClosing(models.Model):
     lapsed_certificates = models.PositiveIntegerField("сертификатов с остатком", default=0)
     continued_contracts = models.PositiveIntegerField("договоров продолжено", default=0)
     ended_contracts = models.PositiveIntegerField("договоров завершено", default=0)
+
+    objects = PeriodClosingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "закрытие периода"

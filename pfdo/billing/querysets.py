@@ -68,3 +68,17 @@ class AttendanceQuerySet(_Scoped):
             contract__child_id__in=guardianship.objects.filter(user=user).values("child_id")
         )
         return self.filter(q)
+
+
+class PeriodClosingQuerySet(ScopedQuerySet):
+    """Officials and the payer of the period's municipality, the region's administrator."""
+
+    def for_user(self, user):
+        if not user or not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(period__municipality_id__in=user.municipality_ids_for("operator", "payer"))
+            | Q(period__municipality__region_id__in=user.region_ids_for("regional_admin"))
+        )

@@ -82,30 +82,39 @@ def period_of_month(municipality_id: int, month: dt.date) -> FinancingPeriod | N
 # ----------------------------------------------------------------- contracts, lessons
 
 
-def contract_end(contract: Contract) -> dt.date | None:
-    """The last day the contract was in force (None: it never was)."""
-    if contract.status in (
-        Contract.Status.OFFERED,
-        Contract.Status.DECLINED,
-        Contract.Status.EXPIRED,
-    ):
+_NEVER_IN_FORCE = frozenset(
+    {Contract.Status.OFFERED, Contract.Status.DECLINED, Contract.Status.EXPIRED}
+)
+
+
+def window_of(
+    starts_on: dt.date,
+    ends_on: dt.date,
+    status: str,
+    ended_at: dt.datetime | None,
+    month: dt.date,
+) -> tuple[dt.date, dt.date] | None:
+    """The days of `month` a contract with these fields was in force, or None.
+
+    Plain values, so the month run can work from database rows without building models.
+    """
+    if status in _NEVER_IN_FORCE:
         return None
-    end = contract.ends_on
-    if contract.status == Contract.Status.TERMINATED and contract.ended_at is not None:
-        end = min(end, timezone.localdate(contract.ended_at))
-    return end
+    end = ends_on
+    if status == Contract.Status.TERMINATED and ended_at is not None:
+        end = min(end, timezone.localdate(ended_at))
+    start = max(starts_on, month)
+    end = min(end, calc.month_end(month))
+    return (start, end) if start <= end else None
 
 
 def active_window(contract: Contract | None, month: dt.date) -> tuple[dt.date, dt.date] | None:
     """The days of `month` the contract was in force, or None."""
     if contract is None:
         return None
-    end = contract_end(contract)
-    if end is None:
-        return None
-    start = max(contract.starts_on, month)
-    end = min(end, calc.month_end(month))
-    return (start, end) if start <= end else None
+    return window_of(
+        contract.starts_on, contract.ends_on, contract.status, contract.ended_at, month
+    )
 
 
 def month_slots(group_id: int, month: dt.date) -> list[calc.Slot]:

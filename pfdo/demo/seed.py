@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 
 from pfdo.accounts import demo as accounts_demo
 from pfdo.accounts.models import User
+from pfdo.billing import demo as billing_demo
 from pfdo.catalog import demo as catalog_demo
 from pfdo.catalog import demo_bulk
 from pfdo.certificates import demo as certificates_demo
 from pfdo.common import clock
 from pfdo.enrolment import demo as enrolment_demo
+from pfdo.enrolment import demo_bulk as enrolment_bulk
 from pfdo.financing import demo as financing_demo
 from pfdo.financing.models import FinancingPeriod
 from pfdo.providers import demo as providers_demo
@@ -36,6 +38,7 @@ class SeedReport:
     counts: dict[str, int] = field(default_factory=dict)
     certificates: certificates_demo.Summary | None = None
     enrolment: enrolment_demo.Summary | None = None
+    billing: billing_demo.Summary | None = None
 
 
 def seed(
@@ -48,7 +51,8 @@ def seed(
     municipalities for benchmarks. Children and certificates: a few hand-written families
     through the services (the demo parent has two children, one certificate of each type) and
     `children` generated ones in bulk (by default 3,000 at small scale, 10,000 at city and
-    region; region adds 5,000 over the other Komi municipalities). Enrolment: the hand-written
+    region; region adds 5,000 over the other Komi municipalities, and there the families holding
+    150,000 active contracts, for the billing benchmark). Enrolment: the hand-written
     families' applications and contracts through the services (the demo parent's children
     enrolled, an application «Полярный код» has to decide), and contracts, applications and
     waitlists of the generated Vorkuta children in bulk.
@@ -80,6 +84,10 @@ def seed(
     report.counts = {"providers": len(providers), "programs": len(programs)}
     if scale == "region":
         demo_bulk.seed_region_catalog(region=region)
+        if with_region_children:
+            # Before anything funds the other municipalities' periods: quota and budget lock
+            # then, and the region's contracts need more than the catalogue's periods hold.
+            enrolment_bulk.size_periods(region=region, skip=[vorkuta])
     report.certificates = certificates_demo.seed_certificates(
         municipality=vorkuta,
         period=period,
@@ -90,8 +98,19 @@ def seed(
     # Applications, waitlists and contracts of Vorkuta's children (the hand-written families
     # through the services, the generated children in bulk).
     report.enrolment = enrolment_demo.seed_enrolment(municipality=vorkuta, period=period)
+    if scale in ("small", "city"):
+        # Every ended month of the running period invoiced, accepted and paid; this one open.
+        report.billing = billing_demo.seed_billing(
+            municipality=vorkuta,
+            period=period,
+            payer=User.objects.get(username="payer"),
+            demo_staff=User.objects.get(username="provider"),
+            parent=User.objects.get(username="parent"),
+        )
     if scale == "region" and with_region_children:
         _seed_region_children(region=region, vorkuta=vorkuta)
+        # About 150,000 active contracts over the other municipalities (billing benchmark).
+        enrolment_bulk.seed_region_contracts(region=region, skip=[vorkuta])
     return report
 
 

@@ -849,24 +849,33 @@ def _release_reservations(contract: Contract, *, after: dt.date | None) -> int:
     if after is not None:
         months = months.filter(month__gt=_month_start(after))
     pending_ids = list(months.values_list("reservation_id", flat=True))
-    open_ids = set(
-        Transfer.objects.filter(pk__in=pending_ids, resolutions__isnull=True).values_list(
-            "pk", flat=True
+    for attempt in range(3):
+        open_ids = set(
+            Transfer.objects.filter(pk__in=pending_ids, resolutions__isnull=True).values_list(
+                "pk", flat=True
+            )
         )
-    )
-    resolutions = [
-        ledger.Resolution(
-            key=f"release:{pk}",
-            pending_id=pk,
-            amount_kopecks=0,
-            description=f"Возврат резерва по договору № {contract.number}",
-        )
-        for pk in pending_ids
-        if pk in open_ids
-    ]
-    if not resolutions:
-        return 0
-    ledger.post_pending_many(resolutions)
+        resolutions = [
+            ledger.Resolution(
+                key=f"release:{pk}",
+                pending_id=pk,
+                amount_kopecks=0,
+                description=f"Возврат резерва по договору № {contract.number}",
+            )
+            for pk in pending_ids
+            if pk in open_ids
+        ]
+        if not resolutions:
+            return 0
+        try:
+            with transaction.atomic():
+                ledger.post_pending_many(resolutions)
+            break
+        except ledger.AlreadyResolved:
+            # The month's invoice was accepted meanwhile and charged one of them: what is
+            # still open is read again.
+            if attempt == 2:
+                raise
     return sum(
         Transfer.objects.filter(pk__in=[r.pending_id for r in resolutions]).values_list(
             "amount_kopecks", flat=True

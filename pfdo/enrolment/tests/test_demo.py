@@ -214,7 +214,9 @@ def test_demo_parent_and_demo_provider_have_something_to_see(seeded):
     assert paid.child.first_name == "Анна"
     assert paid.months.filter(reservation_id__isnull=False).count() == paid.months.count() > 0
     money = certificate_selectors.balance(paid.certificate, period)
-    assert money.reserved_kopecks == paid.certificate_kopecks > 0
+    # The months billed so far are spent, the rest still reserved.
+    assert money.reserved_kopecks + money.spent_kopecks == paid.certificate_kopecks > 0
+    assert money.reserved_kopecks > 0
     free = contracts.get(funding=Contract.Funding.BUDGET)
     assert free.child.first_name == "Михаил"
     assert free.certificate.type == Certificate.Type.ACCOUNTING

@@ -38,6 +38,8 @@ class Command(BaseCommand):
                 f"родителей: {e.offers}, в листах ожидания: {e.waitlisted} "
                 f"(заполненных групп: {e.full_groups})."
             )
+        if report.billing is not None:
+            self.stdout.write(report.billing.describe())
         self.stdout.write("Логины (пароль у всех один):")
         for label, login, password, created in report.logins:
             mark = "создан" if created else "уже был"
