@@ -19,7 +19,6 @@ import pytest
 from django.db import connection, connections, transaction
 from django.db.models import Count
 
-from pfdo.accounts.models import User
 from pfdo.billing import selectors, services
 from pfdo.billing.models import (
     AdvanceRequest,
@@ -33,6 +32,7 @@ from pfdo.billing.models import (
 from pfdo.billing.tests.factories import approved_period, ready_group, signed_contract, staff_of
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, DomainError
+from pfdo.common.tests.races import as_user, codes, errors_of, run_at_once
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import Contract
 from pfdo.ledger.models import Account, Transfer
@@ -40,57 +40,12 @@ from pfdo.ledger.selectors import verify_ledger
 
 Status = DocumentStatus
 SEP, OCT, NOV, DEC = (dt.date(2026, m, 1) for m in (9, 10, 11, 12))
-MAX_WORKERS = 40
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 
 # ----------------------------------------------------------------------------- machinery
 # As in the enrolment races: a pool of threads, a barrier for the first wave.
-
-
-def pool_size(wanted: int = MAX_WORKERS) -> int:
-    """At most `wanted` threads, fewer if the server has fewer free connections."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW max_connections")
-        limit = int(cursor.fetchone()[0])
-        cursor.execute("SELECT count(*) FROM pg_stat_activity")
-        used = cursor.fetchone()[0]
-    return max(4, min(wanted, limit - used - 10))
-
-
-def run_at_once(calls: list[Callable[[], object]]) -> list[object]:
-    """Run every call in the pool; returns what each returned or raised, in call order."""
-    workers = min(pool_size(), len(calls))
-    barrier = threading.Barrier(workers + 1)
-
-    def task(index: int):
-        try:
-            if index < workers:
-                barrier.wait(timeout=60)
-            return calls[index]()
-        except Exception as exc:
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(task, i) for i in range(len(calls))]
-        barrier.wait(timeout=60)
-        return [f.result(timeout=300) for f in futures]
-
-
-def as_user(user_id: int) -> User:
-    """A fresh User for a thread: cached memberships are not shared between threads."""
-    return User.objects.get(pk=user_id)
-
-
-def errors_of(outcomes) -> list[BaseException]:
-    return [o for o in outcomes if isinstance(o, BaseException)]
-
-
-def codes(outcomes) -> Counter:
-    return Counter(getattr(o, "code", type(o).__name__) for o in errors_of(outcomes))
 
 
 def assert_each_reservation_resolved_at_most_once():

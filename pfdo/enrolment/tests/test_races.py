@@ -12,10 +12,9 @@ import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import Count, Q
 from rest_framework.test import APIClient
 
@@ -26,6 +25,7 @@ from pfdo.certificates import services as certificate_services
 from pfdo.common import clock
 from pfdo.common.errors import Conflict
 from pfdo.common.models import IdempotencyRecord
+from pfdo.common.tests.races import as_user, codes, errors_of, run_at_once
 from pfdo.enrolment import selectors, services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.enrolment.tests.factories import approved_period, family, ready_group, staff_of
@@ -36,7 +36,6 @@ from pfdo.providers.tests.factories import ProviderFactory
 
 TODAY = dt.date(2026, 11, 28)
 NOMINAL = 2_417_100
-MAX_WORKERS = 40
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -48,39 +47,6 @@ def _today():
 
 
 # ----------------------------------------------------------------------------- machinery
-
-
-def pool_size(wanted: int = MAX_WORKERS) -> int:
-    """At most `wanted` threads, fewer if the server has fewer free connections."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW max_connections")
-        limit = int(cursor.fetchone()[0])
-        cursor.execute("SELECT count(*) FROM pg_stat_activity")
-        used = cursor.fetchone()[0]
-    return max(4, min(wanted, limit - used - 10))
-
-
-def run_at_once(calls: list[Callable[[], object]]) -> list[object]:
-    """Run every call in the pool; returns what each returned or raised, in call order."""
-    workers = min(pool_size(), len(calls))
-    # The first wave waits at the barrier (the main thread is its last party), so it starts
-    # together; the queue holds the rest, which start the moment a thread is free.
-    barrier = threading.Barrier(workers + 1)
-
-    def task(index: int):
-        try:
-            if index < workers:
-                barrier.wait(timeout=60)
-            return calls[index]()
-        except Exception as exc:
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(task, i) for i in range(len(calls))]
-        barrier.wait(timeout=60)
-        return [f.result(timeout=300) for f in futures]
 
 
 class Sampler:
@@ -122,19 +88,6 @@ def seats_and_holders(group_id: int) -> tuple[int, int]:
         .values_list("seats_taken", "holding")
         .get()
     )
-
-
-def as_user(user_id: int) -> User:
-    """A fresh User for a thread: cached memberships are not shared between threads."""
-    return User.objects.get(pk=user_id)
-
-
-def errors_of(outcomes) -> list[BaseException]:
-    return [o for o in outcomes if isinstance(o, BaseException)]
-
-
-def codes(outcomes) -> Counter:
-    return Counter(getattr(o, "code", type(o).__name__) for o in errors_of(outcomes))
 
 
 def certificate_account(fam, period) -> Account:
