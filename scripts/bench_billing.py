@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import benchdb  # scripts/benchdb.py: this folder is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -45,38 +47,7 @@ BILLING_TABLES = ("billing_invoice", "billing_invoiceline")
 
 
 def _setup() -> None:
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    name = connection.settings_dict["NAME"] or ""
-    if connection.vendor != "postgresql":
-        sys.exit("bench_billing: needs PostgreSQL (DATABASE_URL=postgres://…/pfdo_bench_billing)")
-    if "bench" not in name:
-        sys.exit(f"bench_billing: refusing database {name!r}: its name must contain 'bench'")
-    _create_database(connection.settings_dict)
-
-
-def _create_database(params: dict) -> None:
-    """Create the bench database on first use (the name was checked above)."""
-    import psycopg
-    from psycopg import sql
-
-    conninfo = {
-        "host": params.get("HOST") or None,
-        "port": params.get("PORT") or None,
-        "user": params.get("USER") or None,
-        "password": params.get("PASSWORD") or None,
-    }
-    conninfo = {k: v for k, v in conninfo.items() if v}
-    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [params["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["NAME"])))
-            print(f"created database {params['NAME']}")
+    benchdb.setup("bench_billing", "pfdo_bench_billing")
 
 
 # ---------------------------------------------------------------------------- processes
