@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from pfdo.certificates import services
 from pfdo.certificates.tests.factories import approved_period, child_data, valid_snils
 from pfdo.common import clock
+from pfdo.common.tests.leaks import identifier_forms, leaks
 from pfdo.providers.tests.factories import ProviderFactory, add_staff
 from pfdo.territory.tests.factories import MunicipalityFactory
 
@@ -237,26 +238,11 @@ def test_parent_b_never_gets_family_a_pages(world):
 
 
 def _secrets(world) -> list[bytes]:
-    digits = world.snils.replace("-", "").replace(" ", "")
-    forms = {
-        digits,
-        world.snils,  # as typed: 123-456-789 01
-        f"{digits[:3]}-{digits[3:6]}-{digits[6:9]}-{digits[9:]}",
-        f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}",
-        world.document,
-        world.document.split()[-1],  # the document's digits alone
-        world.child.document_number,
-    }
-    out = set()
-    for text in forms:
-        out.add(text.encode())
-        # and as JSON with ensure_ascii writes it
-        out.add("".join(f"\\u{ord(c):04x}" if ord(c) > 127 else c for c in text).encode())
-    return sorted(out)
-
-
-def _leaks(content: bytes, secrets: list[bytes]) -> list[bytes]:
-    return [s for s in secrets if s in content]
+    return identifier_forms(
+        snils=world.snils,
+        document=world.document,
+        document_number=world.child.document_number,
+    )
 
 
 def test_no_response_to_provider_staff_contains_the_childs_identifiers(world):
@@ -276,7 +262,7 @@ def test_no_response_to_provider_staff_contains_the_childs_identifiers(world):
                 else:
                     response = getattr(api, method)(url, {"reason": "x"}, format="json")
                 assert response.status_code < 500, (method, url, response.status_code)
-                assert not _leaks(response.content, secrets), (method, url)
+                assert not leaks(response.content, secrets), (method, url)
                 checked += 1
     assert checked > 50
     # The look-up answered with the reduced view (name, age), not the identifiers.
@@ -288,7 +274,7 @@ def test_no_response_to_provider_staff_contains_the_childs_identifiers(world):
         kind, _ = PAGE_CANDIDATES[page]
         obj = world.certificate if kind == "certificate" else world.application
         response = pages.get(_page_url(page, obj.pk))
-        assert not _leaks(response.content, secrets), page
+        assert not leaks(response.content, secrets), page
     try:
         lookup_page = reverse("certificates:lookup")
     except NoReverseMatch:
@@ -297,10 +283,10 @@ def test_no_response_to_provider_staff_contains_the_childs_identifiers(world):
         response = pages.post(lookup_page, {"number": world.certificate.number})
         assert response.status_code == 200
         assert "Засекреченная" in response.content.decode()
-        assert not _leaks(response.content, secrets)
+        assert not leaks(response.content, secrets)
 
 
 def test_the_identifier_search_would_catch_a_leak(world):
     # The search above finds the identifiers in a response that does show them.
     response = api_as(world, "operator").get(f"/api/v1/children/{world.child.pk}/")
-    assert _leaks(response.content, _secrets(world))
+    assert leaks(response.content, _secrets(world))
