@@ -409,9 +409,10 @@ def test_advance_request_built_submitted_accepted(as_user, w):
     assert lines.status_code == 200 and lines.json()["count"] == 1
     assert lines.json()["results"][0]["contract"]["id"] == w.contract.pk
 
-    submitted = client.post(f"{url}submit/")
-    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
-    assert_error(client.post(f"{url}submit/"), 409, "not_draft")
+    with clock.frozen(dt.date(2026, 10, 6)):  # an advance is filed while its month runs
+        submitted = client.post(f"{url}submit/")
+        assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+        assert_error(client.post(f"{url}submit/"), 409, "not_draft")
     assert_error(client.post(f"{url}accept/"), 403, "permission_denied")  # staff do not decide
     accepted = as_user(w.payer).post(f"{url}accept/")
     assert accepted.status_code == 200, accepted.content
@@ -422,7 +423,8 @@ def test_advance_request_built_submitted_accepted(as_user, w):
 
 def test_advance_request_rejected_with_a_reason(as_user, w):
     advance = october_advance(w, accept=False)
-    services.submit_advance(actor=w.staff, advance=advance)
+    with clock.frozen(dt.date(2026, 10, 6)):
+        services.submit_advance(actor=w.staff, advance=advance)
     client = as_user(w.payer)
     url = f"{ADVANCES}{advance.pk}/reject/"
     error = assert_error(client.post(url, {}, format="json"), 400)
@@ -431,6 +433,15 @@ def test_advance_request_rejected_with_a_reason(as_user, w):
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "rejected"
     assert response.json()["reject_reason"] == "Не тот месяц"
+
+
+def test_an_advance_is_not_submitted_after_its_month(as_user, w):
+    advance = october_advance(w, accept=False)
+    with clock.frozen(dt.date(2026, 11, 2)):
+        response = as_user(w.staff).post(f"{ADVANCES}{advance.pk}/submit/")
+    assert_error(response, 409, "month_over")
+    advance.refresh_from_db()
+    assert advance.status == "draft"
 
 
 def test_advance_request_too_early_is_409(as_user, w):
