@@ -120,7 +120,7 @@ def _bound(request_data, municipality: Municipality, **defaults) -> Any:
 
 
 def _previous_month(today: dt.date) -> dt.date:
-    return calc.month_start(calc.month_start(today) - dt.timedelta(days=1))
+    return calc.previous_month(today)
 
 
 def _htmx_partial(request) -> bool:
