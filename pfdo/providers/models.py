@@ -187,6 +187,33 @@ class ProviderStaff(models.Model):
         return f"{self.user} — {self.provider}"
 
 
+STAFFED_CACHE_ATTR = "_pfdo_staffed_provider_ids"
+
+
+def staffed_provider_ids(user) -> frozenset[int]:
+    """The providers `user` works for (active staff), looked up once per user object.
+
+    The one answer to "which providers does this user work for": rules, selectors and
+    services all ask it, so a list checking every row asks the database once per request.
+    `forget_staffed_provider_ids` drops the cached answer when staff change.
+    """
+    if not user or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = user.__dict__.get(STAFFED_CACHE_ATTR)
+    if cached is None:
+        cached = frozenset(
+            ProviderStaff.objects.filter(user=user, is_active=True).values_list(
+                "provider_id", flat=True
+            )
+        )
+        user.__dict__[STAFFED_CACHE_ATTR] = cached
+    return cached
+
+
+def forget_staffed_provider_ids(user) -> None:
+    user.__dict__.pop(STAFFED_CACHE_ATTR, None)
+
+
 class EnrolmentLimit(models.Model):
     """At most this many children of the period may study at the provider (лимит зачисления)."""
 

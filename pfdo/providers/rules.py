@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import rules
 
-from pfdo.providers.models import Provider, ProviderStaff
+from pfdo.providers.models import Provider, ProviderStaff, staffed_provider_ids
 
 
 def _authenticated(user) -> bool:
@@ -52,21 +52,7 @@ def is_staff_of(user, provider: Provider | None = None) -> bool:
         return False  # no query for everyone else (lists check this per row)
     if provider is None:
         return True
-    return provider.pk in _staffed_provider_ids(user)
-
-
-def _staffed_provider_ids(user) -> frozenset[int]:
-    """The providers `user` works for, looked up once per user object (one request), so a
-    list checking every row asks the database once."""
-    cached = getattr(user, "_pfdo_staffed_provider_ids", None)
-    if cached is None:
-        cached = frozenset(
-            ProviderStaff.objects.filter(user=user, is_active=True).values_list(
-                "provider_id", flat=True
-            )
-        )
-        user._pfdo_staffed_provider_ids = cached
-    return cached
+    return provider.pk in staffed_provider_ids(user)
 
 
 @rules.predicate

@@ -31,6 +31,7 @@ from pfdo.providers.models import (
     EnrolmentLimit,
     Provider,
     ProviderStaff,
+    forget_staffed_provider_ids,
 )
 from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
 
@@ -314,8 +315,8 @@ def _create_staff(
 
 
 def _forget_staffed_providers(user) -> None:
-    """Drop the per-user cache of rules.is_staff_of after a staff change."""
-    user.__dict__.pop("_pfdo_staffed_provider_ids", None)
+    """Drop the per-user cache of `staffed_provider_ids` after a staff change."""
+    forget_staffed_provider_ids(user)
 
 
 # ---------------------------------------------------------------- application

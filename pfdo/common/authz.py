@@ -1,0 +1,31 @@
+"""The one way code asks who may do what: `authorize(actor, permission, obj)`.
+
+Predicates live in each app's `rules.py` and are registered as `rules` permissions; services,
+pages and the API ask them only through this function (or, in the API, through
+`RulesPermission`, which asks the same permissions). A refusal is a `DomainError`, so pages
+and the API render it the documented way.
+"""
+
+from __future__ import annotations
+
+from pfdo.common.errors import AccessDenied, NotFound
+
+
+def can(actor, permission: str, obj=None) -> bool:
+    """Whether `actor` holds `permission` (on `obj`, if given). Anonymous holds nothing
+    that a predicate does not grant explicitly."""
+    return bool(actor is not None and actor.has_perm(permission, obj))
+
+
+def authorize(actor, permission: str, obj=None, *, hide: bool = False, message: str | None = None):
+    """Raise unless `actor` holds `permission` (on `obj`).
+
+    `hide=True` answers not-found instead of forbidden: for objects the actor must not learn
+    exist (another family's child, another provider's contract). Returns `obj` so a caller can
+    write `contract = authorize(actor, "enrolment.terminate", contract)`.
+    """
+    if can(actor, permission, obj):
+        return obj
+    if hide:
+        raise NotFound(message)
+    raise AccessDenied(message)
