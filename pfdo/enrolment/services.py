@@ -20,15 +20,17 @@ from django.utils import timezone
 
 from pfdo.accounts import services as accounts
 from pfdo.audit import services as audit
-from pfdo.catalog.models import Group, Program, ScheduleEntry
+from pfdo.catalog.models import Group, Program
+from pfdo.catalog.schedule import lessons_overlap
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.errors import AccessDenied, Conflict, NotFound, ValidationFailed
-from pfdo.common.money import format_kopecks, split_kopecks
+from pfdo.common.money import format_kopecks
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.enrolment.selectors import month_label, waitlist_position
+from pfdo.enrolment.terms import budget_split, prorate, split_contract
 from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period
@@ -160,30 +162,32 @@ def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | No
     months = _months(start, end)
     whole = _group_months(group)
     module = group.module
-    price = module.price_kopecks * len(months) // whole
-    normative = (module.normative_cost_kopecks or 0) * len(months) // whole
-    in_budget = program.budget_registry != Program.BudgetRegistry.NONE
-    if in_budget:
+    if program.budget_registry != Program.BudgetRegistry.NONE:
         funding = Contract.Funding.BUDGET
-        price = normative = available = part = 0
+        available = 0
+        split = budget_split(len(months))
     else:
         funding = Contract.Funding.CERTIFICATE
         available = certificate_selectors.balance(certificate, period).available_kopecks
-        part = max(min(price, normative, available), 0)
-    copay = price - part
+        split = split_contract(
+            price_kopecks=prorate(module.price_kopecks, len(months), whole),
+            normative_kopecks=prorate(module.normative_cost_kopecks, len(months), whole),
+            available_kopecks=available,
+            months=len(months),
+        )
     return Terms(
         period=period,
         funding=funding,
         starts_on=start,
         ends_on=end,
         months=tuple(months),
-        price_kopecks=price,
-        normative_kopecks=normative,
+        price_kopecks=split.price_kopecks,
+        normative_kopecks=split.normative_kopecks,
         available_kopecks=available,
-        certificate_kopecks=part,
-        copay_kopecks=copay,
-        certificate_months=tuple(split_kopecks(part, len(months))),
-        copay_months=tuple(split_kopecks(copay, len(months))),
+        certificate_kopecks=split.certificate_kopecks,
+        copay_kopecks=split.copay_kopecks,
+        certificate_months=split.certificate_months,
+        copay_months=split.copay_months,
     )
 
 
@@ -195,14 +199,6 @@ def _refuse_if_frozen(period: FinancingPeriod, today: dt.date) -> None:
             f"Идёт закрытие периода «{period.name}»: новые договоры не заключаются до "
             "начала следующего.",
         )
-
-
-def _overlaps(a: ScheduleEntry, b: ScheduleEntry) -> bool:
-    if a.weekday != b.weekday:
-        return False
-    if "every" not in (a.parity, b.parity) and a.parity != b.parity:
-        return False
-    return a.starts_at < b.ends_at and b.starts_at < a.ends_at
 
 
 def _clash(certificate: Certificate, group: Group) -> str | None:
@@ -222,7 +218,7 @@ def _clash(certificate: Certificate, group: Group) -> str | None:
     for other in others:
         for a in mine:
             for b in other.schedule.all():
-                if _overlaps(a, b):
+                if lessons_overlap(a, b):
                     return (
                         f"Занятия пересекаются с группой «{other.name}» программы "
                         f"«{other.module.program.name}»: {b.get_weekday_display()} "
@@ -1114,22 +1110,20 @@ def continue_contract(*, actor, contract_id: int, period: FinancingPeriod) -> bo
     whole = _group_months(group)
     module = group.module
     if contract.funding == Contract.Funding.BUDGET:
-        price = normative = part = 0
+        split = budget_split(len(months))
     else:
-        price = (module.price_kopecks or 0) * len(months) // whole
-        normative = (module.normative_cost_kopecks or 0) * len(months) // whole
-        available = certificate_selectors.balance(certificate, period).available_kopecks
-        part = max(min(price, normative, available), 0)
-    copay = price - part
+        split = split_contract(
+            price_kopecks=prorate(module.price_kopecks, len(months), whole),
+            normative_kopecks=prorate(module.normative_cost_kopecks, len(months), whole),
+            available_kopecks=certificate_selectors.balance(certificate, period).available_kopecks,
+            months=len(months),
+        )
+    price, normative = split.price_kopecks, split.normative_kopecks
+    part, copay = split.certificate_kopecks, split.copay_kopecks
     rows = ContractMonth.objects.bulk_create(
         [
             ContractMonth(contract=contract, month=m, certificate_kopecks=c, copay_kopecks=p)
-            for m, c, p in zip(
-                months,
-                split_kopecks(part, len(months)),
-                split_kopecks(copay, len(months)),
-                strict=True,
-            )
+            for m, c, p in zip(months, split.certificate_months, split.copay_months, strict=True)
         ]
     )
     if part > 0:
