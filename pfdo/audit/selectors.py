@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pfdo.audit.models import ActionLog, PersonalDataAccess
+from pfdo.audit.models import ActionLog
 
 
 def actions_for(user, *, own_only: bool = False):
@@ -10,7 +10,3 @@ def actions_for(user, *, own_only: bool = False):
     if own_only:
         qs = qs.filter(actor=user)
     return qs
-
-
-def personal_data_accesses_for(user):
-    return PersonalDataAccess.objects.for_user(user).select_related("actor", "municipality")

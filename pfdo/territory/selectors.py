@@ -15,9 +15,5 @@ def served_municipality() -> Municipality | None:
     return Municipality.objects.select_related("region").filter(code=code).first()
 
 
-def municipality_by_code(code: str) -> Municipality | None:
-    return Municipality.objects.select_related("region").filter(code=code).first()
-
-
 def regions_with_municipalities():
     return Region.objects.prefetch_related("municipalities").order_by("name")
