@@ -59,6 +59,11 @@ def current_balances(certificates, *, periods=None) -> dict[int, CertificateBala
     return out
 
 
+def periods_by_account(certificate: Certificate) -> dict[int, FinancingPeriod]:
+    """Account id → period of the certificate's accounts, to label its statement lines."""
+    return {a.pk: a.period for a in ledger.certificate_accounts_of(certificate.pk)}
+
+
 def statement(certificate: Certificate):
     """Every movement of the certificate's money in any period, newest first."""
     rows = []
