@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
+from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from pfdo.certificates.querysets import (
@@ -182,8 +183,8 @@ class CertificateApplication(models.Model):
         default=True,
         help_text="Снимите, если нужны только бесплатные (бюджетные) программы.",
     )
-    status = models.CharField(
-        "статус", max_length=16, choices=Status.choices, default=Status.APPLIED
+    status = FSMField(
+        "статус", max_length=16, choices=Status.choices, default=Status.APPLIED, protected=False
     )
     reason = models.TextField("причина отказа", blank=True)
     created_at = models.DateTimeField("подано", default=clock.now, db_index=True)
@@ -232,6 +233,22 @@ class CertificateApplication(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN
 
+    # The life of an application: applied → verified → approved, or rejected while open.
+
+    @transition(field=status, source=Status.APPLIED, target=Status.VERIFIED)
+    def verify(self) -> None: ...
+
+    @transition(field=status, source=OPEN, target=Status.APPROVED)
+    def approve(self, *, by) -> None:
+        self.decided_at = clock.now()
+        self.decided_by = by
+
+    @transition(field=status, source=OPEN, target=Status.REJECTED)
+    def reject(self, *, reason: str, by) -> None:
+        self.reason = reason
+        self.decided_at = clock.now()
+        self.decided_by = by
+
 
 class Certificate(models.Model):
     """The child's certificate: a 10-digit number, a type and a status.
@@ -269,8 +286,8 @@ class Certificate(models.Model):
     )
     type = models.CharField("тип", max_length=16, choices=Type.choices)
     type_reason = models.CharField("почему этот тип", max_length=300, blank=True)
-    status = models.CharField(
-        "статус", max_length=16, choices=Status.choices, default=Status.ACTIVE
+    status = FSMField(
+        "статус", max_length=16, choices=Status.choices, default=Status.ACTIVE, protected=False
     )
     status_reason = models.CharField("причина статуса", max_length=300, blank=True)
     issued_at = models.DateTimeField("выдан", default=clock.now, db_index=True)
@@ -316,6 +333,29 @@ class Certificate(models.Model):
         n = self.number
         return f"{n[:2]} {n[2:4]} {n[4:]}"
 
+    # The life of a certificate: active ⇄ suspended; either ends cancelled or expired.
+    # Each change keeps its reason and moment.
+
+    def _changed(self, reason: str) -> None:
+        self.status_reason = reason
+        self.status_changed_at = clock.now()
+
+    @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
+    def suspend(self, *, reason: str) -> None:
+        self._changed(reason)
+
+    @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
+    def reactivate(self, *, reason: str) -> None:
+        self._changed(reason)
+
+    @transition(field=status, source=LIVE, target=Status.CANCELLED)
+    def cancel(self, *, reason: str) -> None:
+        self._changed(reason)
+
+    @transition(field=status, source=LIVE, target=Status.EXPIRED)
+    def expire(self, *, reason: str) -> None:
+        self._changed(reason)
+
 
 class NumberSequence(models.Model):
     """The last certificate sequence number used in a municipality (row-locked on issue)."""
@@ -357,8 +397,8 @@ class SwitchRequest(models.Model):
     municipality = models.ForeignKey(
         "territory.Municipality", on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(
-        "статус", max_length=16, choices=Status.choices, default=Status.WAITING
+    status = FSMField(
+        "статус", max_length=16, choices=Status.choices, default=Status.WAITING, protected=False
     )
     reason = models.CharField("комментарий", max_length=300, blank=True)
     created_at = models.DateTimeField("подан", default=clock.now, db_index=True)
@@ -381,3 +421,18 @@ class SwitchRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Запрос на перевод {self.certificate}"
+
+    # A request waits, then is fulfilled, withdrawn by the parent, or rejected.
+
+    @transition(field=status, source=Status.WAITING, target=Status.FULFILLED)
+    def fulfil(self) -> None:
+        self.decided_at = clock.now()
+
+    @transition(field=status, source=Status.WAITING, target=Status.WITHDRAWN)
+    def withdraw(self) -> None:
+        self.decided_at = clock.now()
+
+    @transition(field=status, source=Status.WAITING, target=Status.REJECTED)
+    def reject(self, *, reason: str) -> None:
+        self.reason = reason
+        self.decided_at = clock.now()

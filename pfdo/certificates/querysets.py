@@ -61,12 +61,6 @@ class CertificateQuerySet(ScopedQuerySet):
             return self.all()
         return self.filter(Q(child__in=_children_of(user)) | _official_q(user, "municipality"))
 
-    def live(self):
-        return self.filter(status__in=["active", "suspended"])
-
-    def financing(self):
-        return self.filter(type="financing")
-
 
 class NumberSequenceQuerySet(ScopedQuerySet):
     def for_user(self, user):

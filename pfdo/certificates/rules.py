@@ -22,6 +22,12 @@ def manages_object(user, obj) -> bool:
 
 
 @rules.predicate
+def manages_the_municipality(user, municipality) -> bool:
+    """For services handed a municipality itself (filing, import, the period's grants)."""
+    return manages_municipality(user, municipality)
+
+
+@rules.predicate
 def is_guardian_of(user, obj) -> bool:
     if obj is None:
         return True
@@ -34,6 +40,7 @@ is_certificate_official = is_operator | is_regional_admin | rules.is_superuser
 rules.add_perm("certificates.view", rules.is_authenticated)
 rules.add_perm("certificates.apply", is_parent | is_certificate_official)
 rules.add_perm("certificates.manage", is_certificate_official & manages_object)
+rules.add_perm("certificates.manage_municipality", manages_the_municipality)
 rules.add_perm(
     "certificates.request_switch",
     (is_parent & is_guardian_of) | (is_certificate_official & manages_object),

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
 from pfdo.certificates.models import Certificate, CertificateApplication, Child, SwitchRequest
 from pfdo.certificates.validators import normalize_document, normalize_snils, pd_hash
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period
-from pfdo.ledger.models import Account, Transfer
+from pfdo.ledger import selectors as ledger
 from pfdo.ledger.selectors import CertificateBalance, balance_of, balances_of, movements
-
-
-def months_touched(start: dt.date, end: dt.date) -> int:
-    """Calendar months from the month of `start` to the month of `end`, both included."""
-    if end < start:
-        return 0
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 def financing_count(municipality) -> int:
@@ -29,12 +21,9 @@ def financing_count(municipality) -> int:
     ).count()
 
 
-def account_of(certificate: Certificate, period: FinancingPeriod | None) -> Account | None:
-    if period is None:
-        return None
-    return Account.objects.filter(
-        kind=Account.Kind.CERTIFICATE, period=period, holder_id=certificate.pk
-    ).first()
+def account_of(certificate: Certificate, period: FinancingPeriod | None):
+    """The certificate's ledger account in `period` (None without a period or an account)."""
+    return ledger.certificate_account_of(certificate.pk, period)
 
 
 def balance(certificate: Certificate, period: FinancingPeriod | None = None) -> CertificateBalance:
@@ -47,12 +36,7 @@ def balances(certificates, period: FinancingPeriod | None) -> dict[int, Certific
     """Balances of many certificates of one period, keyed by certificate id (constant queries)."""
     if period is None:
         return {}
-    ids = [c.pk for c in certificates]
-    accounts = dict(
-        Account.objects.filter(
-            kind=Account.Kind.CERTIFICATE, period=period, holder_id__in=ids
-        ).values_list("pk", "holder_id")
-    )
+    accounts = ledger.certificate_account_ids(period, [c.pk for c in certificates])
     by_account = balances_of(list(accounts))
     return {holder: by_account[pk] for pk, holder in accounts.items() if pk in by_account}
 
@@ -75,12 +59,15 @@ def current_balances(certificates, *, periods=None) -> dict[int, CertificateBala
     return out
 
 
+def periods_by_account(certificate: Certificate) -> dict[int, FinancingPeriod]:
+    """Account id → period of the certificate's accounts, to label its statement lines."""
+    return {a.pk: a.period for a in ledger.certificate_accounts_of(certificate.pk)}
+
+
 def statement(certificate: Certificate):
     """Every movement of the certificate's money in any period, newest first."""
     rows = []
-    for account in Account.objects.filter(
-        kind=Account.Kind.CERTIFICATE, holder_id=certificate.pk
-    ).select_related("period"):
+    for account in ledger.certificate_accounts_of(certificate.pk):
         rows.extend(movements(account))
     rows.sort(key=lambda m: (m.created_at, m.pk), reverse=True)
     return rows
@@ -122,17 +109,10 @@ def quota_usage(period: FinancingPeriod) -> QuotaUsage:
         .annotate(n=Count("pk"))
         .values_list("type", "n")
     )
-    budget = Account.objects.filter(kind=Account.Kind.BUDGET, period=period).first()
-    sums = {}
-    if budget is not None:
-        sums = dict(
-            Transfer.objects.filter(Q(debit_account=budget) | Q(credit_account=budget))
-            .values("kind")
-            .annotate(total=Sum("amount_kopecks"))
-            .values_list("kind", "total")
-        )
-    granted = sums.get(Transfer.Kind.GRANT, 0) or 0
-    returned = sum(sums.get(k, 0) or 0 for k in (Transfer.Kind.REVOKE, Transfer.Kind.LAPSE))
+    budget = ledger.budget_account_of(period)
+    sums = ledger.totals_by_kind(budget) if budget is not None else {}
+    granted = sums.get(ledger.TransferKind.GRANT, 0)
+    returned = sum(sums.get(k, 0) for k in (ledger.TransferKind.REVOKE, ledger.TransferKind.LAPSE))
     return QuotaUsage(
         period=period,
         quota=period.certificate_quota,
@@ -312,17 +292,6 @@ def children_of_parent(user):
     )
 
 
-def open_applications(user, *, municipality=None):
-    qs = (
-        CertificateApplication.objects.for_user(user)
-        .open()
-        .select_related("child", "municipality", "parent")
-    )
-    if municipality is not None:
-        qs = qs.filter(municipality=municipality)
-    return qs
-
-
 # ------------------------------------------------------ appended for the operator's pages
 
 
@@ -331,11 +300,7 @@ def period_balances(certificate: Certificate) -> list[tuple[FinancingPeriod, Cer
 
     Three queries whatever the number of periods (accounts, then their balances).
     """
-    accounts = list(
-        Account.objects.filter(kind=Account.Kind.CERTIFICATE, holder_id=certificate.pk)
-        .select_related("period")
-        .order_by("-period__starts_on", "-pk")
-    )
+    accounts = list(ledger.certificate_accounts_of(certificate.pk))
     by_account = balances_of([a.pk for a in accounts])
     return [(a.period, by_account.get(a.pk, CertificateBalance())) for a in accounts]
 

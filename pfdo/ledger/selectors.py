@@ -226,3 +226,63 @@ def _negative_available() -> list[str]:
 def ledger_size() -> tuple[int, int]:
     """(transfers, accounts): what the check looked at."""
     return Transfer.objects.count(), Account.objects.count()
+
+
+# --- read by certificates
+
+# The kinds other apps name when they open accounts or move money through ledger.services.
+AccountKind = Account.Kind
+TransferKind = Transfer.Kind
+
+
+def certificate_account_of(certificate_id: int, period) -> Account | None:
+    """The certificate's account in `period`, or None if it has none (yet)."""
+    if period is None:
+        return None
+    return Account.objects.filter(
+        kind=Account.Kind.CERTIFICATE, period=period, holder_id=certificate_id
+    ).first()
+
+
+def certificate_accounts_of(certificate_id: int) -> QuerySet[Account]:
+    """The certificate's accounts in every period, newest period first, periods joined."""
+    return (
+        Account.objects.filter(kind=Account.Kind.CERTIFICATE, holder_id=certificate_id)
+        .select_related("period")
+        .order_by("-period__starts_on", "-pk")
+    )
+
+
+def certificate_account_ids(period, certificate_ids: Iterable[int]) -> dict[int, int]:
+    """Account id → certificate id of the certificates' accounts in `period` (one query)."""
+    return dict(
+        Account.objects.filter(
+            kind=Account.Kind.CERTIFICATE, period=period, holder_id__in=list(certificate_ids)
+        ).values_list("pk", "holder_id")
+    )
+
+
+def budget_account_of(period) -> Account | None:
+    """The period's budget account, or None before the first grant opened it."""
+    return Account.objects.filter(kind=Account.Kind.BUDGET, period=period).first()
+
+
+def totals_by_kind(account: Account) -> dict[str, int]:
+    """Sum of every transfer touching `account` (either side), by transfer kind."""
+    return {
+        kind: total or 0
+        for kind, total in Transfer.objects.filter(
+            Q(debit_account=account) | Q(credit_account=account)
+        )
+        .order_by()
+        .values("kind")
+        .annotate(total=Sum("amount_kopecks"))
+        .values_list("kind", "total")
+    }
+
+
+def granted_holder_ids(period) -> QuerySet:
+    """Holder ids of the accounts a grant of `period` credited (a subquery, not evaluated)."""
+    return Transfer.objects.filter(kind=Kind.GRANT, credit_account__period=period).values(
+        "credit_account__holder_id"
+    )

@@ -19,8 +19,7 @@ from pfdo.certificates.models import (
 )
 from pfdo.certificates.rules import manages_municipality
 from pfdo.common.api.fields import SlugRelatedField
-from pfdo.ledger.models import Transfer
-from pfdo.ledger.selectors import CertificateBalance
+from pfdo.ledger.selectors import CertificateBalance, TransferKind
 from pfdo.territory.models import Municipality
 
 # ------------------------------------------------------------------------------- helpers
@@ -190,7 +189,7 @@ class CertificateMovementSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-    kind = serializers.ChoiceField(choices=Transfer.Kind.choices)
+    kind = serializers.ChoiceField(choices=TransferKind.choices)
     kind_display = serializers.CharField(source="get_kind_display")
     description = serializers.CharField()
     effect_kopecks = serializers.IntegerField(

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from pfdo.accounts.models import User
 from pfdo.audit import services as audit
 from pfdo.certificates import selectors, services
-from pfdo.certificates.api.filters import CertificateApplicationFilter, CertificateFilter
 from pfdo.certificates.api.serializers import (
     CertificateApplicationCreateSerializer,
     CertificateApplicationSerializer,
@@ -29,12 +28,12 @@ from pfdo.certificates.api.serializers import (
     SwitchRequestSerializer,
     SwitchResultSerializer,
 )
+from pfdo.certificates.filters import CertificateApplicationFilter, CertificateFilter
 from pfdo.certificates.models import Certificate, CertificateApplication, Child
-from pfdo.certificates.rules import manages_municipality
 from pfdo.common.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
+from pfdo.common.authz import can
 from pfdo.common.errors import ValidationFailed
 from pfdo.common.idempotency import mark_secret
-from pfdo.ledger.models import Account
 
 OFFICIALS = "Оператор муниципалитета, администратор региона."
 
@@ -69,7 +68,7 @@ class ChildViewSet(ScopedReadOnlyViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         child = self.get_object()
-        if manages_municipality(request.user, child.municipality):
+        if can(request.user, "certificates.manage", child):
             audit.log_personal_data_access(
                 actor=request.user,
                 subject=child,
@@ -117,7 +116,7 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
         context = kwargs.setdefault("context", self.get_serializer_context())
         if rows is not None:
             items = rows if kwargs.get("many") else [rows]
-            mine = [a for a in items if manages_municipality(self.request.user, a.municipality)]
+            mine = [a for a in items if can(self.request.user, "certificates.manage", a)]
             context["duplicate_flags"] = selectors.duplicate_flags(mine) if mine else {}
         return super().get_serializer(*args, **kwargs)
 
@@ -392,12 +391,7 @@ class CertificateViewSet(ScopedModelViewSet):
     def movements(self, request, pk=None):
         certificate = self.get_object()
         rows = selectors.statement(certificate)
-        periods = {
-            account.pk: account.period
-            for account in Account.objects.filter(
-                kind=Account.Kind.CERTIFICATE, holder_id=certificate.pk
-            ).select_related("period")
-        }
+        periods = selectors.periods_by_account(certificate)
         page = self.paginate_queryset(rows)
         serializer = CertificateMovementSerializer(
             page, many=True, context={"periods_by_account": periods}

@@ -7,7 +7,7 @@ import re
 from django import forms
 
 from pfdo.certificates import services
-from pfdo.certificates.models import Certificate, CertificateApplication, Child, Guardianship
+from pfdo.certificates.models import Child, Guardianship
 from pfdo.certificates.validators import normalize_document, normalize_snils
 from pfdo.common.forms import ModelChoiceField
 
@@ -44,33 +44,6 @@ class _OneMunicipalityMixin:
 
 
 # ---------------------------------------------------------------------------- registry
-
-
-class RegistryFilterForm(_OneMunicipalityMixin, forms.Form):
-    """The registry's GET filters: number or name, municipality, type, status."""
-
-    q = forms.CharField(
-        label="Номер сертификата или ФИО ребёнка",
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Номер или фамилия"}),
-    )
-    type = forms.ChoiceField(
-        label="Тип", required=False, choices=[("", "Все типы"), *Certificate.Type.choices]
-    )
-    status = forms.ChoiceField(
-        label="Статус", required=False, choices=[("", "Все статусы"), *Certificate.Status.choices]
-    )
-
-    def __init__(self, *args, municipalities=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._set_municipalities(municipalities, required=False, empty_label="Все муниципалитеты")
-
-    def clean_q(self):
-        value = self.cleaned_data["q"]
-        if "\x00" in value:
-            raise forms.ValidationError("Недопустимые символы.")
-        return " ".join(value.split())
 
 
 class IdentifierSearchForm(forms.Form):
@@ -147,26 +120,6 @@ class ReissuePasswordForm(forms.Form):
 
 
 # ---------------------------------------------------------------------------- applications
-
-
-class ApplicationFilterForm(forms.Form):
-    OPEN = "open"
-    ALL = "all"
-
-    status = forms.ChoiceField(
-        label="Статус",
-        required=False,
-        choices=[
-            (OPEN, "Открытые (поданные и проверенные)"),
-            *CertificateApplication.Status.choices,
-            (ALL, "Все"),
-        ],
-    )
-
-    def chosen_status(self) -> str:
-        if self.is_valid():
-            return self.cleaned_data.get("status") or self.OPEN
-        return self.OPEN
 
 
 class RejectForm(forms.Form):

@@ -410,9 +410,9 @@ def test_too_big_and_too_many_rows(client, operator, vorkuta, monkeypatch):
     client.force_login(operator)
     big = SimpleUploadedFile("children.csv", b"x" * (imports.MAX_BYTES + 1))
     assert "больше 5 МБ" in file_errors(upload(client, big))[0]
-    monkeypatch.setattr(imports, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(imports.reading, "MAX_UNPACKED_BYTES", 1000)
     assert "в распакованном виде" in file_errors(upload(client, xlsx_file([row()])))[0]
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(imports.reading, "MAX_ROWS", 2)
     with pytest.raises(ValidationFailed) as err:
         imports.parse_file(csv_file([row(), row(), row()]), municipality=vorkuta)
     assert "больше 2 строк" in err.value.fields["file"][0]

@@ -96,3 +96,15 @@ def test_cancelled_certificate_keeps_its_permissions(world):
     assert world.operator.has_perm("certificates.manage", world.certificate)
     assert not world.other_operator.has_perm("certificates.manage", world.certificate)
     assert world.parent_a.has_perm("certificates.request_switch", world.certificate)
+
+
+def test_manage_municipality_is_asked_with_the_municipality_itself(world):
+    """Services handed a municipality (filing, import, the period's grants) ask this rule."""
+    vorkuta = world.certificate.municipality
+    holders = {
+        role
+        for role in ROLES
+        if getattr(world, role).has_perm("certificates.manage_municipality", vorkuta)
+    }
+    assert holders == {"operator", "regional_admin", "superuser"}
+    assert not world.operator.has_perm("certificates.manage_municipality", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from pfdo.accounts.models import Notification
 from pfdo.certificates import selectors, services
@@ -332,3 +333,65 @@ def test_period_start_fulfils_requests_filed_while_no_period_ran(vorkuta, operat
     early.refresh_from_db()
     assert request.status == SwitchRequest.Status.FULFILLED and early.is_financing
     assert selectors.balance(early, period).granted_kopecks == NOMINAL
+
+
+# ------------------------------------------------------------------ states and their links
+
+
+def test_each_model_declares_its_transitions(vorkuta, operator, parent):
+    """The statuses change only along the transitions the models declare."""
+    approved_period(vorkuta)
+    certificate = issue_certificate(
+        operator=operator, municipality=vorkuta, parent=parent
+    ).certificate
+    assert {t.name for t in certificate.get_available_status_transitions()} == {
+        "suspend",
+        "cancel",
+        "expire",
+    }
+    services.suspend_certificate(actor=operator, certificate=certificate, reason="Проверка")
+    certificate.refresh_from_db()
+    assert {t.name for t in certificate.get_available_status_transitions()} == {
+        "reactivate",
+        "cancel",
+        "expire",
+    }
+    services.cancel_certificate(actor=operator, certificate=certificate, reason="Переезд")
+    certificate.refresh_from_db()
+    assert list(certificate.get_available_status_transitions()) == []
+    assert certificate.status_reason == "Переезд" and certificate.status_changed_at is not None
+    application = certificate.application
+    application.refresh_from_db()
+    assert list(application.get_available_status_transitions()) == []
+    assert application.decided_by == operator and application.decided_at is not None
+
+
+def test_notification_links_are_the_pages_urls(vorkuta, operator, parent):
+    approved_period(vorkuta)
+    certificate = issue_certificate(
+        operator=operator, municipality=vorkuta, parent=parent
+    ).certificate
+    issued = Notification.objects.get(user=parent, subject="Сертификат выдан")
+    assert issued.link == reverse("family:certificate", args=[certificate.pk])
+    rejected = services.apply_for_certificate(
+        actor=parent, municipality=vorkuta, parent=parent, child=child_data(first_name="Пётр")
+    )
+    services.reject_application(actor=operator, application=rejected, reason="Нет документов")
+    notice = Notification.objects.get(user=parent, subject="Заявление на сертификат отклонено")
+    assert notice.link == reverse("accounts:home_parent")
+
+
+def test_switch_refusal_names_the_reason(vorkuta, operator, parent):
+    approved_period(vorkuta, quota=1)
+    issue_certificate(operator=operator, municipality=vorkuta, parent=parent)
+    accounting = issue_certificate(
+        operator=operator, municipality=vorkuta, parent=parent, first_name="Пётр"
+    ).certificate
+    assert services.switch_refusal(accounting) is None
+    services.request_switch(actor=parent, certificate=accounting)
+    waiting = services.switch_refusal(accounting)
+    assert waiting is not None and waiting.code == "already_waiting"
+    services.suspend_certificate(actor=operator, certificate=accounting, reason="Проверка")
+    accounting.refresh_from_db()
+    suspended = services.switch_refusal(accounting)
+    assert suspended.message == "Сертификат приостановлен: перевод невозможен."

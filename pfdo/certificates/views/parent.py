@@ -15,6 +15,8 @@ from pfdo.accounts.roles import Role
 from pfdo.certificates import selectors, services
 from pfdo.certificates.forms.parent import AddChildForm, RegistrationForm
 from pfdo.certificates.models import Certificate, Child, SwitchRequest
+from pfdo.certificates.views._common import authorize_page, flash_error
+from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
 from pfdo.common.views import ScopedDetailView, ServiceFormView
 from pfdo.financing.selectors import current_period
@@ -43,15 +45,6 @@ def _earlier_submission(request) -> dict | None:
     if not token:
         return None
     return request.session.get(SESSION_DONE, {}).get(token)
-
-
-def _flash_error(request, exc: DomainError) -> None:
-    """A refused action without a form: the message and each field's reason on top."""
-    messages.error(request, exc.message)
-    for msgs in exc.fields.values():
-        for msg in msgs:
-            if msg != exc.message:
-                messages.error(request, msg)
 
 
 class ParentRequiredMixin(LoginRequiredMixin):
@@ -241,6 +234,7 @@ class CertificateDetailView(ParentRequiredMixin, ScopedDetailView):
             .order_by("-created_at", "-pk")[:5]
         )
         waiting = next((s for s in switches if s.status == SwitchRequest.Status.WAITING), None)
+        refusal = services.switch_refusal(certificate)
         ctx.update(
             period=period,
             money=money if certificate.is_financing else None,
@@ -248,11 +242,10 @@ class CertificateDetailView(ParentRequiredMixin, ScopedDetailView):
             movements=selectors.statement(certificate),
             switches=switches,
             waiting_switch=waiting,
+            # Why a switch cannot be asked for comes from the service that would refuse it.
+            switch_refusal=refusal,
             can_request_switch=(
-                not certificate.is_financing
-                and certificate.status == Certificate.Status.ACTIVE
-                and waiting is None
-                and user.has_perm("certificates.request_switch", certificate)
+                refusal is None and can(user, "certificates.request_switch", certificate)
             ),
         )
         return ctx
@@ -264,9 +257,7 @@ class _CertificateActionView(ParentRequiredMixin, View):
         certificate = get_object_or_404(
             Certificate.objects.for_user(self.request.user).filter(child__in=own), pk=pk
         )
-        if not self.request.user.has_perm("certificates.request_switch", certificate):
-            raise PermissionDenied
-        return certificate
+        return authorize_page(self.request.user, "certificates.request_switch", certificate)
 
     def back(self, pk: int):
         return redirect(reverse("family:certificate", args=[pk]) + "#switch")
@@ -280,7 +271,7 @@ class RequestSwitchView(_CertificateActionView):
         try:
             switch = services.request_switch(actor=request.user, certificate=certificate)
         except DomainError as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             if switch.status == SwitchRequest.Status.FULFILLED:
                 messages.success(
@@ -311,7 +302,7 @@ class WithdrawSwitchView(_CertificateActionView):
         try:
             services.withdraw_switch(actor=request.user, request=waiting)
         except DomainError as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             messages.success(request, "Запрос на перевод отозван.")
         return self.back(pk)

@@ -1,120 +1,43 @@
-"""Certificates API: children, applications and certificates by role, the operator's
-decisions, the parent's switch, the provider's look-up, errors, idempotency, query counts."""
+"""Certificates API, children and applications: reads by role, the parent's and the operator's
+applications, the operator's decisions, errors, idempotency."""
+
+# ruff: noqa: F811  (fixtures are imported from the support module and requested by name)
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from pfdo.accounts import services as accounts
 from pfdo.accounts.models import User
 from pfdo.audit.models import ActionLog, PersonalDataAccess
 from pfdo.certificates import services
 from pfdo.certificates.models import Certificate, CertificateApplication, Child
-from pfdo.certificates.tests.factories import approved_period, child_data, issue_certificate
-from pfdo.common import clock
-from pfdo.providers.tests.factories import ProviderFactory, add_staff
-from pfdo.territory.tests.factories import MunicipalityFactory
-
-TODAY = dt.date(2026, 11, 28)
-NOMINAL = 2_417_100
-CHILDREN = "/api/v1/children/"
-APPLICATIONS = "/api/v1/certificate-applications/"
-CERTIFICATES = "/api/v1/certificates/"
-LOOKUP = "/api/v1/certificates/lookup/"
-BALANCE_KEYS = {
-    "granted_kopecks",
-    "reserved_kopecks",
-    "spent_kopecks",
-    "returned_kopecks",
-    "available_kopecks",
-}
+from pfdo.certificates.tests.api_support import (  # noqa: F401  (fixtures by name)
+    APPLICATIONS,
+    CERTIFICATES,
+    CHILDREN,
+    LOOKUP,
+    NOMINAL,
+    _today,
+    as_user,
+    assert_error,
+    body_of,
+    ids,
+    inta,
+    issue,
+    other_operator,
+    other_parent,
+    parent,
+    payer,
+    period,
+    regional_admin,
+    staff,
+)
+from pfdo.certificates.tests.factories import child_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with clock.frozen(TODAY):
-        yield
-
-
-@pytest.fixture
-def inta(region):
-    return MunicipalityFactory(region=region, code="inta", name="Инта", number=3)
-
-
-@pytest.fixture
-def other_operator(make_user, inta):
-    return make_user("operator", municipality=inta)
-
-
-@pytest.fixture
-def regional_admin(make_user, region):
-    return make_user("regional_admin", region=region)
-
-
-@pytest.fixture
-def payer(make_user, vorkuta):
-    return make_user("payer", municipality=vorkuta)
-
-
-@pytest.fixture
-def staff(vorkuta):
-    return add_staff(ProviderFactory(municipality=vorkuta)).user
-
-
-@pytest.fixture
-def parent(make_user, vorkuta):
-    return make_user("parent", municipality=vorkuta)
-
-
-@pytest.fixture
-def other_parent(make_user, vorkuta):
-    return make_user("parent", municipality=vorkuta)
-
-
-@pytest.fixture
-def period(vorkuta):
-    return approved_period(vorkuta)
-
-
-@pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return login
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["message"]
-    if code is not None:
-        assert body["error"]["code"] == code, body
-    return body["error"]
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
-
-
-def body_of(**overrides):
-    """An online application body: the child's fields flat, as the API takes them."""
-    data = child_data(**overrides)
-    data["birth_date"] = data["birth_date"].isoformat()
-    return {"municipality": "vorkuta", "relation": "mother", "wants_financing": True, **data}
-
-
-def issue(operator, vorkuta, parent, **child):
-    return issue_certificate(operator=operator, municipality=vorkuta, parent=parent, **child)
 
 
 # ---------------------------------------------------------------------------- children
@@ -474,232 +397,3 @@ def test_approve_with_the_same_idempotency_key_issues_one_certificate(
     assert ActionLog.objects.filter(action="certificates.certificate_issued").count() == 1
     # Without the key, the repeat is a new request and the domain refuses it.
     assert_error(api_client.post(url), 409)
-
-
-# ------------------------------------------------------------------------ certificates
-
-
-def test_certificate_list_retrieve_and_filters(
-    as_user, vorkuta, operator, regional_admin, parent, other_parent, staff, payer, period
-):
-    financing = issue(operator, vorkuta, parent).certificate
-    accounting = issue(operator, vorkuta, other_parent, wants_financing=False).certificate
-    client = as_user(operator)
-    assert ids(client.get(CERTIFICATES)) == {financing.pk, accounting.pk}
-    assert ids(client.get(CERTIFICATES, {"type": "accounting"})) == {accounting.pk}
-    assert ids(client.get(CERTIFICATES, {"number": "11 02 000001"})) == {financing.pk}
-    assert ids(client.get(CERTIFICATES, {"municipality": "inta"})) == set()
-    assert ids(client.get(CERTIFICATES, {"status": "active"})) == {financing.pk, accounting.pk}
-    assert ids(as_user(regional_admin).get(CERTIFICATES)) == {financing.pk, accounting.pk}
-    assert ids(as_user(parent).get(CERTIFICATES)) == {financing.pk}
-    assert ids(as_user(staff).get(CERTIFICATES)) == set()
-    assert ids(as_user(payer).get(CERTIFICATES)) == set()
-
-    body = as_user(parent).get(f"{CERTIFICATES}{financing.pk}/").json()
-    assert body["number"] == "1102000001"
-    assert body["child"] == {"id": financing.child_id, "full_name": "Иванова Мария Петровна"}
-    assert body["municipality"] == "vorkuta"
-    assert body["type"] == "financing" and "квоте" in body["type_reason"]
-    assert body["status"] == "active" and body["valid_until"] == "2034-05-13"
-    assert set(body["balance"]) == BALANCE_KEYS
-    assert all(type(v) is int for v in body["balance"].values())
-    assert body["balance"]["available_kopecks"] == NOMINAL
-    accounting_body = as_user(operator).get(f"{CERTIFICATES}{accounting.pk}/").json()
-    assert accounting_body["balance"] == dict.fromkeys(BALANCE_KEYS, 0)
-    assert as_user(parent).get(f"{CERTIFICATES}{accounting.pk}/").status_code == 404
-
-
-def test_suspend_reactivate_cancel(as_user, vorkuta, operator, parent, period):
-    certificate = issue(operator, vorkuta, parent).certificate
-    client = as_user(operator)
-    url = f"{CERTIFICATES}{certificate.pk}"
-    error = assert_error(client.post(f"{url}/suspend/"), 400)
-    assert "reason" in error["fields"]
-    response = client.post(f"{url}/suspend/", {"reason": "Проверка"}, format="json")
-    assert response.status_code == 200
-    assert response.json()["status"] == "suspended"
-    assert response.json()["status_reason"] == "Проверка"
-    assert_error(client.post(f"{url}/suspend/", {"reason": "Ещё раз"}, format="json"), 409)
-    response = client.post(f"{url}/reactivate/")
-    assert response.status_code == 200 and response.json()["status"] == "active"
-    assert_error(client.post(f"{url}/reactivate/"), 409)
-    assert "reason" in assert_error(client.post(f"{url}/cancel/", {}, format="json"), 400)["fields"]
-    response = client.post(f"{url}/cancel/", {"reason": "Переезд"}, format="json")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["status"] == "cancelled"
-    assert body["balance"]["returned_kopecks"] == NOMINAL
-    assert body["balance"]["available_kopecks"] == 0
-    for action in ("suspend", "reactivate", "cancel"):
-        assert_error(as_user(parent).post(f"{url}/{action}/", {"reason": "x"}, format="json"), 403)
-
-
-def test_request_switch_by_parent(as_user, vorkuta, operator, parent, other_parent, period):
-    accounting = issue(operator, vorkuta, parent, wants_financing=False).certificate
-    url = f"{CERTIFICATES}{accounting.pk}/request-switch/"
-    assert_error(as_user(other_parent).post(url), 404)
-    response = as_user(parent).post(url)
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert body["switch_request"]["status"] == "fulfilled"
-    assert body["switch_request"]["certificate"] == accounting.pk
-    assert body["certificate"]["type"] == "financing"
-    assert body["certificate"]["balance"]["granted_kopecks"] == NOMINAL
-    assert_error(as_user(parent).post(url), 409, "already_financing")
-
-
-def test_request_switch_waits_when_quota_is_full(as_user, vorkuta, operator, parent):
-    approved_period(vorkuta, quota=1)
-    issue(operator, vorkuta, parent)
-    accounting = issue(operator, vorkuta, parent, first_name="Анна").certificate
-    assert accounting.type == "accounting"
-    response = as_user(operator).post(f"{CERTIFICATES}{accounting.pk}/request-switch/")
-    assert response.status_code == 200
-    assert response.json()["switch_request"]["status"] == "waiting"
-    assert response.json()["certificate"]["type"] == "accounting"
-    assert_error(
-        as_user(parent).post(f"{CERTIFICATES}{accounting.pk}/request-switch/"),
-        409,
-        "already_waiting",
-    )
-
-
-def test_reissue_password(as_user, vorkuta, operator, parent, other_parent, staff, period):
-    certificate = issue(operator, vorkuta, parent).certificate
-    url = f"{CERTIFICATES}{certificate.pk}/reissue-password/"
-    response = as_user(operator).post(url)
-    assert response.status_code == 200
-    body = response.json()
-    assert set(body) == {"login", "issued_password"} and body["login"] == parent.username
-    parent.refresh_from_db()
-    assert parent.check_password(body["issued_password"]) and parent.must_change_password
-    error = assert_error(
-        as_user(operator).post(url, {"parent": other_parent.pk}, format="json"), 400
-    )
-    assert "parent" in error["fields"]
-    assert_error(as_user(parent).post(url), 403)
-    assert_error(as_user(staff).post(url), 403)
-
-
-def test_movements_paginated_with_signed_effects(as_user, vorkuta, operator, parent, period):
-    certificate = issue(operator, vorkuta, parent).certificate
-    services.cancel_certificate(actor=operator, certificate=certificate, reason="Переезд")
-    response = as_user(parent).get(f"{CERTIFICATES}{certificate.pk}/movements/", {"page_size": 1})
-    assert response.status_code == 200
-    body = response.json()
-    assert body["count"] == 2 and len(body["results"]) == 1 and body["next"]
-    everything = as_user(parent).get(f"{CERTIFICATES}{certificate.pk}/movements/").json()
-    rows = everything["results"]
-    assert [(r["kind"], r["effect_kopecks"], r["movement"]) for r in rows] == [
-        ("revoke", -NOMINAL, "списано"),
-        ("grant", NOMINAL, "зачислено"),
-    ]
-    assert all(r["period"] == period.pk and r["period_name"] == period.name for r in rows)
-    assert set(rows[0]) == {
-        "id",
-        "created_at",
-        "kind",
-        "kind_display",
-        "description",
-        "effect_kopecks",
-        "movement",
-        "period",
-        "period_name",
-    }
-
-
-# ------------------------------------------------------------------- provider look-up
-
-
-def test_provider_looks_up_by_number_and_learns_only_the_reduced_view(
-    as_user, vorkuta, operator, parent, staff, period
-):
-    certificate = issue(operator, vorkuta, parent).certificate
-    child = certificate.child
-    response = as_user(staff).get(LOOKUP, {"number": "11 02 000001"})
-    assert response.status_code == 200
-    assert response.json() == {
-        "number": "1102000001",
-        "child_name": "Иванова Мария Петровна",
-        "age_years": 10,
-        "type": "financing",
-        "type_display": "сертификат финансирования",
-        "is_active": True,
-    }
-    raw = response.content.decode()
-    for secret in (child.snils, child.snils_display, child.document_number, "2016-05-14"):
-        assert secret not in raw
-    entry = ActionLog.objects.get(action="certificates.looked_up")
-    assert entry.actor == staff and entry.object_id == str(certificate.pk)
-    assert entry.details == {"number": "1102000001", "found": True}
-    assert entry.municipality == vorkuta
-    # Officials may look up too.
-    assert as_user(operator).get(LOOKUP, {"number": "1102000001"}).status_code == 200
-
-
-@pytest.mark.parametrize("number", ["1102999999", "12", "8712 345678", "абв"])
-def test_unknown_or_malformed_number_is_404_and_logged_without_the_number(
-    as_user, vorkuta, operator, parent, staff, number
-):
-    issue(operator, vorkuta, parent)
-    error = assert_error(as_user(staff).get(LOOKUP, {"number": number}), 404, "not_found")
-    assert error["message"] == "Сертификат с таким номером не найден."
-    entry = ActionLog.objects.get(action="certificates.looked_up")
-    assert entry.details == {"number": "", "found": False}
-    assert entry.object_id == ""
-
-
-def test_lookup_refused_to_parents_payers_and_anonymous(
-    as_user, api_client, vorkuta, operator, parent, payer, period
-):
-    certificate = issue(operator, vorkuta, parent).certificate
-    assert_error(as_user(parent).get(LOOKUP, {"number": certificate.number}), 403)
-    assert_error(as_user(payer).get(LOOKUP, {"number": certificate.number}), 403)
-    api_client.force_authenticate(None)
-    assert_error(api_client.get(LOOKUP, {"number": certificate.number}), 401)
-    assert not ActionLog.objects.filter(action="certificates.looked_up").exists()
-
-
-def test_lookup_without_number_is_a_field_error(as_user, staff):
-    error = assert_error(as_user(staff).get(LOOKUP), 400, "validation_error")
-    assert "number" in error["fields"]
-
-
-# ------------------------------------------------------------------------ query counts
-
-
-def _count(client, user, url):
-    # A fresh user object: its memberships are cached per instance, as in one request.
-    client.force_authenticate(User.objects.get(pk=user.pk))
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, {"page_size": 100})
-    assert response.status_code == 200
-    return len(queries), response.json()["count"]
-
-
-def test_lists_ask_a_constant_number_of_queries(
-    as_user, vorkuta, inta, operator, regional_admin, parent, django_assert_max_num_queries
-):
-    approved_period(vorkuta)
-    approved_period(inta)
-    issue(operator, vorkuta, parent)
-    services.apply_for_certificate(
-        actor=parent, municipality=inta, parent=parent, child=child_data(first_name="Лев", sex="m")
-    )
-    admin = as_user(regional_admin)
-    few = {
-        url: _count(admin, regional_admin, url) for url in (CHILDREN, APPLICATIONS, CERTIFICATES)
-    }
-    for n in range(19):
-        issued = issue(operator, vorkuta, parent, first_name=f"Ребёнок{n}")
-        if n % 2:
-            services.suspend_certificate(actor=operator, certificate=issued.certificate, reason="x")
-    assert Certificate.objects.count() == 20
-    for url in (CHILDREN, APPLICATIONS, CERTIFICATES):
-        admin.force_authenticate(User.objects.get(pk=regional_admin.pk))
-        with django_assert_max_num_queries(12):
-            response = admin.get(url, {"page_size": 100})
-        assert response.status_code == 200
-        queries, count = _count(admin, regional_admin, url)
-        assert count >= 20
-        assert queries == few[url][0], (url, queries, few[url])

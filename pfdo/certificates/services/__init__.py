@@ -1,0 +1,69 @@
+"""Write use-cases of certificates, one module per use case; the public names live here.
+
+children (the child's card) · applications (filing, the parent's account) · decisions (verify,
+reject, issue) · nominals (quota place, nominal, grant) · period_start (the period's grants) ·
+lifecycle (suspend, reactivate, cancel, expire) · switching (accounting → financing) ·
+desk (passwords, the provider's look-up).
+"""
+
+from pfdo.certificates.services._common import Issued, can_manage
+from pfdo.certificates.services.applications import (
+    Registered,
+    apply_for_certificate,
+    apply_online,
+    file_in_person_application,
+    register_and_apply,
+    register_family,
+    register_parent,
+)
+from pfdo.certificates.services.children import CHILD_FIELDS, clean_child
+from pfdo.certificates.services.decisions import (
+    approve_application,
+    reject_application,
+    verify_application,
+)
+from pfdo.certificates.services.desk import look_up_certificate, reissue_parent_password
+from pfdo.certificates.services.lifecycle import (
+    cancel_certificate,
+    expire_certificates,
+    reactivate_certificate,
+    suspend_certificate,
+)
+from pfdo.certificates.services.nominals import certificate_account, nominal_amount
+from pfdo.certificates.services.period_start import grant_period_nominals
+from pfdo.certificates.services.switching import (
+    fulfil_switch_requests,
+    request_switch,
+    switch_refusal,
+    withdraw_switch,
+)
+
+__all__ = [
+    "CHILD_FIELDS",
+    "Issued",
+    "Registered",
+    "apply_for_certificate",
+    "apply_online",
+    "approve_application",
+    "can_manage",
+    "cancel_certificate",
+    "certificate_account",
+    "clean_child",
+    "expire_certificates",
+    "file_in_person_application",
+    "fulfil_switch_requests",
+    "grant_period_nominals",
+    "look_up_certificate",
+    "nominal_amount",
+    "reactivate_certificate",
+    "register_and_apply",
+    "register_family",
+    "register_parent",
+    "reissue_parent_password",
+    "reject_application",
+    "request_switch",
+    "suspend_certificate",
+    "switch_refusal",
+    "verify_application",
+    "withdraw_switch",
+]

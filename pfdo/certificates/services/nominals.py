@@ -1,0 +1,145 @@
+"""Certificate money: the financing place in the quota, the nominal, the grant from the budget."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pfdo.certificates import selectors
+from pfdo.certificates.models import Certificate, Child
+from pfdo.common.errors import Conflict
+from pfdo.common.months import months_touched
+from pfdo.financing import services as financing
+from pfdo.financing.models import FinancingPeriod
+from pfdo.financing.selectors import current_period, nominal_for
+from pfdo.ledger import services as ledger
+from pfdo.ledger.selectors import AccountKind, TransferKind
+
+
+def _financing_place(municipality, *, wants: bool, today: dt.date):
+    """(locked period, reason) when a financing certificate may be issued, else (None, reason)."""
+    if not wants:
+        return (
+            None,
+            "Выдан сертификат учёта по заявлению родителя (нужны только бесплатные программы).",
+        )
+    period = current_period(municipality, today)
+    if period is None:
+        return None, (
+            "Сертификат учёта: на сегодня нет утверждённой программы персонифицированного "
+            "финансирования. Когда она начнётся, можно будет запросить перевод."
+        )
+    period = FinancingPeriod.objects.select_for_update().get(pk=period.pk)
+    issued = selectors.financing_count(municipality)
+    if issued >= period.certificate_quota:
+        return None, (
+            f"Сертификат учёта: квота сертификатов финансирования на период исчерпана "
+            f"(выдано {issued} из {period.certificate_quota}). Когда место освободится, "
+            "можно запросить перевод в сертификат финансирования."
+        )
+    return period, (f"Сертификат финансирования: есть место в квоте периода «{period.name}».")
+
+
+def _budget_account(actor, period: FinancingPeriod):
+    """The period's budget account, funded once from the municipality's appropriation."""
+    source = ledger.get_account(kind=AccountKind.SOURCE, municipality=period.municipality)
+    budget = ledger.get_account(
+        kind=AccountKind.BUDGET, municipality=period.municipality, period=period
+    )
+    if period.budget_kopecks > 0:
+        ledger.transfer(
+            key=f"fund:p{period.pk}",
+            kind=TransferKind.FUND,
+            debit=source,
+            credit=budget,
+            amount_kopecks=period.budget_kopecks,
+            description=f"Бюджет периода «{period.name}»",
+            ref_type="period",
+            ref_id=period.pk,
+        )
+    financing.mark_commitments_started(actor=actor, period=period)
+    return budget
+
+
+def certificate_account(certificate: Certificate, period: FinancingPeriod):
+    """The certificate's account in `period`, opened on first use."""
+    return ledger.get_account(
+        kind=AccountKind.CERTIFICATE,
+        municipality=certificate.municipality,
+        period=period,
+        holder_id=certificate.pk,
+    )
+
+
+def nominal_amount(period: FinancingPeriod, child: Child, on: dt.date) -> tuple[int, str]:
+    """(kopecks, explanation) of the nominal granted on `on`, scaled by months left if set."""
+    category = nominal_for(
+        period,
+        age_months=child.age_months(max(on, period.starts_on)),
+        has_disability=child.has_disability,
+    )
+    if category is None:
+        return 0, "Нет категории номинала для возраста ребёнка."
+    amount = category.nominal_kopecks
+    note = f"номинал «{category.name}»"
+    if period.scale_nominal_by_months and on > period.starts_on:
+        total = months_touched(period.starts_on, period.ends_on)
+        left = months_touched(on, period.ends_on)
+        amount = amount * left // total
+        note += f", пропорционально оставшимся месяцам ({left} из {total})"
+    return amount, note
+
+
+def _grant(*, actor, certificate: Certificate, period: FinancingPeriod, on: dt.date) -> int:
+    amount, note = nominal_amount(period, certificate.child, on)
+    if amount <= 0:
+        return 0
+    budget = _budget_account(actor, period)
+    account = certificate_account(certificate, period)
+    try:
+        ledger.transfer(
+            key=f"grant:p{period.pk}:c{certificate.pk}",
+            kind=TransferKind.GRANT,
+            debit=budget,
+            credit=account,
+            amount_kopecks=amount,
+            description=f"Начисление на период «{period.name}»: {note}",
+            ref_type="certificate",
+            ref_id=certificate.pk,
+        )
+    except ledger.InsufficientFunds as exc:
+        raise Conflict(
+            "Бюджет периода исчерпан: номинал начислить нельзя. Увеличьте бюджет нового периода "
+            "или выдайте сертификат учёта.",
+            code="budget_exhausted",
+        ) from exc
+    return amount
+
+
+def _grant_batch(period: FinancingPeriod, budget, certificates: list[Certificate]) -> int:
+    accounts_by_cert = ledger.ensure_accounts(
+        kind=AccountKind.CERTIFICATE, period=period, holder_ids=[c.pk for c in certificates]
+    )
+    entries = []
+    for certificate in certificates:
+        amount, note = nominal_amount(period, certificate.child, period.starts_on)
+        if amount <= 0:
+            continue
+        entries.append(
+            ledger.Entry(
+                key=f"grant:p{period.pk}:c{certificate.pk}",
+                kind=TransferKind.GRANT,
+                debit_id=budget.pk,
+                credit_id=accounts_by_cert[certificate.pk].pk,
+                amount_kopecks=amount,
+                description=f"Начисление на период «{period.name}»: {note}",
+                ref_type="certificate",
+                ref_id=certificate.pk,
+            )
+        )
+    try:
+        return ledger.post_many(entries)
+    except ledger.InsufficientFunds as exc:
+        raise Conflict(
+            "Бюджета периода не хватает на номиналы всех сертификатов финансирования.",
+            code="budget_exhausted",
+        ) from exc
