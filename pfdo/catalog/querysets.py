@@ -77,9 +77,6 @@ class ProgramQuerySet(ScopedQuerySet):
     def of_provider_staff(self, user):
         return self.filter(provider__staff__user=user, provider__staff__is_active=True)
 
-    def active(self):
-        return self.filter(archived_at__isnull=True)
-
     def awaiting_assessment(self, user):
         """Submitted programmes of the expert's municipalities."""
         return self.filter(expert_scope(user), certification_status="submitted", archived_at=None)

@@ -3,10 +3,11 @@
 # ruff: noqa: F811  (fixtures are imported from manage_fixtures and requested by name)
 
 import datetime as dt
+from itertools import product
 
 import pytest
 
-from pfdo.catalog import services
+from pfdo.catalog import schedule, services
 from pfdo.catalog.models import Group, ScheduleEntry
 from pfdo.catalog.tests.factories import (
     DraftProgramFactory,
@@ -194,3 +195,47 @@ def test_overlapping_lessons_of_one_group_are_named_as_its_own(staff, provider):
         )
     assert "Занятия этой группы пересекаются между собой" in exc.value.fields["starts_at"][0]
     assert mine.schedule.count() == 1
+
+
+# Date ranges of a group (an open end reaches forever) and lesson times around 16:00–17:00.
+DATE_RANGES = [
+    (None, None),
+    (dt.date(2026, 9, 1), dt.date(2026, 12, 31)),
+    (dt.date(2027, 1, 1), dt.date(2027, 5, 31)),
+    (dt.date(2026, 12, 31), None),
+]
+TIMES = [
+    (dt.time(16), dt.time(17)),
+    (dt.time(16, 30), dt.time(18)),
+    (dt.time(17), dt.time(18)),  # touches the end: no clash
+    (dt.time(10), dt.time(11)),
+]
+
+
+def test_the_room_query_agrees_with_the_pure_clash_rule(provider):
+    """find_clash (SQL) finds the other lesson exactly when catalog/schedule.py says they clash."""
+    other = group_in_room(provider, room="5")
+    entry = ScheduleEntryFactory(group=other, weekday=3, starts_at=dt.time(16), ends_at=dt.time(17))
+    parities = ScheduleEntry.Parity.values
+    clashes = 0
+    for (other_start, other_end), other_parity in product(DATE_RANGES, parities):
+        Group.objects.filter(pk=other.pk).update(starts_on=other_start, ends_on=other_end)
+        ScheduleEntry.objects.filter(pk=entry.pk).update(parity=other_parity)
+        entry.refresh_from_db()
+        for (start, end), parity, (starts_at, ends_at), weekday in product(
+            DATE_RANGES, parities, TIMES, (3, 4)
+        ):
+            mine = Group(address=other.address, room=other.room, starts_on=start, ends_on=end)
+            lesson = ScheduleEntry(
+                weekday=weekday, parity=parity, starts_at=starts_at, ends_at=ends_at
+            )
+            expected = schedule.lessons_overlap(lesson, entry) and schedule.dates_overlap(
+                start, end, other_start, other_end
+            )
+            found = services.find_clash(
+                group=mine, weekday=weekday, starts_at=starts_at, ends_at=ends_at, parity=parity
+            )
+            assert (found == entry) == expected, (start, end, other_start, other_end, lesson)
+            assert found in (None, entry)
+            clashes += expected
+    assert clashes > 0
