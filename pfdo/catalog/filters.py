@@ -1,4 +1,4 @@
-"""Filters of the public catalogue: one FilterSet per resource, for the pages and the API.
+"""Filters of the catalogue: one FilterSet per resource, for the pages and the API.
 
 Conditions on modules, groups and lessons are `EXISTS` subqueries, never joins: a programme
 with three matching groups is one row, so page counts stay right and no DISTINCT is needed.
@@ -412,3 +412,17 @@ class GroupFilter(django_filters.FilterSet):
                 Exists(ScheduleEntry.objects.filter(lesson, group=OuterRef("pk")))
             )
         return queryset
+
+
+class ManagedProgramFilter(django_filters.FilterSet):
+    """Filters of the operator's list of programmes (/cabinet/operator/programs/)."""
+
+    status = django_filters.ChoiceFilter(
+        label="Статус сертификации",
+        field_name="certification_status",
+        choices=Program.Certification.choices,
+    )
+
+    class Meta:
+        model = Program
+        fields: list[str] = []

@@ -169,25 +169,10 @@ class Program(models.Model):
         return self.certification_status == self.Certification.CERTIFIED
 
     @property
-    def is_archived(self) -> bool:
-        return self.archived_at is not None
-
-    @property
     def age_display(self) -> str:
         if self.age_from_months is None or self.age_to_months is None:
             return "не указан"
         return f"от {format_age(self.age_from_months)} до {format_age(self.age_to_months)}"
-
-    @property
-    def registries_display(self) -> list[str]:
-        out = []
-        if self.is_certified:
-            out.append("реестр сертифицированных программ")
-        if self.budget_registry != self.BudgetRegistry.NONE:
-            out.append(self.get_budget_registry_display())
-        if self.paid_only:
-            out.append("только платная")
-        return out
 
     @transition(
         field=certification_status,

@@ -68,11 +68,14 @@ class ProgramQuerySet(ScopedQuerySet):
             provider__status__in=PUBLIC_PROVIDER_STATUSES,
         )
 
+    def of_operator(self, user):
+        """Programmes of the municipalities `user` is the operator of (a superuser: all)."""
+        if user.is_superuser:
+            return self
+        return self.filter(municipality_id__in=user.municipality_ids_for("operator"))
+
     def of_provider_staff(self, user):
         return self.filter(provider__staff__user=user, provider__staff__is_active=True)
-
-    def active(self):
-        return self.filter(archived_at__isnull=True)
 
     def awaiting_assessment(self, user):
         """Submitted programmes of the expert's municipalities."""

@@ -11,7 +11,7 @@ import rules
 
 from pfdo.accounts.rules import is_expert, is_operator, is_provider_staff
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
-from pfdo.providers.models import Provider, ProviderStaff
+from pfdo.providers.models import Provider, staffed_provider_ids
 
 
 def program_of(obj) -> Program | None:
@@ -27,19 +27,14 @@ def program_of(obj) -> Program | None:
 
 
 def _works_for(user, provider_id) -> bool:
-    if not user.is_authenticated or provider_id is None:
-        return False
-    return ProviderStaff.objects.filter(user=user, provider_id=provider_id, is_active=True).exists()
+    return provider_id is not None and provider_id in staffed_provider_ids(user)
 
 
 @rules.predicate
 def is_staff_of_provider(user, provider) -> bool:
     """`provider` is a provider the user works for (None: any provider they work for)."""
     if provider is None:
-        return (
-            user.is_authenticated
-            and ProviderStaff.objects.filter(user=user, is_active=True).exists()
-        )
+        return bool(staffed_provider_ids(user))
     return isinstance(provider, Provider) and _works_for(user, provider.pk)
 
 

@@ -44,9 +44,6 @@ PROFILE_FIELDS = (
 # Identity of the legal person: after inclusion only a new application may change it.
 LOCKED_AFTER_INCLUSION = ("legal_form", "inn", "ogrn")
 
-# Seen by officials of the municipality and the provider's own staff only.
-CONFIDENTIAL_FIELDS = ("bank_name", "bik", "settlement_account", "correspondent_account")
-
 
 class Provider(models.Model):
     class Status(models.TextChoices):

@@ -29,9 +29,6 @@ class ProviderQuerySet(ScopedQuerySet):
         q = provider_visibility(user)
         return self.all() if q is None else self.filter(q).distinct()
 
-    def accepting_enrolments(self):
-        return self.filter(status="active")
-
     def search(self, query: str):
         """By name or ИНН. The case variants help SQLite, whose LIKE ignores case only in ASCII."""
         query = (query or "").strip()

@@ -18,22 +18,15 @@ def staff_row_of(user) -> ProviderStaff | None:
     )
 
 
-def provider_of_staff(user) -> Provider | None:
-    row = staff_row_of(user)
-    return row.provider if row else None
-
-
-def registry_for(user, *, status: str = "", query: str = ""):
-    """The registry an official keeps: every status, their municipalities only."""
-    qs = (
+def registry_for(user):
+    """The registry an official keeps: every status, their municipalities only (the page and
+    the API narrow it with `filters.ProviderFilter`)."""
+    return (
         Provider.objects.for_user(user)
         .in_official_scope(user)
         .select_related("municipality")
-        .search(query)
+        .order_by("status", "short_name", "pk")
     )
-    if status:
-        qs = qs.filter(status=status)
-    return qs.order_by("status", "short_name", "pk")
 
 
 def staff_of(provider: Provider):

@@ -14,7 +14,8 @@ from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from pfdo.audit import selectors as audit_selectors
-from pfdo.common.errors import DomainError
+from pfdo.common.authz import authorize, can
+from pfdo.common.errors import AccessDenied, DomainError
 from pfdo.common.views import ScopedDetailView, ScopedListView, ServiceFormView, apply_domain_error
 from pfdo.providers import selectors, services
 from pfdo.providers.filters import ProviderFilter
@@ -28,6 +29,15 @@ from pfdo.providers.forms import (
 from pfdo.providers.models import LOCKED_AFTER_INCLUSION, PROFILE_FIELDS, Provider, ProviderStaff
 
 _APPLIED_KEY = "providers_applied"
+
+
+def _require(user, permission: str, obj=None) -> None:
+    """`authorize` for pages: Django answers a refused page with its 403 page."""
+    try:
+        authorize(user, permission, obj)
+    except AccessDenied as exc:
+        raise PermissionDenied(exc.message) from exc
+
 
 # ---------------------------------------------------------------- public
 
@@ -104,11 +114,9 @@ class RegistryView(PermissionRequiredMixin, ScopedListView):
 
 def _registry_provider(request, pk: int) -> Provider:
     """A provider of the official's registry (404 outside it), and the right to decide (403)."""
-    if not request.user.has_perm("providers.list_registry"):
-        raise PermissionDenied
+    _require(request.user, "providers.list_registry")
     provider = get_object_or_404(selectors.registry_for(request.user), pk=pk)
-    if not request.user.has_perm("providers.decide", provider):
-        raise PermissionDenied
+    _require(request.user, "providers.decide", provider)
     return provider
 
 
@@ -186,8 +194,7 @@ class DecisionView(LoginRequiredMixin, View):
 class EnrolmentLimitView(LoginRequiredMixin, View):
     def post(self, request, pk):
         provider = _registry_provider(request, pk)
-        if not request.user.has_perm("providers.set_enrolment_limit", provider):
-            raise PermissionDenied
+        _require(request.user, "providers.set_enrolment_limit", provider)
         form = EnrolmentLimitForm(request.POST)
         period_by_pk = {p.pk: p for p, _ in selectors.enrolment_limits(provider)}
         if form.is_valid():
@@ -224,11 +231,11 @@ class OrganisationMixin(LoginRequiredMixin):
         self.staff_row = selectors.staff_row_of(request.user)
         self.provider = self.staff_row.provider if self.staff_row else None
         if self.provider is None:
-            if request.user.has_role("provider_staff"):
+            # Staff by role whose organisation is gone (switched off everywhere): say so.
+            if can(request.user, "providers.view_own_organisation"):
                 return render(request, "providers/organisation_none.html")
             raise PermissionDenied
-        if not request.user.has_perm(self.permission, self.provider):
-            raise PermissionDenied
+        _require(request.user, self.permission, self.provider)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -240,7 +247,7 @@ class OrganisationView(OrganisationMixin, TemplateView):
         user = self.request.user
         ctx.update(
             provider=self.provider,
-            is_admin=user.has_perm("providers.change_provider", self.provider),
+            is_admin=can(user, "providers.change_provider", self.provider),
             staff=selectors.staff_of(self.provider),
             staff_form=StaffForm(),
         )

@@ -8,7 +8,6 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -34,6 +33,7 @@ from pfdo.catalog.api.serializers import (
 from pfdo.catalog.filters import GroupFilter, ProgramFilter
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
 from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.common.authz import authorize, can
 from pfdo.common.errors import ValidationFailed
 from pfdo.providers.models import Provider
 
@@ -46,15 +46,8 @@ def _scoped_get(model, user, pk, field: str):
     return obj
 
 
-def _require(user, perm: str, obj) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied()
-
-
 def _problems_for(user, program) -> list[str]:
-    if user.has_perm("catalog.change_program", program) or user.has_perm(
-        "catalog.set_registry", program
-    ):
+    if can(user, "catalog.change_program", program) or can(user, "catalog.set_registry", program):
         return services.publication_problems(program)
     return []
 
@@ -138,7 +131,7 @@ class ProgramViewSet(ScopedModelViewSet):
             provider = providers.get()
         else:
             provider = _scoped_get(Provider, request.user, provider_id, "provider")
-        _require(request.user, "catalog.add_program", provider)
+        authorize(request.user, "catalog.add_program", provider)
         program = services.create_program(actor=request.user, provider=provider, **fields)
         return self._detail(program, status.HTTP_201_CREATED)
 
@@ -314,7 +307,7 @@ class ModuleViewSet(ScopedModelViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         program = _scoped_get(Program, request.user, fields.pop("program"), "program")
-        _require(request.user, "catalog.change_program", program)
+        authorize(request.user, "catalog.change_program", program)
         module = services.add_module(actor=request.user, program=program, **fields)
         return Response(ModuleSerializer(module).data, status=status.HTTP_201_CREATED)
 
@@ -372,7 +365,7 @@ class GroupViewSet(ScopedModelViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         module = _scoped_get(Module, request.user, fields.pop("module"), "module")
-        _require(request.user, "catalog.change_program", module)
+        authorize(request.user, "catalog.change_program", module)
         group = services.add_group(actor=request.user, module=module, **fields)
         return self._read(group, status.HTTP_201_CREATED)
 

@@ -338,3 +338,22 @@ def test_my_programmes_page_does_not_query_per_programme(
         response = client.get(url("my_programs"))
     assert len(response.context["rows"]) == 13
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_operator_list_filters_by_certification_status(as_user, provider, operator):
+    submitted = DraftProgramFactory(
+        provider=provider, name="На сертификации", certification_status="submitted"
+    )
+    draft = DraftProgramFactory(provider=provider, name="Черновик программы")
+    DraftProgramFactory(name="Чужой муниципалитет", certification_status="submitted")
+    client = as_user(operator)
+
+    def listed(query):
+        response = client.get(url("operator_programs"), query)
+        assert response.status_code == 200
+        return {program.name for program in response.context["programs"]}
+
+    assert listed({}) == {submitted.name}  # by default the decisions waiting
+    assert listed({"status": "draft"}) == {draft.name}
+    assert listed({"status": ""}) == {submitted.name, draft.name}
+    assert listed({"status": "nonsense"}) == {submitted.name, draft.name}

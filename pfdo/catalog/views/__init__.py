@@ -1,1 +1,2 @@
-"""Pages of the catalogue: `public` (anyone) and `manage` (provider, expert, operator)."""
+"""Pages of the catalogue: `public` (anyone); management by page family (`programs`,
+`contents`, `certification`) on the shared ground of `cabinet`."""

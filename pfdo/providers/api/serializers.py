@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pfdo.common.api.fields import SlugRelatedField
+from pfdo.common.authz import can
 from pfdo.providers.models import PROFILE_FIELDS, Provider, ProviderStaff
 from pfdo.territory.models import Municipality
 
@@ -75,7 +76,7 @@ class ProviderSerializer(serializers.ModelSerializer):
     def get_confidential(self, provider: Provider):
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if user is None or not user.has_perm("providers.view_confidential", provider):
+        if not can(user, "providers.view_confidential", provider):
             return None
         return ProviderConfidentialSerializer(provider).data
 

@@ -5,7 +5,7 @@ import factory
 from pfdo.accounts.models import Membership
 from pfdo.accounts.tests.factories import UserFactory, grant
 from pfdo.common.choices import LegalForm
-from pfdo.providers.models import Provider, ProviderStaff
+from pfdo.providers.models import Provider, ProviderStaff, forget_staffed_provider_ids
 from pfdo.territory.tests.factories import MunicipalityFactory
 
 _INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -56,7 +56,9 @@ def add_staff(provider, *, is_admin=True, user=None) -> ProviderStaff:
         existing.is_provider_admin = True
         existing.save(update_fields=["is_provider_admin"])
         user.__dict__.pop("active_memberships", None)
-    return ProviderStaff.objects.create(provider=provider, user=user, is_admin=is_admin)
+    row = ProviderStaff.objects.create(provider=provider, user=user, is_admin=is_admin)
+    forget_staffed_provider_ids(user)  # as the services do after a staff change
+    return row
 
 
 _INN12_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)

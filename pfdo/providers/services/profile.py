@@ -1,0 +1,65 @@
+"""The provider's own card: its admin edits it; after inclusion the legal identity is locked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from pfdo.audit import services as audit
+from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.transactions import atomic_retry
+from pfdo.providers.models import LOCKED_AFTER_INCLUSION, PROFILE_FIELDS, Provider
+from pfdo.providers.services._common import authorize, lock
+from pfdo.providers.services.validation import DUPLICATE_INN, normalise_profile, profile_errors
+
+Status = Provider.Status
+
+
+@atomic_retry
+def update_profile(*, actor, provider: Provider, changes: Mapping[str, Any]) -> Provider:
+    """The provider admin edits the card. After inclusion the legal identity is locked."""
+    authorize(
+        actor,
+        "providers.change_provider",
+        provider,
+        "Карточку организации меняет её администратор.",
+    )
+    provider = lock(provider)
+    if provider.status == Status.EXCLUDED:
+        raise Conflict(
+            "Поставщик исключён из реестра: карточку изменить нельзя.", code="invalid_status"
+        )
+    data = normalise_profile(changes)
+    changed = {k: v for k, v in data.items() if getattr(provider, k) != v}
+    if not changed:
+        return provider
+    if provider.identity_locked:
+        locked = {
+            name: "После включения в реестр ИНН, ОГРН и организационно-правовая форма "
+            "не меняются. Если они изменились, обратитесь к оператору."
+            for name in LOCKED_AFTER_INCLUSION
+            if name in changed
+        }
+        if locked:
+            raise ValidationFailed("Эти сведения изменить нельзя.", fields=locked)
+    merged = {name: getattr(provider, name) for name in PROFILE_FIELDS} | data
+    errors = profile_errors(merged, municipality=provider.municipality, provider_pk=provider.pk)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    for name, value in changed.items():
+        setattr(provider, name, value)
+    try:
+        with transaction.atomic():
+            provider.save(update_fields=list(changed))
+    except IntegrityError as exc:
+        raise ValidationFailed(fields={"inn": DUPLICATE_INN}) from exc
+    audit.record(
+        actor=actor,
+        action="providers.profile_updated",
+        obj=provider,
+        municipality=provider.municipality,
+        details={"fields": sorted(changed)},
+    )
+    return provider

@@ -1,0 +1,215 @@
+"""The provider registry: an application, the operator's decisions on it, and whether a
+provider may take new enrolments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django_fsm import can_proceed
+
+from pfdo.audit import services as audit
+from pfdo.common import clock
+from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.transactions import atomic_retry
+from pfdo.providers.models import Provider
+from pfdo.providers.services._common import authorize, create_staff, lock
+from pfdo.providers.services.validation import (
+    DUPLICATE_INN,
+    EMPTY_PROFILE,
+    normalise_profile,
+    profile_errors,
+    staff_errors,
+)
+
+if TYPE_CHECKING:
+    from pfdo.providers.services.staff import NewStaff
+
+Status = Provider.Status
+
+
+class ProviderNotActive(Conflict):
+    """The provider is not in the registry now (under review, needs check, excluded…)."""
+
+    code = "provider_not_active"
+    default_message = "Поставщик сейчас не принимает новых зачислений."
+
+
+@atomic_retry
+def apply_provider(
+    *, actor, municipality, profile: Mapping[str, Any], first_staff: NewStaff
+) -> Provider:
+    """A provider asks to enter the registry; its first staff user becomes its admin.
+
+    Anyone may apply (no login needed). The provider waits `under_review` for the operator.
+    """
+    if municipality is None or not municipality.is_active:
+        raise ValidationFailed(
+            fields={"municipality": "Выберите муниципалитет, подключённый к системе."}
+        )
+    data = {**EMPTY_PROFILE, **normalise_profile(profile)}
+    errors = profile_errors(data, municipality=municipality)
+    errors.update(staff_errors(first_staff, prefix="staff_", require_email=True))
+    if first_staff.password is None:
+        errors.setdefault("staff_password", []).append("Придумайте пароль.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    provider = Provider(
+        municipality=municipality, status=Status.UNDER_REVIEW, applied_at=clock.now(), **data
+    )
+    try:
+        with transaction.atomic():
+            provider.save()
+    except IntegrityError as exc:  # another application with this ИНН won the race
+        raise ValidationFailed(fields={"inn": DUPLICATE_INN}) from exc
+    applicant = actor if actor is not None and actor.is_authenticated else None
+    row, _ = create_staff(
+        actor=applicant, provider=provider, staff=first_staff, is_admin=True, prefix="staff_"
+    )
+    audit.record(
+        actor=applicant or row.user,
+        action="providers.applied",
+        obj=provider,
+        municipality=municipality,
+        details={
+            "inn": provider.inn,
+            "legal_form": provider.legal_form,
+            "admin": row.user.username,
+        },
+    )
+    return provider
+
+
+@atomic_retry
+def resubmit(*, actor, provider: Provider) -> Provider:
+    """After a refusal the provider admin fixes the card and asks again."""
+    authorize(
+        actor, "providers.change_provider", provider, "Заявку подаёт администратор организации."
+    )
+    provider = lock(provider)
+    if not can_proceed(provider.resubmit):
+        raise Conflict(
+            "Подать заявку повторно можно только после отказа во включении; "
+            f"сейчас поставщик {provider.get_status_display()}.",
+            code="invalid_status",
+        )
+    previous = provider.status
+    provider.resubmit()
+    provider.applied_at = provider.status_changed_at = clock.now()
+    provider.status_reason = ""
+    provider.save(update_fields=["status", "applied_at", "status_changed_at", "status_reason"])
+    audit.record(
+        actor=actor,
+        action="providers.resubmitted",
+        obj=provider,
+        municipality=provider.municipality,
+        details={"from": previous, "to": provider.status},
+    )
+    return provider
+
+
+@dataclass(frozen=True)
+class _Move:
+    action: str
+    reason_required: bool
+    wrong_state: str
+
+
+_MOVES = {
+    "include": _Move(
+        "providers.included", False, "Включить в реестр можно только заявку на рассмотрении"
+    ),
+    "reject": _Move("providers.rejected", True, "Отказать можно только по заявке на рассмотрении"),
+    "mark_needs_check": _Move(
+        "providers.marked_needs_check",
+        True,
+        "Отправить на проверку можно только поставщика, который в реестре",
+    ),
+    "reinstate": _Move(
+        "providers.reinstated",
+        False,
+        "Вернуть в реестр можно только поставщика, требующего проверки",
+    ),
+    "exclude": _Move(
+        "providers.excluded",
+        True,
+        "Исключить можно только поставщика в реестре или требующего проверки",
+    ),
+}
+
+
+def _decide(*, actor, provider: Provider, move: str, reason: str) -> Provider:
+    spec = _MOVES[move]
+    authorize(
+        actor,
+        "providers.decide",
+        provider,
+        "Решения по реестру принимает оператор муниципалитета поставщика.",
+    )
+    provider = lock(provider)
+    transition = getattr(provider, move)
+    if not can_proceed(transition):
+        raise Conflict(
+            f"{spec.wrong_state}; сейчас поставщик {provider.get_status_display()}.",
+            code="invalid_status",
+        )
+    reason = (reason or "").strip()
+    if spec.reason_required and not reason:
+        raise ValidationFailed(fields={"reason": "Укажите причину: её увидит поставщик."})
+    previous = provider.status
+    transition()
+    now = clock.now()
+    provider.status_reason = reason
+    provider.status_changed_at = now
+    fields = ["status", "status_reason", "status_changed_at"]
+    if move == "include":
+        provider.included_at = now
+        fields.append("included_at")
+    provider.save(update_fields=fields)
+    audit.record(
+        actor=actor,
+        action=spec.action,
+        obj=provider,
+        municipality=provider.municipality,
+        details={"from": previous, "to": provider.status, "reason": reason},
+    )
+    return provider
+
+
+@atomic_retry
+def include(*, actor, provider: Provider, reason: str = "") -> Provider:
+    """The application is accepted: the provider enters the registry and may take children."""
+    return _decide(actor=actor, provider=provider, move="include", reason=reason)
+
+
+@atomic_retry
+def reject(*, actor, provider: Provider, reason: str) -> Provider:
+    return _decide(actor=actor, provider=provider, move="reject", reason=reason)
+
+
+@atomic_retry
+def mark_needs_check(*, actor, provider: Provider, reason: str) -> Provider:
+    """Stays public, takes no new enrolments until reinstated."""
+    return _decide(actor=actor, provider=provider, move="mark_needs_check", reason=reason)
+
+
+@atomic_retry
+def reinstate(*, actor, provider: Provider, reason: str = "") -> Provider:
+    return _decide(actor=actor, provider=provider, move="reinstate", reason=reason)
+
+
+@atomic_retry
+def exclude(*, actor, provider: Provider, reason: str) -> Provider:
+    """Out of the registry: no new enrolments; existing contracts are the operator's to settle."""
+    return _decide(actor=actor, provider=provider, move="exclude", reason=reason)
+
+
+def ensure_accepts_enrolments(provider: Provider) -> None:
+    """Raise `ProviderNotActive` unless the provider is in the registry (status active)."""
+    if provider.status != Status.ACTIVE:
+        raise ProviderNotActive(
+            f"«{provider.short_name}» сейчас не принимает новых зачислений: "
+            f"поставщик {provider.get_status_display()}."
+        )
