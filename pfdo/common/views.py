@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponseServerError
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.views.generic import DetailView, FormView, ListView
 
-from pfdo.common.errors import DomainError
+from pfdo.common.authz import authorize
+from pfdo.common.errors import AccessDenied, DomainError, NotFound
 from pfdo.common.http import json_error_response
 from pfdo.common.querysets import scoped_queryset
 
@@ -58,6 +60,16 @@ class ServiceFormView(FormView):
         if self.success_message:
             messages.success(self.request, self.success_message)
         return super().form_valid(form)
+
+
+def authorize_page(user, permission: str, obj=None, *, hide: bool = False):
+    """`authorize()` for pages: a refusal is Django's 403 page (404 with `hide`)."""
+    try:
+        return authorize(user, permission, obj, hide=hide)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except AccessDenied as exc:
+        raise PermissionDenied(exc.message) from exc
 
 
 def apply_domain_error(form, exc: DomainError) -> None:

@@ -14,9 +14,15 @@ from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from pfdo.audit import selectors as audit_selectors
-from pfdo.common.authz import authorize, can
-from pfdo.common.errors import AccessDenied, DomainError
-from pfdo.common.views import ScopedDetailView, ScopedListView, ServiceFormView, apply_domain_error
+from pfdo.common.authz import can
+from pfdo.common.errors import DomainError
+from pfdo.common.views import (
+    ScopedDetailView,
+    ScopedListView,
+    ServiceFormView,
+    apply_domain_error,
+    authorize_page,
+)
 from pfdo.providers import selectors, services
 from pfdo.providers.filters import ProviderFilter
 from pfdo.providers.forms import (
@@ -29,14 +35,6 @@ from pfdo.providers.forms import (
 from pfdo.providers.models import LOCKED_AFTER_INCLUSION, PROFILE_FIELDS, Provider, ProviderStaff
 
 _APPLIED_KEY = "providers_applied"
-
-
-def _require(user, permission: str, obj=None) -> None:
-    """`authorize` for pages: Django answers a refused page with its 403 page."""
-    try:
-        authorize(user, permission, obj)
-    except AccessDenied as exc:
-        raise PermissionDenied(exc.message) from exc
 
 
 # ---------------------------------------------------------------- public
@@ -114,9 +112,9 @@ class RegistryView(PermissionRequiredMixin, ScopedListView):
 
 def _registry_provider(request, pk: int) -> Provider:
     """A provider of the official's registry (404 outside it), and the right to decide (403)."""
-    _require(request.user, "providers.list_registry")
+    authorize_page(request.user, "providers.list_registry")
     provider = get_object_or_404(selectors.registry_for(request.user), pk=pk)
-    _require(request.user, "providers.decide", provider)
+    authorize_page(request.user, "providers.decide", provider)
     return provider
 
 
@@ -194,7 +192,7 @@ class DecisionView(LoginRequiredMixin, View):
 class EnrolmentLimitView(LoginRequiredMixin, View):
     def post(self, request, pk):
         provider = _registry_provider(request, pk)
-        _require(request.user, "providers.set_enrolment_limit", provider)
+        authorize_page(request.user, "providers.set_enrolment_limit", provider)
         form = EnrolmentLimitForm(request.POST)
         period_by_pk = {p.pk: p for p, _ in selectors.enrolment_limits(provider)}
         if form.is_valid():
@@ -235,7 +233,7 @@ class OrganisationMixin(LoginRequiredMixin):
             if can(request.user, "providers.view_own_organisation"):
                 return render(request, "providers/organisation_none.html")
             raise PermissionDenied
-        _require(request.user, self.permission, self.provider)
+        authorize_page(request.user, self.permission, self.provider)
         return super().dispatch(request, *args, **kwargs)
 
 

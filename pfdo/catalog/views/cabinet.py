@@ -5,29 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from pfdo.catalog.forms import ScheduleEntryForm
 from pfdo.catalog.models import Program
-from pfdo.common.authz import authorize
-from pfdo.common.errors import AccessDenied, DomainError
-from pfdo.common.views import ServiceFormView, apply_domain_error
+from pfdo.common.errors import DomainError
+from pfdo.common.views import ServiceFormView, apply_domain_error, authorize_page
 
 
 def scoped(model, user, pk):
     """An object the user may see (404 otherwise, as if it did not exist)."""
     return get_object_or_404(model.objects.for_user(user), pk=pk)
-
-
-def require(user, permission: str, obj=None) -> None:
-    """`authorize` for pages: Django answers a refused page with its 403 page."""
-    try:
-        authorize(user, permission, obj)
-    except AccessDenied as exc:
-        raise PermissionDenied(exc.message) from exc
 
 
 def detail_url(program: Program) -> str:
@@ -48,7 +38,7 @@ class ManageMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.setup_objects(request, **kwargs)
-        require(request.user, self.permission, self.permission_object())
+        authorize_page(request.user, self.permission, self.permission_object())
         return super().dispatch(request, *args, **kwargs)
 
     def setup_objects(self, request, **kwargs) -> None:

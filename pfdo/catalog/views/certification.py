@@ -17,9 +17,8 @@ from pfdo.catalog.views.cabinet import (
     ManageMixin,
     ProgramObjectMixin,
     detail_url,
-    require,
 )
-from pfdo.common.views import ScopedListView
+from pfdo.common.views import ScopedListView, authorize_page
 from pfdo.territory.models import Municipality
 
 
@@ -164,7 +163,7 @@ class RecomputeView(ManageMixin, View):
         )
         total = 0
         for municipality in municipalities:
-            require(request.user, "catalog.recompute_normative", municipality)
+            authorize_page(request.user, "catalog.recompute_normative", municipality)
             total += services.recompute_normative_costs(
                 actor=request.user, municipality=municipality
             )

@@ -20,12 +20,11 @@ from pfdo.catalog.views.cabinet import (
     ProgramObjectMixin,
     detail_url,
     entry_form,
-    require,
     scoped,
 )
 from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
-from pfdo.common.views import ScopedListView
+from pfdo.common.views import ScopedListView, authorize_page
 from pfdo.providers.models import Provider
 
 
@@ -64,7 +63,7 @@ class ProgramCreateView(ManageMixin, ManageFormView):
 
     def perform(self, form):
         provider = form.cleaned_data["provider"]
-        require(self.request.user, "catalog.add_program", provider)
+        authorize_page(self.request.user, "catalog.add_program", provider)
         return services.create_program(
             actor=self.request.user, provider=provider, **form.service_kwargs()
         )
@@ -168,7 +167,7 @@ class ProgramActionView(LoginRequiredMixin, View):
         if action not in ACTIONS:
             raise PermissionDenied
         perm, service, message = ACTIONS[action]
-        require(request.user, perm, program)
+        authorize_page(request.user, perm, program)
         try:
             service(actor=request.user, program=program)
         except DomainError as exc:

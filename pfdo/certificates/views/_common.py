@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from pfdo.certificates import services
 from pfdo.certificates.models import Certificate, CertificateApplication
-from pfdo.common.authz import authorize
-from pfdo.common.errors import AccessDenied, DomainError, NotFound
+from pfdo.common.errors import DomainError
+from pfdo.common.views import authorize_page
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import manageable_municipalities
 
@@ -21,16 +19,6 @@ OPERATOR_TEMPLATES = "certificates/operator/"
 # One-time passwords wait here between the issuing POST and the printable page, which pops
 # them on its first render: never in a URL, never in a model.
 PASSWORDS_KEY = "certificates_issued_passwords"
-
-
-def authorize_page(user, permission: str, obj=None, *, hide: bool = False):
-    """`authorize()` for pages: a refusal is Django's 403 page (404 with `hide`)."""
-    try:
-        return authorize(user, permission, obj, hide=hide)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except AccessDenied as exc:
-        raise PermissionDenied(exc.message) from exc
 
 
 def flash_error(request, exc: DomainError) -> None:

@@ -8,9 +8,9 @@ from django.views import View
 
 from pfdo.certificates import services
 from pfdo.certificates.forms.operator import LookupForm
-from pfdo.certificates.views._common import OPERATOR_TEMPLATES, authorize_page
+from pfdo.certificates.views._common import OPERATOR_TEMPLATES
 from pfdo.common.errors import DomainError, NotFound
-from pfdo.common.views import apply_domain_error
+from pfdo.common.views import apply_domain_error, authorize_page
 
 
 class LookupView(LoginRequiredMixin, View):

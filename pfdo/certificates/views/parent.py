@@ -15,10 +15,10 @@ from pfdo.accounts.roles import Role
 from pfdo.certificates import selectors, services
 from pfdo.certificates.forms.parent import AddChildForm, RegistrationForm
 from pfdo.certificates.models import Certificate, Child, SwitchRequest
-from pfdo.certificates.views._common import authorize_page, flash_error
+from pfdo.certificates.views._common import flash_error
 from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
-from pfdo.common.views import ScopedDetailView, ServiceFormView
+from pfdo.common.views import ScopedDetailView, ServiceFormView, authorize_page
 from pfdo.financing.selectors import current_period
 from pfdo.territory import selectors as territory_selectors
 from pfdo.territory.models import Municipality
