@@ -20,12 +20,13 @@ from pfdo.certificates.views.parent import ParentRequiredMixin
 from pfdo.common import clock
 from pfdo.common.errors import DomainError
 from pfdo.common.money import format_kopecks
+from pfdo.common.months import month_label
 from pfdo.common.views import ScopedDetailView, ServiceFormView
 from pfdo.enrolment import selectors, services
 from pfdo.enrolment.forms.parent import ApplyForm, TerminateForm
 from pfdo.enrolment.models import Application, Contract
 
-T = "enrolment/parent/"
+TEMPLATES = "enrolment/parent/"
 Status = Application.Status
 
 # Token of each submitted apply page → the application it created: a stale page posted
@@ -78,7 +79,7 @@ def _group_queryset(user):
 
 def _term_months(terms) -> list[tuple[str, int, int]]:
     return [
-        (services.month_label(m), c, p)
+        (month_label(m), c, p)
         for m, c, p in zip(terms.months, terms.certificate_months, terms.copay_months, strict=True)
     ]
 
@@ -89,7 +90,7 @@ def _term_months(terms) -> list[tuple[str, int, int]]:
 class ApplyView(ParentRequiredMixin, ServiceFormView):
     """/cabinet/parent/enrol/<group_id>/: choose the child, see the terms, then apply."""
 
-    template_name = T + "apply.html"
+    template_name = TEMPLATES + "apply.html"
     form_class = ApplyForm
 
     @cached_property
@@ -226,7 +227,7 @@ class ChildEnrolment:
 class ParentListView(ParentRequiredMixin, TemplateView):
     """/cabinet/parent/enrolment/: per child, live applications and contracts, past ones."""
 
-    template_name = T + "list.html"
+    template_name = TEMPLATES + "list.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -266,7 +267,7 @@ class ApplicationView(ParentRequiredMixin, ScopedDetailView):
     """/cabinet/parent/enrolment/<pk>/: status, reasons, place in line, what to do next."""
 
     model = Application
-    template_name = T + "application.html"
+    template_name = TEMPLATES + "application.html"
     context_object_name = "application"
 
     def scope_queryset(self, queryset):
@@ -392,7 +393,7 @@ class ContractView(ParentRequiredMixin, View):
 
     def get(self, request, pk):
         contract = _contract(request.user, pk)
-        return render(request, T + "contract.html", _contract_context(contract))
+        return render(request, TEMPLATES + "contract.html", _contract_context(contract))
 
 
 class AcceptContractView(ParentRequiredMixin, View):
@@ -440,7 +441,7 @@ class TerminateContractView(ParentRequiredMixin, View):
         if not form.is_valid() and contract.status == Contract.Status.ACTIVE:
             messages.error(request, "Договор не расторгнут: подтвердите расторжение.")
             ctx = _contract_context(contract, terminate_form=form)
-            return render(request, T + "contract.html", ctx)
+            return render(request, TEMPLATES + "contract.html", ctx)
         if not form.is_valid():
             # Nothing to confirm: the contract already ended (a stale page).
             messages.error(
@@ -475,6 +476,6 @@ class ContractPrintView(LoginRequiredMixin, View):
         contract = _contract(request.user, pk, own=False)
         ctx = _contract_context(contract)
         ctx["is_guardian"] = request.user.guardianships.filter(child_id=contract.child_id).exists()
-        response = render(request, T + "print.html", ctx)
+        response = render(request, TEMPLATES + "print.html", ctx)
         add_never_cache_headers(response)
         return response

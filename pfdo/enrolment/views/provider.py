@@ -27,8 +27,8 @@ from pfdo.enrolment.forms.provider import (
 )
 from pfdo.enrolment.models import Application, Contract
 
-T = "enrolment/provider/"
-OP = "enrolment/operator/"
+PROVIDER_TEMPLATES = "enrolment/provider/"
+OPERATOR_TEMPLATES = "enrolment/operator/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -76,7 +76,7 @@ def _application(request, pk: int) -> Application:
 
 
 class ApplicationListView(StaffMixin, ListView):
-    template_name = T + "applications.html"
+    template_name = PROVIDER_TEMPLATES + "applications.html"
     context_object_name = "applications"
     paginate_by = 50
 
@@ -122,7 +122,7 @@ def _application_page(request, application, *, reject_form=None, code_form=None)
         "can_reject": application.status in selectors.INCOMING,
         "needs_code": application.status == Application.Status.AWAITING_PARENT,
     }
-    return render(request, T + "application.html", ctx)
+    return render(request, PROVIDER_TEMPLATES + "application.html", ctx)
 
 
 class ApplicationView(StaffMixin, View):
@@ -218,7 +218,7 @@ class EnrolView(StaffMixin, View):
     def get(self, request):
         group = request.GET.get("group", "")
         form = self._form(initial={"group": group} if group.isdigit() else None)
-        return render(request, T + "enrol.html", {"form": form})
+        return render(request, PROVIDER_TEMPLATES + "enrol.html", {"form": form})
 
     def post(self, request):
         form = self._form(request.POST)
@@ -265,7 +265,7 @@ class EnrolView(StaffMixin, View):
         if preview is not None:
             ctx["age"] = selectors.years_label(preview.certificate.age_years)
             ctx["previewed"] = f"{preview.certificate.number}:{preview.group.pk}"
-        return render(request, T + "enrol.html", ctx)
+        return render(request, PROVIDER_TEMPLATES + "enrol.html", ctx)
 
 
 # ----------------------------------------------------------------------------- contracts
@@ -347,7 +347,7 @@ class _ContractExportBase(_RegisterMixin, View):
 
 
 class ContractListView(StaffMixin, _ContractListBase):
-    template_name = T + "contracts.html"
+    template_name = PROVIDER_TEMPLATES + "contracts.html"
     list_url = "enrolment:provider_contracts"
     export_url = "enrolment:provider_contracts_export"
     detail_url = "enrolment:provider_contract"
@@ -372,7 +372,7 @@ def _contract_page(request, contract, template, *, form=None):
 
 
 class _ContractMixin:
-    template = T + "contract.html"
+    template = PROVIDER_TEMPLATES + "contract.html"
     detail_url = "enrolment:provider_contract"
     for_official = False
 
@@ -423,14 +423,16 @@ class RosterView(StaffMixin, View):
         group = selectors.roster_group(request.user, group_id)
         if group is None or not request.user.has_perm("enrolment.view_roster", group):
             raise Http404
-        return render(request, T + "roster.html", {"roster": selectors.roster(group)})
+        return render(
+            request, PROVIDER_TEMPLATES + "roster.html", {"roster": selectors.roster(group)}
+        )
 
 
 # ---------------------------------------------------------------------------- operator
 
 
 class OperatorContractListView(OfficialMixin, _ContractListBase):
-    template_name = OP + "contracts.html"
+    template_name = OPERATOR_TEMPLATES + "contracts.html"
     for_official = True
     list_url = "enrolment:operator_contracts"
     export_url = "enrolment:operator_contracts_export"
@@ -443,6 +445,6 @@ class OperatorContractExportView(OfficialMixin, _ContractExportBase):
 
 
 class OperatorContractView(OfficialMixin, _ContractMixin, View):
-    template = OP + "contract.html"
+    template = OPERATOR_TEMPLATES + "contract.html"
     detail_url = "enrolment:operator_contract"
     for_official = True
