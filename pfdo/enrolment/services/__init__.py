@@ -28,6 +28,16 @@ from pfdo.enrolment.services.preconditions import (
     compute_terms,
     preview_terms,
 )
+from pfdo.enrolment.services.steps import (
+    accept_refusal,
+    cancel_refusal,
+    confirm_refusal,
+    confirmation_refusal,
+    decline_refusal,
+    offer_expired,
+    reject_refusal,
+    terminate_refusal,
+)
 from pfdo.enrolment.services.termination import terminate
 from pfdo.enrolment.services.waitlist import promote_waitlist, release_place
 
@@ -37,24 +47,32 @@ __all__ = [
     "JobResult",
     "Terms",
     "accept",
+    "accept_refusal",
     "apply",
     "apply_in_person",
     "cancel",
+    "cancel_refusal",
     "check_preconditions",
     "compute_terms",
     "confirm",
     "confirm_by_parent",
+    "confirm_refusal",
     "confirm_with_code",
+    "confirmation_refusal",
     "continue_contract",
     "decline",
+    "decline_refusal",
+    "offer_expired",
     "preview_in_person",
     "preview_terms",
     "promote_waitlist",
     "reject",
+    "reject_refusal",
     "release_place",
     "reserve_key",
     "run_deadlines",
     "terminate",
+    "terminate_refusal",
 ]
 
 # --- Transitional, not part of the API: pfdo/enrolment/demo.py, demo_bulk.py and their tests

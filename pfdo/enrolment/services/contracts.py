@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pfdo.common.errors import Conflict
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Contract
+from pfdo.enrolment.services import steps
 from pfdo.enrolment.services._common import _authorize, _lock_contract, _notify_parent
 from pfdo.enrolment.services.offers import _accept_locked
 from pfdo.enrolment.services.waitlist import _end_application
@@ -41,8 +41,8 @@ def decline(*, actor, contract: Contract) -> Contract:
     """The parent declines the offer: nothing is reserved, the place goes to the next."""
     certificate, locked = _lock_contract(contract.pk)
     _authorize(actor, "enrolment.accept", locked, hide=True, message=CONTRACT_NOT_FOUND)
-    if locked.status != Contract.Status.OFFERED:
-        raise Conflict(f"Договор {locked.get_status_display()}: отказаться от него нельзя.")
+    if refusal := steps.decline_refusal(locked):
+        raise refusal
     _end_offer(
         actor, locked, locked.decline, locked.application.decline, "enrolment.contract_declined"
     )

@@ -7,11 +7,11 @@ import secrets
 
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
-from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.errors import ValidationFailed
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Application, Contract
+from pfdo.enrolment.services import steps
 from pfdo.enrolment.services._common import (
-    Status,
     _authorize,
     _hash_code,
     _lock_application,
@@ -43,8 +43,8 @@ def confirm(*, actor, application: Application) -> Contract:
     """The provider confirms an application: the contract is offered to the parent."""
     certificate, locked = _lock_application(application.pk)
     _ensure_staff(actor, locked)
-    if locked.status != Status.NEW:
-        raise Conflict(f"Заявка {locked.get_status_display()}: подтвердить её нельзя.")
+    if refusal := steps.confirm_refusal(locked):
+        raise refusal
     if certificate.status != Certificate.Status.ACTIVE:
         raise _refuse("certificate_not_active", f"Сертификат {certificate.get_status_display()}.")
     _decided(locked)
@@ -59,8 +59,8 @@ def reject(*, actor, application: Application, reason: str) -> Application:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": "Укажите причину отказа."})
-    if locked.status not in (Status.NEW, Status.WAITLISTED, Status.AWAITING_PARENT):
-        raise Conflict(f"Заявка {locked.get_status_display()}: отклонить её нельзя.")
+    if refusal := steps.reject_refusal(locked):
+        raise refusal
     _decided(locked)
     _end_application(actor, locked, locked.reject, reason, "enrolment.rejected")
     _notify_parent(
@@ -76,8 +76,8 @@ def cancel(*, actor, application: Application) -> Application:
     """The parent withdraws an application that has no contract yet."""
     certificate, locked = _lock_application(application.pk)
     _ensure_guardian(actor, locked)
-    if locked.status not in (Status.NEW, Status.WAITLISTED, Status.AWAITING_PARENT):
-        raise Conflict(f"Заявка {locked.get_status_display()}: отозвать её нельзя.")
+    if refusal := steps.cancel_refusal(locked):
+        raise refusal
     _end_application(actor, locked, locked.cancel, "", "enrolment.cancelled")
     _notify_parent(locked, "Заявка отозвана", f"{certificate.child.short_name}: заявка отозвана.")
     return locked
@@ -88,8 +88,8 @@ def confirm_by_parent(*, actor, application: Application) -> Contract:
     """The parent confirms an in-person enrolment: the contract is offered at once."""
     certificate, locked = _lock_application(application.pk)
     _ensure_guardian(actor, locked)
-    if locked.status != Status.AWAITING_PARENT:
-        raise Conflict(f"Заявка {locked.get_status_display()}: подтверждение не требуется.")
+    if refusal := steps.confirmation_refusal(locked):
+        raise refusal
     return _offer(actor, certificate, locked)
 
 
@@ -99,8 +99,8 @@ def confirm_with_code(*, actor, application: Application, code: str) -> Contract
     contract they were shown, so it is offered and accepted at once."""
     certificate, locked = _lock_application(application.pk)
     _ensure_staff(actor, locked)
-    if locked.status != Status.AWAITING_PARENT:
-        raise Conflict(f"Заявка {locked.get_status_display()}: подтверждение не требуется.")
+    if refusal := steps.confirmation_refusal(locked):
+        raise refusal
     given = "".join(ch for ch in (code or "") if ch.isdigit())
     if not locked.confirm_code_hash or not secrets.compare_digest(
         _hash_code(locked.pk, given), locked.confirm_code_hash

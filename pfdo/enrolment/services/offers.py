@@ -16,6 +16,7 @@ from pfdo.common.errors import Conflict
 from pfdo.common.money import format_kopecks
 from pfdo.common.months import month_label
 from pfdo.enrolment.models import Application, Contract, ContractMonth
+from pfdo.enrolment.services import steps
 from pfdo.enrolment.services._common import (
     _contract_link,
     _load_group,
@@ -98,12 +99,8 @@ def _offer(actor, certificate: Certificate, application: Application) -> Contrac
 
 def _accept_locked(actor, certificate: Certificate, contract: Contract) -> Contract:
     """The offer becomes the contract: reserve, then mark the period's commitments started."""
-    if contract.status != Contract.Status.OFFERED:
-        raise Conflict(
-            f"Договор {contract.get_status_display()}: принять его нельзя.", code="not_offered"
-        )
-    if contract.offer_expires_at <= clock.now():
-        raise Conflict("Срок принятия договора истёк.", code="offer_expired")
+    if refusal := steps.accept_refusal(contract):
+        raise refusal
     if certificate.status != Certificate.Status.ACTIVE:
         raise _refuse("certificate_not_active", f"Сертификат {certificate.get_status_display()}.")
     _refuse_if_frozen(contract.period, clock.today())

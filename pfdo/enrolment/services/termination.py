@@ -8,11 +8,12 @@ import datetime as dt
 from django.db import transaction
 
 from pfdo.common import clock
-from pfdo.common.errors import Conflict, NotFound, ValidationFailed
+from pfdo.common.errors import NotFound, ValidationFailed
 from pfdo.common.money import format_kopecks
 from pfdo.common.months import month_start
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Contract
+from pfdo.enrolment.services import steps
 from pfdo.enrolment.services._common import _contract_link, _holds, _lock_contract, _notify_parent
 from pfdo.enrolment.services.waitlist import _end_application
 from pfdo.ledger import selectors as ledger_selectors
@@ -78,11 +79,8 @@ def terminate(*, actor, contract: Contract, reason: str = "") -> Contract:
     reason = (reason or "").strip()
     if by != Contract.TerminatedBy.PARENT and not reason:
         raise ValidationFailed(fields={"reason": "Укажите причину расторжения."})
-    if locked.status != Contract.Status.ACTIVE:
-        raise Conflict(
-            f"Договор {locked.get_status_display()}: расторгнуть можно только действующий.",
-            code="not_active",
-        )
+    if refusal := steps.terminate_refusal(locked):
+        raise refusal
     today = clock.today()
     # The month in progress stays reserved for billing; a contract not begun releases all.
     released = _release_reservations(locked, after=None if today < locked.starts_on else today)

@@ -118,9 +118,9 @@ def _application_page(request, application, *, reject_form=None, code_form=None)
         "terms_problem": terms_problem,
         "reject_form": reject_form or RejectForm(),
         "code_form": code_form or CodeForm(),
-        "can_confirm": application.status == Application.Status.NEW,
-        "can_reject": application.status in selectors.INCOMING,
-        "needs_code": application.status == Application.Status.AWAITING_PARENT,
+        "can_confirm": services.confirm_refusal(application) is None,
+        "can_reject": services.reject_refusal(application) is None,
+        "needs_code": services.confirmation_refusal(application) is None,
     }
     return render(request, PROVIDER_TEMPLATES + "application.html", ctx)
 
@@ -359,7 +359,7 @@ class ContractExportView(StaffMixin, _ContractExportBase):
 
 def _contract_page(request, contract, template, *, form=None):
     _with_ages([contract])
-    can_terminate = contract.status == Contract.Status.ACTIVE and request.user.has_perm(
+    can_terminate = services.terminate_refusal(contract) is None and request.user.has_perm(
         "enrolment.terminate", contract
     )
     ctx = {
