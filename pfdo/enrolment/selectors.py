@@ -88,16 +88,10 @@ def provider_applications(user):
     )
 
 
-def incoming_applications(user, *, status: str = "", program=None, group=None):
-    """Applications waiting for the provider or the parent, oldest first."""
-    qs = provider_applications(user).filter(status__in=INCOMING)
-    if status:
-        qs = qs.filter(status=status)
-    if program is not None:
-        qs = qs.filter(group__module__program=program)
-    if group is not None:
-        qs = qs.filter(group=group)
-    return qs.order_by("created_at", "pk")
+def incoming_applications(user):
+    """Applications waiting for the provider or the parent, oldest first (the page narrows
+    them with `filters.ApplicationFilter`)."""
+    return provider_applications(user).filter(status__in=INCOMING).order_by("created_at", "pk")
 
 
 # ------------------------------------------------------------------- programmes, groups
@@ -196,40 +190,6 @@ def provider_contracts(user):
 def official_contracts(user):
     """Contracts of the municipalities the operator (regional administrator) runs."""
     return _contracts(user).filter(municipality__in=manageable_municipalities(user))
-
-
-def filter_contracts(
-    qs,
-    *,
-    status: str = "",
-    program=None,
-    group=None,
-    period=None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    surname: str = "",
-):
-    """The register's filters; the dates select contracts in force at some day of the range."""
-    if status:
-        qs = qs.filter(status=status)
-    if program is not None:
-        qs = qs.filter(group__module__program=program)
-    if group is not None:
-        qs = qs.filter(group=group)
-    if period is not None:
-        qs = qs.filter(period=period)
-    if date_from is not None:
-        qs = qs.filter(ends_on__gte=date_from)
-    if date_to is not None:
-        qs = qs.filter(starts_on__lte=date_to)
-    surname = (surname or "").strip()
-    if surname:
-        # SQLite folds case of ASCII only: also try the usual spelling of a Russian surname.
-        qs = qs.filter(
-            Q(child__last_name__istartswith=surname)
-            | Q(child__last_name__startswith=surname[:1].upper() + surname[1:].lower())
-        )
-    return qs.order_by("-offered_at", "-pk")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pfdo.common import clock
 from pfdo.common.errors import Conflict, DomainError
 from pfdo.common.views import apply_domain_error
 from pfdo.enrolment import exports, selectors, services
+from pfdo.enrolment.filters import ApplicationFilter, ContractFilter
 from pfdo.enrolment.forms.provider import (
     ApplicationFilterForm,
     CodeForm,
@@ -90,7 +91,7 @@ class ApplicationListView(StaffMixin, ListView):
         criteria = self.filter_form.criteria()
         if criteria is None:
             return Application.objects.none()
-        return selectors.incoming_applications(user, **criteria)
+        return ApplicationFilter(criteria, queryset=selectors.incoming_applications(user)).qs
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -306,7 +307,9 @@ class _RegisterMixin:
         criteria = self.form.criteria()
         if criteria is None:
             return Contract.objects.none()
-        return selectors.filter_contracts(self.base_contracts(), **criteria)
+        return ContractFilter(criteria, queryset=self.base_contracts()).qs.order_by(
+            "-offered_at", "-pk"
+        )
 
     def query_string(self) -> str:
         return urlencode([(k, v) for k, v in self.request.GET.items() if k != "page"])
