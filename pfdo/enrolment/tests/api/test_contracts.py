@@ -158,6 +158,32 @@ def test_contract_filters(as_user, vorkuta, operator, period):
     assert ids(staff_client.get(APPLICATIONS)) == [first.application_id]
 
 
+def test_the_registers_filters_are_the_apis_too(as_user, vorkuta, operator, period):
+    """The pages' register filters (programme, a range in force, surname) are one FilterSet
+    with the API's."""
+    early = ready_group(vorkuta, weekday=1)
+    late = ready_group(vorkuta, weekday=3, starts_on=dt.date(2027, 1, 11))
+    first = offered(
+        family(vorkuta, operator, last_name="Смирнова"),
+        early,
+        staff_of(early.module.program.provider),
+    )
+    second = offered(
+        family(vorkuta, operator, last_name="Кузнецова"),
+        late,
+        staff_of(late.module.program.provider),
+    )
+    client = as_user(operator)
+    assert ids(client.get(CONTRACTS, {"program": late.module.program_id})) == [second.pk]
+    assert ids(client.get(CONTRACTS, {"date_to": "2026-12-31"})) == [first.pk]
+    assert set(ids(client.get(CONTRACTS, {"date_from": "2027-05-31"}))) == {first.pk, second.pk}
+    assert ids(client.get(CONTRACTS, {"date_from": "2027-06-01"})) == []
+    assert ids(client.get(CONTRACTS, {"surname": "кузн"})) == [second.pk]
+    assert_error(client.get(CONTRACTS, {"date_to": "2026-13-45"}), 400)
+    apps = client.get(APPLICATIONS, {"program": early.module.program_id})
+    assert ids(apps) == [first.application_id]
+
+
 # ------------------------------------------------------------------------- query counts
 
 LIST_QUERY_BOUND = 6
