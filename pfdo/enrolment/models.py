@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from pfdo.common import clock
@@ -63,7 +64,8 @@ class Application(models.Model):
         related_name="enrolment_applications",
     )
     channel = models.CharField("способ подачи", max_length=16, choices=Channel.choices)
-    status = models.CharField("статус", max_length=20, choices=Status.choices)
+    # Set once at filing (the state the filing reached); changed only by the transitions below.
+    status = FSMField("статус", max_length=20, choices=Status.choices, protected=False)
     copay_agreed = models.BooleanField("родитель согласен на доплату", default=False)
     reason = models.TextField("причина", blank=True)
     confirm_code_hash = models.CharField(max_length=64, blank=True)
@@ -103,6 +105,66 @@ class Application(models.Model):
     @property
     def holds_place(self) -> bool:
         return self.status in self.HOLDING
+
+    # ------------------------------------------------------------------ the life of it
+    # Filed as `new` (online, a place held), `awaiting_parent` (in person, a place held) or
+    # `waitlisted` (the group full); each transition stamps the time and keeps a reason. The
+    # transitions that end an application all take the reason first (services pass them on).
+
+    def _changed(self, reason: str = "") -> None:
+        self.status_changed_at = clock.now()
+        if reason:
+            self.reason = reason
+
+    @transition(
+        field=status,
+        source=[Status.NEW, Status.AWAITING_PARENT, Status.WAITLISTED],
+        target=Status.OFFERED,
+    )
+    def offer(self) -> None:
+        """The provider confirmed, the parent confirmed in person, or a place came free."""
+        self._changed()
+
+    @transition(field=status, source=Status.OFFERED, target=Status.ENROLLED)
+    def enrol(self) -> None:
+        self._changed()
+
+    @transition(
+        field=status,
+        source=[Status.NEW, Status.AWAITING_PARENT, Status.WAITLISTED],
+        target=Status.REJECTED,
+    )
+    def reject(self, reason: str) -> None:
+        self._changed(reason)
+
+    @transition(
+        field=status,
+        source=[Status.NEW, Status.AWAITING_PARENT, Status.WAITLISTED],
+        target=Status.CANCELLED,
+    )
+    def cancel(self, reason: str = "") -> None:
+        self._changed(reason)
+
+    @transition(field=status, source=Status.OFFERED, target=Status.DECLINED)
+    def decline(self, reason: str = "") -> None:
+        self._changed(reason)
+
+    @transition(
+        field=status,
+        source=[Status.NEW, Status.AWAITING_PARENT, Status.WAITLISTED, Status.OFFERED],
+        target=Status.EXPIRED,
+    )
+    def expire(self, reason: str = "") -> None:
+        """Nobody decided in time, the offer lapsed, or a freed place could not be given."""
+        self._changed(reason)
+
+    @transition(field=status, source=Status.ENROLLED, target=Status.TERMINATED)
+    def terminate(self, reason: str) -> None:
+        self._changed(reason)
+
+    @transition(field=status, source=Status.ENROLLED, target=Status.COMPLETED)
+    def complete(self) -> None:
+        self._changed()
 
 
 class Contract(models.Model):
@@ -159,8 +221,8 @@ class Contract(models.Model):
     normative_kopecks = models.BigIntegerField("нормативная стоимость за период договора, коп.")
     certificate_kopecks = models.BigIntegerField("оплачивается сертификатом, коп.")
     copay_kopecks = models.BigIntegerField("доплата родителя, коп.")
-    status = models.CharField(
-        "статус", max_length=16, choices=Status.choices, default=Status.OFFERED
+    status = FSMField(
+        "статус", max_length=16, choices=Status.choices, default=Status.OFFERED, protected=False
     )
     offered_at = models.DateTimeField("предложен", default=clock.now)
     offer_expires_at = models.DateTimeField("принять до")
@@ -210,6 +272,32 @@ class Contract(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in self.LIVE
+
+    # ------------------------------------------------------------------ the life of it
+    # Created as an offer; the parent accepts or declines it, or it expires; an active
+    # contract is terminated early or completes when its months are over.
+
+    @transition(field=status, source=Status.OFFERED, target=Status.ACTIVE)
+    def accept(self) -> None:
+        self.accepted_at = clock.now()
+
+    @transition(field=status, source=Status.OFFERED, target=Status.DECLINED)
+    def decline(self) -> None:
+        self.ended_at = clock.now()
+
+    @transition(field=status, source=Status.OFFERED, target=Status.EXPIRED)
+    def expire(self) -> None:
+        self.ended_at = clock.now()
+
+    @transition(field=status, source=Status.ACTIVE, target=Status.TERMINATED)
+    def terminate(self, *, by: str, reason: str) -> None:
+        self.ended_at = clock.now()
+        self.terminated_by = by
+        self.termination_reason = reason
+
+    @transition(field=status, source=Status.ACTIVE, target=Status.COMPLETED)
+    def complete(self) -> None:
+        self.ended_at = clock.now()
 
 
 class ContractMonth(models.Model):

@@ -39,16 +39,11 @@ class _Scoped(ScopedQuerySet):
 
 
 class ApplicationQuerySet(_Scoped):
-    def live(self):
-        return self.filter(status__in=self.model.LIVE)
-
-    def holding(self):
-        return self.filter(status__in=self.model.HOLDING)
+    pass
 
 
 class ContractQuerySet(_Scoped):
-    def live(self):
-        return self.filter(status__in=["offered", "active"])
+    pass
 
 
 class ContractMonthQuerySet(_Scoped):

@@ -12,7 +12,7 @@ import rules
 from pfdo.accounts.rules import is_operator, is_parent, is_provider_staff, is_regional_admin
 from pfdo.certificates.models import Guardianship
 from pfdo.financing.rules import manages_municipality
-from pfdo.providers.models import ProviderStaff
+from pfdo.providers.models import staffed_provider_ids
 
 
 def _provider_id(obj) -> int | None:
@@ -33,12 +33,7 @@ def staffs_provider_of(user, obj) -> bool:
     if obj is None:
         return True
     provider_id = _provider_id(obj)
-    return (
-        provider_id is not None
-        and ProviderStaff.objects.filter(
-            user=user, provider_id=provider_id, is_active=True
-        ).exists()
-    )
+    return provider_id is not None and provider_id in staffed_provider_ids(user)
 
 
 @rules.predicate
@@ -46,6 +41,8 @@ def is_guardian_of(user, obj) -> bool:
     """`user` is a legal guardian of the application's or contract's child."""
     if obj is None:
         return True
+    if not user.is_authenticated:
+        return False
     return Guardianship.objects.filter(user=user, child_id=obj.child_id).exists()
 
 
@@ -62,14 +59,23 @@ is_enrolment_official = is_operator | is_regional_admin | rules.is_superuser
 rules.add_perm("enrolment.view", rules.is_authenticated)
 # Filing: a parent online or provider staff in person (each channel checks its own rule).
 rules.add_perm("enrolment.apply", is_parent | is_provider_staff)
+# The provider's decisions on an application: confirm, reject, take the parent's code.
 rules.add_perm("enrolment.decide", is_provider_staff & staffs_provider_of)
+# In person: the object is the group the child is enrolled in.
 rules.add_perm("enrolment.enrol_in_person", is_provider_staff & staffs_provider_of)
+# Who terminates decides how the contract ends (the parent's own step, an expulsion, the
+# operator's decision): the service asks these in this order.
+terminates_as_parent = is_parent & is_guardian_of
+terminates_as_provider = is_provider_staff & staffs_provider_of
+terminates_as_operator = is_enrolment_official & manages_municipality_of
+rules.add_perm("enrolment.terminate_as_parent", terminates_as_parent)
+rules.add_perm("enrolment.terminate_as_provider", terminates_as_provider)
+rules.add_perm("enrolment.terminate_as_operator", terminates_as_operator)
 rules.add_perm(
-    "enrolment.terminate",
-    (is_parent & is_guardian_of)
-    | (is_provider_staff & staffs_provider_of)
-    | (is_enrolment_official & manages_municipality_of),
+    "enrolment.terminate", terminates_as_parent | terminates_as_provider | terminates_as_operator
 )
+# The family's steps for their child (the object: a certificate, application or contract):
+# apply online, see the terms, withdraw, confirm an in-person enrolment, accept or decline.
 rules.add_perm("enrolment.accept", is_parent & is_guardian_of)
 # Pages: the provider's registers and rosters, the officials' contract register.
 rules.add_perm("enrolment.list_provider", is_provider_staff)

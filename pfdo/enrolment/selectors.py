@@ -13,11 +13,12 @@ from django.utils import timezone
 from pfdo.catalog.models import Group, Program
 from pfdo.certificates.models import age_in_months
 from pfdo.common import clock
+from pfdo.common.months import month_label  # billing reads it from here too
 from pfdo.enrolment.models import Application, Contract
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import manageable_municipalities
-from pfdo.ledger.models import Transfer
-from pfdo.providers.models import ProviderStaff
+from pfdo.ledger import selectors as ledger_selectors
+from pfdo.providers.models import Provider, staffed_provider_ids
 
 # What the provider's incoming list shows: applications waiting for someone to act.
 INCOMING = (
@@ -37,17 +38,6 @@ def years_label(years: int) -> str:
     else:
         word = "лет"
     return f"{years} {word}"
-
-
-def staffed_provider_ids(user) -> list[int]:
-    """The providers `user` works for now (active staff rows)."""
-    if not user or not user.is_authenticated:
-        return []
-    return list(
-        ProviderStaff.objects.filter(user=user, is_active=True).values_list(
-            "provider_id", flat=True
-        )
-    )
 
 
 # ------------------------------------------------------------------------- applications
@@ -98,16 +88,10 @@ def provider_applications(user):
     )
 
 
-def incoming_applications(user, *, status: str = "", program=None, group=None):
-    """Applications waiting for the provider or the parent, oldest first."""
-    qs = provider_applications(user).filter(status__in=INCOMING)
-    if status:
-        qs = qs.filter(status=status)
-    if program is not None:
-        qs = qs.filter(group__module__program=program)
-    if group is not None:
-        qs = qs.filter(group=group)
-    return qs.order_by("created_at", "pk")
+def incoming_applications(user):
+    """Applications waiting for the provider or the parent, oldest first (the page narrows
+    them with `filters.ApplicationFilter`)."""
+    return provider_applications(user).filter(status__in=INCOMING).order_by("created_at", "pk")
 
 
 # ------------------------------------------------------------------- programmes, groups
@@ -181,7 +165,7 @@ def periods_of(municipality_ids) -> list[FinancingPeriod]:
 
 def provider_periods(user) -> list[FinancingPeriod]:
     return periods_of(
-        ProviderStaff.objects.filter(user=user, is_active=True).values("provider__municipality_id")
+        Provider.objects.filter(pk__in=staffed_provider_ids(user)).values("municipality_id")
     )
 
 
@@ -206,40 +190,6 @@ def provider_contracts(user):
 def official_contracts(user):
     """Contracts of the municipalities the operator (regional administrator) runs."""
     return _contracts(user).filter(municipality__in=manageable_municipalities(user))
-
-
-def filter_contracts(
-    qs,
-    *,
-    status: str = "",
-    program=None,
-    group=None,
-    period=None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    surname: str = "",
-):
-    """The register's filters; the dates select contracts in force at some day of the range."""
-    if status:
-        qs = qs.filter(status=status)
-    if program is not None:
-        qs = qs.filter(group__module__program=program)
-    if group is not None:
-        qs = qs.filter(group=group)
-    if period is not None:
-        qs = qs.filter(period=period)
-    if date_from is not None:
-        qs = qs.filter(ends_on__gte=date_from)
-    if date_to is not None:
-        qs = qs.filter(starts_on__lte=date_to)
-    surname = (surname or "").strip()
-    if surname:
-        # SQLite folds case of ASCII only: also try the usual spelling of a Russian surname.
-        qs = qs.filter(
-            Q(child__last_name__istartswith=surname)
-            | Q(child__last_name__startswith=surname[:1].upper() + surname[1:].lower())
-        )
-    return qs.order_by("-offered_at", "-pk")
 
 
 @dataclass(frozen=True)
@@ -435,16 +385,6 @@ def roster(group: Group) -> Roster:
     return Roster(group=group, children=children, waitlist=waitlist)
 
 
-MONTHS_RU = [
-    "январь", "февраль", "март", "апрель", "май", "июнь",
-    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
-]  # fmt: skip
-
-
-def month_label(month: dt.date) -> str:
-    return f"{MONTHS_RU[month.month - 1]} {month.year}"
-
-
 # ------------------------------------------------------------- a contract's months
 
 
@@ -467,12 +407,10 @@ def contract_months(contract: Contract) -> list[MonthRow]:
     """The monthly schedule of a contract (two queries whatever the number of months)."""
     months = list(contract.months.order_by("month"))
     reserved = [m.reservation_id for m in months if m.reservation_id]
-    phases = dict(
-        Transfer.objects.filter(pending_id__in=reserved).values_list("pending_id", "phase")
-    )
+    phases = ledger_selectors.resolution_phases(reserved)
     states = {
-        Transfer.Phase.POST_PENDING: "charged",
-        Transfer.Phase.VOID_PENDING: "released",
+        ledger_selectors.Phase.POST_PENDING: "charged",
+        ledger_selectors.Phase.VOID_PENDING: "released",
     }
     return [
         MonthRow(
@@ -490,8 +428,4 @@ def contract_months(contract: Contract) -> list[MonthRow]:
 
 def released_kopecks(contract: Contract) -> int:
     """How much of the contract's reservation went back to the certificate (voided months)."""
-    return sum(
-        Transfer.objects.filter(
-            ref_type="contract", ref_id=contract.pk, phase=Transfer.Phase.VOID_PENDING
-        ).values_list("amount_kopecks", flat=True)
-    )
+    return ledger_selectors.voided_kopecks(ref_type="contract", ref_id=contract.pk)

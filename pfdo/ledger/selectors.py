@@ -286,3 +286,44 @@ def granted_holder_ids(period) -> QuerySet:
     return Transfer.objects.filter(kind=Kind.GRANT, credit_account__period=period).values(
         "credit_account__holder_id"
     )
+
+
+# --- read by enrolment
+
+
+def transfer_ids_by_key(keys: Iterable[str]) -> dict[str, int]:
+    """The ids of the transfers with these idempotency keys (those that exist)."""
+    return dict(Transfer.objects.filter(key__in=list(keys)).values_list("key", "pk"))
+
+
+def unresolved_pending_ids(pending_ids: Iterable[int]) -> set[int]:
+    """Which of these reservations are still open (neither posted nor voided)."""
+    return set(
+        Transfer.objects.filter(pk__in=list(pending_ids), resolutions__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def amount_of(transfer_ids: Iterable[int]) -> int:
+    """The sum of these transfers' amounts, in kopecks."""
+    return sum(
+        Transfer.objects.filter(pk__in=list(transfer_ids)).values_list("amount_kopecks", flat=True)
+    )
+
+
+def resolution_phases(pending_ids: Iterable[int]) -> dict[int, str]:
+    """reservation id → the phase of what resolved it (`Phase.POST_PENDING`: charged,
+    `Phase.VOID_PENDING`: released); open reservations are absent."""
+    return dict(
+        Transfer.objects.filter(pending_id__in=list(pending_ids)).values_list("pending_id", "phase")
+    )
+
+
+def voided_kopecks(*, ref_type: str, ref_id: int) -> int:
+    """How much of the reservations made for that cause was voided (returned)."""
+    return sum(
+        Transfer.objects.filter(
+            ref_type=ref_type, ref_id=ref_id, phase=Phase.VOID_PENDING
+        ).values_list("amount_kopecks", flat=True)
+    )

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 
 from pfdo.common.api.viewsets import ScopedModelViewSet
 from pfdo.enrolment import selectors, services
-from pfdo.enrolment.api.filters import ApplicationFilter, ContractFilter
 from pfdo.enrolment.api.serializers import (
     ApplicationCreateSerializer,
     ApplicationReasonSerializer,
@@ -24,6 +23,7 @@ from pfdo.enrolment.api.serializers import (
     TermsQuerySerializer,
     TermsSerializer,
 )
+from pfdo.enrolment.filters import ApplicationFilter, ContractFilter
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 
 PARENT = "Законный представитель ребёнка."
@@ -53,7 +53,7 @@ def _contracts(user):
         summary="Заявки на зачисление",
         description="Родитель видит заявки своих детей, сотрудник поставщика — заявки к своему "
         "поставщику, оператор и плательщик — своего муниципалитета, администратор региона — "
-        "региона. Фильтры: `status`, `group`, `child`, `provider`.",
+        "региона. Фильтры: `status`, `group`, `child`, `provider`, `program`.",
     ),
     retrieve=extend_schema(summary="Заявка на зачисление"),
 )
@@ -232,7 +232,8 @@ class ApplicationViewSet(ScopedModelViewSet):
         description="Родитель видит договоры своих детей, сотрудник поставщика — своего "
         "поставщика, оператор и плательщик — муниципалитета, администратор региона — региона. "
         "Деньги — в копейках, с помесячным графиком. Фильтры: `status`, `provider`, `group`, "
-        "`period`, `child`.",
+        "`period`, `child`, `program`, `date_from`/`date_to` (действует в какой-то день "
+        "диапазона), `surname` (начало фамилии ребёнка).",
     ),
     retrieve=extend_schema(summary="Договор с помесячным графиком"),
 )

@@ -17,6 +17,10 @@ def _blank(choices, label: str) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
+def _pk(obj) -> int | None:
+    return obj.pk if obj is not None else None
+
+
 class _GroupLabel(ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.module.program.name} — {obj.name}"
@@ -42,13 +46,18 @@ class ApplicationFilterForm(forms.Form):
         self.fields["group"].empty_label = "Все группы"
 
     def criteria(self) -> dict | None:
-        """The filters to apply; None when the form has errors (nothing is listed then)."""
+        """The filters to apply (data for `filters.ApplicationFilter`); None when the form has
+        errors (nothing is listed then)."""
         if not self.is_bound:
             return {}
         if not self.is_valid():
             return None
         data = self.cleaned_data
-        return {"status": data["status"], "program": data["program"], "group": data["group"]}
+        return {
+            "status": data["status"],
+            "program": _pk(data["program"]),
+            "group": _pk(data["group"]),
+        }
 
 
 class RejectForm(forms.Form):
@@ -145,17 +154,19 @@ class ContractFilterForm(forms.Form):
         return data
 
     def criteria(self) -> dict | None:
-        """The filters to apply; None when the form has errors (nothing is listed then)."""
+        """The filters to apply (data for `filters.ContractFilter`); None when the form has
+        errors (nothing is listed then)."""
         if not self.is_bound:
             return {}
         if not self.is_valid():
             return None
         data = self.cleaned_data
+        period = self.periods.get(data["period"])
         return {
             "status": data["status"],
-            "program": data["program"],
-            "group": data["group"],
-            "period": self.periods.get(data["period"]),
+            "program": _pk(data["program"]),
+            "group": _pk(data["group"]),
+            "period": _pk(period),
             "date_from": data["date_from"],
             "date_to": data["date_to"],
             "surname": data["surname"],

@@ -17,15 +17,15 @@ from pfdo.catalog.models import Group
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate, Child
 from pfdo.certificates.views.parent import ParentRequiredMixin
-from pfdo.common import clock
 from pfdo.common.errors import DomainError
 from pfdo.common.money import format_kopecks
+from pfdo.common.months import month_label
 from pfdo.common.views import ScopedDetailView, ServiceFormView
 from pfdo.enrolment import selectors, services
 from pfdo.enrolment.forms.parent import ApplyForm, TerminateForm
 from pfdo.enrolment.models import Application, Contract
 
-T = "enrolment/parent/"
+TEMPLATES = "enrolment/parent/"
 Status = Application.Status
 
 # Token of each submitted apply page → the application it created: a stale page posted
@@ -78,7 +78,7 @@ def _group_queryset(user):
 
 def _term_months(terms) -> list[tuple[str, int, int]]:
     return [
-        (services.month_label(m), c, p)
+        (month_label(m), c, p)
         for m, c, p in zip(terms.months, terms.certificate_months, terms.copay_months, strict=True)
     ]
 
@@ -89,7 +89,7 @@ def _term_months(terms) -> list[tuple[str, int, int]]:
 class ApplyView(ParentRequiredMixin, ServiceFormView):
     """/cabinet/parent/enrol/<group_id>/: choose the child, see the terms, then apply."""
 
-    template_name = T + "apply.html"
+    template_name = TEMPLATES + "apply.html"
     form_class = ApplyForm
 
     @cached_property
@@ -226,7 +226,7 @@ class ChildEnrolment:
 class ParentListView(ParentRequiredMixin, TemplateView):
     """/cabinet/parent/enrolment/: per child, live applications and contracts, past ones."""
 
-    template_name = T + "list.html"
+    template_name = TEMPLATES + "list.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -266,7 +266,7 @@ class ApplicationView(ParentRequiredMixin, ScopedDetailView):
     """/cabinet/parent/enrolment/<pk>/: status, reasons, place in line, what to do next."""
 
     model = Application
-    template_name = T + "application.html"
+    template_name = TEMPLATES + "application.html"
     context_object_name = "application"
 
     def scope_queryset(self, queryset):
@@ -291,8 +291,8 @@ class ApplicationView(ParentRequiredMixin, ScopedDetailView):
                 if application.status == Status.WAITLISTED
                 else None
             ),
-            can_cancel=application.status in WAITING,
-            can_confirm=application.status == Status.AWAITING_PARENT,
+            can_cancel=services.cancel_refusal(application) is None,
+            can_confirm=services.confirmation_refusal(application) is None,
         )
         if ctx["can_confirm"]:
             try:
@@ -370,7 +370,7 @@ def _contract_context(contract: Contract, **extra) -> dict:
         "months": selectors.contract_months(contract),
         "is_offer": contract.status == Contract.Status.OFFERED,
         "offer_expired": (
-            contract.status == Contract.Status.OFFERED and contract.offer_expires_at <= clock.now()
+            contract.status == Contract.Status.OFFERED and services.offer_expired(contract)
         ),
     }
     if ctx["is_offer"] and contract.funding == Contract.Funding.CERTIFICATE:
@@ -381,7 +381,7 @@ def _contract_context(contract: Contract, **extra) -> dict:
     if contract.status in (Contract.Status.TERMINATED, Contract.Status.COMPLETED):
         ctx["released"] = selectors.released_kopecks(contract)
         ctx["still_reserved"] = [m for m in ctx["months"] if m.state == "reserved"]
-    if contract.status == Contract.Status.ACTIVE:
+    if services.terminate_refusal(contract) is None:
         ctx["terminate_form"] = TerminateForm()
     ctx.update(extra)
     return ctx
@@ -392,7 +392,7 @@ class ContractView(ParentRequiredMixin, View):
 
     def get(self, request, pk):
         contract = _contract(request.user, pk)
-        return render(request, T + "contract.html", _contract_context(contract))
+        return render(request, TEMPLATES + "contract.html", _contract_context(contract))
 
 
 class AcceptContractView(ParentRequiredMixin, View):
@@ -437,16 +437,14 @@ class TerminateContractView(ParentRequiredMixin, View):
     def post(self, request, pk):
         contract = _contract(request.user, pk)
         form = TerminateForm(request.POST)
-        if not form.is_valid() and contract.status == Contract.Status.ACTIVE:
+        refusal = services.terminate_refusal(contract)
+        if not form.is_valid() and refusal is None:
             messages.error(request, "Договор не расторгнут: подтвердите расторжение.")
             ctx = _contract_context(contract, terminate_form=form)
-            return render(request, T + "contract.html", ctx)
+            return render(request, TEMPLATES + "contract.html", ctx)
         if not form.is_valid():
             # Nothing to confirm: the contract already ended (a stale page).
-            messages.error(
-                request,
-                f"Договор {contract.get_status_display()}: расторгнуть можно только действующий.",
-            )
+            messages.error(request, refusal.message)
             return redirect("enrolment:parent_contract", pk=pk)
         try:
             contract = services.terminate(
@@ -474,7 +472,8 @@ class ContractPrintView(LoginRequiredMixin, View):
     def get(self, request, pk):
         contract = _contract(request.user, pk, own=False)
         ctx = _contract_context(contract)
-        ctx["is_guardian"] = request.user.guardianships.filter(child_id=contract.child_id).exists()
-        response = render(request, T + "print.html", ctx)
+        # The link back to the family's cabinet: for whoever may act there for the child.
+        ctx["is_guardian"] = request.user.has_perm("enrolment.accept", contract)
+        response = render(request, TEMPLATES + "print.html", ctx)
         add_never_cache_headers(response)
         return response

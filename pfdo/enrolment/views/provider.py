@@ -17,6 +17,7 @@ from pfdo.common import clock
 from pfdo.common.errors import Conflict, DomainError
 from pfdo.common.views import apply_domain_error
 from pfdo.enrolment import exports, selectors, services
+from pfdo.enrolment.filters import ApplicationFilter, ContractFilter
 from pfdo.enrolment.forms.provider import (
     ApplicationFilterForm,
     CodeForm,
@@ -27,8 +28,8 @@ from pfdo.enrolment.forms.provider import (
 )
 from pfdo.enrolment.models import Application, Contract
 
-T = "enrolment/provider/"
-OP = "enrolment/operator/"
+PROVIDER_TEMPLATES = "enrolment/provider/"
+OPERATOR_TEMPLATES = "enrolment/operator/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -76,7 +77,7 @@ def _application(request, pk: int) -> Application:
 
 
 class ApplicationListView(StaffMixin, ListView):
-    template_name = T + "applications.html"
+    template_name = PROVIDER_TEMPLATES + "applications.html"
     context_object_name = "applications"
     paginate_by = 50
 
@@ -90,7 +91,7 @@ class ApplicationListView(StaffMixin, ListView):
         criteria = self.filter_form.criteria()
         if criteria is None:
             return Application.objects.none()
-        return selectors.incoming_applications(user, **criteria)
+        return ApplicationFilter(criteria, queryset=selectors.incoming_applications(user)).qs
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -118,11 +119,11 @@ def _application_page(request, application, *, reject_form=None, code_form=None)
         "terms_problem": terms_problem,
         "reject_form": reject_form or RejectForm(),
         "code_form": code_form or CodeForm(),
-        "can_confirm": application.status == Application.Status.NEW,
-        "can_reject": application.status in selectors.INCOMING,
-        "needs_code": application.status == Application.Status.AWAITING_PARENT,
+        "can_confirm": services.confirm_refusal(application) is None,
+        "can_reject": services.reject_refusal(application) is None,
+        "needs_code": services.confirmation_refusal(application) is None,
     }
-    return render(request, T + "application.html", ctx)
+    return render(request, PROVIDER_TEMPLATES + "application.html", ctx)
 
 
 class ApplicationView(StaffMixin, View):
@@ -218,7 +219,7 @@ class EnrolView(StaffMixin, View):
     def get(self, request):
         group = request.GET.get("group", "")
         form = self._form(initial={"group": group} if group.isdigit() else None)
-        return render(request, T + "enrol.html", {"form": form})
+        return render(request, PROVIDER_TEMPLATES + "enrol.html", {"form": form})
 
     def post(self, request):
         form = self._form(request.POST)
@@ -265,7 +266,7 @@ class EnrolView(StaffMixin, View):
         if preview is not None:
             ctx["age"] = selectors.years_label(preview.certificate.age_years)
             ctx["previewed"] = f"{preview.certificate.number}:{preview.group.pk}"
-        return render(request, T + "enrol.html", ctx)
+        return render(request, PROVIDER_TEMPLATES + "enrol.html", ctx)
 
 
 # ----------------------------------------------------------------------------- contracts
@@ -306,7 +307,9 @@ class _RegisterMixin:
         criteria = self.form.criteria()
         if criteria is None:
             return Contract.objects.none()
-        return selectors.filter_contracts(self.base_contracts(), **criteria)
+        return ContractFilter(criteria, queryset=self.base_contracts()).qs.order_by(
+            "-offered_at", "-pk"
+        )
 
     def query_string(self) -> str:
         return urlencode([(k, v) for k, v in self.request.GET.items() if k != "page"])
@@ -347,7 +350,7 @@ class _ContractExportBase(_RegisterMixin, View):
 
 
 class ContractListView(StaffMixin, _ContractListBase):
-    template_name = T + "contracts.html"
+    template_name = PROVIDER_TEMPLATES + "contracts.html"
     list_url = "enrolment:provider_contracts"
     export_url = "enrolment:provider_contracts_export"
     detail_url = "enrolment:provider_contract"
@@ -359,7 +362,7 @@ class ContractExportView(StaffMixin, _ContractExportBase):
 
 def _contract_page(request, contract, template, *, form=None):
     _with_ages([contract])
-    can_terminate = contract.status == Contract.Status.ACTIVE and request.user.has_perm(
+    can_terminate = services.terminate_refusal(contract) is None and request.user.has_perm(
         "enrolment.terminate", contract
     )
     ctx = {
@@ -372,7 +375,7 @@ def _contract_page(request, contract, template, *, form=None):
 
 
 class _ContractMixin:
-    template = T + "contract.html"
+    template = PROVIDER_TEMPLATES + "contract.html"
     detail_url = "enrolment:provider_contract"
     for_official = False
 
@@ -423,14 +426,16 @@ class RosterView(StaffMixin, View):
         group = selectors.roster_group(request.user, group_id)
         if group is None or not request.user.has_perm("enrolment.view_roster", group):
             raise Http404
-        return render(request, T + "roster.html", {"roster": selectors.roster(group)})
+        return render(
+            request, PROVIDER_TEMPLATES + "roster.html", {"roster": selectors.roster(group)}
+        )
 
 
 # ---------------------------------------------------------------------------- operator
 
 
 class OperatorContractListView(OfficialMixin, _ContractListBase):
-    template_name = OP + "contracts.html"
+    template_name = OPERATOR_TEMPLATES + "contracts.html"
     for_official = True
     list_url = "enrolment:operator_contracts"
     export_url = "enrolment:operator_contracts_export"
@@ -443,6 +448,6 @@ class OperatorContractExportView(OfficialMixin, _ContractExportBase):
 
 
 class OperatorContractView(OfficialMixin, _ContractMixin, View):
-    template = OP + "contract.html"
+    template = OPERATOR_TEMPLATES + "contract.html"
     detail_url = "enrolment:operator_contract"
     for_official = True

@@ -1,142 +1,32 @@
-"""Enrolment API: applications, the terms preview, decisions and confirmations, contracts with
-acceptance and termination — shapes by role, refusals as the error body, idempotency and
-query counts."""
+"""Enrolment API, applications: the terms preview, filing online and in person, the
+provider's decisions and the parent's confirmations — shapes by role, refusals as the error
+body."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from pfdo.accounts.models import User
-from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates import services as certificate_services
-from pfdo.common import clock
 from pfdo.enrolment import services
-from pfdo.enrolment.models import Application, Contract
-from pfdo.enrolment.tests.factories import approved_period, family, ready_group, staff_of
+from pfdo.enrolment.models import Application
+from pfdo.enrolment.tests.api.support import (
+    APPLICATION_KEYS,
+    APPLICATIONS,
+    CHILD_KEYS,
+    CONTRACT_KEYS,
+    CONTRACTS,
+    NOMINAL,
+    PRICE_7,
+    TERMS,
+    apply_body,
+    assert_error,
+    ids,
+    reserved,
+)
+from pfdo.enrolment.tests.factories import family, ready_group, staff_of
 from pfdo.ledger.selectors import verify_ledger
 
-TODAY = dt.date(2026, 11, 28)
-NOMINAL = 2_417_100
-# 28 Nov 2026 – 31 May 2027 of a 9-month group at 18 000 ₽: 7 months, 14 000 ₽.
-PRICE_7 = 1_800_000 * 7 // 9
-APPLICATIONS = "/api/v1/applications/"
-CONTRACTS = "/api/v1/contracts/"
-TERMS = "/api/v1/applications/terms/"
-CHILD_KEYS = {"id", "name", "age_years"}
-APPLICATION_KEYS = {
-    "id",
-    "child",
-    "certificate_number",
-    "group",
-    "provider",
-    "channel",
-    "channel_display",
-    "status",
-    "status_display",
-    "reason",
-    "copay_agreed",
-    "created_at",
-    "decide_by",
-    "waitlist_position",
-    "contract",
-}
-CONTRACT_KEYS = {
-    "id",
-    "number",
-    "application",
-    "status",
-    "status_display",
-    "child",
-    "certificate_number",
-    "group",
-    "provider",
-    "period",
-    "funding",
-    "funding_display",
-    "starts_on",
-    "ends_on",
-    "price_kopecks",
-    "normative_kopecks",
-    "certificate_kopecks",
-    "copay_kopecks",
-    "offered_at",
-    "offer_expires_at",
-    "accepted_at",
-    "ended_at",
-    "terminated_by",
-    "terminated_by_display",
-    "termination_reason",
-    "months",
-}
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with clock.frozen(TODAY):
-        yield
-
-
-@pytest.fixture
-def period(vorkuta):
-    return approved_period(vorkuta)
-
-
-@pytest.fixture
-def fam(vorkuta, operator, period):
-    return family(vorkuta, operator)
-
-
-@pytest.fixture
-def group(vorkuta, period):
-    return ready_group(vorkuta)
-
-
-@pytest.fixture
-def staff(group):
-    return staff_of(group.module.program.provider)
-
-
-@pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return login
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["message"]
-    if code is not None:
-        assert body["error"]["code"] == code, body
-    return body["error"]
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
-
-
-def apply_body(fam, group, **extra):
-    return {"certificate": str(fam.certificate.pk), "group": group.pk, **extra}
-
-
-def reserved(fam, period):
-    return certificate_selectors.balance(fam.certificate, period).reserved_kopecks
-
-
-def offered(fam, group, staff):
-    application = services.apply(actor=fam.parent, certificate=fam.certificate, group=group)
-    return services.confirm(actor=staff, application=application)
 
 
 # ------------------------------------------------------------------------- the terms preview
@@ -442,193 +332,3 @@ def test_in_person_into_another_providers_group_is_refused(as_user, fam, vorkuta
     response = as_user(staff).post(APPLICATIONS, {**body, "group": foreign.pk}, format="json")
     assert_error(response, 403)
     assert not Application.objects.exists()
-
-
-# ------------------------------------------------------------------------------ contracts
-
-
-def test_accepting_an_expired_offer_is_409(as_user, fam, group, staff, period):
-    contract = offered(fam, group, staff)
-    with clock.frozen(contract.offer_expires_at + dt.timedelta(minutes=1)):
-        response = as_user(fam.parent).post(f"{CONTRACTS}{contract.pk}/accept/")
-    assert_error(response, 409, "offer_expired")
-    assert reserved(fam, period) == 0
-    contract.refresh_from_db()
-    assert contract.status == Contract.Status.OFFERED
-
-
-def test_parent_declines(as_user, fam, group, staff):
-    contract = offered(fam, group, staff)
-    client = as_user(fam.parent)
-    response = client.post(f"{CONTRACTS}{contract.pk}/decline/")
-    assert response.status_code == 200 and response.json()["status"] == "declined"
-    assert response.json()["ended_at"]
-    assert_error(client.post(f"{CONTRACTS}{contract.pk}/accept/"), 409, "not_offered")
-
-
-def test_parent_terminates_and_twice_is_409(as_user, fam, group, staff, period):
-    contract = offered(fam, group, staff)
-    services.accept(actor=fam.parent, contract=contract)
-    client = as_user(fam.parent)
-    with clock.frozen(dt.date(2027, 2, 10)):
-        response = client.post(f"{CONTRACTS}{contract.pk}/terminate/", {}, format="json")
-        assert response.status_code == 200, response.content
-        body = response.json()
-        assert (body["status"], body["terminated_by"]) == ("terminated", "parent")
-        assert body["termination_reason"] and body["ended_at"]
-        # February stays reserved for billing; March–May come back.
-        assert reserved(fam, period) == PRICE_7 - 3 * (PRICE_7 // 7)
-        again = client.post(f"{CONTRACTS}{contract.pk}/terminate/", {}, format="json")
-    assert_error(again, 409, "not_active")
-    assert verify_ledger() == []
-
-
-def test_staff_and_operator_terminate_with_a_reason(as_user, fam, group, staff, operator):
-    contract = offered(fam, group, staff)
-    services.accept(actor=fam.parent, contract=contract)
-    url = f"{CONTRACTS}{contract.pk}/terminate/"
-    error = assert_error(as_user(staff).post(url, {}, format="json"), 400)
-    assert "reason" in error["fields"]
-    error = assert_error(as_user(operator).post(url, {"reason": "  "}, format="json"), 400)
-    assert "reason" in error["fields"]
-    response = as_user(operator).post(url, {"reason": "Переезд семьи"}, format="json")
-    assert response.status_code == 200, response.content
-    assert (response.json()["terminated_by"], response.json()["termination_reason"]) == (
-        "operator",
-        "Переезд семьи",
-    )
-
-
-def test_terminating_a_completed_contract_is_409(as_user, fam, group, staff):
-    contract = offered(fam, group, staff)
-    services.accept(actor=fam.parent, contract=contract)
-    services.run_deadlines(now=clock.now() + dt.timedelta(days=365))
-    contract.refresh_from_db()
-    assert contract.status == Contract.Status.COMPLETED
-    response = as_user(staff).post(
-        f"{CONTRACTS}{contract.pk}/terminate/", {"reason": "Отчислен"}, format="json"
-    )
-    assert_error(response, 409, "not_active")
-
-
-def test_payer_and_parent_of_another_family_cannot_terminate(
-    as_user, fam, group, staff, make_user, vorkuta, operator
-):
-    contract = offered(fam, group, staff)
-    services.accept(actor=fam.parent, contract=contract)
-    url = f"{CONTRACTS}{contract.pk}/terminate/"
-    payer = make_user("payer", municipality=vorkuta)
-    assert_error(as_user(payer).post(url, {"reason": "x"}, format="json"), 403)
-    other = family(vorkuta, operator)
-    assert_error(as_user(other.parent).post(url, {"reason": "x"}, format="json"), 404)
-    contract.refresh_from_db()
-    assert contract.status == Contract.Status.ACTIVE
-
-
-def test_the_same_accept_twice_with_one_key_reserves_once(as_user, fam, group, staff, period):
-    contract = offered(fam, group, staff)
-    client = as_user(fam.parent)
-    url = f"{CONTRACTS}{contract.pk}/accept/"
-    first = client.post(url, HTTP_IDEMPOTENCY_KEY="accept-1")
-    assert first.status_code == 200, first.content
-    before = certificate_selectors.balance(fam.certificate, period)
-    second = client.post(url, HTTP_IDEMPOTENCY_KEY="accept-1")
-    assert second.status_code == 200
-    assert second.content == first.content
-    assert second["Idempotent-Replayed"] == "true"
-    assert certificate_selectors.balance(fam.certificate, period) == before
-    assert before.reserved_kopecks == PRICE_7
-    assert before.available_kopecks == NOMINAL - PRICE_7
-    # Without the key, the repeat is the domain's conflict — still reserved once.
-    assert_error(client.post(url), 409, "not_offered")
-    assert reserved(fam, period) == PRICE_7
-    assert verify_ledger() == []
-
-
-def test_contract_filters(as_user, vorkuta, operator, period):
-    groups = [ready_group(vorkuta, weekday=d) for d in (1, 3)]
-    staff = [staff_of(g.module.program.provider) for g in groups]
-    fams = [family(vorkuta, operator) for _ in range(2)]
-    first = offered(fams[0], groups[0], staff[0])
-    second = offered(fams[1], groups[1], staff[1])
-    services.accept(actor=fams[0].parent, contract=first)
-    client = as_user(operator)
-    assert set(ids(client.get(CONTRACTS))) == {first.pk, second.pk}
-    assert ids(client.get(CONTRACTS, {"status": "active"})) == [first.pk]
-    assert ids(client.get(CONTRACTS, {"group": groups[1].pk})) == [second.pk]
-    assert ids(client.get(CONTRACTS, {"provider": second.provider_id})) == [second.pk]
-    assert ids(client.get(CONTRACTS, {"child": fams[0].child.pk})) == [first.pk]
-    assert set(ids(client.get(CONTRACTS, {"period": period.pk}))) == {first.pk, second.pk}
-    assert_error(client.get(CONTRACTS, {"group": "x"}), 400)
-    assert_error(client.get(CONTRACTS, {"status": "nonsense"}), 400)
-    apps = client.get(APPLICATIONS, {"provider": first.provider_id})
-    assert ids(apps) == [first.application_id]
-    assert ids(client.get(APPLICATIONS, {"status": "enrolled"})) == [first.application_id]
-    assert ids(client.get(APPLICATIONS, {"group": groups[1].pk})) == [second.application_id]
-    assert ids(client.get(APPLICATIONS, {"child": fams[1].child.pk})) == [second.application_id]
-    # Each provider's staff see only their own.
-    staff_client = as_user(staff[0])
-    assert ids(staff_client.get(CONTRACTS)) == [first.pk]
-    assert ids(staff_client.get(APPLICATIONS)) == [first.application_id]
-
-
-# ------------------------------------------------------------------------- query counts
-
-LIST_QUERY_BOUND = 6
-
-
-def _contracts(vorkuta, operator, n, group):
-    staff = staff_of(group.module.program.provider)
-    for _ in range(n):
-        fam = family(vorkuta, operator)
-        contract = offered(fam, group, staff)
-        services.accept(actor=fam.parent, contract=contract)
-    return staff
-
-
-def _waitlist(vorkuta, operator, n, group):
-    for _ in range(n):
-        fam = family(vorkuta, operator)
-        services.apply(actor=fam.parent, certificate=fam.certificate, group=group)
-
-
-@pytest.mark.parametrize("n", [3, 15])
-def test_lists_take_a_constant_number_of_queries(
-    as_user, vorkuta, operator, period, n, django_assert_max_num_queries
-):
-    group = ready_group(vorkuta, capacity=20)
-    staff = _contracts(vorkuta, operator, n, group)
-    for who in (staff, operator):
-        client = as_user(who)
-        for url in (CONTRACTS, APPLICATIONS):
-            with django_assert_max_num_queries(LIST_QUERY_BOUND):
-                response = client.get(url)
-            assert response.status_code == 200 and response.json()["count"] == n
-    rows = as_user(staff).get(CONTRACTS).json()["results"]
-    assert len(rows) == n and all(len(row["months"]) == 7 for row in rows)
-
-
-def test_query_count_does_not_grow_with_rows(as_user, vorkuta, operator, period):
-    group = ready_group(vorkuta, capacity=20)
-    waiting = ready_group(vorkuta, capacity=1, weekday=4)
-    staff = _contracts(vorkuta, operator, 3, group)
-    _waitlist(vorkuta, operator, 2, waiting)  # one holds the place, one waits
-
-    def measure():
-        out = []
-        for who in (operator, staff):
-            for url in (CONTRACTS, APPLICATIONS):
-                # A fresh user object, as each real request loads (memberships included).
-                client = as_user(User.objects.get(pk=who.pk))
-                with CaptureQueriesContext(connection) as queries:
-                    assert client.get(url).status_code == 200
-                out.append(len(queries))
-        return out
-
-    few = measure()
-    _contracts(vorkuta, operator, 12, group)
-    _waitlist(vorkuta, operator, 3, waiting)
-    many = measure()
-    assert many == few
-    listed = as_user(operator).get(APPLICATIONS, {"group": waiting.pk}).json()["results"]
-    assert sorted(r["waitlist_position"] or 0 for r in listed) == [0, 1, 2, 3, 4]

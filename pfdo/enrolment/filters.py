@@ -1,0 +1,76 @@
+"""Filter sets of applications and contracts: one implementation for the API and the pages
+(the provider's incoming list, the provider's and the officials' contract registers)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from pfdo.catalog.filters import MAX_ID, IdFilter
+from pfdo.enrolment.models import Application, Contract
+
+
+def _id(what: str, field_name: str) -> IdFilter:
+    message = f"{what} — целое положительное число (id)."
+    return IdFilter(
+        label=what,
+        field_name=field_name,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Application.Status.choices, label="Статус")
+    group = _id("Группа", "group_id")
+    child = _id("Ребёнок", "child_id")
+    provider = _id("Поставщик", "provider_id")
+    program = _id("Программа", "group__module__program_id")
+
+    class Meta:
+        model = Application
+        fields = ["status", "group", "child", "provider", "program"]
+
+
+class ContractFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Contract.Status.choices, label="Статус")
+    provider = _id("Поставщик", "provider_id")
+    group = _id("Группа", "group_id")
+    period = _id("Период финансирования", "period_id")
+    child = _id("Ребёнок", "child_id")
+    program = _id("Программа", "group__module__program_id")
+    # The dates select contracts in force at some day of the range.
+    date_from = django_filters.DateFilter(
+        label="Действует с (ГГГГ-ММ-ДД)", field_name="ends_on", lookup_expr="gte"
+    )
+    date_to = django_filters.DateFilter(
+        label="Действует по (ГГГГ-ММ-ДД)", field_name="starts_on", lookup_expr="lte"
+    )
+    surname = django_filters.CharFilter(
+        label="Фамилия ребёнка (начало)", method="filter_surname", max_length=150
+    )
+
+    class Meta:
+        model = Contract
+        fields = [
+            "status",
+            "provider",
+            "group",
+            "period",
+            "child",
+            "program",
+            "date_from",
+            "date_to",
+            "surname",
+        ]
+
+    def filter_surname(self, queryset, name, value):
+        surname = (value or "").strip()
+        if not surname:
+            return queryset
+        # SQLite folds case of ASCII only: also try the usual spelling of a Russian surname.
+        return queryset.filter(
+            Q(child__last_name__istartswith=surname)
+            | Q(child__last_name__startswith=surname[:1].upper() + surname[1:].lower())
+        )

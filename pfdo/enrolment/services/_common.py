@@ -1,0 +1,176 @@
+"""Plumbing shared by enrolment's use cases: row locks in the one order, seats, notices.
+
+Concurrency: every service that can race locks rows in one order — the certificate, then
+the application/contract, then the group — and seats and balances are also guarded by
+conditional UPDATEs and CHECK/UNIQUE constraints (seats_taken ≤ capacity, available ≥ 0,
+one live contract per child and group), so a forgotten lock cannot corrupt data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import rules
+from django.db.models import F
+from django.urls import reverse
+
+from pfdo.accounts import services as accounts
+from pfdo.catalog.models import Group
+from pfdo.certificates.models import Certificate
+from pfdo.common.errors import AccessDenied, Conflict, NotFound
+from pfdo.enrolment.models import Application, Contract
+from pfdo.providers.models import EnrolmentLimit, Provider
+
+Status = Application.Status
+
+# What an application's own status change writes (see the transitions on Application).
+STATUS_FIELDS = ["status", "status_changed_at", "reason"]
+
+
+class EnrolmentRefused(Conflict):
+    """A precondition of enrolment is not met; `code` says which one."""
+
+    code = "enrolment_refused"
+
+
+def _refuse(code: str, message: str) -> EnrolmentRefused:
+    return EnrolmentRefused(message, code=code)
+
+
+# ----------------------------------------------------------------------------- access
+
+
+def _holds(actor, permission: str, obj) -> bool:
+    """Whether `actor` holds the `enrolment/rules.py` permission on `obj`, as the rule says.
+
+    Not `common.authz.can`: it asks `User.has_perm`, which is True for any superuser, and a
+    superuser is not every child's guardian nor every provider's staff (the rules admit
+    superusers only where they should: officials). Switch to `can`/`authorize` once they ask
+    `rules.has_perm` (see the enrolment report of issue 11).
+    """
+    return bool(actor is not None and rules.has_perm(permission, actor, obj))
+
+
+def _authorize(actor, permission: str, obj, *, hide: bool = False, message: str | None = None):
+    """`common.authz.authorize` with the rule deciding (see `_holds`): 404 if `hide`, else 403."""
+    if _holds(actor, permission, obj):
+        return obj
+    if hide:
+        raise NotFound(message)
+    raise AccessDenied(message)
+
+
+def _save_status(application: Application) -> None:
+    """Store a transition the application just made."""
+    application.save(update_fields=STATUS_FIELDS)
+
+
+def _hash_code(application_id: int, code: str) -> str:
+    """The stored form of an in-person enrolment's one-time code."""
+    return hashlib.sha256(f"{application_id}:{code}".encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- seats
+
+
+def _take_seat(group: Group) -> bool:
+    """One place, if free: a conditional UPDATE, so concurrent takers never overbook."""
+    return bool(
+        Group.objects.filter(pk=group.pk, seats_taken__lt=F("capacity")).update(
+            seats_taken=F("seats_taken") + 1
+        )
+    )
+
+
+def _free_seat(group_id: int) -> None:
+    Group.objects.filter(pk=group_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+
+
+# ----------------------------------------------------------------------------- locks
+
+
+def _lock_certificate(certificate_id: int) -> Certificate:
+    # OF self: the joined child and municipality rows stay unlocked (locking the municipality
+    # made every enrolment in it wait for every other).
+    certificate = (
+        Certificate.objects.select_for_update(of=("self",))
+        .filter(pk=certificate_id)
+        .select_related("child", "municipality")
+        .first()
+    )
+    if certificate is None:
+        raise NotFound("Сертификат не найден.")
+    return certificate
+
+
+def _load_group(group_id: int) -> Group:
+    group = (
+        Group.objects.select_related("module__program__provider")
+        .prefetch_related("schedule")
+        .filter(pk=group_id)
+        .first()
+    )
+    if group is None:
+        raise NotFound("Группа не найдена.")
+    return group
+
+
+def _lock_limited_provider(group: Group) -> None:
+    """A provider's enrolment limit counts children over all its groups: with a limit set,
+    places at that provider are taken one at a time (its row locked after the certificate,
+    before the group), so two children cannot both take the last one under the limit."""
+    provider_id = group.module.program.provider_id
+    if EnrolmentLimit.objects.filter(provider_id=provider_id).exists():
+        Provider.objects.select_for_update().filter(pk=provider_id).first()
+
+
+def _lock_application(application_id: int) -> tuple[Certificate, Application]:
+    """Lock in the fixed order: the certificate, then the application."""
+    certificate_id = (
+        Application.objects.filter(pk=application_id)
+        .values_list("certificate_id", flat=True)
+        .first()
+    )
+    if certificate_id is None:
+        raise NotFound("Заявка не найдена.")
+    certificate = _lock_certificate(certificate_id)
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("parent", "provider", "municipality")
+        .get(pk=application_id)
+    )
+    return certificate, application
+
+
+def _lock_contract(contract_id: int) -> tuple[Certificate, Contract]:
+    """Lock in the fixed order: the certificate, then the contract."""
+    certificate_id = (
+        Contract.objects.filter(pk=contract_id).values_list("certificate_id", flat=True).first()
+    )
+    if certificate_id is None:
+        raise NotFound("Договор не найден.")
+    certificate = _lock_certificate(certificate_id)
+    contract = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("application", "provider", "period", "group", "parent")
+        .get(pk=contract_id)
+    )
+    return certificate, contract
+
+
+# ----------------------------------------------------------------------- notifications
+
+
+def _contract_link(contract: Contract) -> str:
+    """The parent's page of the contract."""
+    return reverse("enrolment:parent_contract", args=[contract.pk])
+
+
+def _notify_parent(application: Application, subject: str, body: str, link: str = "") -> None:
+    """A notice to the application's parent; it links to the application unless told."""
+    accounts.notify(
+        user=application.parent,
+        subject=subject,
+        body=body,
+        link=link or reverse("enrolment:parent_application", args=[application.pk]),
+    )

@@ -1,0 +1,209 @@
+"""Filing an application: a parent online, or provider staff for a child who came in person."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from pfdo.audit import services as audit
+from pfdo.catalog.models import Group
+from pfdo.certificates import selectors as certificate_selectors
+from pfdo.certificates import services as certificate_services
+from pfdo.certificates.models import Certificate
+from pfdo.common import clock
+from pfdo.common.errors import Conflict, NotFound, ValidationFailed
+from pfdo.common.transactions import atomic_retry
+from pfdo.enrolment.models import Application
+from pfdo.enrolment.selectors import waitlist_position
+from pfdo.enrolment.services._common import (
+    Status,
+    _authorize,
+    _hash_code,
+    _load_group,
+    _lock_certificate,
+    _lock_limited_provider,
+    _notify_parent,
+    _refuse,
+    _take_seat,
+)
+from pfdo.enrolment.services.preconditions import Terms, check_preconditions
+
+CODE_DIGITS = 6
+CERTIFICATE_DIGITS = 10
+IN_PERSON_ONLY_STAFF = "Записывать детей в эту группу могут только сотрудники поставщика."
+
+
+def _refuse_if_applied(certificate: Certificate, group: Group) -> None:
+    if Application.objects.filter(
+        child_id=certificate.child_id, group=group, status__in=Application.LIVE
+    ).exists():
+        raise _refuse("already_applied", "Ребёнок уже записан или ждёт места в этой группе.")
+
+
+def _new_application(
+    *, actor, certificate: Certificate, group: Group, parent, channel: str, copay_agreed: bool
+) -> Application:
+    """Checks, then a place or the waitlist. Caller holds the certificate lock."""
+    _refuse_if_applied(certificate, group)
+    _lock_limited_provider(group)
+    terms = check_preconditions(certificate=certificate, group=group, copay_agreed=copay_agreed)
+    locked_group = Group.objects.select_for_update().get(pk=group.pk)
+    seated = _take_seat(locked_group)
+    now = clock.now()
+    # The state the filing reaches (a new row, so no transition): a held place or the line.
+    if channel == Application.Channel.IN_PERSON:
+        status = Status.AWAITING_PARENT if seated else Status.WAITLISTED
+    else:
+        status = Status.NEW if seated else Status.WAITLISTED
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                child_id=certificate.child_id,
+                certificate=certificate,
+                group=group,
+                provider=group.module.program.provider,
+                municipality=certificate.municipality,
+                parent=parent,
+                channel=channel,
+                status=status,
+                copay_agreed=copay_agreed,
+                created_by=actor,
+                created_at=now,
+                status_changed_at=now,
+                decide_by=now + dt.timedelta(days=terms.period.decision_days) if seated else None,
+            )
+    except IntegrityError as exc:
+        raise _refuse(
+            "already_applied", "Ребёнок уже записан или ждёт места в этой группе."
+        ) from exc
+    audit.record(
+        actor=actor,
+        action="enrolment.applied",
+        obj=application,
+        municipality=certificate.municipality,
+        details={"group": group.pk, "status": status, "channel": channel},
+    )
+    return application
+
+
+@atomic_retry
+def apply(
+    *, actor, certificate: Certificate, group: Group, copay_agreed: bool = False
+) -> Application:
+    """A parent applies online. A free place is held until the provider decides; a full group
+    puts the application on the waitlist in order of arrival."""
+    certificate = _lock_certificate(certificate.pk)
+    _authorize(actor, "enrolment.accept", certificate, hide=True, message="Сертификат не найден.")
+    group = _load_group(group.pk)
+    application = _new_application(
+        actor=actor,
+        certificate=certificate,
+        group=group,
+        parent=actor,
+        channel=Application.Channel.ONLINE,
+        copay_agreed=copay_agreed,
+    )
+    program = group.module.program
+    if application.status == Status.WAITLISTED:
+        position = waitlist_position(application)
+        _notify_parent(
+            application,
+            "Заявка в листе ожидания",
+            f"{certificate.child.short_name}: мест в группе «{group.name}» программы "
+            f"«{program.name}» нет, заявка в листе ожидания ({position}-я). Когда место "
+            "освободится, вам придёт предложение договора.",
+        )
+    else:
+        _notify_parent(
+            application,
+            "Заявка на зачисление подана",
+            f"{certificate.child.short_name}: заявка в группу «{group.name}» программы "
+            f"«{program.name}» подана; место за ребёнком сохранено до решения поставщика.",
+        )
+    return application
+
+
+@atomic_retry
+def apply_in_person(*, actor, certificate_number: str, group: Group) -> Application:
+    """Provider staff enrol a child who came in person, by certificate number. The parent
+    confirms in the cabinet, or on the spot with the one-time code sent to them."""
+    group = _load_group(group.pk)
+    provider = group.module.program.provider
+    _authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
+    digits = "".join(ch for ch in (certificate_number or "") if ch.isdigit())
+    found = Certificate.objects.filter(number=digits).values_list("pk", flat=True).first()
+    if len(digits) != CERTIFICATE_DIGITS or found is None:
+        raise ValidationFailed(
+            fields={"certificate_number": "Сертификат с таким номером не найден."}
+        )
+    certificate = _lock_certificate(found)
+    guardian = certificate.child.guardians.order_by("pk").first()
+    if guardian is None:
+        raise _refuse("no_guardian", "У ребёнка нет законного представителя в системе.")
+    application = _new_application(
+        actor=actor,
+        certificate=certificate,
+        group=group,
+        parent=guardian,
+        channel=Application.Channel.IN_PERSON,
+        copay_agreed=True,  # the parent sees the co-payment before confirming
+    )
+    if application.status == Status.AWAITING_PARENT:
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        application.confirm_code_hash = _hash_code(application.pk, code)
+        application.save(update_fields=["confirm_code_hash"])
+        _notify_parent(
+            application,
+            "Подтвердите запись ребёнка",
+            f"{certificate.child.short_name}: «{provider.short_name}» записывает ребёнка в группу "
+            f"«{group.name}». Подтвердите в личном кабинете или назовите сотруднику код {code}. "
+            "Если вы не обращались к поставщику, не подтверждайте и сообщите оператору.",
+        )
+    return application
+
+
+@dataclass(frozen=True)
+class InPersonPreview:
+    """What staff and the parent see before an in-person enrolment is filed.
+
+    `certificate` is the provider's reduced view (name, age, type, active); `terms` are the
+    contract's dates and money if enrolment is possible now, else `refusal` says why not.
+    """
+
+    certificate: certificate_selectors.ProviderView
+    group: Group
+    terms: Terms | None
+    refusal: str
+    group_full: bool
+
+
+def preview_in_person(*, actor, certificate_number: str, group: Group) -> InPersonPreview:
+    """Look the certificate up (the look-up is logged) and compute the terms for the group.
+
+    Nothing is reserved or held: the same checks run again when the enrolment is filed.
+    """
+    group = _load_group(group.pk)
+    _authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
+    try:
+        view = certificate_services.look_up_certificate(actor=actor, number=certificate_number)
+    except NotFound as exc:
+        raise ValidationFailed(fields={"certificate_number": exc.message}) from exc
+    certificate = Certificate.objects.select_related("child", "municipality").get(
+        pk=view.certificate_id
+    )
+    terms, refusal = None, ""
+    try:
+        _refuse_if_applied(certificate, group)
+        terms = check_preconditions(certificate=certificate, group=group, copay_agreed=True)
+    except (ValidationFailed, Conflict) as exc:  # refusals, incl. an excluded provider
+        refusal = exc.message
+    return InPersonPreview(
+        certificate=view,
+        group=group,
+        terms=terms,
+        refusal=refusal,
+        group_full=group.seats_taken >= group.capacity,
+    )

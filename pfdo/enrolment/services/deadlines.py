@@ -1,0 +1,138 @@
+"""The timed job: undecided applications and unaccepted offers expire, finished contracts
+complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from pfdo.audit import services as audit
+from pfdo.common import clock
+from pfdo.common.transactions import atomic_retry
+from pfdo.enrolment.models import Application, Contract
+from pfdo.enrolment.services._common import (
+    Status,
+    _contract_link,
+    _free_seat,
+    _lock_application,
+    _lock_contract,
+    _notify_parent,
+    _save_status,
+)
+from pfdo.enrolment.services.contracts import _end_offer
+from pfdo.enrolment.services.termination import _release_reservations
+from pfdo.enrolment.services.waitlist import _end_application
+from pfdo.financing.models import FinancingPeriod
+
+# Applications that wait for someone's decision until `decide_by`.
+UNDECIDED = (Status.NEW, Status.AWAITING_PARENT)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    applications_expired: int
+    offers_expired: int
+    contracts_completed: int
+
+
+def run_deadlines(
+    *, now: dt.datetime | None = None, municipality_id: int | None = None
+) -> JobResult:
+    """Expire undecided applications and unaccepted offers; complete finished contracts
+    (of one municipality if given, e.g. at its period close).
+
+    Each item in its own transaction, so one failure does not block the rest and a re-run
+    after a crash finds only what is left.
+    """
+    now = now or clock.now()
+    where = {"municipality_id": municipality_id} if municipality_id else {}
+    expired_apps = 0
+    for pk in Application.objects.filter(
+        status__in=UNDECIDED, decide_by__lt=now, **where
+    ).values_list("pk", flat=True):
+        expired_apps += _expire_application(pk, now)
+    expired_offers = 0
+    for pk in Contract.objects.filter(
+        status=Contract.Status.OFFERED, offer_expires_at__lt=now, **where
+    ).values_list("pk", flat=True):
+        expired_offers += _expire_offer(pk, now)
+    completed = 0
+    today = timezone.localdate(now)
+    # A contract that ends only because its period does, while its group goes on, waits for
+    # the period close: it may continue against the next period's nominal.
+    awaiting_close = Exists(
+        FinancingPeriod.objects.filter(
+            municipality_id=OuterRef("municipality_id"), ends_on=OuterRef("ends_on")
+        ).exclude(status=FinancingPeriod.Status.CLOSED)
+    )
+    ended = (
+        Contract.objects.filter(status=Contract.Status.ACTIVE, ends_on__lt=today, **where)
+        .exclude(Q(group__ends_on__gt=F("ends_on")) & awaiting_close)
+        .values_list("pk", flat=True)
+    )
+    for pk in ended:
+        completed += _complete(pk, today)
+    return JobResult(expired_apps, expired_offers, completed)
+
+
+@atomic_retry
+def _expire_application(pk: int, now: dt.datetime) -> int:
+    certificate, application = _lock_application(pk)
+    if application.status not in UNDECIDED or application.decide_by >= now:
+        return 0
+    why = (
+        "поставщик не принял решение в срок"
+        if application.status == Status.NEW
+        else "родитель не подтвердил запись в срок"
+    )
+    _end_application(None, application, application.expire, why, "enrolment.expired")
+    _notify_parent(
+        application, "Заявка истекла", f"{certificate.child.short_name}: заявка истекла — {why}."
+    )
+    return 1
+
+
+@atomic_retry
+def _expire_offer(pk: int, now: dt.datetime) -> int:
+    certificate, contract = _lock_contract(pk)
+    if contract.status != Contract.Status.OFFERED or contract.offer_expires_at >= now:
+        return 0
+    _end_offer(
+        None, contract, contract.expire, contract.application.expire, "enrolment.offer_expired"
+    )
+    _notify_parent(
+        contract.application,
+        f"Срок принятия договора № {contract.number} истёк",
+        f"{certificate.child.short_name}: договор не принят в срок, место передано следующему.",
+    )
+    return 1
+
+
+@atomic_retry
+def _complete(pk: int, today: dt.date) -> int:
+    certificate, contract = _lock_contract(pk)
+    if contract.status != Contract.Status.ACTIVE or contract.ends_on >= today:
+        return 0
+    _release_reservations(contract, after=contract.ends_on)
+    contract.complete()
+    contract.save(update_fields=["status", "ended_at"])
+    contract.application.complete()
+    _save_status(contract.application)
+    _free_seat(contract.group_id)
+    audit.record(
+        actor=None,
+        action="enrolment.contract_completed",
+        obj=contract,
+        municipality=contract.municipality,
+    )
+    _notify_parent(
+        contract.application,
+        f"Договор № {contract.number} завершён",
+        f"{certificate.child.short_name}: обучение по договору завершено. Оцените программу в "
+        "личном кабинете.",
+        link=_contract_link(contract),
+    )
+    return 1

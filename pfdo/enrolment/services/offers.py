@@ -1,0 +1,175 @@
+"""An application becomes a contract offer; an accepted offer reserves the certificate's
+part month by month in the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from pfdo.audit import services as audit
+from pfdo.certificates import selectors as certificate_selectors
+from pfdo.certificates import services as certificate_services
+from pfdo.certificates.models import Certificate
+from pfdo.common import clock
+from pfdo.common.errors import Conflict
+from pfdo.common.money import format_kopecks
+from pfdo.common.months import month_label
+from pfdo.enrolment.models import Application, Contract, ContractMonth
+from pfdo.enrolment.services import steps
+from pfdo.enrolment.services._common import (
+    _contract_link,
+    _load_group,
+    _notify_parent,
+    _refuse,
+    _save_status,
+)
+from pfdo.enrolment.services.preconditions import _refuse_if_frozen, compute_terms
+from pfdo.financing import services as financing
+from pfdo.financing.models import FinancingPeriod
+from pfdo.ledger import selectors as ledger_selectors
+from pfdo.ledger import services as ledger
+
+
+def reserve_key(contract_id: int, month: dt.date) -> str:
+    """The idempotency key of a contract month's reservation in the ledger."""
+    return f"reserve:k{contract_id}:{month:%Y-%m}"
+
+
+def _offer(actor, certificate: Certificate, application: Application) -> Contract:
+    """Turn an application holding a place into a contract offer (terms computed now)."""
+    group = _load_group(application.group_id)
+    terms = compute_terms(certificate=certificate, group=group)
+    _refuse_if_frozen(terms.period, clock.today())
+    now = clock.now()
+    contract = Contract.objects.create(
+        application=application,
+        child_id=application.child_id,
+        certificate=certificate,
+        group=group,
+        provider_id=application.provider_id,
+        municipality_id=application.municipality_id,
+        period=terms.period,
+        parent=application.parent,
+        funding=terms.funding,
+        starts_on=terms.starts_on,
+        ends_on=terms.ends_on,
+        price_kopecks=terms.price_kopecks,
+        normative_kopecks=terms.normative_kopecks,
+        certificate_kopecks=terms.certificate_kopecks,
+        copay_kopecks=terms.copay_kopecks,
+        offered_at=now,
+        offer_expires_at=now + dt.timedelta(days=terms.period.offer_days),
+    )
+    contract.number = f"{terms.period.starts_on:%Y}-{contract.pk:06d}"
+    contract.save(update_fields=["number"])
+    ContractMonth.objects.bulk_create(
+        [
+            ContractMonth(contract=contract, month=m, certificate_kopecks=c, copay_kopecks=p)
+            for m, c, p in zip(
+                terms.months, terms.certificate_months, terms.copay_months, strict=True
+            )
+        ]
+    )
+    application.offer()
+    _save_status(application)
+    audit.record(
+        actor=actor,
+        action="enrolment.contract_offered",
+        obj=contract,
+        municipality=application.municipality,
+        details={
+            "price_kopecks": contract.price_kopecks,
+            "certificate_kopecks": contract.certificate_kopecks,
+            "copay_kopecks": contract.copay_kopecks,
+        },
+    )
+    _notify_parent(
+        application,
+        f"Предложен договор № {contract.number}",
+        f"{certificate.child.short_name}: «{application.provider.short_name}» предлагает договор "
+        f"с {contract.starts_on:%d.%m.%Y} по {contract.ends_on:%d.%m.%Y}. Сертификат оплатит "
+        f"{format_kopecks(contract.certificate_kopecks)}, доплата семьи — "
+        f"{format_kopecks(contract.copay_kopecks)}. Примите договор до "
+        f"{timezone.localtime(contract.offer_expires_at):%d.%m.%Y %H:%M}.",
+        link=_contract_link(contract),
+    )
+    return contract
+
+
+def _accept_locked(actor, certificate: Certificate, contract: Contract) -> Contract:
+    """The offer becomes the contract: reserve, then mark the period's commitments started."""
+    if refusal := steps.accept_refusal(contract):
+        raise refusal
+    if certificate.status != Certificate.Status.ACTIVE:
+        raise _refuse("certificate_not_active", f"Сертификат {certificate.get_status_display()}.")
+    _refuse_if_frozen(contract.period, clock.today())
+    months = list(contract.months.order_by("month"))
+    if contract.certificate_kopecks > 0:
+        _reserve(certificate, contract, months)
+    financing.mark_commitments_started(actor=actor, period=contract.period)
+    contract.accept()
+    contract.save(update_fields=["status", "accepted_at"])
+    contract.application.enrol()
+    _save_status(contract.application)
+    audit.record(
+        actor=actor,
+        action="enrolment.contract_accepted",
+        obj=contract,
+        municipality=contract.municipality,
+        details={"reserved_kopecks": contract.certificate_kopecks},
+    )
+    _notify_parent(
+        contract.application,
+        f"Договор № {contract.number} заключён",
+        f"{certificate.child.short_name}: договор заключён. На сертификате зарезервировано "
+        f"{format_kopecks(contract.certificate_kopecks)} помесячно до {contract.ends_on:%d.%m.%Y}.",
+        link=_contract_link(contract),
+    )
+    return contract
+
+
+def _reserve(
+    certificate: Certificate,
+    contract: Contract,
+    months: list[ContractMonth],
+    period: FinancingPeriod | None = None,
+) -> None:
+    """One pending transfer per month from the certificate to the provider's payable, in the
+    accounts of `period` (the contract's own by default; the next one for continued months)."""
+    period = period or contract.period
+    source = certificate_services.certificate_account(certificate, period)
+    payable = ledger.get_account(
+        kind=ledger_selectors.AccountKind.PROVIDER,
+        municipality=contract.municipality,
+        period=period,
+        holder_id=contract.provider_id,
+    )
+    entries = [
+        ledger.Entry(
+            key=reserve_key(contract.pk, m.month),
+            kind=ledger_selectors.Kind.RESERVE,
+            debit_id=source.pk,
+            credit_id=payable.pk,
+            amount_kopecks=m.certificate_kopecks,
+            description=f"Резерв по договору № {contract.number} за {month_label(m.month)}",
+            ref_type="contract",
+            ref_id=contract.pk,
+        )
+        for m in months
+        if m.certificate_kopecks > 0
+    ]
+    try:
+        ledger.post_many(entries, pending=True)
+    except ledger.InsufficientFunds as exc:
+        available = certificate_selectors.balance(certificate, period).available_kopecks
+        raise Conflict(
+            f"На сертификате недостаточно средств: доступно {format_kopecks(available)}, "
+            f"договор требует {format_kopecks(contract.certificate_kopecks)}.",
+            code="insufficient_funds",
+        ) from exc
+    ids = ledger_selectors.transfer_ids_by_key(e.key for e in entries)
+    for m in months:
+        key = reserve_key(contract.pk, m.month)
+        if key in ids:
+            ContractMonth.objects.filter(pk=m.pk).update(reservation_id=ids[key])

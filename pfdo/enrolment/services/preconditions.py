@@ -1,0 +1,243 @@
+"""Whether a child may be enrolled in a group, and on what terms (dates and money).
+
+The money split itself is pure (`pfdo.enrolment.terms`); this module reads what it needs —
+the period, the certificate's balance, the child's other groups — and says why not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pfdo.catalog.models import Group, Program
+from pfdo.catalog.schedule import lessons_overlap
+from pfdo.certificates import selectors as certificate_selectors
+from pfdo.certificates.models import Certificate
+from pfdo.common import clock
+from pfdo.common.errors import ValidationFailed
+from pfdo.common.money import format_kopecks
+from pfdo.common.months import months_between, months_touched
+from pfdo.enrolment.models import Application, Contract
+from pfdo.enrolment.services._common import _authorize, _refuse
+from pfdo.enrolment.terms import Split, budget_split, prorate, split_contract
+from pfdo.financing.models import FinancingPeriod
+from pfdo.financing.selectors import current_period
+from pfdo.providers import services as providers
+from pfdo.providers.models import EnrolmentLimit
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a contract for this certificate in this group would be, computed today."""
+
+    period: FinancingPeriod
+    funding: str
+    starts_on: dt.date
+    ends_on: dt.date
+    months: tuple[dt.date, ...]
+    price_kopecks: int
+    normative_kopecks: int
+    available_kopecks: int
+    certificate_kopecks: int
+    copay_kopecks: int
+    certificate_months: tuple[int, ...]
+    copay_months: tuple[int, ...]
+
+    @property
+    def remaining_kopecks(self) -> int:
+        return self.available_kopecks - self.certificate_kopecks
+
+
+def _split(group: Group, months: int, *, budget: bool, available_kopecks: int) -> Split:
+    """The money of `months` of the group: free on a budget programme; otherwise the
+    module's price and normative cost for those months, the certificate paying up to
+    `available_kopecks`."""
+    if budget:
+        return budget_split(months)
+    whole = months_touched(group.starts_on, group.ends_on)
+    module = group.module
+    return split_contract(
+        price_kopecks=prorate(module.price_kopecks, months, whole),
+        normative_kopecks=prorate(module.normative_cost_kopecks, months, whole),
+        available_kopecks=available_kopecks,
+        months=months,
+    )
+
+
+def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | None = None) -> Terms:
+    """Dates clipped to the group and the period; price and normative cost for those months;
+    certificate part = min(price, normative cost, available); the rest is the co-payment."""
+    today = today or clock.today()
+    period = current_period(certificate.municipality, today)
+    if period is None:
+        raise _refuse(
+            "no_period", "Сейчас нет действующей программы персонифицированного финансирования."
+        )
+    program = group.module.program
+    if group.starts_on is None or group.ends_on is None:
+        raise _refuse("group_incomplete", "У группы не указаны даты занятий.")
+    start = max(group.starts_on, period.starts_on, today)
+    end = min(group.ends_on, period.ends_on)
+    if end < start:
+        raise _refuse("group_finished", "Занятия группы в этом периоде уже закончились.")
+    months = months_between(start, end)
+    if program.budget_registry != Program.BudgetRegistry.NONE:
+        funding = Contract.Funding.BUDGET
+        available = 0
+    else:
+        funding = Contract.Funding.CERTIFICATE
+        available = certificate_selectors.balance(certificate, period).available_kopecks
+    split = _split(
+        group,
+        len(months),
+        budget=funding == Contract.Funding.BUDGET,
+        available_kopecks=available,
+    )
+    return Terms(
+        period=period,
+        funding=funding,
+        starts_on=start,
+        ends_on=end,
+        months=tuple(months),
+        price_kopecks=split.price_kopecks,
+        normative_kopecks=split.normative_kopecks,
+        available_kopecks=available,
+        certificate_kopecks=split.certificate_kopecks,
+        copay_kopecks=split.copay_kopecks,
+        certificate_months=split.certificate_months,
+        copay_months=split.copay_months,
+    )
+
+
+def _refuse_if_frozen(period: FinancingPeriod, today: dt.date) -> None:
+    """The closing freeze stops new contracts at every step: filing, offer, acceptance."""
+    if period.is_frozen(today):
+        raise _refuse(
+            "period_frozen",
+            f"Идёт закрытие периода «{period.name}»: новые договоры не заключаются до "
+            "начала следующего.",
+        )
+
+
+def _clash(certificate: Certificate, group: Group) -> str | None:
+    """A lesson of `group` at the same time as a lesson of another group of the child."""
+    others = (
+        Group.objects.filter(
+            enrolment_applications__child_id=certificate.child_id,
+            enrolment_applications__status__in=Application.HOLDING,
+            starts_on__lte=group.ends_on,
+            ends_on__gte=group.starts_on,
+        )
+        .exclude(pk=group.pk)
+        .prefetch_related("schedule", "module__program")
+        .distinct()
+    )
+    mine = list(group.schedule.all())
+    for other in others:
+        for lesson in mine:
+            for theirs in other.schedule.all():
+                if lessons_overlap(lesson, theirs):
+                    return (
+                        f"Занятия пересекаются с группой «{other.name}» программы "
+                        f"«{other.module.program.name}»: {theirs.get_weekday_display()} "
+                        f"{theirs.starts_at:%H:%M}–{theirs.ends_at:%H:%M}."
+                    )
+    return None
+
+
+def check_preconditions(
+    *, certificate: Certificate, group: Group, copay_agreed: bool, today: dt.date | None = None
+) -> Terms:
+    """Every precondition of domain.md §4 with its own message; returns the terms if all hold."""
+    today = today or clock.today()
+    program = group.module.program
+    provider = program.provider
+    if not (program.is_published and program.enrolment_open and group.enrolment_open):
+        raise _refuse("enrolment_closed", "Запись в эту группу сейчас закрыта.")
+    providers.ensure_accepts_enrolments(provider)
+    if group.starts_on is None or group.ends_on is None or not group.schedule.exists():
+        raise _refuse("group_incomplete", "У группы нет дат или расписания: запись невозможна.")
+    if certificate.status != Certificate.Status.ACTIVE:
+        raise _refuse(
+            "certificate_not_active",
+            f"Сертификат № {certificate.number} {certificate.get_status_display()}: "
+            "записаться по нему нельзя.",
+        )
+    if certificate.municipality_id != provider.municipality_id:
+        raise _refuse(
+            "other_municipality",
+            "Сертификат выдан в другом муниципалитете: запись к этому поставщику пока невозможна.",
+        )
+    child = certificate.child
+    age = child.age_months(group.starts_on if group.starts_on > today else today)
+    low, high = program.age_from_months, program.age_to_months
+    if (low is not None and age < low) or (high is not None and age >= high):
+        raise _refuse(
+            "age_out_of_range",
+            f"Программа для детей {program.age_display}; ребёнку на начало занятий "
+            f"{age // 12} лет.",
+        )
+    in_budget = program.budget_registry != Program.BudgetRegistry.NONE
+    if certificate.type == Certificate.Type.ACCOUNTING and not in_budget:
+        raise _refuse(
+            "certificate_type_mismatch",
+            "Сертификат учёта даёт право только на бесплатные (бюджетные) программы; эта "
+            "программа оплачивается сертификатом финансирования.",
+        )
+    if not in_budget and not program.is_certified:
+        raise _refuse(
+            "certificate_type_mismatch",
+            "Программа не сертифицирована и не входит в бюджетный реестр: по сертификату на неё "
+            "не записаться.",
+        )
+    terms = compute_terms(certificate=certificate, group=group, today=today)
+    _refuse_if_frozen(terms.period, today)
+    clash = _clash(certificate, group)
+    if clash:
+        raise _refuse("schedule_clash", clash)
+    if certificate.type == Certificate.Type.ACCOUNTING and in_budget:
+        limit = terms.period.accounting_program_limit
+        used = (
+            Application.objects.filter(certificate=certificate, status__in=Application.HOLDING)
+            .exclude(group=group)
+            .count()
+        )
+        if used >= limit:
+            raise _refuse(
+                "accounting_limit_reached",
+                f"По сертификату учёта можно заниматься не более чем в {limit} бюджетных "
+                "программах одновременно: все места использованы.",
+            )
+    limit = EnrolmentLimit.objects.filter(provider=provider, period=terms.period).first()
+    if limit is not None:
+        children = (
+            Application.objects.filter(provider=provider, status__in=Application.HOLDING)
+            .values("child_id")
+            .distinct()
+        )
+        ids = set(children.values_list("child_id", flat=True))
+        if child.pk not in ids and len(ids) >= limit.max_children:
+            raise _refuse(
+                "enrolment_limit_reached",
+                f"У «{provider.short_name}» исчерпан лимит зачисления на период "
+                f"({limit.max_children} детей).",
+            )
+    if terms.copay_kopecks > 0 and not copay_agreed:
+        raise ValidationFailed(
+            "Нужна доплата семьи.",
+            code="copay_not_agreed",
+            fields={
+                "copay_agreed": (
+                    f"Сертификат оплатит {format_kopecks(terms.certificate_kopecks)}, доплата "
+                    f"семьи — {format_kopecks(terms.copay_kopecks)}. Подтвердите согласие на доплату."
+                )
+            },
+        )
+    return terms
+
+
+def preview_terms(*, actor, certificate: Certificate, group: Group) -> Terms:
+    """The terms a parent would be offered today for their child's certificate in `group`:
+    the money shown before applying. Someone else's certificate is not found."""
+    _authorize(actor, "enrolment.accept", certificate, hide=True, message="Сертификат не найден.")
+    return compute_terms(certificate=certificate, group=group)

@@ -1,0 +1,76 @@
+"""What may be done next with an application or a contract, and if not, why.
+
+Each function returns the refusal the service raises (None when the step is open), so a page
+that must say why a step is unavailable shows the service's own reason. The state part is
+the transitions declared on the models (`can_proceed`).
+"""
+
+from __future__ import annotations
+
+from django_fsm import can_proceed
+
+from pfdo.common import clock
+from pfdo.common.errors import Conflict
+from pfdo.enrolment.models import Application, Contract
+
+Status = Application.Status
+
+
+def _application_refusal(application: Application, what: str) -> Conflict:
+    return Conflict(f"Заявка {application.get_status_display()}: {what}.")
+
+
+def confirm_refusal(application: Application) -> Conflict | None:
+    """The provider confirms only a new application (an in-person one waits for the parent)."""
+    if application.status != Status.NEW:
+        return _application_refusal(application, "подтвердить её нельзя")
+    return None
+
+
+def reject_refusal(application: Application) -> Conflict | None:
+    if not can_proceed(application.reject):
+        return _application_refusal(application, "отклонить её нельзя")
+    return None
+
+
+def cancel_refusal(application: Application) -> Conflict | None:
+    if not can_proceed(application.cancel):
+        return _application_refusal(application, "отозвать её нельзя")
+    return None
+
+
+def confirmation_refusal(application: Application) -> Conflict | None:
+    """An in-person enrolment waits for the parent's confirmation (in the cabinet or by code)."""
+    if application.status != Status.AWAITING_PARENT:
+        return _application_refusal(application, "подтверждение не требуется")
+    return None
+
+
+def offer_expired(contract: Contract) -> bool:
+    """The offer's time to accept is over (the timed job ends it soon after)."""
+    return contract.offer_expires_at <= clock.now()
+
+
+def accept_refusal(contract: Contract) -> Conflict | None:
+    if not can_proceed(contract.accept):
+        return Conflict(
+            f"Договор {contract.get_status_display()}: принять его нельзя.", code="not_offered"
+        )
+    if offer_expired(contract):
+        return Conflict("Срок принятия договора истёк.", code="offer_expired")
+    return None
+
+
+def decline_refusal(contract: Contract) -> Conflict | None:
+    if not can_proceed(contract.decline):
+        return Conflict(f"Договор {contract.get_status_display()}: отказаться от него нельзя.")
+    return None
+
+
+def terminate_refusal(contract: Contract) -> Conflict | None:
+    if not can_proceed(contract.terminate):
+        return Conflict(
+            f"Договор {contract.get_status_display()}: расторгнуть можно только действующий.",
+            code="not_active",
+        )
+    return None
