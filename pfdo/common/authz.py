@@ -8,13 +8,22 @@ and the API render it the documented way.
 
 from __future__ import annotations
 
+import rules
+
 from pfdo.common.errors import AccessDenied, NotFound
 
 
 def can(actor, permission: str, obj=None) -> bool:
-    """Whether `actor` holds `permission` (on `obj`, if given). Anonymous holds nothing
-    that a predicate does not grant explicitly."""
-    return bool(actor is not None and actor.has_perm(permission, obj))
+    """Whether `actor` holds `permission` (on `obj`, if given), as the app's rule says.
+
+    The rule itself decides, not `User.has_perm`: Django's backend answers yes to any
+    superuser for every permission, while a superuser is not every child's guardian nor every
+    provider's staff — the rules admit superusers explicitly where they should (officials).
+    A permission no rule defines is refused.
+    """
+    if actor is None or not rules.perm_exists(permission):
+        return False
+    return bool(rules.has_perm(permission, actor, obj))
 
 
 def authorize(actor, permission: str, obj=None, *, hide: bool = False, message: str | None = None):

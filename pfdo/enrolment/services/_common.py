@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 
-import rules
 from django.db.models import F
 from django.urls import reverse
 
 from pfdo.accounts import services as accounts
 from pfdo.catalog.models import Group
 from pfdo.certificates.models import Certificate
-from pfdo.common.errors import AccessDenied, Conflict, NotFound
+from pfdo.common.errors import Conflict, NotFound
 from pfdo.enrolment.models import Application, Contract
 from pfdo.providers.models import EnrolmentLimit, Provider
 
@@ -38,26 +37,6 @@ def _refuse(code: str, message: str) -> EnrolmentRefused:
 
 
 # ----------------------------------------------------------------------------- access
-
-
-def _holds(actor, permission: str, obj) -> bool:
-    """Whether `actor` holds the `enrolment/rules.py` permission on `obj`, as the rule says.
-
-    Not `common.authz.can`: it asks `User.has_perm`, which is True for any superuser, and a
-    superuser is not every child's guardian nor every provider's staff (the rules admit
-    superusers only where they should: officials). Switch to `can`/`authorize` once they ask
-    `rules.has_perm` (see the enrolment report of issue 11).
-    """
-    return bool(actor is not None and rules.has_perm(permission, actor, obj))
-
-
-def _authorize(actor, permission: str, obj, *, hide: bool = False, message: str | None = None):
-    """`common.authz.authorize` with the rule deciding (see `_holds`): 404 if `hide`, else 403."""
-    if _holds(actor, permission, obj):
-        return obj
-    if hide:
-        raise NotFound(message)
-    raise AccessDenied(message)
 
 
 def _save_status(application: Application) -> None:

@@ -14,13 +14,13 @@ from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
+from pfdo.common.authz import authorize
 from pfdo.common.errors import Conflict, NotFound, ValidationFailed
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Application
 from pfdo.enrolment.selectors import waitlist_position
 from pfdo.enrolment.services._common import (
     Status,
-    _authorize,
     _hash_code,
     _load_group,
     _lock_certificate,
@@ -96,7 +96,7 @@ def apply(
     """A parent applies online. A free place is held until the provider decides; a full group
     puts the application on the waitlist in order of arrival."""
     certificate = _lock_certificate(certificate.pk)
-    _authorize(actor, "enrolment.accept", certificate, hide=True, message="Сертификат не найден.")
+    authorize(actor, "enrolment.accept", certificate, hide=True, message="Сертификат не найден.")
     group = _load_group(group.pk)
     application = _new_application(
         actor=actor,
@@ -132,7 +132,7 @@ def apply_in_person(*, actor, certificate_number: str, group: Group) -> Applicat
     confirms in the cabinet, or on the spot with the one-time code sent to them."""
     group = _load_group(group.pk)
     provider = group.module.program.provider
-    _authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
+    authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
     digits = "".join(ch for ch in (certificate_number or "") if ch.isdigit())
     found = Certificate.objects.filter(number=digits).values_list("pk", flat=True).first()
     if len(digits) != CERTIFICATE_DIGITS or found is None:
@@ -186,7 +186,7 @@ def preview_in_person(*, actor, certificate_number: str, group: Group) -> InPers
     Nothing is reserved or held: the same checks run again when the enrolment is filed.
     """
     group = _load_group(group.pk)
-    _authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
+    authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
     try:
         view = certificate_services.look_up_certificate(actor=actor, number=certificate_number)
     except NotFound as exc:

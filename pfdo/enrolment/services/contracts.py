@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pfdo.common.authz import authorize
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Contract
 from pfdo.enrolment.services import steps
-from pfdo.enrolment.services._common import _authorize, _lock_contract, _notify_parent
+from pfdo.enrolment.services._common import _lock_contract, _notify_parent
 from pfdo.enrolment.services.offers import _accept_locked
 from pfdo.enrolment.services.waitlist import _end_application
 
@@ -18,7 +19,7 @@ CONTRACT_NOT_FOUND = "Договор не найден."
 def accept(*, actor, contract: Contract) -> Contract:
     """The parent accepts the offer: the certificate part is reserved month by month."""
     certificate, locked = _lock_contract(contract.pk)
-    _authorize(actor, "enrolment.accept", locked, hide=True, message=CONTRACT_NOT_FOUND)
+    authorize(actor, "enrolment.accept", locked, hide=True, message=CONTRACT_NOT_FOUND)
     return _accept_locked(actor, certificate, locked)
 
 
@@ -40,7 +41,7 @@ def _end_offer(
 def decline(*, actor, contract: Contract) -> Contract:
     """The parent declines the offer: nothing is reserved, the place goes to the next."""
     certificate, locked = _lock_contract(contract.pk)
-    _authorize(actor, "enrolment.accept", locked, hide=True, message=CONTRACT_NOT_FOUND)
+    authorize(actor, "enrolment.accept", locked, hide=True, message=CONTRACT_NOT_FOUND)
     if refusal := steps.decline_refusal(locked):
         raise refusal
     _end_offer(

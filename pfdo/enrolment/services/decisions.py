@@ -7,12 +7,12 @@ import secrets
 
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
+from pfdo.common.authz import authorize
 from pfdo.common.errors import ValidationFailed
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Application, Contract
 from pfdo.enrolment.services import steps
 from pfdo.enrolment.services._common import (
-    _authorize,
     _hash_code,
     _lock_application,
     _notify_parent,
@@ -26,11 +26,11 @@ APPLICATION_NOT_FOUND = "Заявка не найдена."
 
 def _ensure_staff(actor, application: Application) -> None:
     """Only the staff of the application's provider decide; to anyone else it is not there."""
-    _authorize(actor, "enrolment.decide", application, hide=True, message=APPLICATION_NOT_FOUND)
+    authorize(actor, "enrolment.decide", application, hide=True, message=APPLICATION_NOT_FOUND)
 
 
 def _ensure_guardian(actor, application: Application) -> None:
-    _authorize(actor, "enrolment.accept", application, hide=True, message=APPLICATION_NOT_FOUND)
+    authorize(actor, "enrolment.accept", application, hide=True, message=APPLICATION_NOT_FOUND)
 
 
 def _decided(application: Application) -> None:

@@ -14,11 +14,12 @@ from pfdo.catalog.schedule import lessons_overlap
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
+from pfdo.common.authz import authorize
 from pfdo.common.errors import ValidationFailed
 from pfdo.common.money import format_kopecks
 from pfdo.common.months import months_between, months_touched
 from pfdo.enrolment.models import Application, Contract
-from pfdo.enrolment.services._common import _authorize, _refuse
+from pfdo.enrolment.services._common import _refuse
 from pfdo.enrolment.terms import Split, budget_split, prorate, split_contract
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period
@@ -239,5 +240,5 @@ def check_preconditions(
 def preview_terms(*, actor, certificate: Certificate, group: Group) -> Terms:
     """The terms a parent would be offered today for their child's certificate in `group`:
     the money shown before applying. Someone else's certificate is not found."""
-    _authorize(actor, "enrolment.accept", certificate, hide=True, message="Сертификат не найден.")
+    authorize(actor, "enrolment.accept", certificate, hide=True, message="Сертификат не найден.")
     return compute_terms(certificate=certificate, group=group)

@@ -8,13 +8,14 @@ import datetime as dt
 from django.db import transaction
 
 from pfdo.common import clock
+from pfdo.common.authz import can
 from pfdo.common.errors import NotFound, ValidationFailed
 from pfdo.common.money import format_kopecks
 from pfdo.common.months import month_start
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Contract
 from pfdo.enrolment.services import steps
-from pfdo.enrolment.services._common import _contract_link, _holds, _lock_contract, _notify_parent
+from pfdo.enrolment.services._common import _contract_link, _lock_contract, _notify_parent
 from pfdo.enrolment.services.waitlist import _end_application
 from pfdo.ledger import selectors as ledger_selectors
 from pfdo.ledger import services as ledger
@@ -64,7 +65,7 @@ def _release_reservations(contract: Contract, *, after: dt.date | None) -> int:
 
 def _terminated_by(actor, contract: Contract) -> str:
     for permission, by in TERMINATION_PERMISSIONS:
-        if _holds(actor, permission, contract):
+        if can(actor, permission, contract):
             return by
     raise NotFound("Договор не найден.")
 
