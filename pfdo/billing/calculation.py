@@ -7,10 +7,11 @@ certificate (the reservation is posted for less and the rest returns).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from pfdo.common.months import month_end, month_start
 
 BASIS_CONTRACT_MONTHS = "contract_months"
 BASIS_ATTENDED_HOURS = "attended_hours"
@@ -21,23 +22,7 @@ RULE_PRO_RATA_LESSONS = "pro_rata_lessons"
 ODD, EVEN = "odd", "even"
 
 
-# ---------------------------------------------------------------------------- calendar
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def previous_month(month: dt.date) -> dt.date:
-    return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+# ------------------------------------------------------------------------ working days
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -51,7 +51,7 @@ from pfdo.billing.models import (
 )
 from pfdo.billing.selectors import active_window
 from pfdo.catalog.models import Group
-from pfdo.common import clock
+from pfdo.common import clock, months
 from pfdo.common.errors import DomainError, ValidationFailed
 from pfdo.common.money import format_kopecks
 from pfdo.enrolment.models import Contract, ContractMonth
@@ -125,9 +125,9 @@ def summary(*, municipality, period: FinancingPeriod | None) -> Summary:
     open_month = None
     if period is not None and period.status != FinancingPeriod.Status.DRAFT:
         if period.starts_on <= today <= period.ends_on:
-            open_month = calc.month_start(today)
+            open_month = months.month_start(today)
         for month in _months(period, today):
-            if calc.month_end(month) >= today:
+            if months.month_end(month) >= today:
                 continue
             expected = set(_providers_with_months(municipality, month))
             accepted = set(
@@ -156,11 +156,11 @@ def summary(*, municipality, period: FinancingPeriod | None) -> Summary:
 
 def _months(period: FinancingPeriod, today: dt.date) -> list[dt.date]:
     """The period's months from its first to the current one (or its last)."""
-    out, month = [], calc.month_start(period.starts_on)
-    last = calc.month_start(min(today, period.ends_on))
+    out, month = [], months.month_start(period.starts_on)
+    last = months.month_start(min(today, period.ends_on))
     while month <= last:
         out.append(month)
-        month = calc.next_month(month)
+        month = months.next_month(month)
     return out
 
 
@@ -273,7 +273,7 @@ class _Plan:
         # Nothing is done closer to now than this: it has not happened yet.
         self.latest = self.now - dt.timedelta(minutes=10)
         self.months = _months(self.period, self.today)
-        self.ended = [m for m in self.months if calc.month_end(m) < self.today]
+        self.ended = [m for m in self.months if months.month_end(m) < self.today]
         self.demo_provider: int | None = None
 
     def add(self, moment: dt.datetime, step: Callable[[], None]) -> None:
@@ -301,7 +301,7 @@ class _Plan:
                 "contract__ended_at",
             )
         ):
-            if ended is not None and month > calc.month_start(timezone.localdate(ended)):
+            if ended is not None and month > months.month_start(timezone.localdate(ended)):
                 continue  # given back when the contract ended: never billed
             rows[provider_id, month].append(_Row(contract_id, kopecks, accepted, ended))
         self.rows = dict(rows)
@@ -405,7 +405,7 @@ class _Plan:
     def plan_advance(self, provider_id: int, month: dt.date) -> None:
         rng, period = self.rng, self.period
         day_number = period.advance_from_working_day
-        if month == calc.month_start(period.starts_on):
+        if month == months.month_start(period.starts_on):
             day_number = max(day_number, FIRST_MONTH_ADVANCE_DAY)
         built = _at(
             calc.working_day(month, day_number + rng.randint(0, 2)),
@@ -439,7 +439,7 @@ class _Plan:
         if Invoice.objects.filter(provider_id=provider_id, month=month).exists():
             return
         now, today, period = clock.now(), clock.today(), self.period
-        if not services.advance_opens_on(period, month) <= today <= calc.month_end(month):
+        if not services.advance_opens_on(period, month) <= today <= months.month_end(month):
             return
         lines = [r for r in rows if r.in_force_at(now)]
         if not lines:
@@ -492,7 +492,7 @@ class _Plan:
             ]
             day = days[-5]
         else:
-            day = calc.working_day(calc.next_month(month), 3 + rng.randint(0, 2))
+            day = calc.working_day(months.next_month(month), 3 + rng.randint(0, 2))
         rows = self.rows[provider_id, month]
         built = max(
             _at(day, rng.randint(9, 12), rng.randint(0, 59)),
@@ -634,7 +634,7 @@ class _Plan:
                         and (provider_id, month_) == rejected
                         and month_ == month
                         and lesson.held_on
-                        > calc.month_end(month_) - dt.timedelta(days=HOLD_BACK_DAYS)
+                        > months.month_end(month_) - dt.timedelta(days=HOLD_BACK_DAYS)
                     )
                     if late:
                         held_back.append(step)
@@ -703,7 +703,7 @@ class _Plan:
         for contract in contracts:
             if contract.accepted_at > moment:
                 continue
-            window = active_window(contract, calc.month_start(lesson.held_on))
+            window = active_window(contract, months.month_start(lesson.held_on))
             if window is not None and window[0] <= lesson.held_on <= window[1]:
                 out.append(contract.pk)
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django_fsm import FSMField, transition
 
 from pfdo.billing.querysets import (
     AdvanceLineQuerySet,
@@ -40,8 +41,8 @@ class Lesson(models.Model):
     held_on = models.DateField("дата проведения")
     starts_at = models.TimeField("начало")
     ends_at = models.TimeField("окончание")
-    status = models.CharField(
-        "статус", max_length=16, choices=Status.choices, default=Status.PLANNED
+    status = FSMField(
+        "статус", max_length=16, choices=Status.choices, default=Status.PLANNED, protected=False
     )
     note = models.CharField("примечание", max_length=300, blank=True)
 
@@ -79,6 +80,15 @@ class Lesson(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    # Cancelling again changes the reason; restoring a held lesson changes nothing.
+    @transition(field=status, source=[Status.PLANNED, Status.CANCELLED], target=Status.CANCELLED)
+    def cancel(self, *, reason: str = "") -> None:
+        self.note = (reason or "").strip()[:300]
+
+    @transition(field=status, source=[Status.PLANNED, Status.CANCELLED], target=Status.PLANNED)
+    def restore(self) -> None:
+        self.note = ""
 
 
 class Attendance(models.Model):
@@ -129,8 +139,12 @@ class _Document(models.Model):
         "financing.FinancingPeriod", on_delete=models.PROTECT, related_name="+"
     )
     month = models.DateField("месяц (первое число)")
-    status = models.CharField(
-        "статус", max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+    status = FSMField(
+        "статус",
+        max_length=16,
+        choices=DocumentStatus.choices,
+        default=DocumentStatus.DRAFT,
+        protected=False,
     )
     contracts_count = models.PositiveIntegerField("договоров", default=0)
     paid_kopecks = models.BigIntegerField("оплачено, коп.", default=0)
@@ -157,6 +171,43 @@ class _Document(models.Model):
         if self.status != DocumentStatus.ACCEPTED:
             return 0
         return self.payable_kopecks - self.paid_kopecks
+
+    # The life of a document: built (again) as a draft, submitted, accepted or rejected;
+    # a draft or rejected advance request is withdrawn once the month is invoiced.
+
+    @transition(
+        field=status,
+        source=[DocumentStatus.DRAFT, DocumentStatus.REJECTED],
+        target=DocumentStatus.DRAFT,
+    )
+    def redraft(self) -> None:
+        self.built_at = clock.now()
+        self.reject_reason = ""
+
+    @transition(field=status, source=DocumentStatus.DRAFT, target=DocumentStatus.SUBMITTED)
+    def submit(self, *, by) -> None:
+        self.submitted_at = clock.now()
+        self.submitted_by = by
+
+    @transition(field=status, source=DocumentStatus.SUBMITTED, target=DocumentStatus.ACCEPTED)
+    def accept(self, *, by, pay_by) -> None:
+        self.decided_at = clock.now()
+        self.decided_by = by
+        self.reject_reason = ""
+        self.pay_by = pay_by
+
+    @transition(field=status, source=DocumentStatus.SUBMITTED, target=DocumentStatus.REJECTED)
+    def reject(self, *, by, reason: str) -> None:
+        self.decided_at = clock.now()
+        self.decided_by = by
+        self.reject_reason = reason
+
+    @transition(
+        field=status,
+        source=[DocumentStatus.DRAFT, DocumentStatus.REJECTED],
+        target=DocumentStatus.WITHDRAWN,
+    )
+    def withdraw(self) -> None: ...
 
 
 class AdvanceRequest(_Document):

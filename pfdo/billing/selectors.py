@@ -22,47 +22,13 @@ from pfdo.billing.models import (
     Payment,
 )
 from pfdo.catalog.models import Group
+from pfdo.common.months import month_end, month_label, month_start
 from pfdo.enrolment.models import Contract, ContractMonth
-from pfdo.enrolment.selectors import month_label
 from pfdo.financing.models import FinancingPeriod
-from pfdo.ledger.models import Transfer
+from pfdo.ledger import selectors as ledger_selectors
 from pfdo.ledger.selectors import verify_ledger
-from pfdo.providers.models import ProviderStaff
 
 Status = DocumentStatus
-
-
-# ------------------------------------------------------------------------------ access
-
-
-def staff_provider_ids(user) -> set[int]:
-    if not user or not user.is_authenticated:
-        return set()
-    return set(
-        ProviderStaff.objects.filter(user=user, is_active=True).values_list(
-            "provider_id", flat=True
-        )
-    )
-
-
-def is_payer(user, municipality) -> bool:
-    """The payer of `municipality` (or a superuser): accepts documents and records payments."""
-    if not user or not user.is_authenticated or municipality is None:
-        return False
-    if user.is_superuser:
-        return True
-    return municipality.pk in user.municipality_ids_for("payer")
-
-
-def is_official(user, municipality) -> bool:
-    """Operator, payer, regional administrator of the municipality: may read its billing."""
-    if not user or not user.is_authenticated or municipality is None:
-        return False
-    if user.is_superuser:
-        return True
-    return municipality.pk in user.municipality_ids_for(
-        "operator", "payer"
-    ) or municipality.region_id in user.region_ids_for("regional_admin")
 
 
 # ---------------------------------------------------------------------------- periods
@@ -73,7 +39,7 @@ def period_of_month(municipality_id: int, month: dt.date) -> FinancingPeriod | N
     return (
         FinancingPeriod.objects.filter(municipality_id=municipality_id)
         .exclude(status=FinancingPeriod.Status.DRAFT)
-        .covering(calc.month_start(month))
+        .covering(month_start(month))
         .select_related("municipality")
         .first()
     )
@@ -104,7 +70,7 @@ def window_of(
     if status == Contract.Status.TERMINATED and ended_at is not None:
         end = min(end, timezone.localdate(ended_at))
     start = max(starts_on, month)
-    end = min(end, calc.month_end(month))
+    end = min(end, month_end(month))
     return (start, end) if start <= end else None
 
 
@@ -119,8 +85,8 @@ def active_window(contract: Contract | None, month: dt.date) -> tuple[dt.date, d
 
 def month_slots(group_id: int, month: dt.date) -> list[calc.Slot]:
     """The group's lessons held in `month`: stored ones (moved, cancelled) over the schedule."""
-    month = calc.month_start(month)
-    last = calc.month_end(month)
+    month = month_start(month)
+    last = month_end(month)
     group = Group.objects.filter(pk=group_id).prefetch_related("schedule").first()
     if group is None:
         return []
@@ -169,7 +135,7 @@ class Journal:
 
 def journal(group: Group, month: dt.date, lessons: list[Lesson]) -> Journal:
     """The attendance sheet: children with a contract in force during the month × lessons."""
-    month = calc.month_start(month)
+    month = month_start(month)
     contracts = [
         c
         for c in Contract.objects.filter(group=group)
@@ -376,7 +342,7 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
     recorded = the ledger's payment transfers = what the documents say is paid, offsets in the
     ledger = offsets on the invoices, and `verify_ledger` clean.
     """
-    month = calc.month_start(month)
+    month = month_start(month)
     invoices = list(
         Invoice.objects.filter(
             municipality=municipality, month=month, status=Status.ACCEPTED
@@ -418,28 +384,16 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
         )
     lines = InvoiceLine.objects.filter(invoice_id__in=invoice_ids)
     line_sum = lines.aggregate(s=Sum("billed_kopecks"))["s"] or 0
-    charged = (
-        Transfer.objects.filter(
-            pending_id__in=lines.values("reservation_id"),
-            phase=Transfer.Phase.POST_PENDING,
-        ).aggregate(s=Sum("amount_kopecks"))["s"]
-        or 0
-    )
+    charged = ledger_selectors.charged_for_reservations(lines.values("reservation_id"))
     recorded = sum(paid_invoice.values()) + sum(paid_advance.values())
     documents_paid = sum(inv.paid_kopecks for inv in invoices) + sum(
         a.paid_kopecks for a in advances.values()
     )
-    in_ledger = (
-        Transfer.objects.filter(
-            ref_type="payment", ref_id__in=payments.values("pk"), kind=Transfer.Kind.PAY
-        ).aggregate(s=Sum("amount_kopecks"))["s"]
-        or 0
+    in_ledger = ledger_selectors.transfers_total(
+        ref_type="payment", ref_ids=payments.values("pk"), kind=ledger_selectors.TransferKind.PAY
     )
-    offsets = (
-        Transfer.objects.filter(
-            ref_type="invoice", ref_id__in=invoice_ids, kind=Transfer.Kind.OFFSET
-        ).aggregate(s=Sum("amount_kopecks"))["s"]
-        or 0
+    offsets = ledger_selectors.transfers_total(
+        ref_type="invoice", ref_ids=invoice_ids, kind=ledger_selectors.TransferKind.OFFSET
     )
     # Advances of providers without an accepted invoice yet are paid but not settled: they
     # are outside the identity of the month's lines until the invoice comes.
@@ -460,7 +414,7 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
             offsets,
         ),
     ]
-    resolved = Transfer.objects.filter(pending_id__isnull=False).values("pending_id")
+    resolved = ledger_selectors.resolved_reservation_ids()
     unbilled = (
         ContractMonth.objects.filter(
             month=month,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -10,7 +10,9 @@ from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
+    Exists,
     F,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -228,11 +230,12 @@ def ledger_size() -> tuple[int, int]:
     return Transfer.objects.count(), Account.objects.count()
 
 
-# --- read by certificates
-
 # The kinds other apps name when they open accounts or move money through ledger.services.
 AccountKind = Account.Kind
 TransferKind = Transfer.Kind
+
+
+# --- read by certificates
 
 
 def certificate_account_of(certificate_id: int, period) -> Account | None:
@@ -327,3 +330,63 @@ def voided_kopecks(*, ref_type: str, ref_id: int) -> int:
             ref_type=ref_type, ref_id=ref_id, phase=Phase.VOID_PENDING
         ).values_list("amount_kopecks", flat=True)
     )
+
+
+# --- read by billing
+
+
+def reservation_resolved(reservation_field: str) -> Exists:
+    """An expression for a query of another app: the reservation whose id is in the outer
+    row's `reservation_field` has been posted or voided."""
+    return Exists(Transfer.objects.filter(pending_id=OuterRef(reservation_field)))
+
+
+def resolved_reservation_ids() -> QuerySet:
+    """A subquery of the ids of every reservation already posted or voided."""
+    return Transfer.objects.filter(pending_id__isnull=False).values("pending_id")
+
+
+def debit_account_ids(transfer_ids: Iterable[int]) -> QuerySet:
+    """A subquery of the accounts the given transfers debit."""
+    return Transfer.objects.filter(pk__in=transfer_ids).values("debit_account_id")
+
+
+def unreserved_certificate_money(
+    period, *, account_ids: Iterable[int] | QuerySet | None = None, chunk_size: int = 2000
+) -> Iterator[tuple[int, int | None, int]]:
+    """(account id, holder id, kopecks) of the period's certificate accounts with money
+    neither reserved nor spent, by account id; only `account_ids` if given."""
+    rows = Account.objects.filter(kind=Account.Kind.CERTIFICATE, period=period)
+    if account_ids is not None:
+        rows = rows.filter(pk__in=account_ids)
+    rows = (
+        rows.filter(
+            credits_posted_kopecks__gt=F("debits_posted_kopecks") + F("debits_pending_kopecks")
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "holder_id",
+            "credits_posted_kopecks",
+            "debits_posted_kopecks",
+            "debits_pending_kopecks",
+        )
+    )
+    for pk, holder_id, credits, debits, pending in rows.iterator(chunk_size=chunk_size):
+        yield pk, holder_id, credits - debits - pending
+
+
+def charged_for_reservations(reservation_ids: Iterable[int] | QuerySet) -> int:
+    """Kopecks posted (charged) from the given reservations."""
+    total = Transfer.objects.filter(
+        pending_id__in=reservation_ids, phase=Phase.POST_PENDING
+    ).aggregate(s=Sum("amount_kopecks"))["s"]
+    return total or 0
+
+
+def transfers_total(*, ref_type: str, ref_ids: Iterable[int] | QuerySet, kind: str) -> int:
+    """Kopecks of the transfers of `kind` made for the given causes."""
+    total = Transfer.objects.filter(ref_type=ref_type, ref_id__in=ref_ids, kind=kind).aggregate(
+        s=Sum("amount_kopecks")
+    )["s"]
+    return total or 0

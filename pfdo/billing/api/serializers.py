@@ -12,7 +12,6 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pfdo.billing.api.filters import MONTH_MESSAGE, MONTH_SCHEMA, parse_month
 from pfdo.billing.models import (
     AdvanceLine,
     AdvanceRequest,
@@ -24,6 +23,7 @@ from pfdo.billing.models import (
     Payment,
 )
 from pfdo.catalog.models import Group
+from pfdo.common.fields import MonthSerializerField
 from pfdo.enrolment.api.serializers import (
     EnrolmentChildSerializer,
     EnrolmentGroupSerializer,
@@ -40,24 +40,6 @@ MAX_MARKS = 500
 def _user(context):
     request = context.get("request")
     return getattr(request, "user", None)
-
-
-@extend_schema_field(MONTH_SCHEMA)
-class MonthField(serializers.CharField):
-    """A month as 'YYYY-MM' in, the first day of the month out to the view."""
-
-    default_error_messages = {"invalid": MONTH_MESSAGE}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 7)
-        super().__init__(**kwargs)
-
-    def run_validation(self, data=serializers.empty):
-        text = super().run_validation(data)  # a string of at most 7 characters
-        month = parse_month(text)
-        if month is None:
-            self.fail("invalid")
-        return month
 
 
 def _id_field(help_text: str, **kwargs) -> serializers.IntegerField:
@@ -128,7 +110,7 @@ def resolve_group(user, pk: int) -> Group:
 
 class LessonGenerateSerializer(serializers.Serializer):
     group = _id_field("Id группы своего поставщика.")
-    month = MonthField(help_text="Месяц, ГГГГ-ММ.")
+    month = MonthSerializerField(help_text="Месяц, ГГГГ-ММ.")
 
     def validate_group(self, value):
         return resolve_group(_user(self.context), value)
@@ -337,7 +319,7 @@ class DocumentBuildSerializer(serializers.Serializer):
     provider = _id_field(
         "Id поставщика (свой — для сотрудника; любой своего муниципалитета — для плательщика)."
     )
-    month = MonthField(help_text="Месяц документа, ГГГГ-ММ.")
+    month = MonthSerializerField(help_text="Месяц документа, ГГГГ-ММ.")
 
     def validate_provider(self, value):
         return resolve_provider(_user(self.context), value)
@@ -433,7 +415,7 @@ class MunicipalityMonthSerializer(serializers.Serializer):
     municipality = serializers.CharField(
         max_length=64, help_text="Код муниципалитета (например vorkuta) или его id."
     )
-    month = MonthField(help_text="Месяц, ГГГГ-ММ.")
+    month = MonthSerializerField(help_text="Месяц, ГГГГ-ММ.")
 
     def validate_municipality(self, value):
         return resolve_municipality(value)

@@ -12,22 +12,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from pfdo.billing import selectors, services
-from pfdo.billing.api.filters import (
-    AdvanceRequestFilter,
-    AttendanceFilter,
-    InvoiceFilter,
-    LessonFilter,
-    PaymentFilter,
-)
-from pfdo.billing.api.permissions import (
-    BUILD_DOCUMENT,
-    DECIDE,
-    KEEP_JOURNAL,
-    RECONCILE,
-    SUBMIT_DOCUMENT,
-    VIEW_ATTENDANCE,
-    VIEW_DOCUMENTS,
-)
 from pfdo.billing.api.serializers import (
     AdvanceLineSerializer,
     AdvanceRequestSerializer,
@@ -48,10 +32,17 @@ from pfdo.billing.api.serializers import (
     ReconciliationSerializer,
     RunResultSerializer,
 )
+from pfdo.billing.filters import (
+    AdvanceRequestFilter,
+    AttendanceFilter,
+    InvoiceFilter,
+    LessonFilter,
+    PaymentFilter,
+)
 from pfdo.billing.models import AdvanceLine, AdvanceRequest, Attendance, Invoice, Lesson, Payment
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.viewsets import ScopedModelViewSet
-from pfdo.common.errors import AccessDenied
+from pfdo.common.authz import authorize
 
 STAFF = "Сотрудник поставщика группы; чужое занятие — 404."
 DOCUMENT_READERS = (
@@ -63,6 +54,15 @@ PAYER_STEP = (
     "Плательщик (уполномоченная организация) муниципалитета документа; чужой документ — 404."
 )
 MONTH_OPEN = "Счёт этого месяца уже подан — 409 month_invoiced."
+
+# The permissions (billing/rules.py) the API asks, as the pages and the services do.
+KEEP_JOURNAL = "billing.keep_journal"
+VIEW_ATTENDANCE = "billing.view_attendance"
+VIEW_DOCUMENTS = "billing.view_documents"
+BUILD_DOCUMENT = "billing.build_document"
+SUBMIT_DOCUMENT = "billing.submit_document"
+DECIDE = "billing.decide"
+RECONCILE = "billing.reconcile"
 
 
 # ------------------------------------------------------------------------------- lessons
@@ -117,14 +117,13 @@ class LessonViewSet(ScopedModelViewSet):
         data = LessonGenerateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         group = data.validated_data["group"]
-        provider_id = group.module.program.provider_id
-        if not request.user.is_superuser and provider_id not in selectors.staff_provider_ids(
-            request.user
-        ):
-            raise AccessDenied(
-                f"Вести журнал группы может только сотрудник поставщика "
-                f"«{group.module.program.provider.short_name}»."
-            )
+        authorize(
+            request.user,
+            KEEP_JOURNAL,
+            group,
+            message=f"Вести журнал группы может только сотрудник поставщика "
+            f"«{group.module.program.provider.short_name}».",
+        )
         lessons = services.ensure_lessons(group=group, month=data.validated_data["month"])
         fresh = self.scope_queryset(Lesson.objects.filter(pk__in=[x.pk for x in lessons]))
         return Response(self.get_serializer(fresh, many=True).data)
@@ -259,11 +258,11 @@ def _document_actions(serializer, line_serializer, **texts):
     }
 
 
-# An advance request or an invoice: build, submit, accept, reject, its lines. Each step is the
-# service `<step>_<kind>` (e.g. `services.submit_invoice(actor=…, invoice=…)`). No docstring:
-# the schema takes an operation's missing description from the view's (inherited) one.
+# An advance request or an invoice: build, submit, accept, reject, its lines. Each step is
+# the kind's entry in `services.ADVANCE` / `services.INVOICE`. No docstring: the schema takes
+# an operation's missing description from the view's (inherited) one.
 class _DocumentViewSet(ScopedModelViewSet):
-    kind = ""  # "advance" or "invoice"
+    kind: services.DocumentKind
     line_serializer = None
     permission_map = {
         "list": VIEW_DOCUMENTS,
@@ -282,16 +281,10 @@ class _DocumentViewSet(ScopedModelViewSet):
         fresh = self.get_queryset().get(pk=document.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
 
-    def _service(self, step):
-        return getattr(services, f"{step}_{self.kind}")
-
-    def _step(self, step, document, **kwargs):
-        return self._service(step)(actor=self.request.user, **{self.kind: document}, **kwargs)
-
     def create(self, request):
         data = DocumentBuildSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        document = self._service("build")(
+        document = self.kind.build(
             actor=request.user,
             provider=data.validated_data["provider"],
             month=data.validated_data["month"],
@@ -300,11 +293,11 @@ class _DocumentViewSet(ScopedModelViewSet):
 
     @action(detail=True, methods=["post"], filterset_class=None)
     def submit(self, request, pk=None):
-        return self._read(self._step("submit", self.get_object()))
+        return self._read(self.kind.submit(request.user, self.get_object()))
 
     @action(detail=True, methods=["post"], filterset_class=None)
     def accept(self, request, pk=None):
-        return self._read(self._step("accept", self.get_object()))
+        return self._read(self.kind.accept(request.user, self.get_object()))
 
     @action(detail=True, methods=["post"], filterset_class=None)
     def reject(self, request, pk=None):
@@ -312,7 +305,7 @@ class _DocumentViewSet(ScopedModelViewSet):
         data = DocumentRejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reason = data.validated_data.get("reason", "")
-        return self._read(self._step("reject", document, reason=reason))
+        return self._read(self.kind.reject(request.user, document, reason))
 
     @action(detail=True, methods=["get"], filterset_class=None)
     def lines(self, request, pk=None):
@@ -359,7 +352,7 @@ class AdvanceRequestViewSet(_DocumentViewSet):
     model = AdvanceRequest
     serializer_class = AdvanceRequestSerializer
     filterset_class = AdvanceRequestFilter
-    kind = "advance"
+    kind = services.ADVANCE
     line_serializer = AdvanceLineSerializer
 
     def scope_queryset(self, queryset):
@@ -418,7 +411,7 @@ class InvoiceViewSet(_DocumentViewSet):
     model = Invoice
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
-    kind = "invoice"
+    kind = services.INVOICE
     line_serializer = InvoiceLineSerializer
 
 
@@ -521,8 +514,12 @@ class BillingViewSet(viewsets.GenericViewSet):
         query = MunicipalityMonthSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         municipality = query.validated_data["municipality"]
-        if not selectors.is_official(request.user, municipality):
-            raise AccessDenied("Сверку видят оператор, плательщик и администратор региона.")
+        authorize(
+            request.user,
+            RECONCILE,
+            municipality,
+            message="Сверку видят оператор, плательщик и администратор региона.",
+        )
         rec = selectors.reconciliation(municipality, query.validated_data["month"])
         body = ReconciliationSerializer.from_reconciliation(rec, municipality)
         return Response(ReconciliationSerializer(body).data)

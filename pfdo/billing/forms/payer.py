@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from pfdo.billing.forms.fields import MonthField
+from pfdo.billing.forms.provider import MONTH_ERRORS
 from pfdo.billing.models import DocumentStatus
+from pfdo.common.fields import MonthFormField
 from pfdo.common.forms import ModelChoiceField, RoublesField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -34,7 +35,7 @@ class _MunicipalityForm(forms.Form):
 
 
 class OverviewFilterForm(_MunicipalityForm):
-    month = MonthField(label="Месяц", required=False)
+    month = MonthFormField(label="Месяц", required=False, error_messages=MONTH_ERRORS)
     status = forms.ChoiceField(
         label="Статус", required=False, choices=_blank(DocumentStatus.choices, "Все статусы")
     )
@@ -50,9 +51,8 @@ class OverviewFilterForm(_MunicipalityForm):
 class MonthForm(_MunicipalityForm):
     """The month of a reconciliation or of a month run."""
 
-    month = MonthField(
-        label="Месяц",
-        error_messages={"required": "Выберите месяц."},
+    month = MonthFormField(
+        label="Месяц", error_messages={**MONTH_ERRORS, "required": "Выберите месяц."}
     )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from pfdo.billing.forms.fields import MonthField
 from pfdo.billing.models import DocumentStatus
+from pfdo.common.fields import MonthFormField
 from pfdo.common.forms import ModelChoiceField
 
+# Pages show the short message next to the field (the API answers MONTH_MESSAGE).
+MONTH_ERRORS = {"invalid": "Месяц в формате ГГГГ-ММ."}
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -40,7 +42,9 @@ class BuildForm(forms.Form):
         queryset=None,
         error_messages={"required": "Выберите организацию."},
     )
-    month = MonthField(label="Месяц", error_messages={"required": "Укажите месяц."})
+    month = MonthFormField(
+        label="Месяц", error_messages={**MONTH_ERRORS, "required": "Укажите месяц."}
+    )
 
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +54,7 @@ class BuildForm(forms.Form):
 class DocumentFilterForm(forms.Form):
     """Filters of the lists of advance requests and invoices."""
 
-    month = MonthField(label="Месяц", required=False)
+    month = MonthFormField(label="Месяц", required=False, error_messages=MONTH_ERRORS)
     status = forms.ChoiceField(
         label="Статус",
         required=False,
@@ -97,7 +101,9 @@ class JournalPickForm(forms.Form):
             "invalid_choice": "Выберите группу из списка.",
         },
     )
-    month = MonthField(label="Месяц", error_messages={"required": "Укажите месяц."})
+    month = MonthFormField(
+        label="Месяц", error_messages={**MONTH_ERRORS, "required": "Укажите месяц."}
+    )
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)

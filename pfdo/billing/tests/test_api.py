@@ -1,11 +1,10 @@
-"""Billing API: the journal (lessons, attendance), advance requests, invoices, payments, the
-month run and the reconciliation — happy paths, every refusal the issue names as the error
-body with nothing posted, idempotency and query counts."""
+"""Billing API: advance requests, invoices, payments, the month run and the reconciliation —
+happy paths, every refusal the issue names as the error body with nothing posted,
+idempotency and query counts."""
 
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -13,370 +12,34 @@ from django.test.utils import CaptureQueriesContext
 
 from pfdo.accounts.models import User
 from pfdo.billing import selectors, services
-from pfdo.billing.models import AdvanceRequest, Attendance, Invoice, Lesson, Payment
-from pfdo.billing.tests.factories import approved_period, ready_group, signed_contract, staff_of
+from pfdo.billing.models import AdvanceRequest, Invoice, Payment
+from pfdo.billing.tests.api_world import (
+    ADVANCE,
+    ADVANCES,
+    ATTENDANCE,
+    INVOICES,
+    LESSONS,
+    MONTHLY,
+    NOV,
+    OCT,
+    PAYMENTS,
+    RECONCILIATION,
+    RUN,
+    TODAY,
+    accepted_invoice,
+    assert_error,
+    ids,
+    lesson_on,
+    lessons_of,
+    october_advance,
+)
+from pfdo.billing.tests.factories import signed_contract
 from pfdo.common import clock
 from pfdo.ledger.models import Transfer
 from pfdo.ledger.selectors import verify_ledger
-from pfdo.providers.tests.factories import ProviderFactory
 from pfdo.territory.tests.factories import MunicipalityFactory
 
-TODAY = dt.date(2026, 11, 10)  # a Tuesday; the group meets on Tuesdays
-OCT = dt.date(2026, 10, 1)
-NOV = dt.date(2026, 11, 1)
-MONTHLY = 200_000  # 18 000 ₽ over nine months, the certificate part of one month
-ADVANCE = 160_000  # 80 % of it
-
-LESSONS = "/api/v1/lessons/"
-ATTENDANCE = "/api/v1/attendance/"
-ADVANCES = "/api/v1/advance-requests/"
-INVOICES = "/api/v1/invoices/"
-PAYMENTS = "/api/v1/payments/"
-RUN = "/api/v1/billing/run/"
-RECONCILIATION = "/api/v1/billing/reconciliation/"
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with clock.frozen(TODAY):
-        yield
-
-
-@pytest.fixture
-def w(vorkuta, operator, make_user):
-    """Provider P with family A, provider Q with family B, the payer, each provider's staff."""
-    approved_period(vorkuta)
-    provider_p = ProviderFactory(municipality=vorkuta)
-    provider_q = ProviderFactory(municipality=vorkuta)
-    group = ready_group(vorkuta, provider=provider_p)
-    q_group = ready_group(vorkuta, provider=provider_q)
-    fam_a, contract_a = signed_contract(vorkuta, operator, group)
-    fam_b, contract_b = signed_contract(vorkuta, operator, q_group)
-    for fam in (fam_a, fam_b):
-        fam.parent.must_change_password = False
-        fam.parent.save(update_fields=["must_change_password"])
-    return SimpleNamespace(
-        municipality=vorkuta,
-        operator=operator,
-        payer=make_user("payer", municipality=vorkuta),
-        provider=provider_p,
-        provider_q=provider_q,
-        group=group,
-        q_group=q_group,
-        staff=staff_of(provider_p),
-        staff_q=staff_of(provider_q),
-        fam_a=fam_a,
-        fam_b=fam_b,
-        contract=contract_a,
-        contract_b=contract_b,
-    )
-
-
-@pytest.fixture
-def as_user(api_client):
-    api_client.default_format = "json"  # bodies are JSON, the only format the API parses
-
-    def login(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return login
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["message"]
-    if code is not None:
-        assert body["error"]["code"] == code, body
-    return body["error"]
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
-
-
-def lessons_of(w, month=NOV):
-    return services.ensure_lessons(group=w.group, month=month)
-
-
-def lesson_on(w, day: dt.date) -> Lesson:
-    return next(lesson for lesson in lessons_of(w, day.replace(day=1)) if lesson.held_on == day)
-
-
-def october_advance(w, *, accept=True):
-    with clock.frozen(dt.date(2026, 10, 5)):
-        advance = services.build_advance(actor=w.staff, provider=w.provider, month=OCT)
-        if accept:
-            services.submit_advance(actor=w.staff, advance=advance)
-            advance = services.accept_advance(actor=w.payer, advance=advance)
-    return advance
-
-
-def accepted_invoice(w):
-    invoice = services.build_invoice(actor=w.staff, provider=w.provider, month=OCT)
-    services.submit_invoice(actor=w.staff, invoice=invoice)
-    return services.accept_invoice(actor=w.payer, invoice=invoice)
-
-
-# -------------------------------------------------------------------------------- lessons
-
-
-def test_get_lists_stored_lessons_only_and_generate_writes_the_month(as_user, w):
-    client = as_user(w.staff)
-    query = {"group": w.group.pk, "month": "2026-11"}
-    response = client.get(LESSONS, query)
-    assert response.status_code == 200 and response.json()["count"] == 0
-    assert Lesson.objects.count() == 0  # a GET writes nothing
-
-    generated = client.post(
-        f"{LESSONS}generate/", {"group": w.group.pk, "month": "2026-11"}, format="json"
-    )
-    assert generated.status_code == 200, generated.content
-    days = [row["held_on"] for row in generated.json()]
-    assert days == ["2026-11-03", "2026-11-10", "2026-11-17", "2026-11-24"]
-    first = generated.json()[0]
-    assert first["starts_at"] == "16:00:00" and first["minutes"] == 90
-    assert first["group"]["id"] == w.group.pk and first["status"] == "planned"
-
-    again = client.post(
-        f"{LESSONS}generate/", {"group": w.group.pk, "month": "2026-11"}, format="json"
-    )
-    assert [row["id"] for row in again.json()] == [row["id"] for row in generated.json()]
-    assert Lesson.objects.count() == 4
-    assert ids(client.get(LESSONS, query)) == [row["id"] for row in generated.json()]
-    assert ids(client.get(LESSONS, {"month": "2026-12"})) == []
-    card = client.get(f"{LESSONS}{first['id']}/")
-    assert card.status_code == 200 and card.json()["held_on"] == "2026-11-03"
-
-
-def test_generate_refuses_another_providers_group_and_bad_input(as_user, w):
-    client = as_user(w.staff_q)
-    response = client.post(
-        f"{LESSONS}generate/", {"group": w.group.pk, "month": "2026-11"}, format="json"
-    )
-    assert_error(response, 403, "permission_denied")
-    assert Lesson.objects.count() == 0
-    error = assert_error(
-        client.post(f"{LESSONS}generate/", {"group": w.q_group.pk, "month": "11.2026"}),
-        400,
-        "validation_error",
-    )
-    assert set(error["fields"]) == {"month"}
-    error = assert_error(
-        client.post(f"{LESSONS}generate/", {"group": 10**12, "month": "2026-11"}), 400
-    )
-    assert set(error["fields"]) == {"group"}
-    assert Lesson.objects.count() == 0
-
-
-def test_officials_and_parents_do_not_keep_the_journal(as_user, w):
-    lessons_of(w)
-    for user in (w.operator, w.payer, w.fam_a.parent):
-        assert_error(as_user(user).get(LESSONS), 403, "permission_denied")
-
-
-def test_cancel_restore_and_move_a_lesson(as_user, w):
-    lesson = lesson_on(w, dt.date(2026, 11, 17))
-    client = as_user(w.staff)
-    url = f"{LESSONS}{lesson.pk}/"
-    cancelled = client.post(f"{url}cancel/", {"reason": "Карантин"}, format="json")
-    assert cancelled.status_code == 200, cancelled.content
-    assert cancelled.json()["status"] == "cancelled" and cancelled.json()["note"] == "Карантин"
-    assert ids(client.get(LESSONS, {"status": "cancelled"})) == [lesson.pk]
-    restored = client.post(f"{url}restore/")
-    assert restored.status_code == 200 and restored.json()["status"] == "planned"
-    assert restored.json()["note"] == ""
-
-    moved = client.post(
-        f"{url}move/",
-        {"held_on": "2026-11-19", "starts_at": "15:00", "ends_at": "16:30"},
-        format="json",
-    )
-    assert moved.status_code == 200, moved.content
-    body = moved.json()
-    assert (body["held_on"], body["starts_at"], body["is_moved"]) == (
-        "2026-11-19",
-        "15:00:00",
-        True,
-    )
-    assert body["scheduled_on"] == "2026-11-17"
-
-    error = assert_error(
-        client.post(
-            f"{url}move/",
-            {"held_on": "2026-11-20", "starts_at": "15:00", "ends_at": "14:00"},
-            format="json",
-        ),
-        400,
-    )
-    assert set(error["fields"]) == {"ends_at"}
-    error = assert_error(
-        client.post(
-            f"{url}move/",
-            {"held_on": "2027-07-01", "starts_at": "15:00", "ends_at": "16:00"},
-            format="json",
-        ),
-        400,
-    )
-    assert set(error["fields"]) == {"held_on"}
-    lesson.refresh_from_db()
-    assert lesson.held_on == dt.date(2026, 11, 19)
-
-
-def test_a_lesson_with_children_present_is_not_cancelled(as_user, w):
-    lesson = lesson_on(w, dt.date(2026, 11, 3))
-    services.mark_attendance(actor=w.staff, lesson=lesson, marks={w.contract.pk: True})
-    response = as_user(w.staff).post(f"{LESSONS}{lesson.pk}/cancel/", {}, format="json")
-    assert_error(response, 409, "lesson_attended")
-    lesson.refresh_from_db()
-    assert lesson.status == Lesson.Status.PLANNED
-
-
-def test_another_providers_lesson_answers_404(as_user, w):
-    lesson = lesson_on(w, dt.date(2026, 11, 17))
-    client = as_user(w.staff_q)
-    assert_error(client.get(f"{LESSONS}{lesson.pk}/"), 404, "not_found")
-    assert_error(client.post(f"{LESSONS}{lesson.pk}/cancel/", {}, format="json"), 404)
-    assert ids(client.get(LESSONS)) == []
-    lesson.refresh_from_db()
-    assert lesson.status == Lesson.Status.PLANNED
-
-
-# ----------------------------------------------------------------------------- attendance
-
-
-def test_staff_mark_attendance_and_the_family_sees_it(as_user, w):
-    lesson = lesson_on(w, dt.date(2026, 11, 3))
-    client = as_user(w.staff)
-    response = client.post(
-        ATTENDANCE,
-        {"lesson": lesson.pk, "marks": [{"contract": w.contract.pk, "present": True}]},
-        format="json",
-    )
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert body["lesson"] == lesson.pk and body["changed"] == 1
-    [mark] = body["marks"]
-    assert mark["present"] is True and mark["contract"]["id"] == w.contract.pk
-    assert mark["contract"]["child"]["name"] == w.fam_a.child.full_name
-    assert mark["lesson"]["held_on"] == "2026-11-03"
-
-    # The same marks again change nothing; a change is counted.
-    same = client.post(
-        ATTENDANCE,
-        {"lesson": lesson.pk, "marks": [{"contract": w.contract.pk, "present": True}]},
-        format="json",
-    )
-    assert same.json()["changed"] == 0
-    absent = client.post(
-        ATTENDANCE,
-        {"lesson": lesson.pk, "marks": [{"contract": w.contract.pk, "present": False}]},
-        format="json",
-    )
-    assert absent.json()["changed"] == 1 and absent.json()["marks"][0]["present"] is False
-    assert Attendance.objects.count() == 1
-
-    for user in (w.staff, w.operator, w.payer, w.fam_a.parent):
-        rows = as_user(user).get(ATTENDANCE).json()["results"]
-        assert [row["id"] for row in rows] == [mark["id"]], user
-    for user in (w.fam_b.parent, w.staff_q):
-        assert ids(as_user(user).get(ATTENDANCE)) == []
-    parent = as_user(w.fam_a.parent)
-    assert parent.get(f"{ATTENDANCE}{mark['id']}/").json()["present"] is False
-    assert_error(as_user(w.fam_b.parent).get(f"{ATTENDANCE}{mark['id']}/"), 404, "not_found")
-
-
-def test_attendance_filters(as_user, w):
-    nov3 = lesson_on(w, dt.date(2026, 11, 3))
-    oct27 = lesson_on(w, dt.date(2026, 10, 27))
-    b_lesson = next(
-        x
-        for x in services.ensure_lessons(group=w.q_group, month=NOV)
-        if x.held_on == dt.date(2026, 11, 3)
-    )
-    services.mark_attendance(actor=w.staff, lesson=nov3, marks={w.contract.pk: True})
-    services.mark_attendance(actor=w.staff, lesson=oct27, marks={w.contract.pk: False})
-    services.mark_attendance(actor=w.staff_q, lesson=b_lesson, marks={w.contract_b.pk: True})
-    client = as_user(w.operator)
-    mark = {a.lesson_id: a.pk for a in Attendance.objects.all()}
-    assert len(ids(client.get(ATTENDANCE))) == 3
-    assert ids(client.get(ATTENDANCE, {"lesson": nov3.pk})) == [mark[nov3.pk]]
-    assert ids(client.get(ATTENDANCE, {"month": "2026-10"})) == [mark[oct27.pk]]
-    assert ids(client.get(ATTENDANCE, {"group": w.q_group.pk})) == [mark[b_lesson.pk]]
-    assert set(ids(client.get(ATTENDANCE, {"contract": w.contract.pk}))) == {
-        mark[nov3.pk],
-        mark[oct27.pk],
-    }
-    assert_error(client.get(ATTENDANCE, {"month": "2026-13"}), 400)
-    assert_error(client.get(ATTENDANCE, {"group": "x"}), 400)
-
-
-def test_attendance_for_a_child_not_in_the_group_is_400_and_writes_nothing(as_user, w):
-    lesson = lesson_on(w, dt.date(2026, 11, 3))
-    response = as_user(w.staff).post(
-        ATTENDANCE,
-        {
-            "lesson": lesson.pk,
-            "marks": [
-                {"contract": w.contract.pk, "present": True},  # in the group
-                {"contract": w.contract_b.pk, "present": True},  # another provider's group
-            ],
-        },
-        format="json",
-    )
-    error = assert_error(response, 400, "child_not_in_group")
-    assert set(error["fields"]) == {"marks"}
-    assert str(w.contract_b.pk) in error["fields"]["marks"][0]
-    assert Attendance.objects.count() == 0
-
-
-def test_attendance_for_a_future_lesson_is_409_and_writes_nothing(as_user, w):
-    lesson = lesson_on(w, dt.date(2026, 11, 17))
-    response = as_user(w.staff).post(
-        ATTENDANCE,
-        {"lesson": lesson.pk, "marks": [{"contract": w.contract.pk, "present": True}]},
-        format="json",
-    )
-    error = assert_error(response, 409, "future_lesson")
-    assert "17.11.2026" in error["message"]
-    assert Attendance.objects.count() == 0
-
-
-def test_attendance_input_errors(as_user, w):
-    lesson = lesson_on(w, dt.date(2026, 11, 3))
-    client = as_user(w.staff)
-    twice = [{"contract": w.contract.pk, "present": True}] * 2
-    error = assert_error(
-        client.post(ATTENDANCE, {"lesson": lesson.pk, "marks": twice}, format="json"), 400
-    )
-    assert set(error["fields"]) == {"marks"}
-    error = assert_error(
-        client.post(ATTENDANCE, {"lesson": lesson.pk, "marks": []}, format="json"), 400
-    )
-    assert set(error["fields"]) == {"marks"}
-    # Another provider's lesson is not found for them.
-    response = as_user(w.staff_q).post(
-        ATTENDANCE,
-        {"lesson": lesson.pk, "marks": [{"contract": w.contract.pk, "present": True}]},
-        format="json",
-    )
-    error = assert_error(response, 400)
-    assert set(error["fields"]) == {"lesson"}
-    assert Attendance.objects.count() == 0
-    # Officials and parents read; they do not mark.
-    for user in (w.operator, w.payer, w.fam_a.parent):
-        response = as_user(user).post(
-            ATTENDANCE,
-            {"lesson": lesson.pk, "marks": [{"contract": w.contract.pk, "present": True}]},
-            format="json",
-        )
-        assert_error(response, 403, "permission_denied")
-    assert Attendance.objects.count() == 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_today")]
 
 
 # ----------------------------------------------------------------------- advance requests

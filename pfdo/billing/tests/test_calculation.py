@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from pfdo.billing import calculation as calc
 from pfdo.billing.calculation import Slot
+from pfdo.common import months
 
 OCT = dt.date(2026, 10, 1)
 MONTH = 200_000  # one month of a 1 800 000 kopeck, nine-month contract
@@ -54,9 +55,9 @@ def test_add_working_days_skips_weekends():
 
 
 def test_month_helpers():
-    assert calc.month_end(d(15, 2, 2028)) == d(29, 2, 2028)  # leap year
-    assert calc.next_month(d(1, 12)) == d(1, 1, 2027)
-    assert calc.previous_month(d(1, 1, 2027)) == d(1, 12)
+    assert months.month_end(d(15, 2, 2028)) == d(29, 2, 2028)  # leap year
+    assert months.next_month(d(1, 12)) == d(1, 1, 2027)
+    assert months.previous_month(d(1, 1, 2027)) == d(1, 12)
 
 
 # --------------------------------------------------------------------------- lessons

@@ -27,6 +27,7 @@ from pfdo.billing.models import (
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.common import clock
 from pfdo.common.errors import Conflict
+from pfdo.common.months import month_end, month_start
 from pfdo.demo.seed import seed
 from pfdo.enrolment.models import Contract, ContractMonth
 from pfdo.financing.selectors import current_period
@@ -180,7 +181,7 @@ def test_each_document_at_a_moment_it_could_have_been(seeded):
         assert (
             services.advance_opens_on(advance.period, advance.month)
             <= timezone.localdate(built)
-            <= calc.month_end(advance.month)
+            <= month_end(advance.month)
         )
         # Exactly the contracts build_advance takes, as they stood when it was built: signed
         # by then, not ended, with the month reserved on the certificate.
@@ -263,7 +264,7 @@ def test_the_demo_parent_sees_the_journal_and_each_monthly_charge(seeded, client
     assert contract.child.first_name == "Анна"
     # Her group's journal, month by month up to today, and nothing marked ahead of time.
     marks = selectors.child_attendance(contract)
-    assert {calc.month_start(a.lesson.held_on) for a in marks} == {SEP, OCT, NOV}
+    assert {month_start(a.lesson.held_on) for a in marks} == {SEP, OCT, NOV}
     assert all(a.lesson.held_on <= TODAY for a in marks)
     assert all(a.marked_at.date() >= a.lesson.held_on for a in marks)
     assert min(a.lesson.held_on for a in marks) >= contract.starts_on

@@ -11,8 +11,8 @@ from django.db import transaction
 from pfdo.billing import services
 from pfdo.billing.models import AdvanceRequest, DocumentStatus, Invoice, InvoiceLine
 from pfdo.billing.tests.factories import approved_period, ready_group, signed_contract, staff_of
-from pfdo.billing.tests.test_services import snapshot
-from pfdo.common import clock
+from pfdo.billing.tests.services_world import snapshot
+from pfdo.common import clock, months
 from pfdo.common.errors import AccessDenied, Conflict, ValidationFailed
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import ContractMonth
@@ -174,7 +174,7 @@ def test_a_run_killed_half_way_ends_with_the_same_documents(vorkuta, operator, p
                 raise Killed
         return real(actor=actor, provider=provider, month=month)
 
-    monkeypatch.setattr(services, "build_invoice", dies_on_the_third)
+    monkeypatch.setattr(services.invoices, "build_invoice", dies_on_the_third)
     with clock.frozen(d(2, 11)), pytest.raises(Killed):
         services.bill_month(actor=payer, municipality=vorkuta, month=OCT)
     third = data.providers[2]
@@ -182,7 +182,7 @@ def test_a_run_killed_half_way_ends_with_the_same_documents(vorkuta, operator, p
     assert sorted(Invoice.objects.values_list("provider_id", flat=True)) == sorted(
         p.pk for p in data.providers[:2]
     )
-    monkeypatch.setattr(services, "build_invoice", real)
+    monkeypatch.setattr(services.invoices, "build_invoice", real)
 
     with clock.frozen(d(2, 11)):
         result = services.bill_month(actor=payer, municipality=vorkuta, month=OCT)
@@ -260,8 +260,8 @@ def test_run_access_and_missing_period(vorkuta, operator, payer):
 
 
 def test_parse_month():
-    assert services.parse_month(" 2026-10 ") == OCT
+    assert months.parse_month_or_raise(" 2026-10 ") == OCT
     for bad in ("2026-13", "10.2026", "", None, "2026-1-1"):
         with pytest.raises(ValidationFailed) as exc:
-            services.parse_month(bad)
+            months.parse_month_or_raise(bad)
         assert exc.value.fields == {"month": ["Месяц в формате ГГГГ-ММ."]}

@@ -524,7 +524,9 @@ def test_period_close_is_refused_before_the_end_and_works_after(
     close = reverse("billing:official_period_close", args=[period.pk])
     login(client, operator)
     page = text(client.get(PERIODS))
-    assert 'data-testid="close"' not in page and "можно после его окончания" in page
+    # The page says the close's own refusal, word for word.
+    assert 'data-testid="close"' not in page
+    assert "Период можно закрыть после его окончания (31.08.2027)." in page
     refused = text(client.post(close, follow=True))
     assert "Период можно закрыть после его окончания (31.08.2027)." in refused
     assert not PeriodClosing.objects.exists()

@@ -19,7 +19,7 @@ from pfdo.billing.tests.factories import (
     signed_contract,
     staff_of,
 )
-from pfdo.billing.tests.test_services import snapshot
+from pfdo.billing.tests.services_world import snapshot
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate

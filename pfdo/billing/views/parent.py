@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 
 from pfdo.billing import selectors
-from pfdo.certificates.models import Child
 from pfdo.certificates.views.parent import ParentRequiredMixin
 from pfdo.enrolment.models import Contract
 
@@ -14,13 +14,15 @@ from pfdo.enrolment.models import Contract
 def _own_contract(user, pk: int) -> Contract:
     """A contract of one of the user's own children (an official's wider scope does not
     count here); 404 for any other."""
-    own_children = Child.objects.of_parent(user).values("pk")
-    return get_object_or_404(
-        Contract.objects.for_user(user)
-        .filter(child__in=own_children)
-        .select_related("child", "provider", "group__module__program"),
+    contract = get_object_or_404(
+        Contract.objects.for_user(user).select_related(
+            "child", "provider", "group__module__program"
+        ),
         pk=pk,
     )
+    if not user.has_perm("billing.view_child_billing", contract):
+        raise Http404
+    return contract
 
 
 class AttendanceView(ParentRequiredMixin, View):

@@ -1,177 +1,79 @@
-"""Billing pages of the payer and the municipality's officials: the month's documents,
-decisions and payments (the payer acts, operators and the region read), the month run,
-the payment registry, reconciliation and the period close (the operator)."""
+"""Billing pages of the payer and the municipality's officials for one month's documents:
+the overview, an advance request or invoice with its lines, and the payer's decisions and
+payments on it (the payer acts, operators and the region read)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views import View
-from django.views.generic import ListView
 
-from pfdo.accounts.roles import Role
-from pfdo.billing import calculation as calc
-from pfdo.billing import exports, selectors, services
+from pfdo.billing import selectors, services
+from pfdo.billing.filters import AdvanceRequestFilter, InvoiceFilter
 from pfdo.billing.forms.payer import (
     KIND_ADVANCE,
     KIND_INVOICE,
-    MonthForm,
     OverviewFilterForm,
-    PaymentFilterForm,
     PaymentForm,
     RejectForm,
 )
-from pfdo.billing.models import AdvanceRequest, DocumentStatus, Invoice, Payment, PeriodClosing
+from pfdo.billing.models import AdvanceRequest, DocumentStatus, Invoice
+from pfdo.billing.views.official_common import (
+    TEMPLATES,
+    OfficialMixin,
+    apply_error,
+    bound,
+    htmx_partial,
+    municipalities_of,
+    pick,
+    with_vary,
+)
 from pfdo.common import clock
+from pfdo.common.authz import can
 from pfdo.common.errors import Conflict, DomainError
 from pfdo.common.money import format_kopecks
-from pfdo.enrolment.selectors import month_label
+from pfdo.common.months import format_month, month_label, month_start
 from pfdo.financing.models import FinancingPeriod
-from pfdo.financing.rules import manages_municipality
 from pfdo.providers.models import Provider
-from pfdo.territory.models import Municipality
 
-T = "billing/payer/"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Status = DocumentStatus
 LINES_PER_PAGE = 100
-TOTALS = (
-    "planned_kopecks",
-    "lines_kopecks",
-    "advance_kopecks",
-    "carry_in_kopecks",
-    "carry_out_kopecks",
-    "due_kopecks",
-    "paid_kopecks",
-    "outstanding_kopecks",
-)
-
-
-# ------------------------------------------------------------------------------ access
-
-
-class OfficialMixin(LoginRequiredMixin):
-    """The municipality's operator, payer, the regional administrator, superusers (else 403).
-    Objects come from their municipalities only (else 404)."""
-
-    roles: tuple[str, ...] = (Role.OPERATOR, Role.PAYER, Role.REGIONAL_ADMIN)
-
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return self.handle_no_permission()
-        if not (user.is_superuser or user.has_role(*self.roles)):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-class PayerMixin(OfficialMixin):
-    roles = (Role.PAYER,)
-
-
-def _municipalities(user, *, payer_only: bool = False) -> list[Municipality]:
-    """The municipalities whose billing the user reads (or, `payer_only`, acts on)."""
-    qs = Municipality.objects.order_by("name", "pk")
-    if user.is_superuser:
-        return list(qs.filter(is_active=True))
-    if payer_only:
-        scope = Q(pk__in=user.municipality_ids_for(Role.PAYER))
-    else:
-        scope = Q(pk__in=user.municipality_ids_for(Role.OPERATOR, Role.PAYER)) | Q(
-            region_id__in=user.region_ids_for(Role.REGIONAL_ADMIN)
-        )
-    return list(qs.filter(scope))
-
-
-def _pick(municipalities: list[Municipality], code: str | None) -> Municipality:
-    """The municipality asked for by its code (the first one when none is asked); 404 outside
-    the user's scope."""
-    if not municipalities:
-        raise Http404
-    if not code:
-        return municipalities[0]
-    for municipality in municipalities:
-        if municipality.code == code:
-            return municipality
-    raise Http404
-
-
-def _bound(request_data, municipality: Municipality, **defaults) -> Any:
-    """The query with the municipality and defaults filled in, so filter forms always bind."""
-    data = request_data.copy()
-    if not data.get("municipality"):
-        data["municipality"] = municipality.code
-    for name, value in defaults.items():
-        if not data.get(name):
-            data[name] = value
-    return data
-
-
-def _previous_month(today: dt.date) -> dt.date:
-    return calc.previous_month(today)
-
-
-def _htmx_partial(request) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
-
-
-def _with_vary(response):
-    # The same URL answers a fragment to htmx and a page to the browser: caches must tell.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _apply_error(form, exc: DomainError, rename: dict[str, str] | None = None) -> None:
-    """The service's message on top, its field messages on the form's fields."""
-    rename = rename or {}
-    if exc.message and exc.message != type(exc).default_message:
-        form.add_error(None, exc.message)
-    for name, msgs in exc.fields.items():
-        name = rename.get(name, name)
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
-    if not exc.fields and not form.non_field_errors():
-        form.add_error(None, exc.message)
-
-
-# --------------------------------------------------------------------------- documents
 
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of document on these pages: its title and page, and its steps."""
+
     key: str
     model: type
     title: str
     detail_url: str
-
-    def _step(self, step: str, actor, document, **kwargs):
-        # services.<step>_advance(advance=…) / services.<step>_invoice(invoice=…)
-        service = getattr(services, f"{step}_{self.key}")
-        return service(actor=actor, **{self.key: document}, **kwargs)
+    steps: services.DocumentKind
 
     def accept(self, actor, document):
-        return self._step("accept", actor, document)
+        return self.steps.accept(actor, document)
 
     def reject(self, actor, document, reason: str):
-        return self._step("reject", actor, document, reason=reason)
+        return self.steps.reject(actor, document, reason)
 
 
 KINDS = {
-    KIND_ADVANCE: Kind(KIND_ADVANCE, AdvanceRequest, "Заявка на аванс", "billing:official_advance"),
-    KIND_INVOICE: Kind(KIND_INVOICE, Invoice, "Счёт", "billing:official_invoice"),
+    KIND_ADVANCE: Kind(
+        KIND_ADVANCE,
+        AdvanceRequest,
+        "Заявка на аванс",
+        "billing:official_advance",
+        services.ADVANCE,
+    ),
+    KIND_INVOICE: Kind(KIND_INVOICE, Invoice, "Счёт", "billing:official_invoice", services.INVOICE),
 }
 
 
@@ -180,7 +82,7 @@ def _document(request, kind: Kind, pk: int):
     user = request.user
     qs = (
         kind.model.objects.for_user(user)
-        .filter(municipality__in=_municipalities(user))
+        .filter(municipality__in=municipalities_of(user))
         .select_related("provider", "municipality", "period", "submitted_by", "decided_by")
     )
     return get_object_or_404(qs, pk=pk)
@@ -189,7 +91,7 @@ def _document(request, kind: Kind, pk: int):
 def _payer_document(request, kind: Kind, pk: int):
     """As `_document`, for actions: only the payer of the document's municipality (else 403)."""
     document = _document(request, kind, pk)
-    if not selectors.is_payer(request.user, document.municipality):
+    if not can(request.user, "billing.decide", document):
         raise PermissionDenied
     return document
 
@@ -219,13 +121,13 @@ def _print_url(kind: Kind, document) -> str:
 
 def _document_page(request, kind: Kind, document, *, reject_form=None, pay_form=None):
     user = request.user
-    payer = selectors.is_payer(user, document.municipality)
+    payer = can(user, "billing.decide", document)
     lines = document.lines.select_related("contract__group__module__program").order_by(
         "contract__number", "pk"
     )
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     outstanding = document.outstanding_kopecks
-    can_pay = payer and document.status == Status.ACCEPTED and outstanding > 0
+    can_pay = payer and services.payment_refusal(document) is None
     ctx = {
         "kind": kind,
         "document": document,
@@ -236,7 +138,7 @@ def _document_page(request, kind: Kind, document, *, reject_form=None, pay_form=
         "payments": document.payments.select_related("recorded_by").order_by("paid_on", "pk"),
         "outstanding": outstanding,
         "month_label": month_label(document.month),
-        "can_decide": payer and document.status == Status.SUBMITTED,
+        "can_decide": payer and services.decide_refusal(document) is None,
         "can_pay": can_pay,
         "reject_form": reject_form or RejectForm(),
         "pay_form": pay_form
@@ -245,7 +147,7 @@ def _document_page(request, kind: Kind, document, *, reject_form=None, pay_form=
             "enrolment:operator_contract" if user.has_perm("enrolment.list_official") else ""
         ),
         "overview_url": reverse("billing:official_overview")
-        + f"?municipality={document.municipality.code}&month={document.month:%Y-%m}",
+        + f"?municipality={document.municipality.code}&month={format_month(document.month)}",
     }
     if kind.key == KIND_INVOICE:
         ctx["basis"] = dict(FinancingPeriod.BillingBasis.choices).get(
@@ -255,36 +157,37 @@ def _document_page(request, kind: Kind, document, *, reject_form=None, pay_form=
             document.boundary_rule, document.boundary_rule
         )
         ctx["print_url"] = _print_url(kind, document)
-    return render(request, T + "document.html", ctx)
+    return render(request, TEMPLATES + "document.html", ctx)
 
 
 class OverviewView(OfficialMixin, View):
     """/cabinet/billing/: the month's documents of all providers, the waiting ones first."""
 
-    template_name = T + "overview.html"
+    template_name = TEMPLATES + "overview.html"
 
     def get(self, request):
         user = request.user
-        municipalities = _municipalities(user)
-        municipality = _pick(municipalities, request.GET.get("municipality"))
+        municipalities = municipalities_of(user)
+        municipality = pick(municipalities, request.GET.get("municipality"))
         today = clock.today()
         form = OverviewFilterForm(
-            _bound(request.GET, municipality, month=f"{calc.month_start(today):%Y-%m}"),
+            bound(request.GET, municipality, month=format_month(month_start(today))),
             municipalities=municipalities,
             providers=Provider.objects.filter(municipality=municipality).order_by("short_name"),
         )
-        month = calc.month_start(today)
+        month = month_start(today)
         advances = AdvanceRequest.objects.for_user(user).filter(municipality=municipality)
         invoices = Invoice.objects.for_user(user).filter(municipality=municipality)
         if form.is_valid():
             data = form.cleaned_data
             month = data["month"] or month
-            if data["status"]:
-                advances = advances.filter(status=data["status"])
-                invoices = invoices.filter(status=data["status"])
-            if data["provider"]:
-                advances = advances.filter(provider=data["provider"])
-                invoices = invoices.filter(provider=data["provider"])
+            # The form checks what the page offers; the API's FilterSets apply it.
+            query = {
+                "status": data["status"] or "",
+                "provider": data["provider"].pk if data["provider"] else "",
+            }
+            advances = AdvanceRequestFilter(query, queryset=advances).qs
+            invoices = InvoiceFilter(query, queryset=invoices).qs
             if data["kind"] == KIND_ADVANCE:
                 invoices = invoices.none()
             elif data["kind"] == KIND_INVOICE:
@@ -320,11 +223,11 @@ class OverviewView(OfficialMixin, View):
             "accepted_kopecks": summary.advances.accepted_kopecks
             + summary.invoices.accepted_kopecks,
             "waiting_elsewhere": waiting_elsewhere,
-            "is_payer": selectors.is_payer(user, municipality),
-            "can_close": manages_municipality(user, municipality),
+            "is_payer": can(user, "billing.decide", municipality),
+            "can_close": can(user, "billing.close_period", municipality),
         }
-        template = self.template_name + ("#results" if _htmx_partial(request) else "")
-        return _with_vary(render(request, template, ctx))
+        template = self.template_name + ("#results" if htmx_partial(request) else "")
+        return with_vary(render(request, template, ctx))
 
     @staticmethod
     def _waiting_elsewhere(user, municipality, month) -> list[tuple[str, str, int]]:
@@ -340,7 +243,7 @@ class OverviewView(OfficialMixin, View):
             )
             for row in rows:
                 counts[row["month"]] += row["n"]
-        return [(f"{m:%Y-%m}", month_label(m), n) for m, n in sorted(counts.items())]
+        return [(format_month(m), month_label(m), n) for m, n in sorted(counts.items())]
 
 
 class DocumentView(OfficialMixin, View):
@@ -393,7 +296,7 @@ class RejectView(_PayerStepView):
             try:
                 kind.reject(request.user, document, form.cleaned_data["reason"])
             except DomainError as exc:
-                _apply_error(form, exc)
+                apply_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -416,7 +319,7 @@ class PayView(_PayerStepView):
                     actor=request.user, document=document, **form.service_kwargs()
                 )
             except DomainError as exc:
-                _apply_error(form, exc, PaymentForm.SERVICE_FIELDS)
+                apply_error(form, exc, PaymentForm.SERVICE_FIELDS)
             else:
                 document.refresh_from_db()
                 messages.success(
@@ -427,251 +330,3 @@ class PayView(_PayerStepView):
                 )
                 return redirect(kind.detail_url, pk=pk)
         return _document_page(request, kind, _document(request, kind, pk), pay_form=form)
-
-
-# --------------------------------------------------------------------------- month run
-
-
-class RunView(PayerMixin, View):
-    """The payer's month run: every provider's documents for the month, once."""
-
-    template_name = T + "run.html"
-
-    def _render(self, request, form, municipality, result=None):
-        ctx = {"form": form, "result": result, "municipality": municipality, "is_payer": True}
-        if result is not None:
-            ctx["result_label"] = month_label(result.month)
-        template = self.template_name + ("#run-block" if _htmx_partial(request) else "")
-        return _with_vary(render(request, template, ctx))
-
-    def get(self, request):
-        municipalities = _municipalities(request.user, payer_only=True)
-        municipality = _pick(municipalities, request.GET.get("municipality"))
-        form = MonthForm(
-            initial={"municipality": municipality.code, "month": _previous_month(clock.today())},
-            municipalities=municipalities,
-        )
-        return self._render(request, form, municipality)
-
-    def post(self, request):
-        municipalities = _municipalities(request.user, payer_only=True)
-        municipality = _pick(municipalities, request.POST.get("municipality"))
-        form = MonthForm(_bound(request.POST, municipality), municipalities=municipalities)
-        result = None
-        if form.is_valid():
-            try:
-                result = services.bill_month(
-                    actor=request.user, municipality=municipality, month=form.cleaned_data["month"]
-                )
-            except DomainError as exc:
-                _apply_error(form, exc)
-        return self._render(request, form, municipality, result)
-
-
-# ---------------------------------------------------------------------------- payments
-
-
-class _PaymentsMixin:
-    """Payments of one municipality, filtered by the dates paid and the provider."""
-
-    def filtered(self):
-        user = self.request.user
-        municipalities = _municipalities(user)
-        self.municipality = _pick(municipalities, self.request.GET.get("municipality"))
-        self.form = PaymentFilterForm(
-            _bound(self.request.GET, self.municipality),
-            municipalities=municipalities,
-            providers=Provider.objects.filter(municipality=self.municipality).order_by(
-                "short_name"
-            ),
-        )
-        qs = Payment.objects.for_user(user).filter(municipality=self.municipality)
-        if not self.form.is_valid():
-            return qs.none()
-        data = self.form.cleaned_data
-        if data["date_from"]:
-            qs = qs.filter(paid_on__gte=data["date_from"])
-        if data["date_to"]:
-            qs = qs.filter(paid_on__lte=data["date_to"])
-        if data["provider"]:
-            qs = qs.filter(provider=data["provider"])
-        return qs
-
-    def query_string(self) -> str:
-        data = self.request.GET.copy()
-        data.pop("page", None)
-        if not data.get("municipality"):
-            data["municipality"] = self.municipality.code
-        return data.urlencode()
-
-    def file_name(self, ext: str) -> str:
-        data = self.form.cleaned_data if self.form.is_valid() else {}
-        parts = ["reestr-platezhey", self.municipality.code]
-        if data.get("date_from"):
-            parts.append(f"{data['date_from']:%Y-%m-%d}")
-        if data.get("date_to"):
-            parts.append(f"{data['date_to']:%Y-%m-%d}")
-        return "-".join(parts) + f".{ext}"
-
-
-class PaymentListView(OfficialMixin, _PaymentsMixin, ListView):
-    template_name = T + "payments.html"
-    context_object_name = "payments"
-    paginate_by = 50
-
-    def get_queryset(self):
-        self.qs = self.filtered()
-        return self.qs.select_related("provider", "invoice", "advance").order_by("-paid_on", "-pk")
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        totals = self.qs.aggregate(n=Count("pk"), s=Sum("amount_kopecks"))
-        query = self.query_string()
-        for payment in ctx["payments"]:
-            document = payment.document
-            payment.document_title = (
-                f"Счёт № {document.pk}"
-                if payment.invoice_id
-                else f"Заявка на аванс № {document.pk}"
-            )
-            payment.document_url = reverse(
-                "billing:official_invoice" if payment.invoice_id else "billing:official_advance",
-                args=[document.pk],
-            )
-            payment.month_label = month_label(document.month)
-        ctx.update(
-            filter_form=self.form,
-            municipality=self.municipality,
-            is_payer=selectors.is_payer(self.request.user, self.municipality),
-            total_count=totals["n"] or 0,
-            total_kopecks=totals["s"] or 0,
-            csv_href=reverse("billing:official_payments_csv") + f"?{query}",
-            xlsx_href=reverse("billing:official_payments_xlsx") + f"?{query}",
-        )
-        return ctx
-
-
-class _RegistryExportBase(OfficialMixin, _PaymentsMixin, View):
-    def refused(self, request):
-        messages.error(request, "Исправьте фильтры: реестр не сформирован.")
-        return redirect(f"{reverse('billing:official_payments')}?{self.query_string()}")
-
-
-class PaymentsCsvView(_RegistryExportBase):
-    def get(self, request):
-        qs = self.filtered()
-        if not self.form.is_valid():
-            return self.refused(request)
-        response = StreamingHttpResponse(
-            exports.registry_csv(selectors.payment_registry(qs)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{self.file_name("csv")}"'
-        return response
-
-
-class PaymentsXlsxView(_RegistryExportBase):
-    def get(self, request):
-        qs = self.filtered()
-        if not self.form.is_valid():
-            return self.refused(request)
-        out = exports.registry_xlsx(selectors.payment_registry(qs))
-        return FileResponse(
-            out, as_attachment=True, filename=self.file_name("xlsx"), content_type=XLSX
-        )
-
-
-# ----------------------------------------------------------------------- reconciliation
-
-
-class ReconciliationView(OfficialMixin, View):
-    """The month's proof: contract amounts billed = invoice lines = payments + outstanding."""
-
-    def get(self, request):
-        user = request.user
-        municipalities = _municipalities(user)
-        municipality = _pick(municipalities, request.GET.get("municipality"))
-        form = MonthForm(
-            _bound(request.GET, municipality, month=f"{_previous_month(clock.today()):%Y-%m}"),
-            municipalities=municipalities,
-        )
-        report = None
-        if form.is_valid():
-            report = selectors.reconciliation(municipality, form.cleaned_data["month"])
-        ctx = {
-            "form": form,
-            "municipality": municipality,
-            "report": report,
-            "month_label": month_label(report.month) if report else "",
-            "totals": {name: report.total(name) for name in TOTALS} if report else {},
-            "is_payer": selectors.is_payer(user, municipality),
-        }
-        return render(request, T + "reconciliation.html", ctx)
-
-
-# ------------------------------------------------------------------------ period close
-
-
-class PeriodListView(OfficialMixin, View):
-    """The municipality's periods with their close; the operator closes an ended one."""
-
-    def get(self, request):
-        user = request.user
-        municipalities = _municipalities(user)
-        municipality = _pick(municipalities, request.GET.get("municipality"))
-        today = clock.today()
-        periods = list(
-            FinancingPeriod.objects.for_user(user)
-            .filter(municipality=municipality)
-            .exclude(status=FinancingPeriod.Status.DRAFT)
-            .order_by("-starts_on")
-        )
-        closings = {
-            c.period_id: c
-            for c in PeriodClosing.objects.filter(period__in=periods).select_related(
-                "next_period", "closed_by"
-            )
-        }
-        can_close = manages_municipality(user, municipality)
-        for period in periods:
-            period.closing_row = closings.get(period.pk)
-            unfinished = period.closing_row is not None and period.closing_row.finished_at is None
-            period.ended = today > period.ends_on
-            period.closable = can_close and (
-                (period.status == FinancingPeriod.Status.APPROVED and period.ended) or unfinished
-            )
-        ctx = {
-            "periods": periods,
-            "municipality": municipality,
-            "municipalities": municipalities,
-            "can_close": can_close,
-            "is_payer": selectors.is_payer(user, municipality),
-        }
-        return render(request, T + "periods.html", ctx)
-
-
-class PeriodCloseView(OfficialMixin, View):
-    def post(self, request, pk):
-        user = request.user
-        period = get_object_or_404(
-            FinancingPeriod.objects.for_user(user)
-            .filter(municipality__in=_municipalities(user))
-            .select_related("municipality"),
-            pk=pk,
-        )
-        if not manages_municipality(user, period.municipality):
-            raise PermissionDenied
-        try:
-            closing = services.close_period(actor=user, period=period)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                f"Период «{period.name}» закрыт: сгорело {format_kopecks(closing.lapsed_kopecks)} "
-                f"на {closing.lapsed_certificates} сертификатах, договоров продолжено в следующем "
-                f"периоде — {closing.continued_contracts}, завершено — {closing.ended_contracts}.",
-            )
-        return redirect(
-            reverse("billing:official_periods") + f"?municipality={period.municipality.code}"
-        )

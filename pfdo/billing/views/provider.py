@@ -1,12 +1,11 @@
-"""Pages of the provider's billing: the months overview, the attendance journal, advance
-requests and invoices; the printable invoice, which the payer's pages reuse."""
+"""Pages of the provider's billing: the months overview, advance requests and invoices;
+the printable invoice, which the payer's pages reuse. (The journal is in `journal`.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -17,32 +16,20 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
-from pfdo.accounts.roles import Role
-from pfdo.billing import calculation as calc
 from pfdo.billing import selectors, services
-from pfdo.billing.forms.provider import (
-    BuildForm,
-    CancelLessonForm,
-    DocumentFilterForm,
-    JournalPickForm,
-    MarkForm,
-    MoveLessonForm,
-    ProviderPickForm,
-)
-from pfdo.billing.models import AdvanceRequest, DocumentStatus, Invoice, Lesson
+from pfdo.billing.filters import AdvanceRequestFilter, InvoiceFilter
+from pfdo.billing.forms.provider import BuildForm, DocumentFilterForm, ProviderPickForm
+from pfdo.billing.models import AdvanceRequest, DocumentStatus, Invoice
 from pfdo.common import clock
-from pfdo.common.errors import DomainError, ValidationFailed
-from pfdo.common.views import apply_domain_error
-from pfdo.enrolment import selectors as enrolment_selectors
-from pfdo.enrolment.selectors import month_label
+from pfdo.common.errors import DomainError
+from pfdo.common.months import add_months, format_month, iter_months, month_label, month_start
 from pfdo.financing.models import FinancingPeriod
-from pfdo.providers.models import Provider
+from pfdo.providers.models import Provider, staffed_provider_ids
 from pfdo.providers.selectors import staff_row_of
 
-T = "billing/provider/"
+TEMPLATES = "billing/provider/"
 PRINT_TEMPLATE = "billing/invoice_print.html"
 Status = DocumentStatus
-REBUILDABLE = (Status.DRAFT, Status.REJECTED)
 HOME_MONTHS = 12  # the overview shows the last year; older documents are in the lists
 
 
@@ -53,11 +40,11 @@ class StaffMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not request.user.has_role(Role.PROVIDER_STAFF):
+        if not request.user.has_perm("billing.provider_pages"):
             raise PermissionDenied
-        self.provider_ids = sorted(selectors.staff_provider_ids(request.user))
+        self.provider_ids = sorted(staffed_provider_ids(request.user))
         if not self.provider_ids:
-            return render(request, T + "none.html")
+            return render(request, TEMPLATES + "none.html")
         return super().dispatch(request, *args, **kwargs)
 
     def providers(self):
@@ -99,14 +86,13 @@ def _home_url(provider_id=None) -> str:
 
 @dataclass
 class MonthRow:
-    """One month of the overview: its documents and what may be built now."""
+    """One month of the overview: its documents, and for a missing one whether it may be
+    built now or the reason it may not (the service's own refusal)."""
 
     month: dt.date
     label: str
     advance: AdvanceRequest | None
     invoice: Invoice | None
-    advance_opens: dt.date | None = None
-    invoice_opens: dt.date | None = None
     can_build_advance: bool = False
     can_build_invoice: bool = False
     advance_note: str = ""
@@ -115,36 +101,21 @@ class MonthRow:
 
 def _month_row(provider: Provider, month: dt.date, advance, invoice, today: dt.date) -> MonthRow:
     row = MonthRow(month=month, label=month_label(month), advance=advance, invoice=invoice)
-    period = selectors.period_of_month(provider.municipality_id, month)
-    if period is None:
-        if advance is None and invoice is None:
-            row.invoice_note = "Нет программы персонифицированного финансирования."
-        return row
-    row.advance_opens = services.advance_opens_on(period, month)
-    row.invoice_opens = services.invoice_opens_on(period, month)
     if advance is None:
-        if invoice is None and today < row.advance_opens:
-            row.advance_note = f"Можно сформировать с {row.advance_opens:%d.%m.%Y}."
-        elif invoice is None and today <= calc.month_end(month):
-            row.can_build_advance = True
-        else:
-            row.advance_note = "Не подавалась: месяц оплачивается по счёту."
+        refusal = services.ADVANCE.refusal(provider=provider, month=month, today=today)
+        row.can_build_advance = refusal is None
+        row.advance_note = refusal.message if refusal else ""
     if invoice is None:
-        if advance is not None and advance.status == Status.SUBMITTED:
-            row.invoice_note = "Счёт формируется после решения плательщика по авансу."
-        elif today < row.invoice_opens:
-            row.invoice_note = f"Можно сформировать с {row.invoice_opens:%d.%m.%Y}."
-        else:
-            row.can_build_invoice = True
+        refusal = services.INVOICE.refusal(provider=provider, month=month, today=today)
+        row.can_build_invoice = refusal is None
+        row.invoice_note = refusal.message if refusal else ""
     return row
 
 
 def month_rows(provider: Provider, advances, invoices, today: dt.date) -> list[MonthRow]:
     """The last months of the provider's financing periods, newest first, with documents."""
-    current = calc.month_start(today)
-    first = current
-    for _ in range(HOME_MONTHS - 1):
-        first = calc.previous_month(first)
+    current = month_start(today)
+    first = add_months(current, 1 - HOME_MONTHS)
     months: set[dt.date] = set()
     periods = (
         FinancingPeriod.objects.filter(municipality_id=provider.municipality_id)
@@ -152,11 +123,8 @@ def month_rows(provider: Provider, advances, invoices, today: dt.date) -> list[M
         .filter(starts_on__lte=today, ends_on__gte=first)
     )
     for period in periods:
-        month = max(calc.month_start(period.starts_on), first)
-        last = min(calc.month_start(period.ends_on), current)
-        while month <= last:
-            months.add(month)
-            month = calc.next_month(month)
+        start = max(month_start(period.starts_on), first)
+        months.update(iter_months(start, min(month_start(period.ends_on), current)))
     advance_of = {a.month: a for a in advances.filter(provider=provider, month__gte=first)}
     invoice_of = {i.month: i for i in invoices.filter(provider=provider, month__gte=first)}
     months |= set(advance_of) | set(invoice_of)
@@ -188,14 +156,14 @@ class HomeView(StaffMixin, View):
             "owed": selectors.owed_summary(advances, invoices),
             "today": today,
         }
-        return render(request, T + "home.html", ctx)
+        return render(request, TEMPLATES + "home.html", ctx)
 
 
 class _DocumentMixin(StaffMixin):
-    """One kind of the provider's documents: its steps are the services `<step>_<kind>`,
-    which take the document as the keyword `<kind>`; its page is `provider_<kind>`."""
+    """One kind of the provider's documents: its steps are the entries of `kind`
+    (`services.ADVANCE` / `services.INVOICE`); its page is `provider_<kind.key>`."""
 
-    kind = ""  # "advance" or "invoice"
+    kind: services.DocumentKind
     related: tuple[str, ...] = ()
     # Messages of the steps, with {month} («октябрь 2026»).
     built = submitted = rebuilt = ""
@@ -206,18 +174,16 @@ class _DocumentMixin(StaffMixin):
     def document(self, pk):
         return get_object_or_404(self.documents().select_related(*self.related), pk=pk)
 
-    def service(self, step: str):
-        return getattr(services, f"{step}_{self.kind}")
-
     def success(self, request, text: str, document) -> None:
         messages.success(request, text.format(month=month_label(document.month)))
 
     def back(self, document):
-        return redirect(f"billing:provider_{self.kind}", pk=document.pk)
+        return redirect(self.detail_url, pk=document.pk)
 
 
 class _AdvanceMixin(_DocumentMixin):
-    kind = "advance"
+    kind = services.ADVANCE
+    detail_url = "billing:provider_advance"
     related = ("period", "municipality")
     built = "Заявка на аванс за {month} сформирована: проверьте её и подайте плательщику."
     submitted = "Заявка на аванс за {month} подана плательщику."
@@ -228,7 +194,8 @@ class _AdvanceMixin(_DocumentMixin):
 
 
 class _InvoiceMixin(_DocumentMixin):
-    kind = "invoice"
+    kind = services.INVOICE
+    detail_url = "billing:provider_invoice"
     related = ("period", "municipality", "carry_from")
     built = "Счёт за {month} сформирован: проверьте его и подайте плательщику."
     submitted = (
@@ -260,7 +227,7 @@ class _BuildView(View):
             return redirect(back)
         data = form.cleaned_data
         try:
-            document = self.service("build")(
+            document = self.kind.build(
                 actor=request.user, provider=data["provider"], month=data["month"]
             )
         except DomainError as exc:
@@ -297,13 +264,13 @@ class _DocumentListView(StaffMixin, ListView):
         criteria = self.form.criteria()
         if criteria is None:
             return self.base().none()
-        qs = self.base()
-        if criteria.get("month"):
-            qs = qs.filter(month=criteria["month"])
-        if criteria.get("status"):
-            qs = qs.filter(status=criteria["status"])
-        if criteria.get("provider"):
-            qs = qs.filter(provider=criteria["provider"])
+        # The form checks what the page offers; the API's FilterSet applies it.
+        query = {
+            "month": format_month(criteria["month"]) if criteria.get("month") else "",
+            "status": criteria.get("status") or "",
+            "provider": criteria["provider"].pk if criteria.get("provider") else "",
+        }
+        qs = self.filterset_class(query, queryset=self.base()).qs
         self.filtered = qs
         return qs.order_by("-month", "provider__short_name", "pk")
 
@@ -321,7 +288,8 @@ class _DocumentListView(StaffMixin, ListView):
 
 
 class AdvanceListView(_DocumentListView):
-    template_name = T + "advances.html"
+    template_name = TEMPLATES + "advances.html"
+    filterset_class = AdvanceRequestFilter
     list_url = "billing:provider_advances"
 
     def base(self):
@@ -332,7 +300,8 @@ class AdvanceListView(_DocumentListView):
 
 
 class InvoiceListView(_DocumentListView):
-    template_name = T + "invoices.html"
+    template_name = TEMPLATES + "invoices.html"
+    filterset_class = InvoiceFilter
     statuses = (Status.DRAFT, Status.SUBMITTED, Status.ACCEPTED, Status.REJECTED)
     list_url = "billing:provider_invoices"
 
@@ -360,7 +329,7 @@ def _setting_labels(invoice: Invoice) -> dict:
 
 
 class _DocumentView(View):
-    """The document's page (`<kind>.html`, the document as `<kind>`) with its lines."""
+    """The document's page (`template_name`, the document as `<kind.key>`) with its lines."""
 
     def extra_context(self, document) -> dict:
         return {}
@@ -369,22 +338,22 @@ class _DocumentView(View):
         document = self.document(pk)
         _labelled([document])
         ctx = {
-            self.kind: document,
+            self.kind.key: document,
             "lines": _lines(document),
             "payments": document.payments.order_by("paid_on", "pk"),
-            "can_submit": document.status == Status.DRAFT,
-            "can_rebuild": document.status in REBUILDABLE,
+            "can_submit": services.submit_refusal(document) is None,
+            "can_rebuild": services.rebuild_refusal(document) is None,
             "several": len(self.provider_ids) > 1,
             **self.extra_context(document),
         }
-        return render(request, T + f"{self.kind}.html", ctx)
+        return render(request, self.template_name, ctx)
 
 
 class _SubmitView(View):
     def post(self, request, pk):
         document = self.document(pk)
         try:
-            self.service("submit")(actor=request.user, **{self.kind: document})
+            self.kind.submit(request.user, document)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -396,7 +365,7 @@ class _RebuildView(View):
     def post(self, request, pk):
         document = self.document(pk)
         try:
-            document = self.service("build")(
+            document = self.kind.build(
                 actor=request.user, provider=document.provider, month=document.month
             )
         except DomainError as exc:
@@ -407,7 +376,7 @@ class _RebuildView(View):
 
 
 class AdvanceView(_AdvanceMixin, _DocumentView):
-    pass
+    template_name = TEMPLATES + "advance.html"
 
 
 class AdvanceSubmitView(_AdvanceMixin, _SubmitView):
@@ -419,6 +388,8 @@ class AdvanceRebuildView(_AdvanceMixin, _RebuildView):
 
 
 class InvoiceView(_InvoiceMixin, _DocumentView):
+    template_name = TEMPLATES + "invoice.html"
+
     def extra_context(self, invoice) -> dict:
         if invoice.carry_from is not None:
             _labelled([invoice.carry_from])
@@ -458,279 +429,3 @@ def invoice_print(request, pk: int):
         pk=pk,
     )
     return render_invoice_print(request, invoice)
-
-
-# ---------------------------------------------------------------------------- journal
-
-
-def journal_url(group, month: dt.date) -> str:
-    return reverse("billing:provider_journal", args=[group.pk]) + f"?month={month:%Y-%m}"
-
-
-class JournalPickView(StaffMixin, View):
-    """Choose a group and a month; the journal itself is at the group's address."""
-
-    def get(self, request):
-        groups = enrolment_selectors.provider_groups(request.user)
-        current = calc.month_start(clock.today())
-        form = JournalPickForm(request.GET or None, groups=groups, initial={"month": current})
-        if form.is_bound and form.is_valid():
-            return redirect(journal_url(form.cleaned_data["group"], form.cleaned_data["month"]))
-        ctx = {"form": form, "groups": groups, "month": current}
-        return render(request, T + "journal_pick.html", ctx)
-
-
-@dataclass
-class Cell:
-    lesson: Lesson
-    contract_id: int
-    mark: bool | None  # came / did not / not marked
-    in_force: bool
-    editable: bool
-    checked: bool
-
-
-@dataclass
-class Row:
-    name: str
-    number: str
-    cells: list[Cell]
-    attended: int
-
-
-@dataclass
-class Column:
-    lesson: Lesson
-    markable: bool
-    future: bool
-    mark_form: forms.Form | None = None
-    cancel_form: forms.Form | None = None
-    move_form: forms.Form | None = None
-    restore_form: forms.Form | None = None
-    children: int = 0
-    present: int = 0
-
-    @property
-    def action_errors(self) -> list[str]:
-        """Refusals of a change to the lesson, shown even where its forms are not."""
-        out: list[str] = []
-        for form in (self.cancel_form, self.move_form, self.restore_form):
-            if form is not None and form.is_bound:
-                out.extend(str(e) for errors in form.errors.values() for e in errors)
-        return out
-
-
-def _lesson_forms(lesson: Lesson, bound: dict) -> dict:
-    prefix = f"id_l{lesson.pk}_%s"
-    return {
-        "mark": bound.get("mark") or MarkForm(auto_id=prefix),
-        "cancel": bound.get("cancel") or CancelLessonForm(auto_id=prefix),
-        "move": bound.get("move")
-        or MoveLessonForm(auto_id=prefix, initial=MoveLessonForm.initial_for(lesson)),
-        "restore": bound.get("restore") or forms.Form(auto_id=prefix),
-    }
-
-
-def journal_context(group, month: dt.date, *, bound=None, notice: str = "") -> dict:
-    """The sheet of a group's month: columns per lesson, rows per child, the lessons' forms.
-
-    `bound` holds the forms of one lesson that failed ({lesson id: {"mark": form, …}}), so
-    their messages show where they were typed.
-    """
-    bound = bound or {}
-    lessons = services.ensure_lessons(group=group, month=month)
-    sheet = selectors.journal(group, month, lessons)
-    today = clock.today()
-    columns = []
-    for lesson in sheet.lessons:
-        in_force = [r for r in sheet.rows if r.in_force[lesson.pk]]
-        own = _lesson_forms(lesson, bound.get(lesson.pk, {}))
-        columns.append(
-            Column(
-                lesson=lesson,
-                markable=not sheet.locked
-                and not lesson.is_cancelled
-                and lesson.held_on <= today
-                and bool(in_force),
-                future=lesson.held_on > today,
-                mark_form=own["mark"],
-                cancel_form=own["cancel"],
-                move_form=own["move"],
-                restore_form=own["restore"],
-                children=len(in_force),
-                present=sum(1 for r in in_force if r.marks[lesson.pk]),
-            )
-        )
-    rows = []
-    for r in sheet.rows:
-        cells = []
-        for column in columns:
-            pk = column.lesson.pk
-            mark = r.marks[pk]
-            form = column.mark_form
-            checked = bool(mark)
-            if form.is_bound:
-                # Show what was just sent, not what is stored, next to its message.
-                checked = str(r.contract.pk) in form.data.getlist("present")
-            cells.append(
-                Cell(
-                    lesson=column.lesson,
-                    contract_id=r.contract.pk,
-                    mark=mark,
-                    in_force=r.in_force[pk],
-                    editable=column.markable and r.in_force[pk],
-                    checked=checked,
-                )
-            )
-        rows.append(
-            Row(
-                name=r.name,
-                number=r.contract.number or "",
-                cells=cells,
-                attended=sum(1 for c in cells if c.mark),
-            )
-        )
-    return {
-        "group": group,
-        "month": month,
-        "month_label": month_label(month),
-        "journal": sheet,
-        "columns": columns,
-        "rows": rows,
-        "notice": notice,
-        "prev_url": journal_url(group, calc.previous_month(month)),
-        "next_url": journal_url(group, calc.next_month(month)),
-        "today": today,
-    }
-
-
-def _journal_response(request, group, month, *, bound=None, notice: str = ""):
-    ctx = journal_context(group, month, bound=bound, notice=notice)
-    template = T + "journal.html"
-    if request.htmx:
-        template += "#journal"
-    return render(request, template, ctx)
-
-
-class JournalView(StaffMixin, View):
-    def get(self, request, group_id):
-        group = get_object_or_404(enrolment_selectors.provider_groups(request.user), pk=group_id)
-        month = calc.month_start(clock.today())
-        raw = request.GET.get("month", "")
-        if raw:
-            try:
-                month = services.parse_month(raw)
-            except ValidationFailed as exc:
-                messages.error(request, exc.message)
-        return _journal_response(request, group, month)
-
-
-class _LessonActionView(StaffMixin, View):
-    """A change to one lesson; on success back to the journal (or its block for htmx), on a
-    refusal the journal with the message next to the lesson and nothing written."""
-
-    http_method_names = ["post"]
-    key = ""
-
-    def make_form(self, data, lesson):
-        return forms.Form(data, auto_id=f"id_l{lesson.pk}_%s")
-
-    def perform(self, request, lesson, form) -> tuple[str, dt.date]:  # pragma: no cover
-        raise NotImplementedError
-
-    def apply_error(self, form, exc: DomainError) -> None:
-        apply_domain_error(form, exc)
-
-    def post(self, request, pk):
-        lesson = get_object_or_404(
-            Lesson.objects.for_user(request.user)
-            .filter(group__module__program__provider_id__in=self.provider_ids)
-            .select_related("group__module__program"),
-            pk=pk,
-        )
-        month = calc.month_start(lesson.held_on)
-        form = self.make_form(request.POST, lesson)
-        if form.is_valid():
-            try:
-                notice, month = self.perform(request, lesson, form)
-            except DomainError as exc:
-                self.apply_error(form, exc)
-            else:
-                if request.htmx:
-                    return _journal_response(request, lesson.group, month, notice=notice)
-                messages.success(request, notice)
-                return redirect(journal_url(lesson.group, month))
-        return _journal_response(request, lesson.group, month, bound={lesson.pk: {self.key: form}})
-
-
-class LessonMarkView(_LessonActionView):
-    key = "mark"
-
-    def make_form(self, data, lesson):
-        return MarkForm(data, auto_id=f"id_l{lesson.pk}_%s")
-
-    def apply_error(self, form, exc):
-        # A refusal of the column (future lesson, cancelled, month invoiced) belongs to it.
-        if exc.fields:
-            apply_domain_error(form, exc)
-        else:
-            form.add_error("marks", exc.message)
-
-    def perform(self, request, lesson, form):
-        marks = form.as_marks()
-        services.mark_attendance(actor=request.user, lesson=lesson, marks=marks)
-        came = sum(1 for present in marks.values() if present)
-        notice = (
-            f"Посещаемость за {lesson.held_on:%d.%m.%Y} сохранена: "
-            f"присутствовали {came} из {len(marks)}."
-        )
-        return notice, calc.month_start(lesson.held_on)
-
-
-class LessonCancelView(_LessonActionView):
-    key = "cancel"
-
-    def make_form(self, data, lesson):
-        return CancelLessonForm(data, auto_id=f"id_l{lesson.pk}_%s")
-
-    def perform(self, request, lesson, form):
-        done = services.cancel_lesson(
-            actor=request.user, lesson=lesson, reason=form.cleaned_data["reason"]
-        )
-        return (
-            f"Занятие {done.held_on:%d.%m.%Y} отменено.",
-            calc.month_start(done.held_on),
-        )
-
-
-class LessonRestoreView(_LessonActionView):
-    key = "restore"
-
-    def perform(self, request, lesson, form):
-        done = services.restore_lesson(actor=request.user, lesson=lesson)
-        return (
-            f"Занятие {done.held_on:%d.%m.%Y} восстановлено.",
-            calc.month_start(done.held_on),
-        )
-
-
-class LessonMoveView(_LessonActionView):
-    key = "move"
-
-    def make_form(self, data, lesson):
-        return MoveLessonForm(data, auto_id=f"id_l{lesson.pk}_%s")
-
-    def perform(self, request, lesson, form):
-        data = form.cleaned_data
-        done = services.move_lesson(
-            actor=request.user,
-            lesson=lesson,
-            held_on=data["held_on"],
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-        )
-        return (
-            f"Занятие перенесено на {done.held_on:%d.%m.%Y} "
-            f"{done.starts_at:%H:%M}–{done.ends_at:%H:%M}.",
-            calc.month_start(done.held_on),
-        )

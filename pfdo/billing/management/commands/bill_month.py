@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pfdo.billing import services
 from pfdo.common.errors import DomainError
+from pfdo.common.months import parse_month_or_raise
 from pfdo.financing.models import FinancingPeriod
 from pfdo.territory.models import Municipality
 
@@ -58,7 +59,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, municipality=None, all=False, month=None, **options):
         try:
-            first = services.parse_month(month)
+            first = parse_month_or_raise(month)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         if bool(municipality) == bool(all):

@@ -1,44 +1,16 @@
-"""Filter sets of the billing API: lessons, attendance, advance requests, invoices, payments."""
+"""Filter sets of billing, shared by the API and the pages: lessons, attendance, advance
+requests, invoices, payments."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import django_filters
-from django import forms
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
-from pfdo.billing import calculation as calc
 from pfdo.billing.models import AdvanceRequest, Attendance, DocumentStatus, Invoice, Lesson, Payment
 from pfdo.catalog.filters import MAX_ID, IdFilter
-
-# Years 2000–2099: what a financing period can cover, and nothing a date cannot hold.
-MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
-MONTH_MESSAGE = "Месяц указывается как ГГГГ-ММ, например 2026-10."
-MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-10"}
-
-
-def parse_month(text: str) -> dt.date | None:
-    """'YYYY-MM' (2000–2099) → the first day of the month; None if it is not one."""
-    text = (text or "").strip()
-    if not re.fullmatch(MONTH_PATTERN, text):
-        return None
-    return dt.date(int(text[:4]), int(text[5:7]), 1)
-
-
-class MonthFormField(forms.CharField):
-    default_error_messages = {"invalid": MONTH_MESSAGE}
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        month = parse_month(value)
-        if month is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return month
+from pfdo.common.fields import MonthFormField
+from pfdo.common.months import MONTH_SCHEMA, month_end
 
 
 @extend_schema_field(MONTH_SCHEMA)
@@ -59,7 +31,7 @@ class MonthFilter(django_filters.Filter):
         return qs.filter(
             **{
                 f"{self.field_name}__gte": value,
-                f"{self.field_name}__lte": calc.month_end(value),
+                f"{self.field_name}__lte": month_end(value),
             }
         )
 

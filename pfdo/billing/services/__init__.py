@@ -1,0 +1,77 @@
+"""Write use-cases of billing: lessons and attendance, advance requests, invoices, payments,
+the month run and the period close. Money moves only through the ledger.
+
+Locks: a document row (select_for_update) before the ledger's accounts; a payment locks
+its document, so two payments cannot together exceed what is owed (the CHECK
+`paid ≤ payable` is the backstop). Documents are unique per provider and month, and every
+ledger transfer has a key derived from its cause, so repeats create nothing.
+
+One module per use case; callers import the public names from here.
+"""
+
+from __future__ import annotations
+
+from pfdo.billing.services._common import (
+    advance_opens_on,
+    decide_refusal,
+    invoice_opens_on,
+    rebuild_refusal,
+    submit_refusal,
+)
+from pfdo.billing.services.advances import (
+    accept_advance,
+    advance_refusal,
+    build_advance,
+    reject_advance,
+    submit_advance,
+)
+from pfdo.billing.services.documents import ADVANCE, INVOICE, DocumentKind
+from pfdo.billing.services.invoices import (
+    accept_invoice,
+    build_invoice,
+    invoice_refusal,
+    reject_invoice,
+    submit_invoice,
+)
+from pfdo.billing.services.journal import (
+    cancel_lesson,
+    ensure_lessons,
+    mark_attendance,
+    move_lesson,
+    restore_lesson,
+)
+from pfdo.billing.services.month_run import RunResult, bill_month
+from pfdo.billing.services.payments import payment_refusal, record_payment
+from pfdo.billing.services.period_close import close_period, close_refusal
+
+__all__ = [
+    "ADVANCE",
+    "INVOICE",
+    "DocumentKind",
+    "RunResult",
+    "accept_advance",
+    "accept_invoice",
+    "advance_opens_on",
+    "advance_refusal",
+    "bill_month",
+    "build_advance",
+    "build_invoice",
+    "cancel_lesson",
+    "close_period",
+    "close_refusal",
+    "decide_refusal",
+    "ensure_lessons",
+    "invoice_opens_on",
+    "invoice_refusal",
+    "mark_attendance",
+    "move_lesson",
+    "payment_refusal",
+    "rebuild_refusal",
+    "record_payment",
+    "reject_advance",
+    "reject_invoice",
+    "restore_lesson",
+    "submit_advance",
+    "submit_invoice",
+    "submit_refusal",
+]

@@ -1,0 +1,128 @@
+"""The period close: contracts whose group goes on continue into the next period, the rest
+complete, and every certificate's unreserved money lapses to the budget."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+
+from pfdo.audit import services as audit
+from pfdo.billing.models import PeriodClosing
+from pfdo.billing.services._common import _lapse
+from pfdo.certificates import services as certificate_services
+from pfdo.common import clock
+from pfdo.common.authz import authorize
+from pfdo.common.errors import Conflict
+from pfdo.enrolment import services as enrolment
+from pfdo.enrolment.models import Contract
+from pfdo.financing.models import FinancingPeriod
+
+__all__ = ["close_period", "close_refusal"]
+
+ALREADY_CLOSED = "period_closed"
+
+
+def _next_period_of(period: FinancingPeriod) -> FinancingPeriod | None:
+    return (
+        FinancingPeriod.objects.filter(
+            municipality_id=period.municipality_id,
+            status=FinancingPeriod.Status.APPROVED,
+            starts_on__gt=period.ends_on,
+        )
+        .order_by("starts_on")
+        .first()
+    )
+
+
+def close_refusal(
+    period: FinancingPeriod, *, today: dt.date | None = None, closing: PeriodClosing | None = None
+) -> Conflict | None:
+    """Why closing the period now does nothing or is refused, or None if there is work to do.
+
+    `closing` is the period's close so far (None: not started). A closed period whose close
+    finished answers `period_closed`: `close_period` then returns that close unchanged.
+    """
+    if period.status == FinancingPeriod.Status.DRAFT:
+        return Conflict("Период не утверждён: закрывать нечего.", code="period_draft")
+    today = today or clock.today()
+    if today <= period.ends_on:
+        return Conflict(
+            f"Период можно закрыть после его окончания ({period.ends_on:%d.%m.%Y}).",
+            code="period_not_ended",
+        )
+    finished = closing is not None and closing.finished_at is not None
+    if finished or (period.status == FinancingPeriod.Status.CLOSED and closing is None):
+        return Conflict("Период уже закрыт.", code=ALREADY_CLOSED)
+    return None
+
+
+def _continue_contracts(actor, period: FinancingPeriod, following, today: dt.date) -> int:
+    """Contracts whose group goes on past the period continue in the next one (if begun)."""
+    if following is None or following.starts_on > today:
+        return 0
+    certificate_services.grant_period_nominals(actor=None, period=following)
+    crossing = Contract.objects.filter(
+        municipality_id=period.municipality_id,
+        status=Contract.Status.ACTIVE,
+        ends_on__gte=period.starts_on,
+        ends_on__lte=period.ends_on,
+        group__ends_on__gt=F("ends_on"),
+    ).values_list("pk", flat=True)
+    continued = 0
+    for pk in list(crossing):
+        if enrolment.continue_contract(actor=actor, contract_id=pk, period=following):
+            continued += 1
+    return continued
+
+
+def close_period(*, actor, period: FinancingPeriod) -> PeriodClosing:
+    """Close a period after its last day: contracts whose group goes on continue against the
+    next period's nominal (their remaining months reserved there), the rest complete, and
+    every certificate's unreserved money lapses to the budget. Re-runnable step by step."""
+    if actor is not None:
+        authorize(
+            actor,
+            "billing.close_period",
+            period,
+            message="Закрыть период может только оператор муниципалитета.",
+        )
+    period = FinancingPeriod.objects.select_related("municipality").get(pk=period.pk)
+    today = clock.today()
+    refusal = close_refusal(period, today=today)
+    if refusal is not None and refusal.code != ALREADY_CLOSED:
+        raise refusal
+    closing, _ = PeriodClosing.objects.get_or_create(period=period, defaults={"closed_by": actor})
+    if closing.finished_at is not None:
+        return closing
+    following = _next_period_of(period)
+    closing.next_period = following
+    closing.continued_contracts += _continue_contracts(actor, period, following, today)
+    closing.save()  # a crash below keeps the count of what was continued
+    with transaction.atomic():
+        locked = FinancingPeriod.objects.select_for_update().get(pk=period.pk)
+        if locked.status == FinancingPeriod.Status.APPROVED:
+            locked.close()
+            locked.save(update_fields=["status"])
+    # Contracts the next period did not take over end with the period.
+    closing.ended_contracts += enrolment.run_deadlines(
+        municipality_id=period.municipality_id
+    ).contracts_completed
+    count, total = _lapse(period)
+    closing.lapsed_certificates += count
+    closing.lapsed_kopecks += total
+    closing.finished_at = clock.now()
+    closing.save()
+    audit.record(
+        actor=actor,
+        action="billing.period_closed",
+        obj=period,
+        municipality=period.municipality,
+        details={
+            "lapsed_kopecks": closing.lapsed_kopecks,
+            "continued": closing.continued_contracts,
+            "ended": closing.ended_contracts,
+        },
+    )
+    return closing
