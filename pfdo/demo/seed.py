@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pfdo.accounts import demo as accounts_demo
 from pfdo.accounts.models import User
-from pfdo.billing import demo as billing_demo
-from pfdo.catalog import demo as catalog_demo
-from pfdo.catalog import demo_bulk
-from pfdo.certificates import demo as certificates_demo
 from pfdo.common import clock
-from pfdo.enrolment import demo as enrolment_demo
-from pfdo.enrolment import demo_bulk as enrolment_bulk
-from pfdo.financing import demo as financing_demo
+from pfdo.demo import accounts as accounts_demo
+from pfdo.demo import billing as billing_demo
+from pfdo.demo import catalog as catalog_demo
+from pfdo.demo import catalog_bulk as demo_bulk
+from pfdo.demo import certificates as certificates_demo
+from pfdo.demo import enrolment as enrolment_demo
+from pfdo.demo import enrolment_bulk
+from pfdo.demo import financing as financing_demo
+from pfdo.demo import providers as providers_demo
+from pfdo.demo import territory as territory_demo
 from pfdo.financing.models import FinancingPeriod
-from pfdo.providers import demo as providers_demo
-from pfdo.territory import demo as territory_demo
 
 SCALES = ("small", "city", "region")
 

@@ -4,10 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 
-from pfdo.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 from pfdo.accounts.models import Membership, User
 from pfdo.audit.models import ActionLog
-from pfdo.catalog import demo_bulk
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
 from pfdo.certificates.models import (
     Certificate,
@@ -18,7 +16,9 @@ from pfdo.certificates.models import (
 )
 from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm
+from pfdo.demo import catalog_bulk as demo_bulk
 from pfdo.demo import seed as seed_module
+from pfdo.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
 from pfdo.demo.seed import seed
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.ledger.models import Account, Transfer

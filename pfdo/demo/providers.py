@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from pfdo.accounts.demo import DEMO_PASSWORD
+from pfdo.demo.accounts import DEMO_PASSWORD
 from pfdo.providers import services
 from pfdo.providers.models import Provider, ProviderStaff
 

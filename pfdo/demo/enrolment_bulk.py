@@ -2,7 +2,7 @@
 
 About 130,000 children of the Komi municipalities (Vorkuta keeps its own hand-made demo) hold
 150,000 active contracts paid by their financing certificates in the groups of the region
-catalogue (pfdo.catalog.demo_bulk): families with unusable logins, guardianships, approved
+catalogue (pfdo.demo.catalog_bulk): families with unusable logins, guardianships, approved
 certificate applications, certificates whose nominal was granted from the period budget, and for
 every contract its application, its months (the certificate part split with the remainder in
 the last month) and one pending reservation per month in the ledger — what the services would
@@ -36,9 +36,7 @@ from django.utils import timezone
 
 from pfdo.accounts.models import Membership, User
 from pfdo.accounts.roles import Role
-from pfdo.catalog.demo_bulk import MUNICIPALITY_WEIGHTS
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
-from pfdo.certificates import demo as certificates_demo
 from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import (
     Certificate,
@@ -52,6 +50,8 @@ from pfdo.certificates.models import (
 from pfdo.certificates.validators import normalize_document, pd_hash
 from pfdo.common import clock
 from pfdo.common.money import split_kopecks
+from pfdo.demo import certificates as certificates_demo
+from pfdo.demo.catalog_bulk import MUNICIPALITY_WEIGHTS
 from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.enrolment.selectors import month_label
@@ -194,7 +194,7 @@ def seed_region_contracts(
             continue
         certificates_demo.fund_period(period)
         _check_budget(municipality, period, count)
-        rng = random.Random(rng_seed * 1000 + municipality.number)  # noqa: S311 - demo data
+        rng = random.Random(rng_seed * 1000 + municipality.number)
         with transaction.atomic():
             _Seeder(municipality, period, count, rng, report).run()
         report.municipalities += 1

@@ -12,7 +12,7 @@ from django.db import transaction
 from pfdo.accounts.models import User
 from pfdo.catalog import services
 from pfdo.catalog.models import ASSESSMENT_CRITERIA, Program
-from pfdo.providers import demo as providers_demo
+from pfdo.demo import providers as providers_demo
 from pfdo.providers.models import Provider
 
 T = dt.time

@@ -310,7 +310,7 @@ def seed_region_catalog(
     municipalities = list(region.municipalities.filter(is_active=True).order_by("number"))
     if not municipalities:
         raise ValueError(f"region {region} has no active municipalities")
-    rng = random.Random(rng_seed)  # noqa: S311 - reproducible demo data, not secrets
+    rng = random.Random(rng_seed)
     weights = [MUNICIPALITY_WEIGHTS.get(m.code, 1) for m in municipalities]
     # Every municipality gets at least one provider; the rest follow population.
     per_muni_providers = [1 + c for c in _weighted_split(providers - len(municipalities), weights)]

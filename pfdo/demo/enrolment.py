@@ -26,12 +26,12 @@ from django.utils import timezone
 
 from pfdo.accounts.models import User
 from pfdo.catalog.models import Group, Program, ScheduleEntry
-from pfdo.certificates import demo as certificates_demo
 from pfdo.certificates.models import Certificate, Guardianship, age_in_months
 from pfdo.certificates.validators import pd_hash
 from pfdo.common import clock
 from pfdo.common.errors import DomainError
 from pfdo.common.money import split_kopecks
+from pfdo.demo import certificates as certificates_demo
 from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod

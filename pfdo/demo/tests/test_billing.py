@@ -13,7 +13,7 @@ from django.utils import timezone
 from pfdo.accounts.models import Notification, User
 from pfdo.audit.models import ActionLog
 from pfdo.billing import calculation as calc
-from pfdo.billing import demo, selectors, services
+from pfdo.billing import selectors, services
 from pfdo.billing.models import (
     AdvanceLine,
     AdvanceRequest,
@@ -27,6 +27,7 @@ from pfdo.billing.models import (
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.common import clock
 from pfdo.common.errors import Conflict
+from pfdo.demo import billing as demo
 from pfdo.demo.seed import seed
 from pfdo.enrolment.models import Contract, ContractMonth
 from pfdo.financing.selectors import current_period
