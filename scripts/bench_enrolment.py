@@ -110,7 +110,7 @@ def _groups(municipality, period):
     from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
     from pfdo.common import clock
     from pfdo.common.choices import Direction, LegalForm
-    from pfdo.demo.catalog_bulk import inn10, ogrn13
+    from pfdo.demo.identifiers import inn10, ogrn13
     from pfdo.providers.models import Provider
 
     program = Program.objects.filter(name=BENCH_PROGRAM, municipality=municipality).first()

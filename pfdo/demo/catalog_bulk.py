@@ -17,6 +17,8 @@ from django.db import transaction
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
 from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm, StudyForm, TeacherQualification
+from pfdo.demo import literals
+from pfdo.demo.identifiers import inn10, inn12, ogrn13, ogrnip15
 from pfdo.financing import normative
 from pfdo.financing.models import FinancingPeriod, NominalCategory
 from pfdo.providers.models import Provider
@@ -24,37 +26,6 @@ from pfdo.providers.models import Provider
 BATCH = 2000
 # Providers of the bulk catalogue are recognised by this e-mail domain (idempotency).
 MARKER_DOMAIN = "region-demo.pfdo.example"
-
-_INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
-
-def _check(digits: str, weights) -> str:
-    return str(sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10)
-
-
-def inn10(n: int) -> str:
-    """A valid organisation ИНН (Komi: starts with 11), distinct for n < 10⁷."""
-    body = f"11{n % 10_000_000:07d}"
-    return body + _check(body, _INN10)
-
-
-def inn12(n: int) -> str:
-    """A valid ИП ИНН (12 digits, two check digits)."""
-    body = f"11{n % 100_000_000:08d}"
-    first = _check(body, _INN12_1)
-    return body + first + _check(body + first, _INN12_2)
-
-
-def ogrn13(n: int) -> str:
-    body = f"10211{n % 10_000_000:07d}"
-    return body + str(int(body) % 11 % 10)
-
-
-def ogrnip15(n: int) -> str:
-    body = f"30411{n % 1_000_000_000:09d}"
-    return body + str(int(body) % 13 % 10)
 
 
 @dataclass
@@ -70,148 +41,23 @@ class BulkReport:
 
 # --- vocabulary -----------------------------------------------------------------------------
 
+_DATA = literals.load("catalog_bulk")
+# direction → (title, description)
 TITLES: dict[str, list[tuple[str, str]]] = {
-    Direction.TECHNICAL: [
-        ("Робототехника", "Конструируем и программируем роботов, участвуем в соревнованиях."),
-        ("Лего-конструирование", "Собираем модели из конструктора, учимся механике и логике."),
-        ("3D-моделирование и печать", "Создаём трёхмерные модели и печатаем их на 3D-принтере."),
-        ("Программирование на Python", "Основы программирования: переменные, циклы, игры."),
-        ("Юный радиотехник", "Паяем простые схемы, изучаем электричество и радиосвязь."),
-        ("Авиамоделирование", "Строим летающие модели самолётов и планеров."),
-        ("Мультстудия", "Создаём анимационные фильмы: сценарий, съёмка, монтаж."),
-        ("Цифровая фотография", "Учимся фотографировать и обрабатывать снимки."),
-    ],
-    Direction.NATURAL_SCIENCE: [
-        ("Юный эколог", "Изучаем природу Севера, проводим наблюдения и опыты."),
-        ("Занимательная химия", "Безопасные опыты и первые шаги в химии."),
-        ("Астрономия для школьников", "Звёзды, планеты и наблюдения в телескоп."),
-        ("Биология растений", "Выращиваем растения, изучаем их строение."),
-        ("Физика в опытах", "Объясняем явления природы через эксперименты."),
-        ("Юный исследователь", "Проектная деятельность: от вопроса до выступления."),
-    ],
-    Direction.SPORTS: [
-        ("Футбол", "Тренировки по футболу, игры и турниры."),
-        ("Лыжные гонки", "Классический и коньковый ход, соревнования."),
-        ("Плавание", "Обучение плаванию и совершенствование техники."),
-        ("Дзюдо", "Основы борьбы дзюдо, самостраховка, общая физическая подготовка."),
-        ("Шахматы", "Дебюты, тактика, турниры и разряды."),
-        ("Волейбол", "Техника игры, подачи, командная тактика."),
-        ("Хоккей", "Катание, владение клюшкой, игровые упражнения."),
-        ("Спортивная гимнастика", "Гибкость, сила, акробатические элементы."),
-    ],
-    Direction.ARTS: [
-        ("Изобразительное искусство", "Рисунок, живопись и композиция."),
-        ("Хореография", "Классический, народный и современный танец."),
-        ("Вокальная студия", "Постановка голоса, пение соло и в ансамбле."),
-        ("Театральная студия", "Актёрское мастерство, сценическая речь, спектакли."),
-        ("Гитара", "Игра на шестиструнной гитаре для начинающих."),
-        ("Декоративно-прикладное творчество", "Бисероплетение, роспись, работа с тканью."),
-        ("Фортепиано", "Игра на фортепиано, сольфеджио."),
-        ("Керамика", "Лепка из глины, роспись изделий."),
-    ],
-    Direction.TOURISM: [
-        ("Юный турист", "Походы, ориентирование, вязка узлов, первая помощь."),
-        ("Краеведение Коми", "История и культура Республики Коми, экскурсии."),
-        ("Спортивное ориентирование", "Работа с картой и компасом, соревнования."),
-        ("Школьный музей", "Собираем и описываем экспонаты, проводим экскурсии."),
-    ],
-    Direction.SOCIAL: [
-        ("Английский язык", "Разговорный английский в игровой форме."),
-        ("Школа вожатых", "Лидерство, организация мероприятий, работа в команде."),
-        ("Юный журналист", "Пишем заметки, снимаем видео, выпускаем газету."),
-        ("Финансовая грамотность", "Деньги, бюджет семьи, первые сбережения."),
-        ("Подготовка к школе", "Чтение, счёт и развитие речи для дошкольников."),
-        ("Коми язык", "Язык и традиции народа коми."),
-        ("Волонтёрский отряд", "Добрые дела, социальные проекты, акции."),
-    ],
+    direction: [tuple(t) for t in titles] for direction, titles in _DATA["titles"].items()
 }
-LEVEL_SUFFIX = ["", " для начинающих", " — базовый курс", " — продвинутый уровень", " (стартовый)"]
-DIRECTION_WEIGHTS = {
-    Direction.TECHNICAL: 18,
-    Direction.NATURAL_SCIENCE: 10,
-    Direction.SPORTS: 22,
-    Direction.ARTS: 28,
-    Direction.TOURISM: 6,
-    Direction.SOCIAL: 16,
-}
-STREETS = [
-    "ул. Ленина",
-    "ул. Мира",
-    "ул. Гагарина",
-    "ул. Пушкина",
-    "ул. Советская",
-    "ул. Комсомольская",
-    "ул. Школьная",
-    "ул. Космонавтов",
-    "ул. Октябрьская",
-    "ул. Шахтёров",
-    "пр. Победы",
-    "бул. Пищевиков",
-]
-DISTRICTS = ["Центральный", "Северный", "Южный", "Заречный", "Промышленный"]
-VORKUTA_DISTRICTS = ["Центральный", "Воргашор", "Заполярный", "Северный", "Комсомольский"]
-TEACHER_NAMES = [
-    "Иванова Мария Сергеевна",
-    "Петров Алексей Викторович",
-    "Сидорова Елена Николаевна",
-    "Кузнецов Дмитрий Андреевич",
-    "Попова Ольга Ивановна",
-    "Смирнов Игорь Петрович",
-    "Лебедева Анна Владимировна",
-    "Козлов Сергей Михайлович",
-    "Новикова Татьяна Юрьевна",
-    "Морозов Павел Олегович",
-]
-PROVIDER_KINDS = [
-    # legal form, full-name pattern, short-name pattern, weight
-    (
-        LegalForm.MUNICIPAL,
-        "Муниципальное учреждение дополнительного образования «Дом детского творчества» № {n}",
-        "ДДТ № {n}",
-        30,
-    ),
-    (
-        LegalForm.MUNICIPAL,
-        "Муниципальное учреждение дополнительного образования «Детско-юношеская спортивная школа» № {n}",
-        "ДЮСШ № {n}",
-        20,
-    ),
-    (
-        LegalForm.MUNICIPAL,
-        "Муниципальное учреждение дополнительного образования «Детская школа искусств» № {n}",
-        "ДШИ № {n}",
-        15,
-    ),
-    (
-        LegalForm.STATE,
-        "Государственное учреждение Республики Коми «Центр детского творчества» № {n}",
-        "ЦДТ № {n}",
-        5,
-    ),
-    (
-        LegalForm.NGO,
-        "Автономная некоммерческая организация «Детский клуб „Полярная звезда“» № {n}",
-        "АНО «Полярная звезда» № {n}",
-        10,
-    ),
-    (
-        LegalForm.COMPANY,
-        "Общество с ограниченной ответственностью «Роботрек» № {n}",
-        "ООО «Роботрек» № {n}",
-        10,
-    ),
-    (LegalForm.IP, "Индивидуальный предприниматель {teacher}", "ИП {short}", 10),
+LEVEL_SUFFIX: list[str] = _DATA["level_suffix"]
+DIRECTION_WEIGHTS: dict[str, int] = _DATA["direction_weights"]
+STREETS: list[str] = _DATA["streets"]
+DISTRICTS: list[str] = _DATA["districts"]
+VORKUTA_DISTRICTS: list[str] = _DATA["vorkuta_districts"]
+TEACHER_NAMES: list[str] = _DATA["teacher_names"]
+# legal form, full-name pattern, short-name pattern, weight
+PROVIDER_KINDS: list[tuple[str, str, str, int]] = [
+    (k["legal_form"], k["full_name"], k["short_name"], k["weight"]) for k in _DATA["provider_kinds"]
 ]
 # Relative size of the municipalities' catalogues (by population; unknown codes weigh 1).
-MUNICIPALITY_WEIGHTS = {
-    "syktyvkar": 24,
-    "ukhta": 11,
-    "vorkuta": 8,
-    "pechora": 5,
-    "usinsk": 5,
-    "sosnogorsk": 4,
-    "inta": 3,
-}
+MUNICIPALITY_WEIGHTS: dict[str, int] = _DATA["municipality_weights"]
 
 
 def _spread(

@@ -37,6 +37,7 @@ from pfdo.certificates.models import (
 )
 from pfdo.certificates.validators import normalize_document, pd_hash, snils_check_digits
 from pfdo.common import clock
+from pfdo.demo import literals
 from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger import services as ledger
@@ -44,121 +45,37 @@ from pfdo.ledger.models import Account, Transfer
 
 BATCH = 2000
 
+_DATA = literals.load("certificates")
+_PEOPLE = literals.load("people")
+
 # The type reasons the services give (services.approve_application / _financing_place); a
 # test checks that the generated certificates carry exactly the texts the services wrote.
-REASON_BY_CHOICE = (
-    "Выдан сертификат учёта по заявлению родителя (нужны только бесплатные программы)."
-)
-REASON_NO_PERIOD = (
-    "Сертификат учёта: на сегодня нет утверждённой программы персонифицированного "
-    "финансирования. Когда она начнётся, можно будет запросить перевод."
-)
+REASON_BY_CHOICE: str = _DATA["reason_by_choice"]
+REASON_NO_PERIOD: str = _DATA["reason_no_period"]
 
 
 def reason_financing(period: FinancingPeriod) -> str:
     return f"Сертификат финансирования: есть место в квоте периода «{period.name}»."
 
 
-SUSPENSION_REASONS = [
-    "Проверка сведений о месте жительства ребёнка",
-    "По заявлению законного представителя на время выезда семьи",
-    "Уточнение данных свидетельства о рождении",
-]
-CANCELLATION_REASONS = [
-    "Семья переехала в другой муниципалитет",
-    "По заявлению законного представителя",
-    "Ребёнок выбыл за пределы Республики Коми",
-]
-REJECTION_REASONS = [
-    "Не представлено свидетельство о рождении ребёнка.",
-    "Ребёнок зарегистрирован в другом муниципалитете.",
-    "СНИЛС ребёнка не подтверждён: обратитесь в СФР и подайте заявление повторно.",
-]
-EXPIRY_REASON = "Ребёнку исполнилось 18 лет"
+SUSPENSION_REASONS: list[str] = _DATA["suspension_reasons"]
+CANCELLATION_REASONS: list[str] = _DATA["cancellation_reasons"]
+REJECTION_REASONS: list[str] = _DATA["rejection_reasons"]
+EXPIRY_REASON: str = _DATA["expiry_reason"]
 
 # ------------------------------------------------------------------------------ vocabulary
 
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-BOYS = _words(
-    "Александр Максим Артём Михаил Иван Дмитрий Даниил Кирилл Егор Никита Андрей Илья Алексей "
-    "Матвей Тимофей Роман Владимир Ярослав Фёдор Георгий Лев Марк Глеб Степан Сергей Павел "
-    "Николай Арсений Денис Богдан Семён Тимур Антон Евгений Владислав Вадим Константин Леонид "
-    "Захар Савелий"
-)
-GIRLS = _words(
-    "Анастасия Мария Анна Виктория Полина Елизавета Екатерина Дарья София Алиса Варвара Ксения "
-    "Александра Вероника Арина Валерия Милана Ульяна Кристина Ева Алёна Василиса Таисия Юлия "
-    "Ольга Татьяна Диана Злата Евгения Маргарита Есения Надежда Яна Кира Софья Олеся Агата Вера "
-    "Любовь Лидия"
-)
-MOTHERS = _words(
-    "Елена Ольга Наталья Татьяна Ирина Светлана Анна Мария Екатерина Юлия Анастасия Марина "
-    "Оксана Людмила Надежда Галина Виктория Евгения Ксения Дарья Алёна Кристина Валентина Любовь"
-)
+BOYS: list[str] = _PEOPLE["boys"]
+GIRLS: list[str] = _PEOPLE["girls"]
+MOTHERS: list[str] = _PEOPLE["mothers"]
 # A father's name and the patronymics it gives a son and a daughter.
-FATHERS = [
-    ("Александр", "Александрович", "Александровна"),
-    ("Алексей", "Алексеевич", "Алексеевна"),
-    ("Андрей", "Андреевич", "Андреевна"),
-    ("Антон", "Антонович", "Антоновна"),
-    ("Артём", "Артёмович", "Артёмовна"),
-    ("Виктор", "Викторович", "Викторовна"),
-    ("Владимир", "Владимирович", "Владимировна"),
-    ("Вячеслав", "Вячеславович", "Вячеславовна"),
-    ("Денис", "Денисович", "Денисовна"),
-    ("Дмитрий", "Дмитриевич", "Дмитриевна"),
-    ("Евгений", "Евгеньевич", "Евгеньевна"),
-    ("Иван", "Иванович", "Ивановна"),
-    ("Игорь", "Игоревич", "Игоревна"),
-    ("Илья", "Ильич", "Ильинична"),
-    ("Константин", "Константинович", "Константиновна"),
-    ("Максим", "Максимович", "Максимовна"),
-    ("Михаил", "Михайлович", "Михайловна"),
-    ("Николай", "Николаевич", "Николаевна"),
-    ("Олег", "Олегович", "Олеговна"),
-    ("Павел", "Павлович", "Павловна"),
-    ("Роман", "Романович", "Романовна"),
-    ("Сергей", "Сергеевич", "Сергеевна"),
-    ("Юрий", "Юрьевич", "Юрьевна"),
-    ("Валерий", "Валерьевич", "Валерьевна"),
-    ("Геннадий", "Геннадьевич", "Геннадьевна"),
-    ("Василий", "Васильевич", "Васильевна"),
-    ("Пётр", "Петрович", "Петровна"),
-    ("Станислав", "Станиславович", "Станиславовна"),
-    ("Руслан", "Русланович", "Руслановна"),
-    ("Кирилл", "Кириллович", "Кирилловна"),
+FATHERS: list[tuple[str, str, str]] = [
+    (f["name"], f["son"], f["daughter"]) for f in _PEOPLE["fathers"]
 ]
 # Male forms; the female form is derived (Иванов → Иванова, Вишневский → Вишневская).
-SURNAMES = _words(
-    "Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Фёдоров Морозов "
-    "Волков Алексеев Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев Орлов Андреев "
-    "Макаров Никитин Захаров Зайцев Соловьёв Борисов Яковлев Григорьев Романов Воробьёв "
-    "Сергеев Кузьмин Фролов Александров Дмитриев Королёв Гусев Киселёв Ильин Максимов Поляков "
-    "Сорокин Виноградов Ковалёв Белов Медведев Антонов Тарасов Жуков Баранов Филиппов Комаров "
-    "Давыдов Беляев Герасимов Богданов Осипов Сидоров Канев Рочев Истомин Чупров Терентьев "
-    "Вокуев Артеев Хозяинов Латышев Мальцев Остапов Напалков Шевченко Ткаченко Коваленко "
-    "Вишневский Белецкий Ковальчук"
-)
+SURNAMES: list[str] = _PEOPLE["surnames"]
 # Relative number of children of each age, 5 to 17 (more in primary school).
-AGE_WEIGHTS = {
-    5: 6,
-    6: 8,
-    7: 10,
-    8: 11,
-    9: 11,
-    10: 11,
-    11: 10,
-    12: 9,
-    13: 8,
-    14: 7,
-    15: 6,
-    16: 5,
-    17: 4,
-}
+AGE_WEIGHTS: dict[int, int] = {int(age): w for age, w in _PEOPLE["age_weights"].items()}
 
 
 def female_surname(male: str) -> str:
@@ -299,77 +216,20 @@ def fund_period(period: FinancingPeriod) -> None:
 # ----------------------------------------------------------------- families through services
 
 
-def _kid(last, first, patronymic, birth, sex, document_type, document, snils_body, *, ovz=False):
-    return {
-        "last_name": last,
-        "first_name": first,
-        "patronymic": patronymic,
-        "birth_date": birth,
-        "sex": sex,
-        "document_type": document_type,
-        "document_number": document,
-        "snils": snils(snils_body),
-        "has_disability": ovz,
-    }
+def _kid(row: dict) -> dict:
+    return {**row, "birth_date": dt.date.fromisoformat(row["birth_date"])}
 
-
-BC, PASSPORT = Child.DocumentType.BIRTH_CERTIFICATE, Child.DocumentType.PASSPORT
 
 # The demo parent (login "parent", Иванова Мария Петровна) has two children: one with a
-# financing certificate, one with an accounting certificate chosen by the family.
-ANNA = _kid(
-    "Иванова", "Анна", "Сергеевна", dt.date(2016, 4, 12), "f", BC, "I-ЕА 100101", 140_205_318
+# financing certificate, one with an accounting certificate chosen by the family. KIRILL's
+# birth certificate number is Артём Кузнецов's (a typo, or the same child under another
+# СНИЛС): the operator sees the application flagged as a possible duplicate.
+_CHILDREN = {name: _kid(row) for name, row in _DATA["children"].items()}
+ANNA, MIKHAIL, DANIIL, KSENIA, ARTYOM = (
+    _CHILDREN[n] for n in ("ANNA", "MIKHAIL", "DANIIL", "KSENIA", "ARTYOM")
 )
-MIKHAIL = _kid(
-    "Иванов", "Михаил", "Сергеевич", dt.date(2011, 10, 3), "m", PASSPORT, "8725 100102", 140_205_326
-)
-DANIIL = _kid(
-    "Петров", "Даниил", "Андреевич", dt.date(2015, 2, 20), "m", BC, "I-ЕА 100103", 140_311_407
-)
-KSENIA = _kid(
-    "Сидорова",
-    "Ксения",
-    "Романовна",
-    dt.date(2012, 5, 8),
-    "f",
-    PASSPORT,
-    "8726 100104",
-    140_312_915,
-)
-ARTYOM = _kid(
-    "Кузнецов", "Артём", "Игоревич", dt.date(2014, 6, 30), "m", BC, "I-ЕА 100105", 140_418_233
-)
-VARVARA = _kid(
-    "Смирнова",
-    "Варвара",
-    "Дмитриевна",
-    dt.date(2018, 1, 25),
-    "f",
-    BC,
-    "I-ЕА 100106",
-    140_420_551,
-    ovz=True,
-)
-EGOR = _kid(
-    "Морозов", "Егор", "Павлович", dt.date(2012, 9, 9), "m", PASSPORT, "8726 100107", 140_523_674
-)
-ALISA = _kid(
-    "Волкова", "Алиса", "Максимовна", dt.date(2019, 3, 14), "f", BC, "I-ЕА 100108", 140_630_112
-)
-TIMOFEY = _kid(
-    "Лебедев", "Тимофей", "Ильич", dt.date(2017, 11, 2), "m", BC, "I-ЕА 100109", 140_631_820
-)
-# Another child whose birth certificate number is Артём Кузнецов's (a typo, or the same
-# child under another СНИЛС): the operator sees the application flagged as a possible duplicate.
-KIRILL = _kid(
-    "Павлов",
-    "Кирилл",
-    "Романович",
-    dt.date(2014, 7, 2),
-    "m",
-    BC,
-    ARTYOM["document_number"],
-    140_740_296,
+VARVARA, EGOR, ALISA, TIMOFEY, KIRILL = (
+    _CHILDREN[n] for n in ("VARVARA", "EGOR", "ALISA", "TIMOFEY", "KIRILL")
 )
 
 

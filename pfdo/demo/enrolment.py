@@ -32,6 +32,7 @@ from pfdo.common import clock
 from pfdo.common.errors import DomainError
 from pfdo.common.money import split_kopecks
 from pfdo.demo import certificates as certificates_demo
+from pfdo.demo import literals
 from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod
@@ -54,16 +55,10 @@ WAITLISTED_GROUPS = 0.75  # of the full groups, those with a waitlist
 IN_PERSON = 0.25  # applications made at the provider's office
 DRAWS = 24  # weighted draws of a group before scanning them all
 
-PROVIDER_REASONS = [
-    "Отчислен: не посещает занятия больше месяца",
-    "Отчислен по медицинским показаниям (справка педиатра)",
-    "Отчислен в связи с переводом в группу другого уровня",
-]
-OPERATOR_REASONS = [
-    "Семья переехала в другой муниципалитет",
-    "По решению оператора: договор заключён по ошибке",
-]
-PARENT_REASON = "по заявлению родителя"
+_DATA = literals.load("enrolment")
+PROVIDER_REASONS: list[str] = _DATA["provider_reasons"]
+OPERATOR_REASONS: list[str] = _DATA["operator_reasons"]
+PARENT_REASON: str = _DATA["parent_reason"]
 
 
 def _moment(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

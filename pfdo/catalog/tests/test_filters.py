@@ -13,7 +13,7 @@ from pfdo.catalog.tests.factories import (
     ProgramFactory,
     ScheduleEntryFactory,
 )
-from pfdo.demo.catalog_bulk import inn10
+from pfdo.demo.identifiers import inn10
 from pfdo.providers.tests.factories import ProviderFactory
 from pfdo.territory.tests.factories import MunicipalityFactory
 
