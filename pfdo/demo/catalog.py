@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 
 from pfdo.accounts.models import User
 from pfdo.catalog import services
 from pfdo.catalog.models import ASSESSMENT_CRITERIA, Program
+from pfdo.catalog.schedule import EVERY, lessons_overlap
 from pfdo.demo import literals
 from pfdo.demo import providers as providers_demo
 from pfdo.providers.models import Provider
@@ -201,7 +203,7 @@ def _place(program, *, registry, enrolment_open, actor, expert, score_seed) -> P
 
 # ---------------------------------------------------------------- generated catalogue
 #
-# About 190 more programmes for the generated providers (pfdo/providers/demo.py), created
+# About 190 more programmes for the generated providers (pfdo/demo/providers.py), created
 # through the same services as the hand-written ones. Titles come from what each provider
 # teaches; the plan (titles, prices, registries, rooms and lesson times) is drawn from a
 # fixed random seed before anything is written, so every run plans the same catalogue and a
@@ -290,23 +292,33 @@ class _ProgramPlan:
     groups: list[_GroupPlan] = field(default_factory=list)
 
 
+class _Slot(NamedTuple):
+    """A weekly lesson being placed (minutes of the day): what catalog/schedule.py compares."""
+
+    weekday: int
+    parity: str
+    starts_at: int
+    ends_at: int
+
+
 class _Rooms:
-    """Lessons already placed at one provider: rooms and teachers are never double-booked."""
+    """Lessons already placed at one provider: rooms and teachers are never double-booked,
+    by the catalogue's own clash rule (lessons_overlap)."""
 
     def __init__(self, base: int):
         self.base = base
         self.rooms: list[str] = []
-        self.busy: dict[str, list[tuple[int, int, int]]] = {}
+        self.busy: dict[str, list[_Slot]] = {}
 
     def _free(self, key: str, weekdays, start: int, end: int) -> bool:
         return not any(
-            w == day and s < end and start < e
-            for w, s, e in self.busy.get(key, ())
+            lessons_overlap(taken, _Slot(day, EVERY, start, end))
+            for taken in self.busy.get(key, ())
             for day in weekdays
         )
 
     def _take(self, key: str, weekdays, start: int, end: int) -> None:
-        self.busy.setdefault(key, []).extend((w, start, end) for w in weekdays)
+        self.busy.setdefault(key, []).extend(_Slot(w, EVERY, start, end) for w in weekdays)
 
     def place(self, rng, weekdays, minutes: int, teacher: str, latest: int) -> tuple[str, int]:
         starts = _SATURDAY_STARTS if weekdays == (6,) else _STARTS
@@ -492,7 +504,7 @@ def seed_generated_catalog(
     *, providers, period, programs: int = 190, groups: int = 384, actor=None, rng_seed: int = 2026
 ) -> list[Program]:
     """About `programs` programmes with `groups` groups for the generated providers
-    (pfdo/providers/demo.py), created through the services. A re-run creates nothing."""
+    (pfdo/demo/providers.py), created through the services. A re-run creates nothing."""
     providers = list(providers)
     plans = _plan_catalog(providers, period, programs, groups, random.Random(rng_seed))
     existing = {

@@ -108,6 +108,8 @@ def _ensure_period(municipality, today: dt.date) -> FinancingPeriod:
         name=f"ПФДО {start_year}/{str(start_year + 1)[-2:]}",
         starts_on=dt.date(start_year, 9, 1),
         ends_on=dt.date(start_year + 1, 8, 31),
+        # Written approved, the state financing's approval leaves it in (bulk data for
+        # benchmarks: no one's action to record).
         status=FinancingPeriod.Status.APPROVED,
         certificate_quota=2000,
         budget_kopecks=2000 * 2_417_100,
@@ -216,6 +218,7 @@ def _make_providers(municipality, rng, *, count: int, serial: int) -> list[Provi
                 actual_address=address,
                 phone=f"+7 8212 {n % 100:02d}-{(n * 7) % 100:02d}-{(n * 13) % 100:02d}",
                 email=f"org{n}@{MARKER_DOMAIN}",
+                # Included in the registry: the state the providers' inclusion leaves.
                 status=Provider.Status.ACTIVE,
                 included_at=clock.now(),
             )
@@ -287,6 +290,7 @@ def _seed_municipality(
                     address=f"{municipality.name}, {street}, д. {rng.randint(1, 60)}",
                     district=rng.choice(districts),
                     medical_certificate_required=direction == Direction.SPORTS,
+                    # Certified as the catalogue's certification would leave it.
                     certification_status=(
                         Program.Certification.CERTIFIED
                         if certified

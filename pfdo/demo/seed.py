@@ -9,7 +9,7 @@ from pfdo.common import clock
 from pfdo.demo import accounts as accounts_demo
 from pfdo.demo import billing as billing_demo
 from pfdo.demo import catalog as catalog_demo
-from pfdo.demo import catalog_bulk as demo_bulk
+from pfdo.demo import catalog_bulk
 from pfdo.demo import certificates as certificates_demo
 from pfdo.demo import enrolment as enrolment_demo
 from pfdo.demo import enrolment_bulk
@@ -83,7 +83,7 @@ def seed(
         programs += catalog_demo.seed_generated_catalog(providers=generated, period=period)
     report.counts = {"providers": len(providers), "programs": len(programs)}
     if scale == "region":
-        demo_bulk.seed_region_catalog(region=region)
+        catalog_bulk.seed_region_catalog(region=region)
         if with_region_children:
             # Before anything funds the other municipalities' periods: quota and budget lock
             # then, and the region's contracts need more than the catalogue's periods hold.
@@ -119,7 +119,7 @@ def _seed_region_children(*, region, vorkuta) -> None:
     municipalities = list(
         region.municipalities.filter(is_active=True).exclude(pk=vorkuta.pk).order_by("number")
     )
-    weights = [demo_bulk.MUNICIPALITY_WEIGHTS.get(m.code, 1) for m in municipalities]
+    weights = [catalog_bulk.MUNICIPALITY_WEIGHTS.get(m.code, 1) for m in municipalities]
     counts = [REGION_OTHER_CHILDREN * w // sum(weights) for w in weights]
     for municipality, count in zip(municipalities, counts, strict=True):
         period = (
