@@ -16,6 +16,7 @@ from pfdo.catalog.models import ASSESSMENT_CRITERIA, Program
 from pfdo.catalog.schedule import EVERY, lessons_overlap
 from pfdo.demo import literals
 from pfdo.demo import providers as providers_demo
+from pfdo.demo.shares import proportional
 from pfdo.providers.models import Provider
 
 T = dt.time
@@ -342,15 +343,6 @@ class _Rooms:
         return room, starts[0]
 
 
-def _split(total: int, weights: list[int]) -> list[int]:
-    """`total` split in proportion to `weights`, the remainder to the heaviest."""
-    whole = sum(weights)
-    counts = [total * w // whole for w in weights]
-    for i in sorted(range(len(weights)), key=lambda i: -weights[i])[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
 def _registry(rng, legal_form: str, direction: str) -> str:
     roll = rng.random()
     if roll < 0.03:
@@ -386,7 +378,7 @@ def _plan_catalog(providers, period, programs: int, groups: int, rng) -> list[_P
     starts = period.starts_on if period else dt.date(2026, 9, 1)
     ends = min(period.ends_on, starts + dt.timedelta(days=272)) if period else dt.date(2027, 5, 31)
     plans: list[_ProgramPlan] = []
-    per_provider = _split(programs, [spec.weight for _, spec in known])
+    per_provider = proportional(programs, [spec.weight for _, spec in known])
     for (provider, spec), count in zip(known, per_provider, strict=True):
         pool = PROGRAM_TITLES[spec.kind]
         titles = rng.sample(pool, min(count, len(pool)))

@@ -19,6 +19,7 @@ from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm, StudyForm, TeacherQualification
 from pfdo.demo import literals
 from pfdo.demo.identifiers import inn10, inn12, ogrn13, ogrnip15
+from pfdo.demo.shares import proportional
 from pfdo.financing import normative
 from pfdo.financing.models import FinancingPeriod, NominalCategory
 from pfdo.providers.models import Provider
@@ -77,16 +78,6 @@ def _spread(
             open_buckets.remove(i)
     if rest:
         raise ValueError("total above the capacity of the buckets")
-    return counts
-
-
-def _weighted_split(total: int, weights: list[int]) -> list[int]:
-    """Split `total` proportionally to `weights`, remainder to the largest ones."""
-    whole = sum(weights)
-    counts = [total * w // whole for w in weights]
-    order = sorted(range(len(weights)), key=lambda i: -weights[i])
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
     return counts
 
 
@@ -161,12 +152,12 @@ def seed_region_catalog(
     rng = random.Random(rng_seed)
     weights = [MUNICIPALITY_WEIGHTS.get(m.code, 1) for m in municipalities]
     # Every municipality gets at least one provider; the rest follow population.
-    per_muni_providers = [1 + c for c in _weighted_split(providers - len(municipalities), weights)]
+    per_muni_providers = [1 + c for c in proportional(providers - len(municipalities), weights)]
     # Programmes, modules, groups and lessons follow the providers of each municipality.
-    per_muni_programs = _weighted_split(programs, per_muni_providers)
-    per_muni_modules = _weighted_split(modules, per_muni_programs)
-    per_muni_groups = _weighted_split(groups, per_muni_programs)
-    per_muni_entries = _weighted_split(schedule_entries, per_muni_groups)
+    per_muni_programs = proportional(programs, per_muni_providers)
+    per_muni_modules = proportional(modules, per_muni_programs)
+    per_muni_groups = proportional(groups, per_muni_programs)
+    per_muni_entries = proportional(schedule_entries, per_muni_groups)
     today = clock.today()
     now = clock.now()
     serial = 0

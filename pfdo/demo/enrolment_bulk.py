@@ -57,6 +57,7 @@ from pfdo.demo.enrolment_bulk_children import (
     Lesson,
     prefix,
 )
+from pfdo.demo.shares import proportional
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import largest_nominal_kopecks
@@ -90,16 +91,6 @@ class Report:
 # ----------------------------------------------------------------------------------- plan
 
 
-def _split(total: int, weights: list[int]) -> list[int]:
-    """`total` in proportion to `weights`, the remainder to the largest ones."""
-    whole = sum(weights)
-    counts = [total * w // whole for w in weights]
-    order = sorted(range(len(weights)), key=lambda i: -weights[i])
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
 def _running_period(municipality, today: dt.date) -> FinancingPeriod | None:
     return (
         FinancingPeriod.objects.filter(
@@ -130,7 +121,7 @@ def plan(
             continue
         rows.append((municipality, period))
     weights = [MUNICIPALITY_WEIGHTS.get(m.code, 1) for m, _ in rows]
-    counts = _split(contracts, weights) if rows else []
+    counts = proportional(contracts, weights) if rows else []
     return [(m, p, n) for (m, p), n in zip(rows, counts, strict=True) if n > 0]
 
 
@@ -284,7 +275,9 @@ class _Seeder(Children):
     def allot(self, groups: list[BulkGroup]) -> None:
         """The contracts over the groups, popular and large groups getting more."""
         weights = [g.capacity * self.rng.choice(POPULARITY) * 10 for g in groups]
-        for group, n in zip(groups, _split(self.count, [round(w) for w in weights]), strict=True):
+        for group, n in zip(
+            groups, proportional(self.count, [round(w) for w in weights]), strict=True
+        ):
             group.demand = n
 
     # -- the run --------------------------------------------------------------------------

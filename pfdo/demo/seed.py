@@ -9,10 +9,9 @@ from pfdo.common import clock
 from pfdo.demo import accounts as accounts_demo
 from pfdo.demo import billing as billing_demo
 from pfdo.demo import catalog as catalog_demo
-from pfdo.demo import catalog_bulk
+from pfdo.demo import catalog_bulk, enrolment_bulk
 from pfdo.demo import certificates as certificates_demo
 from pfdo.demo import enrolment as enrolment_demo
-from pfdo.demo import enrolment_bulk
 from pfdo.demo import financing as financing_demo
 from pfdo.demo import providers as providers_demo
 from pfdo.demo import territory as territory_demo
