@@ -42,7 +42,7 @@ TARGET_MB = 500
 # Only for the bench database: DEBUG off needs a key, and the personal-data hashes of the
 # seeded children derive from it, so it stays the same from run to run.
 BENCH_SECRET_KEY = "bench-billing-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
-REGION_PARENTS = "-region-"  # logins of the families pfdo.enrolment.demo_bulk writes
+REGION_PARENTS = "-region-"  # logins of the families pfdo.demo.enrolment_bulk writes
 BILLING_TABLES = ("billing_invoice", "billing_invoiceline")
 
 

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pfdo_bench .venv/bin/python scripts/bench_catalog.py
 
 Migrates the database if needed, seeds the Komi Republic and a catalogue the size of a large
-real region (pfdo.catalog.demo_bulk; idempotent, so a second run measures at once), then
+real region (pfdo.demo.catalog_bulk; idempotent, so a second run measures at once), then
 requests each URL through Django's test client in-process — no network, no web server: what
 is measured is Django + the database — and prints the median and 95th percentile per URL.
 Prints EXPLAIN (ANALYZE) of the full-text query to show the GIN index is used.
@@ -65,10 +65,10 @@ def _setup() -> None:
 def _seed() -> None:
     from django.core.management import call_command
 
-    from pfdo.catalog.demo_bulk import seed_region_catalog
     from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
+    from pfdo.demo.catalog_bulk import seed_region_catalog
+    from pfdo.demo.territory import seed_komi
     from pfdo.providers.models import Provider
-    from pfdo.territory.demo import seed_komi
 
     call_command("migrate", interactive=False, verbosity=0)
     region, _ = seed_komi()

@@ -5,7 +5,7 @@
 Creates the database if it is missing, migrates it, and builds a small world once: the Komi
 Republic, Vorkuta's approved 2026/27 period (funded), one provider with one programme, one
 group of 10 places and 20 more groups of 10, and 200 families with financing certificates
-(the bulk writer of pfdo.certificates.demo, then one child of each of 200 families). A re-run
+(the bulk writer of pfdo.demo.certificates, then one child of each of 200 families). A re-run
 finds the world and measures at once.
 
 Each scenario runs 200 clients — threads, each with its own database connection — through
@@ -80,9 +80,9 @@ def _world() -> World:
     from django.core.management import call_command
     from django.db import transaction
 
-    from pfdo.certificates import demo as certificates_demo
-    from pfdo.financing import demo as financing_demo
-    from pfdo.territory.demo import seed_komi
+    from pfdo.demo import certificates as certificates_demo
+    from pfdo.demo import financing as financing_demo
+    from pfdo.demo.territory import seed_komi
 
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
@@ -107,10 +107,10 @@ def _world() -> World:
 
 def _groups(municipality, period):
     """The bench provider, programme and groups (found on a re-run)."""
-    from pfdo.catalog.demo_bulk import inn10, ogrn13
     from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
     from pfdo.common import clock
     from pfdo.common.choices import Direction, LegalForm
+    from pfdo.demo.identifiers import inn10, ogrn13
     from pfdo.providers.models import Provider
 
     program = Program.objects.filter(name=BENCH_PROGRAM, municipality=municipality).first()
@@ -181,8 +181,8 @@ def _groups(municipality, period):
 def _clients(municipality) -> list[Client]:
     """One child with a live financing certificate from each generated family."""
     from pfdo.accounts.models import User
-    from pfdo.certificates.demo import generated_prefix
     from pfdo.certificates.models import Certificate, Guardianship
+    from pfdo.demo.certificates import generated_prefix
 
     certificates = {
         c.child_id: c

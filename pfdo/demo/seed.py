@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pfdo.accounts import demo as accounts_demo
 from pfdo.accounts.models import User
-from pfdo.billing import demo as billing_demo
-from pfdo.catalog import demo as catalog_demo
-from pfdo.catalog import demo_bulk
-from pfdo.certificates import demo as certificates_demo
 from pfdo.common import clock
-from pfdo.enrolment import demo as enrolment_demo
-from pfdo.enrolment import demo_bulk as enrolment_bulk
-from pfdo.financing import demo as financing_demo
+from pfdo.demo import accounts as accounts_demo
+from pfdo.demo import billing as billing_demo
+from pfdo.demo import catalog as catalog_demo
+from pfdo.demo import catalog_bulk, enrolment_bulk
+from pfdo.demo import certificates as certificates_demo
+from pfdo.demo import enrolment as enrolment_demo
+from pfdo.demo import financing as financing_demo
+from pfdo.demo import providers as providers_demo
+from pfdo.demo import territory as territory_demo
 from pfdo.financing.models import FinancingPeriod
-from pfdo.providers import demo as providers_demo
-from pfdo.territory import demo as territory_demo
 
 SCALES = ("small", "city", "region")
 
@@ -83,7 +82,7 @@ def seed(
         programs += catalog_demo.seed_generated_catalog(providers=generated, period=period)
     report.counts = {"providers": len(providers), "programs": len(programs)}
     if scale == "region":
-        demo_bulk.seed_region_catalog(region=region)
+        catalog_bulk.seed_region_catalog(region=region)
         if with_region_children:
             # Before anything funds the other municipalities' periods: quota and budget lock
             # then, and the region's contracts need more than the catalogue's periods hold.
@@ -119,7 +118,7 @@ def _seed_region_children(*, region, vorkuta) -> None:
     municipalities = list(
         region.municipalities.filter(is_active=True).exclude(pk=vorkuta.pk).order_by("number")
     )
-    weights = [demo_bulk.MUNICIPALITY_WEIGHTS.get(m.code, 1) for m in municipalities]
+    weights = [catalog_bulk.MUNICIPALITY_WEIGHTS.get(m.code, 1) for m in municipalities]
     counts = [REGION_OTHER_CHILDREN * w // sum(weights) for w in weights]
     for municipality, count in zip(municipalities, counts, strict=True):
         period = (

@@ -390,3 +390,27 @@ def transfers_total(*, ref_type: str, ref_ids: Iterable[int] | QuerySet, kind: s
         s=Sum("amount_kopecks")
     )["s"]
     return total or 0
+
+
+# --- read by the demo
+
+
+def voided_reservation_ids() -> QuerySet:
+    """A subquery of the ids of every reservation that was voided (returned)."""
+    return Transfer.objects.filter(phase=Phase.VOID_PENDING).values("pending_id")
+
+
+def available_by_holder(period, *, kind: str = Account.Kind.CERTIFICATE) -> dict[int, int]:
+    """holder id → available kopecks (posted credits − posted debits − pending debits) of
+    the period's accounts of `kind`, in one query."""
+    return {
+        holder: credits - debits - pending
+        for holder, credits, debits, pending in Account.objects.filter(
+            kind=kind, period=period
+        ).values_list(
+            "holder_id",
+            "credits_posted_kopecks",
+            "debits_posted_kopecks",
+            "debits_pending_kopecks",
+        )
+    }

@@ -5,7 +5,6 @@ import itertools
 
 import pytest
 
-from pfdo.catalog.demo_bulk import inn10
 from pfdo.catalog.filters import GroupFilter, ProgramFilter
 from pfdo.catalog.models import Group, Program
 from pfdo.catalog.tests.factories import (
@@ -14,6 +13,7 @@ from pfdo.catalog.tests.factories import (
     ProgramFactory,
     ScheduleEntryFactory,
 )
+from pfdo.demo.identifiers import inn10
 from pfdo.providers.tests.factories import ProviderFactory
 from pfdo.territory.tests.factories import MunicipalityFactory
 

@@ -262,9 +262,9 @@ def test_unknown_programme_is_404(client, db):
 
 
 def test_bulk_region_catalogue_is_complete_valid_and_seeded_once(client, region, vorkuta):
-    from pfdo.catalog.demo_bulk import seed_region_catalog
     from pfdo.catalog.models import Group, Module, ScheduleEntry
     from pfdo.catalog.selectors import catalog_programs
+    from pfdo.demo.catalog_bulk import seed_region_catalog
     from pfdo.financing.models import FinancingPeriod
     from pfdo.providers.validators import inn_is_valid, ogrn_is_valid
 

@@ -19,7 +19,7 @@ from pfdo.catalog.tests.manage_fixtures import (  # noqa: F401  (fixtures)
 
 
 def test_demo_catalogue_is_complete_varied_and_idempotent(provider, other_provider, period, expert):
-    from pfdo.catalog.demo import seed_catalog
+    from pfdo.demo.catalog import seed_catalog
 
     programs = seed_catalog(providers=[provider, other_provider], period=period)
     assert len(programs) == 10

@@ -20,7 +20,7 @@ from pfdo.enrolment.services.decisions import (
     confirm_with_code,
     reject,
 )
-from pfdo.enrolment.services.offers import reserve_key
+from pfdo.enrolment.services.offers import contract_number, reservation_description, reserve_key
 from pfdo.enrolment.services.period import continue_contract
 from pfdo.enrolment.services.preconditions import (
     Terms,
@@ -60,6 +60,7 @@ __all__ = [
     "confirm_with_code",
     "confirmation_refusal",
     "continue_contract",
+    "contract_number",
     "decline",
     "decline_refusal",
     "offer_expired",
@@ -69,19 +70,9 @@ __all__ = [
     "reject",
     "reject_refusal",
     "release_place",
+    "reservation_description",
     "reserve_key",
     "run_deadlines",
     "terminate",
     "terminate_refusal",
 ]
-
-# --- Transitional, not part of the API: pfdo/enrolment/demo.py, demo_bulk.py and their tests
-# still reach these old names; they are moving to pfdo/demo, which uses the public names
-# above and pfdo.common.months. Delete this block when that move is merged.
-from pfdo.common.months import month_label  # noqa: F401
-from pfdo.common.months import months_between as _months  # noqa: F401
-from pfdo.enrolment.services.preconditions import _clash  # noqa: F401
-
-
-def _reserve_key(contract, month):
-    return reserve_key(contract.pk, month)

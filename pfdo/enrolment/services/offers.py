@@ -36,6 +36,16 @@ def reserve_key(contract_id: int, month: dt.date) -> str:
     return f"reserve:k{contract_id}:{month:%Y-%m}"
 
 
+def contract_number(period_start: dt.date, contract_id: int) -> str:
+    """A contract's number: the period's year and the contract's id in six digits."""
+    return f"{period_start:%Y}-{contract_id:06d}"
+
+
+def reservation_description(number: str, month: dt.date) -> str:
+    """The text of a contract month's reservation, as the family's statement shows it."""
+    return f"Резерв по договору № {number} за {month_label(month)}"
+
+
 def _offer(actor, certificate: Certificate, application: Application) -> Contract:
     """Turn an application holding a place into a contract offer (terms computed now)."""
     group = _load_group(application.group_id)
@@ -61,7 +71,7 @@ def _offer(actor, certificate: Certificate, application: Application) -> Contrac
         offered_at=now,
         offer_expires_at=now + dt.timedelta(days=terms.period.offer_days),
     )
-    contract.number = f"{terms.period.starts_on:%Y}-{contract.pk:06d}"
+    contract.number = contract_number(terms.period.starts_on, contract.pk)
     contract.save(update_fields=["number"])
     ContractMonth.objects.bulk_create(
         [
@@ -152,7 +162,7 @@ def _reserve(
             debit_id=source.pk,
             credit_id=payable.pk,
             amount_kopecks=m.certificate_kopecks,
-            description=f"Резерв по договору № {contract.number} за {month_label(m.month)}",
+            description=reservation_description(contract.number, m.month),
             ref_type="contract",
             ref_id=contract.pk,
         )

@@ -8,7 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from pfdo.audit.models import ActionLog
 from pfdo.common import clock
-from pfdo.financing import demo, selectors
+from pfdo.demo import financing as demo
+from pfdo.financing import selectors
 from pfdo.financing.models import FinancingPeriod, NominalCategory
 from pfdo.financing.normative import compute
 from pfdo.financing.tests.factories import FinancingPeriodFactory, NominalCategoryFactory

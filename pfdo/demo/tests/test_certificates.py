@@ -9,10 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from pfdo.accounts.demo import DEMO_PASSWORD, seed_demo_users
 from pfdo.accounts.models import Membership, Notification, User
 from pfdo.audit.models import ActionLog
-from pfdo.certificates import demo, selectors, services
+from pfdo.certificates import selectors, services
 from pfdo.certificates.models import (
     Certificate,
     CertificateApplication,
@@ -24,10 +23,12 @@ from pfdo.certificates.models import (
 from pfdo.certificates.tests.factories import child_data
 from pfdo.certificates.validators import normalize_document, snils_error
 from pfdo.common import clock
-from pfdo.financing import demo as financing_demo
+from pfdo.demo import certificates as demo
+from pfdo.demo import financing as financing_demo
+from pfdo.demo.accounts import DEMO_PASSWORD, seed_demo_users
+from pfdo.demo.territory import seed_komi
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
-from pfdo.territory.demo import seed_komi
 
 TODAY = dt.date(2026, 11, 28)
 GENERATED = 200

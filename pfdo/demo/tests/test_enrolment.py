@@ -15,8 +15,9 @@ from pfdo.catalog.models import Group
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
+from pfdo.demo import enrolment as demo
 from pfdo.demo.seed import seed
-from pfdo.enrolment import demo, selectors, services
+from pfdo.enrolment import selectors, services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.financing.selectors import current_period
 from pfdo.ledger.models import Account, Transfer

@@ -10,9 +10,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from pfdo.accounts.models import Membership, User
-from pfdo.catalog.demo_bulk import seed_region_catalog
 from pfdo.catalog.models import Group, Module
-from pfdo.certificates import demo as certificates_demo
 from pfdo.certificates.models import (
     Certificate,
     CertificateApplication,
@@ -23,7 +21,10 @@ from pfdo.certificates.models import (
 )
 from pfdo.common import clock
 from pfdo.common.money import split_kopecks
-from pfdo.enrolment import demo_bulk, services
+from pfdo.demo import certificates as certificates_demo
+from pfdo.demo import enrolment_bulk as demo_bulk
+from pfdo.demo.catalog_bulk import seed_region_catalog
+from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger.models import Account, Transfer

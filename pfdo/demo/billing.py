@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from pfdo.accounts.models import Membership, User
@@ -43,21 +43,17 @@ from pfdo.billing import services
 from pfdo.billing.models import (
     AdvanceLine,
     AdvanceRequest,
-    Attendance,
     DocumentStatus,
     Invoice,
-    Lesson,
     Payment,
 )
-from pfdo.billing.selectors import active_window
-from pfdo.catalog.models import Group
 from pfdo.common import clock, months
 from pfdo.common.errors import DomainError, ValidationFailed
-from pfdo.common.money import format_kopecks
+from pfdo.demo.billing_journals import Journals
+from pfdo.demo.billing_summary import Summary, period_months, summary
+from pfdo.demo.people import moment as _at
 from pfdo.enrolment.models import Contract, ContractMonth
-from pfdo.enrolment.selectors import month_label
 from pfdo.financing.models import FinancingPeriod
-from pfdo.ledger.models import Transfer
 from pfdo.providers.models import Provider, ProviderStaff
 
 Status = DocumentStatus
@@ -66,12 +62,6 @@ Status = DocumentStatus
 # file its advance once their groups have filled (about the 13th working day), not on the 2nd.
 FIRST_MONTH_ADVANCE_DAY = 13
 PARTIAL_SHARE_PERCENT = 60  # of the invoice the payer paid first (the rest is still owed)
-ABSENCE = 0.1  # a child misses a lesson
-HOLD_BACK_DAYS = 7  # the rejected invoice's journal lacked its month's last week
-
-
-def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
 
 def _office(moment: dt.datetime) -> dt.datetime:
@@ -83,106 +73,6 @@ def _office(moment: dt.datetime) -> dt.datetime:
     if local.hour < 9:
         return _at(day, 9, 30)
     return moment
-
-
-# -------------------------------------------------------------------------------- summary
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What the billing demo of one municipality holds (for the seed command and tests)."""
-
-    billed_months: tuple[dt.date, ...]  # months whose invoices are all accepted
-    open_month: dt.date | None  # the current month of the running period
-    advances_accepted: int
-    invoices_accepted: int
-    payments: int
-    paid_kopecks: int
-    outstanding_kopecks: int
-    attendance_marks: int
-
-    def describe(self) -> str:
-        months = ", ".join(month_label(m) for m in self.billed_months) or "нет"
-        text = (
-            f"Оплата поставщиков: счета приняты за месяцы — {months} (счетов "
-            f"{self.invoices_accepted}, заявок на аванс {self.advances_accepted}); платежей "
-            f"{self.payments} на {format_kopecks(self.paid_kopecks)}, к оплате осталось "
-            f"{format_kopecks(self.outstanding_kopecks)}."
-        )
-        if self.open_month is not None:
-            text += (
-                f" {month_label(self.open_month).capitalize()} открыт: счёт за него — после "
-                "окончания месяца."
-            )
-        return text + f" Отметок посещаемости: {self.attendance_marks}."
-
-
-def summary(*, municipality, period: FinancingPeriod | None) -> Summary:
-    today = clock.today()
-    advances = AdvanceRequest.objects.filter(municipality=municipality, status=Status.ACCEPTED)
-    invoices = Invoice.objects.filter(municipality=municipality, status=Status.ACCEPTED)
-    billed: list[dt.date] = []
-    open_month = None
-    if period is not None and period.status != FinancingPeriod.Status.DRAFT:
-        if period.starts_on <= today <= period.ends_on:
-            open_month = months.month_start(today)
-        for month in _months(period, today):
-            if months.month_end(month) >= today:
-                continue
-            expected = set(_providers_with_months(municipality, month))
-            accepted = set(
-                invoices.filter(month=month).values_list("provider_id", flat=True).distinct()
-            )
-            if expected and expected <= accepted:
-                billed.append(month)
-    owed = (
-        (advances.aggregate(s=Sum("amount_kopecks"))["s"] or 0)
-        + (invoices.aggregate(s=Sum("due_kopecks"))["s"] or 0)
-        - (advances.aggregate(s=Sum("paid_kopecks"))["s"] or 0)
-        - (invoices.aggregate(s=Sum("paid_kopecks"))["s"] or 0)
-    )
-    payments = Payment.objects.filter(municipality=municipality)
-    return Summary(
-        billed_months=tuple(billed),
-        open_month=open_month,
-        advances_accepted=advances.count(),
-        invoices_accepted=invoices.count(),
-        payments=payments.count(),
-        paid_kopecks=payments.aggregate(s=Sum("amount_kopecks"))["s"] or 0,
-        outstanding_kopecks=owed,
-        attendance_marks=Attendance.objects.filter(contract__municipality=municipality).count(),
-    )
-
-
-def _months(period: FinancingPeriod, today: dt.date) -> list[dt.date]:
-    """The period's months from its first to the current one (or its last)."""
-    out, month = [], months.month_start(period.starts_on)
-    last = months.month_start(min(today, period.ends_on))
-    while month <= last:
-        out.append(month)
-        month = months.next_month(month)
-    return out
-
-
-def _providers_with_months(municipality, month: dt.date) -> list[int]:
-    """Providers with a contract month reserved in `month` and not given back (what the
-    month run bills)."""
-    return list(
-        ContractMonth.objects.filter(
-            month=month,
-            contract__municipality=municipality,
-            contract__funding=Contract.Funding.CERTIFICATE,
-            reservation_id__isnull=False,
-        )
-        .exclude(
-            reservation_id__in=Transfer.objects.filter(phase=Transfer.Phase.VOID_PENDING).values(
-                "pending_id"
-            )
-        )
-        .order_by("contract__provider_id")
-        .values_list("contract__provider_id", flat=True)
-        .distinct()
-    )
 
 
 # ------------------------------------------------------------------------- the entry point
@@ -254,7 +144,7 @@ class _Row:
 
 
 @dataclass
-class _Plan:
+class _Plan(Journals):
     municipality: object
     period: FinancingPeriod
     payer: User
@@ -272,7 +162,7 @@ class _Plan:
         self.today = clock.today()
         # Nothing is done closer to now than this: it has not happened yet.
         self.latest = self.now - dt.timedelta(minutes=10)
-        self.months = _months(self.period, self.today)
+        self.months = period_months(self.period, self.today)
         self.ended = [m for m in self.months if months.month_end(m) < self.today]
         self.demo_provider: int | None = None
 
@@ -603,123 +493,6 @@ class _Plan:
             except ValidationFailed as exc:
                 if exc.code != "duplicate_order":
                     raise
-
-    # -- journals -----------------------------------------------------------------------
-
-    def journals(
-        self, month: dt.date | None, rejected: tuple[int, dt.date] | None
-    ) -> tuple[list[Callable[[], None]], str]:
-        """Attendance in the demo groups, lesson by lesson on the evening it was held. The
-        rejected invoice's provider left its month's last week unmarked until the payer
-        said so; returns those marks (made after the rejection) and the payer's reason."""
-        held_back: list[Callable[[], None]] = []
-        missing: dict[str, list[dt.date]] = defaultdict(list)
-        for group in self.journal_groups():
-            provider_id = group.module.program.provider_id
-            staff = self.staff.get(provider_id) or self._staff_of(provider_id)
-            if staff is None:
-                continue
-            contracts = list(
-                Contract.objects.filter(group=group, accepted_at__isnull=False).order_by("pk")
-            )
-            for month_ in self.months:
-                for lesson in services.ensure_lessons(group=group, month=month_):
-                    if lesson.is_cancelled:
-                        continue
-                    moment = _at(lesson.held_on, lesson.ends_at.hour, lesson.ends_at.minute)
-                    moment += dt.timedelta(minutes=self.rng.randint(10, 90))
-                    step = self._mark(lesson, contracts, staff)
-                    late = (
-                        rejected is not None
-                        and (provider_id, month_) == rejected
-                        and month_ == month
-                        and lesson.held_on
-                        > months.month_end(month_) - dt.timedelta(days=HOLD_BACK_DAYS)
-                    )
-                    if late:
-                        held_back.append(step)
-                        if self._marks_for(lesson, contracts, self.now):
-                            name = f"«{group.module.program.name}», {group.name.lower()}"
-                            missing[name].append(lesson.held_on)
-                    else:
-                        self.add(moment, step)
-        if not missing:
-            reason = (
-                "Счёт подписан не руководителем организации: подпишите его уполномоченным "
-                "лицом и подайте заново."
-            )
-        else:
-            parts = [
-                f"{name} — {', '.join(f'{d:%d.%m}' for d in sorted(set(days)))}"
-                for name, days in sorted(missing.items())
-            ]
-            reason = (
-                f"Журнал посещаемости за {month_label(month)} заполнен не полностью, нет "
-                f"отметок: {'; '.join(parts)}. Заполните журнал и сформируйте счёт заново."
-            )
-        return held_back, reason
-
-    def journal_groups(self) -> list[Group]:
-        """The groups of the demo parent's children and the demo provider's two fullest."""
-        ids: list[int] = []
-        if self.parent is not None:
-            ids += list(
-                Contract.objects.filter(
-                    parent=self.parent,
-                    municipality=self.municipality,
-                    status=Contract.Status.ACTIVE,
-                )
-                .order_by("pk")
-                .values_list("group_id", flat=True)
-            )
-        provider_id = self.demo_provider
-        if provider_id is not None:
-            ids += list(
-                Contract.objects.filter(provider_id=provider_id, accepted_at__isnull=False)
-                .values("group_id")
-                .annotate(n=Count("pk"))
-                .order_by("-n", "group_id")
-                .values_list("group_id", flat=True)[:2]
-            )
-        unique = list(dict.fromkeys(ids))
-        groups = Group.objects.select_related("module__program").in_bulk(unique)
-        return [groups[pk] for pk in unique if pk in groups]
-
-    def _staff_of(self, provider_id: int) -> User | None:
-        row = (
-            ProviderStaff.objects.filter(provider_id=provider_id, is_active=True)
-            .select_related("user")
-            .order_by("-is_admin", "pk")
-            .first()
-        )
-        if row is not None:
-            self.staff[provider_id] = row.user
-        return row.user if row else None
-
-    @staticmethod
-    def _marks_for(lesson: Lesson, contracts: list[Contract], moment: dt.datetime):
-        """Children whose contract was signed by `moment` and in force on the lesson's day."""
-        out = []
-        for contract in contracts:
-            if contract.accepted_at > moment:
-                continue
-            window = active_window(contract, months.month_start(lesson.held_on))
-            if window is not None and window[0] <= lesson.held_on <= window[1]:
-                out.append(contract.pk)
-        return out
-
-    def _mark(self, lesson: Lesson, contracts: list[Contract], staff: User) -> Callable[[], None]:
-        def step() -> None:
-            if Attendance.objects.filter(lesson_id=lesson.pk).exists():
-                return
-            ids = self._marks_for(lesson, contracts, clock.now())
-            if not ids:
-                return
-            rng = random.Random(f"{lesson.group_id}:{lesson.scheduled_on}:{lesson.scheduled_at}")
-            marks = {pk: rng.random() >= ABSENCE for pk in ids}
-            services.mark_attendance(actor=staff, lesson=lesson, marks=marks)
-
-        return step
 
     # -- running ------------------------------------------------------------------------
 

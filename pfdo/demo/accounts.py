@@ -9,6 +9,7 @@ from django.db import transaction
 from pfdo.accounts import services
 from pfdo.accounts.models import User
 from pfdo.accounts.roles import Role
+from pfdo.demo import literals
 
 DEMO_PASSWORD = "vorkuta-demo-2026"
 
@@ -23,15 +24,7 @@ class DemoLogin:
     patronymic: str = ""
 
 
-DEMO_LOGINS: list[DemoLogin] = [
-    DemoLogin("parent", Role.PARENT, "Родитель", "Иванова", "Мария", "Петровна"),
-    DemoLogin("provider", Role.PROVIDER_STAFF, "Сотрудник поставщика", "Смирнов", "Алексей"),
-    DemoLogin("operator", Role.OPERATOR, "Оператор муниципалитета", "Кузнецова", "Ольга"),
-    DemoLogin("payer", Role.PAYER, "Плательщик", "Попова", "Наталья"),
-    DemoLogin("expert", Role.EXPERT, "Эксперт", "Васильев", "Игорь"),
-    DemoLogin("region", Role.REGIONAL_ADMIN, "Администратор региона", "Новиков", "Сергей"),
-    DemoLogin("admin", "superuser", "Суперпользователь", "Администратор", "Системный"),
-]
+DEMO_LOGINS: list[DemoLogin] = [DemoLogin(**row) for row in literals.load("accounts")["logins"]]
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from pfdo.accounts.models import User
 from pfdo.audit.models import ActionLog
-from pfdo.providers import demo
+from pfdo.demo import providers as demo
 from pfdo.providers.models import Provider, ProviderStaff
 from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pfdo.accounts.models import Notification, User
 from pfdo.audit.models import ActionLog
 from pfdo.billing import calculation as calc
-from pfdo.billing import demo, selectors, services
+from pfdo.billing import selectors, services
 from pfdo.billing.models import (
     AdvanceLine,
     AdvanceRequest,
@@ -25,9 +25,9 @@ from pfdo.billing.models import (
     Payment,
 )
 from pfdo.certificates import selectors as certificate_selectors
-from pfdo.common import clock
+from pfdo.common import clock, months
 from pfdo.common.errors import Conflict
-from pfdo.common.months import month_end, month_start
+from pfdo.demo import billing as demo
 from pfdo.demo.seed import seed
 from pfdo.enrolment.models import Contract, ContractMonth
 from pfdo.financing.selectors import current_period
@@ -181,7 +181,7 @@ def test_each_document_at_a_moment_it_could_have_been(seeded):
         assert (
             services.advance_opens_on(advance.period, advance.month)
             <= timezone.localdate(built)
-            <= month_end(advance.month)
+            <= months.month_end(advance.month)
         )
         # Exactly the contracts build_advance takes, as they stood when it was built: signed
         # by then, not ended, with the month reserved on the certificate.
@@ -264,7 +264,7 @@ def test_the_demo_parent_sees_the_journal_and_each_monthly_charge(seeded, client
     assert contract.child.first_name == "Анна"
     # Her group's journal, month by month up to today, and nothing marked ahead of time.
     marks = selectors.child_attendance(contract)
-    assert {month_start(a.lesson.held_on) for a in marks} == {SEP, OCT, NOV}
+    assert {months.month_start(a.lesson.held_on) for a in marks} == {SEP, OCT, NOV}
     assert all(a.lesson.held_on <= TODAY for a in marks)
     assert all(a.marked_at.date() >= a.lesson.held_on for a in marks)
     assert min(a.lesson.held_on for a in marks) >= contract.starts_on

@@ -17,6 +17,9 @@ from django.db import transaction
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
 from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm, StudyForm, TeacherQualification
+from pfdo.demo import literals
+from pfdo.demo.identifiers import inn10, inn12, ogrn13, ogrnip15
+from pfdo.demo.shares import proportional
 from pfdo.financing import normative
 from pfdo.financing.models import FinancingPeriod, NominalCategory
 from pfdo.providers.models import Provider
@@ -24,37 +27,6 @@ from pfdo.providers.models import Provider
 BATCH = 2000
 # Providers of the bulk catalogue are recognised by this e-mail domain (idempotency).
 MARKER_DOMAIN = "region-demo.pfdo.example"
-
-_INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
-
-def _check(digits: str, weights) -> str:
-    return str(sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10)
-
-
-def inn10(n: int) -> str:
-    """A valid organisation ИНН (Komi: starts with 11), distinct for n < 10⁷."""
-    body = f"11{n % 10_000_000:07d}"
-    return body + _check(body, _INN10)
-
-
-def inn12(n: int) -> str:
-    """A valid ИП ИНН (12 digits, two check digits)."""
-    body = f"11{n % 100_000_000:08d}"
-    first = _check(body, _INN12_1)
-    return body + first + _check(body + first, _INN12_2)
-
-
-def ogrn13(n: int) -> str:
-    body = f"10211{n % 10_000_000:07d}"
-    return body + str(int(body) % 11 % 10)
-
-
-def ogrnip15(n: int) -> str:
-    body = f"30411{n % 1_000_000_000:09d}"
-    return body + str(int(body) % 13 % 10)
 
 
 @dataclass
@@ -70,148 +42,23 @@ class BulkReport:
 
 # --- vocabulary -----------------------------------------------------------------------------
 
+_DATA = literals.load("catalog_bulk")
+# direction → (title, description)
 TITLES: dict[str, list[tuple[str, str]]] = {
-    Direction.TECHNICAL: [
-        ("Робототехника", "Конструируем и программируем роботов, участвуем в соревнованиях."),
-        ("Лего-конструирование", "Собираем модели из конструктора, учимся механике и логике."),
-        ("3D-моделирование и печать", "Создаём трёхмерные модели и печатаем их на 3D-принтере."),
-        ("Программирование на Python", "Основы программирования: переменные, циклы, игры."),
-        ("Юный радиотехник", "Паяем простые схемы, изучаем электричество и радиосвязь."),
-        ("Авиамоделирование", "Строим летающие модели самолётов и планеров."),
-        ("Мультстудия", "Создаём анимационные фильмы: сценарий, съёмка, монтаж."),
-        ("Цифровая фотография", "Учимся фотографировать и обрабатывать снимки."),
-    ],
-    Direction.NATURAL_SCIENCE: [
-        ("Юный эколог", "Изучаем природу Севера, проводим наблюдения и опыты."),
-        ("Занимательная химия", "Безопасные опыты и первые шаги в химии."),
-        ("Астрономия для школьников", "Звёзды, планеты и наблюдения в телескоп."),
-        ("Биология растений", "Выращиваем растения, изучаем их строение."),
-        ("Физика в опытах", "Объясняем явления природы через эксперименты."),
-        ("Юный исследователь", "Проектная деятельность: от вопроса до выступления."),
-    ],
-    Direction.SPORTS: [
-        ("Футбол", "Тренировки по футболу, игры и турниры."),
-        ("Лыжные гонки", "Классический и коньковый ход, соревнования."),
-        ("Плавание", "Обучение плаванию и совершенствование техники."),
-        ("Дзюдо", "Основы борьбы дзюдо, самостраховка, общая физическая подготовка."),
-        ("Шахматы", "Дебюты, тактика, турниры и разряды."),
-        ("Волейбол", "Техника игры, подачи, командная тактика."),
-        ("Хоккей", "Катание, владение клюшкой, игровые упражнения."),
-        ("Спортивная гимнастика", "Гибкость, сила, акробатические элементы."),
-    ],
-    Direction.ARTS: [
-        ("Изобразительное искусство", "Рисунок, живопись и композиция."),
-        ("Хореография", "Классический, народный и современный танец."),
-        ("Вокальная студия", "Постановка голоса, пение соло и в ансамбле."),
-        ("Театральная студия", "Актёрское мастерство, сценическая речь, спектакли."),
-        ("Гитара", "Игра на шестиструнной гитаре для начинающих."),
-        ("Декоративно-прикладное творчество", "Бисероплетение, роспись, работа с тканью."),
-        ("Фортепиано", "Игра на фортепиано, сольфеджио."),
-        ("Керамика", "Лепка из глины, роспись изделий."),
-    ],
-    Direction.TOURISM: [
-        ("Юный турист", "Походы, ориентирование, вязка узлов, первая помощь."),
-        ("Краеведение Коми", "История и культура Республики Коми, экскурсии."),
-        ("Спортивное ориентирование", "Работа с картой и компасом, соревнования."),
-        ("Школьный музей", "Собираем и описываем экспонаты, проводим экскурсии."),
-    ],
-    Direction.SOCIAL: [
-        ("Английский язык", "Разговорный английский в игровой форме."),
-        ("Школа вожатых", "Лидерство, организация мероприятий, работа в команде."),
-        ("Юный журналист", "Пишем заметки, снимаем видео, выпускаем газету."),
-        ("Финансовая грамотность", "Деньги, бюджет семьи, первые сбережения."),
-        ("Подготовка к школе", "Чтение, счёт и развитие речи для дошкольников."),
-        ("Коми язык", "Язык и традиции народа коми."),
-        ("Волонтёрский отряд", "Добрые дела, социальные проекты, акции."),
-    ],
+    direction: [tuple(t) for t in titles] for direction, titles in _DATA["titles"].items()
 }
-LEVEL_SUFFIX = ["", " для начинающих", " — базовый курс", " — продвинутый уровень", " (стартовый)"]
-DIRECTION_WEIGHTS = {
-    Direction.TECHNICAL: 18,
-    Direction.NATURAL_SCIENCE: 10,
-    Direction.SPORTS: 22,
-    Direction.ARTS: 28,
-    Direction.TOURISM: 6,
-    Direction.SOCIAL: 16,
-}
-STREETS = [
-    "ул. Ленина",
-    "ул. Мира",
-    "ул. Гагарина",
-    "ул. Пушкина",
-    "ул. Советская",
-    "ул. Комсомольская",
-    "ул. Школьная",
-    "ул. Космонавтов",
-    "ул. Октябрьская",
-    "ул. Шахтёров",
-    "пр. Победы",
-    "бул. Пищевиков",
-]
-DISTRICTS = ["Центральный", "Северный", "Южный", "Заречный", "Промышленный"]
-VORKUTA_DISTRICTS = ["Центральный", "Воргашор", "Заполярный", "Северный", "Комсомольский"]
-TEACHER_NAMES = [
-    "Иванова Мария Сергеевна",
-    "Петров Алексей Викторович",
-    "Сидорова Елена Николаевна",
-    "Кузнецов Дмитрий Андреевич",
-    "Попова Ольга Ивановна",
-    "Смирнов Игорь Петрович",
-    "Лебедева Анна Владимировна",
-    "Козлов Сергей Михайлович",
-    "Новикова Татьяна Юрьевна",
-    "Морозов Павел Олегович",
-]
-PROVIDER_KINDS = [
-    # legal form, full-name pattern, short-name pattern, weight
-    (
-        LegalForm.MUNICIPAL,
-        "Муниципальное учреждение дополнительного образования «Дом детского творчества» № {n}",
-        "ДДТ № {n}",
-        30,
-    ),
-    (
-        LegalForm.MUNICIPAL,
-        "Муниципальное учреждение дополнительного образования «Детско-юношеская спортивная школа» № {n}",
-        "ДЮСШ № {n}",
-        20,
-    ),
-    (
-        LegalForm.MUNICIPAL,
-        "Муниципальное учреждение дополнительного образования «Детская школа искусств» № {n}",
-        "ДШИ № {n}",
-        15,
-    ),
-    (
-        LegalForm.STATE,
-        "Государственное учреждение Республики Коми «Центр детского творчества» № {n}",
-        "ЦДТ № {n}",
-        5,
-    ),
-    (
-        LegalForm.NGO,
-        "Автономная некоммерческая организация «Детский клуб „Полярная звезда“» № {n}",
-        "АНО «Полярная звезда» № {n}",
-        10,
-    ),
-    (
-        LegalForm.COMPANY,
-        "Общество с ограниченной ответственностью «Роботрек» № {n}",
-        "ООО «Роботрек» № {n}",
-        10,
-    ),
-    (LegalForm.IP, "Индивидуальный предприниматель {teacher}", "ИП {short}", 10),
+LEVEL_SUFFIX: list[str] = _DATA["level_suffix"]
+DIRECTION_WEIGHTS: dict[str, int] = _DATA["direction_weights"]
+STREETS: list[str] = _DATA["streets"]
+DISTRICTS: list[str] = _DATA["districts"]
+VORKUTA_DISTRICTS: list[str] = _DATA["vorkuta_districts"]
+TEACHER_NAMES: list[str] = _DATA["teacher_names"]
+# legal form, full-name pattern, short-name pattern, weight
+PROVIDER_KINDS: list[tuple[str, str, str, int]] = [
+    (k["legal_form"], k["full_name"], k["short_name"], k["weight"]) for k in _DATA["provider_kinds"]
 ]
 # Relative size of the municipalities' catalogues (by population; unknown codes weigh 1).
-MUNICIPALITY_WEIGHTS = {
-    "syktyvkar": 24,
-    "ukhta": 11,
-    "vorkuta": 8,
-    "pechora": 5,
-    "usinsk": 5,
-    "sosnogorsk": 4,
-    "inta": 3,
-}
+MUNICIPALITY_WEIGHTS: dict[str, int] = _DATA["municipality_weights"]
 
 
 def _spread(
@@ -234,16 +81,6 @@ def _spread(
     return counts
 
 
-def _weighted_split(total: int, weights: list[int]) -> list[int]:
-    """Split `total` proportionally to `weights`, remainder to the largest ones."""
-    whole = sum(weights)
-    counts = [total * w // whole for w in weights]
-    order = sorted(range(len(weights)), key=lambda i: -weights[i])
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
 def _ensure_period(municipality, today: dt.date) -> FinancingPeriod:
     """The approved period running today, created (with a nominal) when missing."""
     period = (
@@ -262,6 +99,8 @@ def _ensure_period(municipality, today: dt.date) -> FinancingPeriod:
         name=f"ПФДО {start_year}/{str(start_year + 1)[-2:]}",
         starts_on=dt.date(start_year, 9, 1),
         ends_on=dt.date(start_year + 1, 8, 31),
+        # Written approved, the state financing's approval leaves it in (bulk data for
+        # benchmarks: no one's action to record).
         status=FinancingPeriod.Status.APPROVED,
         certificate_quota=2000,
         budget_kopecks=2000 * 2_417_100,
@@ -310,15 +149,15 @@ def seed_region_catalog(
     municipalities = list(region.municipalities.filter(is_active=True).order_by("number"))
     if not municipalities:
         raise ValueError(f"region {region} has no active municipalities")
-    rng = random.Random(rng_seed)  # noqa: S311 - reproducible demo data, not secrets
+    rng = random.Random(rng_seed)
     weights = [MUNICIPALITY_WEIGHTS.get(m.code, 1) for m in municipalities]
     # Every municipality gets at least one provider; the rest follow population.
-    per_muni_providers = [1 + c for c in _weighted_split(providers - len(municipalities), weights)]
+    per_muni_providers = [1 + c for c in proportional(providers - len(municipalities), weights)]
     # Programmes, modules, groups and lessons follow the providers of each municipality.
-    per_muni_programs = _weighted_split(programs, per_muni_providers)
-    per_muni_modules = _weighted_split(modules, per_muni_programs)
-    per_muni_groups = _weighted_split(groups, per_muni_programs)
-    per_muni_entries = _weighted_split(schedule_entries, per_muni_groups)
+    per_muni_programs = proportional(programs, per_muni_providers)
+    per_muni_modules = proportional(modules, per_muni_programs)
+    per_muni_groups = proportional(groups, per_muni_programs)
+    per_muni_entries = proportional(schedule_entries, per_muni_groups)
     today = clock.today()
     now = clock.now()
     serial = 0
@@ -370,6 +209,7 @@ def _make_providers(municipality, rng, *, count: int, serial: int) -> list[Provi
                 actual_address=address,
                 phone=f"+7 8212 {n % 100:02d}-{(n * 7) % 100:02d}-{(n * 13) % 100:02d}",
                 email=f"org{n}@{MARKER_DOMAIN}",
+                # Included in the registry: the state the providers' inclusion leaves.
                 status=Provider.Status.ACTIVE,
                 included_at=clock.now(),
             )
@@ -441,6 +281,7 @@ def _seed_municipality(
                     address=f"{municipality.name}, {street}, д. {rng.randint(1, 60)}",
                     district=rng.choice(districts),
                     medical_certificate_required=direction == Direction.SPORTS,
+                    # Certified as the catalogue's certification would leave it.
                     certification_status=(
                         Program.Certification.CERTIFIED
                         if certified
