@@ -6,6 +6,21 @@ import os
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+
+from pfdo.common.tests.examples import CI_EXAMPLES, SOAK_FACTOR
+
+# `ci` (the default): today's example counts with fixed seeds, so every property test and
+# state machine draws the same examples on every run and CI never fails on a rare draw;
+# `soak` (HYPOTHESIS_PROFILE=soak, `make soak`): ten times the examples from fresh seeds.
+# Tests that set their own count scale it with pfdo.common.tests.examples.examples(n).
+hypothesis_settings.register_profile(
+    "ci", max_examples=CI_EXAMPLES, derandomize=True, database=None
+)
+hypothesis_settings.register_profile(
+    "soak", max_examples=CI_EXAMPLES * SOAK_FACTOR, derandomize=False
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REQUIRED = (
     os.environ.get("PFDO_REQUIRE_POSTGRES") == "1" or os.environ.get("PFDO_REQUIRE_BROWSER") == "1"
@@ -76,19 +91,7 @@ def vorkuta(region):
 @pytest.fixture
 def make_user(db):
     """make_user(role=None, municipality=None, region=None, **fields) → a user with that role."""
-    from pfdo.accounts.tests.factories import UserFactory, grant
-
-    def make(role=None, *, municipality=None, region=None, is_provider_admin=False, **fields):
-        user = UserFactory(**fields)
-        if role:
-            grant(
-                user,
-                role,
-                municipality=municipality,
-                region=region,
-                is_provider_admin=is_provider_admin,
-            )
-        return user
+    from pfdo.common.tests.worlds import make_user as make
 
     return make
 

@@ -45,6 +45,7 @@ from pfdo.billing.tests.factories import (
 )
 from pfdo.common import clock
 from pfdo.common.errors import DomainError
+from pfdo.common.tests.examples import examples
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import Application, Contract
 from pfdo.financing.models import FinancingPeriod
@@ -725,7 +726,7 @@ def test_random_billing_histories_keep_every_invariant(vorkuta, operator, payer)
     run_state_machine_as_test(
         _machine(world),
         settings=settings(
-            max_examples=20,
+            max_examples=examples(20),
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
