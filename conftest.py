@@ -36,12 +36,40 @@ def pytest_report_header(config):
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db.get('NAME')}"
 
 
+# Modules of the SQLite pass marked by where they live, not by a line in each file: the demo
+# seed that `make run` performs on SQLite, and the bulk demo writer (COPY on PostgreSQL).
+SQLITE_PATHS = ("pfdo/demo/tests/", "pfdo/enrolment/tests/test_demo_bulk.py")
+
+
+def _is_serial(item) -> bool:
+    """Browser journeys and races: real threads, connections, a live server and Chromium.
+
+    They run in a pass of their own, not beside the xdist workers (`make test-postgres`).
+    """
+    if item.get_closest_marker("e2e") or item.path.name == "test_races.py":
+        return True
+    db = item.get_closest_marker("django_db")
+    transactional = db is not None and db.kwargs.get("transaction", False)
+    return bool(item.get_closest_marker("postgres_only") and transactional)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the markers added here
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests (row locks, real concurrency) are deselected on SQLite.
+    """Marks what the passes of `make test` select by; deselects PostgreSQL-only tests
+    (row locks, real concurrency) on SQLite.
 
     Deselected, not skipped: on SQLite they cannot mean anything, and the PostgreSQL pass
     of the same suite runs them.
     """
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        if where.startswith(SQLITE_PATHS):
+            item.add_marker(pytest.mark.sqlite)
+        if _is_serial(item):
+            item.add_marker(pytest.mark.serial)
+        if item.path.name == "test_properties.py":
+            item.add_marker(pytest.mark.hypothesis)  # `make soak` (-m hypothesis)
     if not _is_sqlite():
         return
     keep, drop = [], []

@@ -1,9 +1,12 @@
 """Contract test: every API operation answers as its OpenAPI schema says (schemathesis).
 
 The schema is the one the application serves at /api/schema/; requests go in-process through
-the Django WSGI application, inside pytest-django's per-test transaction (`db`), so the data a
-test seeds is visible to the API and rolled back afterwards. Each operation is exercised
-anonymously and with the bearer token of the demo operator.
+the Django WSGI application. The demo (without its generated catalogue) is seeded once for the
+module, in a transaction rolled back at its end; each operation's test runs in its own
+savepoint (`db`), so what one operation writes is gone before the next. Each operation is
+exercised anonymously (valid and invalid data) and with the bearer token of each demo login
+that works through the API — parent, provider staff, operator and payer — with valid data, so
+the calls get past validation into what each role may do.
 """
 
 from __future__ import annotations
@@ -31,15 +34,29 @@ from schemathesis.checks import (
     use_after_free,
 )
 
+from pfdo.common.tests.worlds import world_once
+
 SCHEMA_URL = "/api/schema/?format=json"
 ERROR_STATUSES = {"400", "401", "403", "404", "409", "429"}
 
 APP = get_wsgi_application()
 # Examples and fuzzing (valid and invalid data), without the coverage phase: it sends every
 # boundary value of every field and made the run ten times longer for little more found.
-CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
+PHASES = {"coverage": {"enabled": False}}
+CONFIG = schemathesis.Config.from_dict({"phases": PHASES})
 schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, APP, config=CONFIG)
-TOKEN_USER = "operator"
+# The signed-in runs: schema-valid data only, so the requests reach the permission checks
+# and the services instead of stopping at validation (the anonymous run sends both kinds).
+POSITIVE = schemathesis.Config.from_dict({"phases": PHASES, "generation": {"mode": "positive"}})
+positive_schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, APP, config=POSITIVE)
+# The demo logins the API serves (the expert, regional administrator and superuser work in the
+# pages), with the one role each holds.
+LOGINS = {
+    "parent": "parent",
+    "provider": "provider_staff",
+    "operator": "operator",
+    "payer": "payer",
+}
 REVOKE_TOKEN = "DELETE /api/v1/auth/token/"
 
 # Every built-in response check except two that test the API's leniency, not its contract:
@@ -103,30 +120,38 @@ def _token(login: str) -> str:
     return token
 
 
-@pytest.fixture
-def demo_db(db):
+def _seed_demo() -> dict[str, str]:
+    """The demo without its generated catalogue, and a bearer token of each login."""
     from pfdo.demo.seed import seed
 
-    return seed("small", generated=False)
+    seed("small", generated=False)
+    return {login: _token(login) for login in LOGINS}
+
+
+# Seeded once for the module (rolled back at its end); not a test's to change in memory.
+_demo_tokens = world_once(_seed_demo)
 
 
 @pytest.fixture
-def token(demo_db):
-    return _token(TOKEN_USER)
+def tokens(_demo_tokens, db):
+    """The logins' tokens; the test's own writes (a revoked token too) are rolled back."""
+    return dict(_demo_tokens)
 
 
 @schema.parametrize()
 @SETTINGS
-def test_operation_anonymously(case, db):
+def test_operation_anonymously(case, _demo_tokens, db):
     with _requests_keep_the_test_connection():
         case.call_and_validate(checks=CHECKS)
 
 
-@schema.parametrize()
+@positive_schema.parametrize()
+@pytest.mark.parametrize("login", sorted(LOGINS))
 @SETTINGS
-def test_operation_with_bearer_token(case, token):
+def test_operation_with_bearer_token(case, login, tokens):
+    token = tokens[login]
     if case.operation.label == REVOKE_TOKEN:
-        token = _token(TOKEN_USER)  # a fresh one each time: this call revokes the token it uses
+        token = _token(login)  # a fresh one each time: this call revokes the token it uses
     with _requests_keep_the_test_connection():
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
@@ -183,12 +208,13 @@ def test_schema_bodies_use_no_time_format_drf_cannot_write():
     assert "time" not in set(_formats(components))
 
 
-def test_the_token_the_contract_run_uses_authenticates(token):
-    response = Client().get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
+@pytest.mark.parametrize("login", sorted(LOGINS))
+def test_the_tokens_the_contract_run_uses_authenticate(tokens, login):
+    response = Client().get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {tokens[login]}")
     assert response.status_code == 200
-    assert response.json()["login"] == TOKEN_USER
+    assert response.json()["login"] == login
     roles = {m["role"] for m in response.json()["memberships"]}
-    assert roles == {"operator"}
+    assert roles == {LOGINS[login]}
     anonymous = Client().get("/api/v1/auth/me/")
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "not_authenticated"

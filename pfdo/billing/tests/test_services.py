@@ -26,7 +26,7 @@ from pfdo.enrolment import services as enrolment
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 NOMINAL = 2_417_100
 MONTH = 200_000  # 1 800 000 over the group's nine months (Sep 2026 – May 2027)

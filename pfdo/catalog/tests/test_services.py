@@ -31,6 +31,8 @@ from pfdo.catalog.tests.manage_fixtures import (  # noqa: F401  (fixtures)
 from pfdo.common.errors import AccessDenied, Conflict, ValidationFailed
 from pfdo.financing.tests.factories import FinancingPeriodFactory
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 T = dt.time
 FULL_SCORES = {code: 4 for code, _ in ASSESSMENT_CRITERIA}
 

@@ -13,6 +13,8 @@ from pfdo.financing.models import FinancingPeriod, NominalCategory
 from pfdo.financing.tests.factories import FinancingPeriodFactory, NominalCategoryFactory
 from pfdo.territory.tests.factories import MunicipalityFactory
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 D = dt.date
 BASES = {
     "base_technical_kopecks": 16_000,
