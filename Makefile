@@ -81,14 +81,15 @@ test-sqlite-all: $(VENV)/.installed
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m serial $(PYTEST_ARGS)
 
 # The whole suite once on PostgreSQL: two xdist workers (each its own test database,
-# test_<name>_gw0/1), then races and browser journeys (marked `serial` by conftest.py) in a
-# pass of their own, where real threads, connections and Chromium have the machine.
+# test_<name>_gw0/1), then races, browser journeys and the API contract (marked `serial` by
+# conftest.py) in a pass of their own: real threads, connections and Chromium have the machine,
+# and schemathesis' operations (one node id per test function) are all run and reported.
 # pytest's exit status 5 (no test collected) fails the target like any other failure.
 test-postgres: $(VENV)/.installed
 	@echo "== tests on PostgreSQL ($(PFDO_TEST_DATABASE_URL)) =="
 	@if $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)"; then \
 	  DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "not serial" $(XDIST) --durations=25 $(PYTEST_ARGS) \
-	  && echo "== races and browser journeys on PostgreSQL (one process) ==" \
+	  && echo "== races, browser journeys, API contract on PostgreSQL (one process) ==" \
 	  && DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m serial $(PYTEST_ARGS); \
 	elif [ "$$PFDO_REQUIRE_POSTGRES" = "1" ]; then \
 	  echo "FAILED: PostgreSQL is required (PFDO_REQUIRE_POSTGRES=1) but not reachable"; exit 1; \
