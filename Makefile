@@ -10,16 +10,21 @@ PORT ?= 8000
 DEBUG ?= 0
 PFDO_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo
 PYTEST_ARGS ?=
+SQLITE_TEST_DATABASE_URL ?= sqlite:///var/test.sqlite3
+# Both cores for the big pass; whole modules per worker, so a module's world is built once.
+XDIST ?= -n 2 --dist loadfile
 PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint test-sqlite test-postgres check-deploy seed bench clean
+.PHONY: help run test lint test-sqlite test-sqlite-all test-postgres soak check-deploy seed bench clean
 .PHONY: bench-enrolment bench-billing
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
-	@echo "make test  - lint, architecture contracts, migrations check, deploy check, tests on SQLite and PostgreSQL"
+	@echo "make test  - lint, architecture contracts, migrations check, deploy check, the whole suite on PostgreSQL, what differs on SQLite"
+	@echo "make test-postgres / make test-sqlite - one of the two test stages (test-sqlite-all: the whole suite on SQLite)"
+	@echo "make soak  - the property tests with ten times the examples and fresh seeds (HYPOTHESIS_PROFILE=soak)"
 	@echo "make bench - region-scale catalogue benchmark on PostgreSQL (prints median/p95)"
 	@echo "make bench-billing - month run over 150,000 contracts on PostgreSQL (prints time, peak memory)"
 
@@ -62,21 +67,45 @@ check-deploy: $(VENV)/.installed
 	  DATABASE_URL=sqlite:///:memory: \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# On SQLite, the embedded default of `make run`, only what differs there (marked `sqlite`):
+# migrations and the append-only triggers, the search fallback, verify_ledger, the demo seed,
+# the login journey, and one service module of each app. Races are PostgreSQL-only.
 test-sqlite: $(VENV)/.installed
-	@echo "== tests on SQLite =="
-	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
+	@echo "== tests on SQLite: the marked subset (-m sqlite) =="
+	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "sqlite and not serial" $(XDIST) $(PYTEST_ARGS)
+	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "sqlite and serial" $(PYTEST_ARGS)
 
+# Everything on SQLite (not part of `make test`): before touching something database-specific.
+test-sqlite-all: $(VENV)/.installed
+	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "not serial" $(XDIST) $(PYTEST_ARGS)
+	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m serial $(PYTEST_ARGS)
+
+# The whole suite once on PostgreSQL: two xdist workers (each its own test database,
+# test_<name>_gw0/1), then races, browser journeys and the API contract (marked `serial` by
+# conftest.py) in a pass of their own: real threads, connections and Chromium have the machine,
+# and schemathesis' operations (one node id per test function) are all run and reported.
+# pytest's exit status 5 (no test collected) fails the target like any other failure.
 test-postgres: $(VENV)/.installed
 	@echo "== tests on PostgreSQL ($(PFDO_TEST_DATABASE_URL)) =="
 	@if $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)"; then \
-	  DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	  DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "not serial" $(XDIST) --durations=25 $(PYTEST_ARGS) \
+	  && echo "== races, browser journeys, API contract on PostgreSQL (one process) ==" \
+	  && DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m serial $(PYTEST_ARGS); \
 	elif [ "$$PFDO_REQUIRE_POSTGRES" = "1" ]; then \
 	  echo "FAILED: PostgreSQL is required (PFDO_REQUIRE_POSTGRES=1) but not reachable"; exit 1; \
 	else \
 	  echo "SKIPPED: PostgreSQL tests (server not reachable; set PFDO_TEST_DATABASE_URL)"; \
 	fi
 
-test: lint test-sqlite test-postgres
+test: lint test-postgres test-sqlite
+
+# The property tests (and state machines) long: ten times the examples, fresh random seeds.
+# On PostgreSQL when it answers, else on SQLite.
+soak: $(VENV)/.installed
+	@if $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)"; then \
+	  url="$(PFDO_TEST_DATABASE_URL)"; else url="$(SQLITE_TEST_DATABASE_URL)"; fi; \
+	echo "== property tests, HYPOTHESIS_PROFILE=soak, on $$url =="; \
+	HYPOTHESIS_PROFILE=soak DATABASE_URL="$$url" $(BIN)/pytest -m hypothesis -n 2 pfdo $(PYTEST_ARGS)
 
 # Benchmarks print their figures; they are not tests. Needs PostgreSQL (a database named *bench*).
 bench: $(VENV)/.installed

@@ -6,6 +6,21 @@ import os
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+
+from pfdo.common.tests.examples import CI_EXAMPLES, SOAK_FACTOR
+
+# `ci` (the default): today's example counts with fixed seeds, so every property test and
+# state machine draws the same examples on every run and CI never fails on a rare draw;
+# `soak` (HYPOTHESIS_PROFILE=soak, `make soak`): ten times the examples from fresh seeds.
+# Tests that set their own count scale it with pfdo.common.tests.examples.examples(n).
+hypothesis_settings.register_profile(
+    "ci", max_examples=CI_EXAMPLES, derandomize=True, database=None
+)
+hypothesis_settings.register_profile(
+    "soak", max_examples=CI_EXAMPLES * SOAK_FACTOR, derandomize=False
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REQUIRED = (
     os.environ.get("PFDO_REQUIRE_POSTGRES") == "1" or os.environ.get("PFDO_REQUIRE_BROWSER") == "1"
@@ -21,12 +36,44 @@ def pytest_report_header(config):
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db.get('NAME')}"
 
 
+# Modules of the SQLite pass marked by where they live, not by a line in each file: the demo
+# seed that `make run` performs on SQLite, and the bulk demo writer (COPY on PostgreSQL).
+SQLITE_PATHS = ("pfdo/demo/tests/",)
+
+
+def _is_serial(item) -> bool:
+    """Browser journeys and races (real threads, connections, a live server and Chromium), and
+    the API contract: they run in a pass of their own, without xdist (`make test-postgres`).
+    """
+    if item.get_closest_marker("e2e") or item.path.name == "test_races.py":
+        return True
+    # schemathesis gives every operation of a test function the same node id; under xdist
+    # only one operation per function is run and reported (checked: a failing operation
+    # passed), so the API contract runs in the xdist-free pass.
+    if "api_contract" in item.path.parts:
+        return True
+    db = item.get_closest_marker("django_db")
+    transactional = db is not None and db.kwargs.get("transaction", False)
+    return bool(item.get_closest_marker("postgres_only") and transactional)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the markers added here
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests (row locks, real concurrency) are deselected on SQLite.
+    """Marks what the passes of `make test` select by; deselects PostgreSQL-only tests
+    (row locks, real concurrency) on SQLite.
 
     Deselected, not skipped: on SQLite they cannot mean anything, and the PostgreSQL pass
     of the same suite runs them.
     """
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        if where.startswith(SQLITE_PATHS):
+            item.add_marker(pytest.mark.sqlite)
+        if _is_serial(item):
+            item.add_marker(pytest.mark.serial)
+        if item.path.name == "test_properties.py":
+            item.add_marker(pytest.mark.hypothesis)  # `make soak` (-m hypothesis)
     if not _is_sqlite():
         return
     keep, drop = [], []
@@ -76,19 +123,7 @@ def vorkuta(region):
 @pytest.fixture
 def make_user(db):
     """make_user(role=None, municipality=None, region=None, **fields) → a user with that role."""
-    from pfdo.accounts.tests.factories import UserFactory, grant
-
-    def make(role=None, *, municipality=None, region=None, is_provider_admin=False, **fields):
-        user = UserFactory(**fields)
-        if role:
-            grant(
-                user,
-                role,
-                municipality=municipality,
-                region=region,
-                is_provider_admin=is_provider_admin,
-            )
-        return user
+    from pfdo.common.tests.worlds import make_user as make
 
     return make
 

@@ -19,8 +19,6 @@ from pfdo.demo import providers as providers_demo
 from pfdo.demo.shares import proportional
 from pfdo.providers.models import Provider
 
-T = dt.time
-
 
 @dataclass(frozen=True)
 class DemoModule:
@@ -43,7 +41,7 @@ class DemoProgram:
     groups: int
     registry: str  # certified | significant | preprofessional | other | paid_only | draft
     enrolment_open: bool = True
-    lessons: list[tuple[int, T, T, str]] = field(default_factory=list)
+    lessons: list[tuple[int, dt.time, dt.time, str]] = field(default_factory=list)
 
 
 def _program(row: dict) -> DemoProgram:
@@ -271,7 +269,7 @@ class _GroupPlan:
     room: str
     starts_on: dt.date
     ends_on: dt.date
-    lessons: list[tuple[int, T, T, str]]
+    lessons: list[tuple[int, dt.time, dt.time, str]]
 
 
 @dataclass
@@ -487,8 +485,8 @@ def _generated_price(program: Program, module: DemoModule, period) -> int | None
     return base * round(module.price_ratio * 100) // 100 // 1000 * 1000  # whole 10 ₽
 
 
-def _clock(minutes: int) -> T:
-    return T(minutes // 60, minutes % 60)
+def _clock(minutes: int) -> dt.time:
+    return dt.time(minutes // 60, minutes % 60)
 
 
 @transaction.atomic

@@ -244,15 +244,14 @@ def _anna_gymnastics_new(c: _Ctx, certificate, group) -> None:
         )
 
 
-CD = certificates_demo
 # In the order they happened.
 STEPS: list[_Step] = [
-    _Step(CD.ANNA, "Школа юного художника", _anna_art_school),
-    _Step(CD.MIKHAIL, "Школа вожатых", _mikhail_counsellors),
-    _Step(CD.KSENIA, "Школа вожатых", _ksenia_terminated),
-    _Step(CD.VARVARA, "Художественная гимнастика", _varvara_gymnastics),
-    _Step(CD.DANIIL, "Хоккей", _daniil_hockey_offer),
-    _Step(CD.ANNA, "Художественная гимнастика", _anna_gymnastics_new),
+    _Step(certificates_demo.ANNA, "Школа юного художника", _anna_art_school),
+    _Step(certificates_demo.MIKHAIL, "Школа вожатых", _mikhail_counsellors),
+    _Step(certificates_demo.KSENIA, "Школа вожатых", _ksenia_terminated),
+    _Step(certificates_demo.VARVARA, "Художественная гимнастика", _varvara_gymnastics),
+    _Step(certificates_demo.DANIIL, "Хоккей", _daniil_hockey_offer),
+    _Step(certificates_demo.ANNA, "Художественная гимнастика", _anna_gymnastics_new),
 ]
 
 

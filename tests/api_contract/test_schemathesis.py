@@ -1,134 +1,28 @@
-"""Contract test: every API operation answers as its OpenAPI schema says (schemathesis).
-
-The schema is the one the application serves at /api/schema/; requests go in-process through
-the Django WSGI application, inside pytest-django's per-test transaction (`db`), so the data a
-test seeds is visible to the API and rolled back afterwards. Each operation is exercised
-anonymously and with the bearer token of the demo operator.
-"""
+"""Contract test: every API operation answers as its OpenAPI schema says (schemathesis),
+anonymously here, as each demo login in test_schemathesis_as_*.py (see contract.py); and the
+schema declares the error bodies and the authentication the run relies on."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-import schemathesis
-from django.core import signals
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.test import Client
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import (
-    allow_header_conformance,
-    content_type_conformance,
-    ensure_resource_availability,
-    ignored_auth,
-    missing_required_header,
-    not_a_server_error,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-    unsupported_method,
-    use_after_free,
+
+from tests.api_contract.contract import (
+    CHECKS,
+    ERROR_STATUSES,
+    LOGINS,
+    SCHEMA_URL,
+    SETTINGS,
+    requests_keep_the_test_connection,
+    schema,
 )
-
-SCHEMA_URL = "/api/schema/?format=json"
-ERROR_STATUSES = {"400", "401", "403", "404", "409", "429"}
-
-APP = get_wsgi_application()
-# Examples and fuzzing (valid and invalid data), without the coverage phase: it sends every
-# boundary value of every field and made the run ten times longer for little more found.
-CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
-schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, APP, config=CONFIG)
-TOKEN_USER = "operator"
-REVOKE_TOKEN = "DELETE /api/v1/auth/token/"
-
-# Every built-in response check except two that test the API's leniency, not its contract:
-# - `negative_data_rejection`: DRF's pagination and django-filter deliberately ignore an
-#   unparsable optional query value (`page_size=null` gives the default page, `until=` no filter);
-# - `positive_data_acceptance`: a schema-valid login or password change with a wrong password is
-#   a 400 with the error body, and Django refuses a NUL byte in any text (400) while the schema's
-#   strings allow it. NUL bytes stay in the generated data: on PostgreSQL they would be a 500.
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    missing_required_header,
-    unsupported_method,
-    allow_header_conformance,
-    use_after_free,
-    ensure_resource_availability,
-    ignored_auth,
-]
-
-SETTINGS = settings(
-    max_examples=25,
-    deadline=None,
-    # `db` is one transaction per operation, shared by its examples on purpose (login failures
-    # pile up into the lockout, which is part of the contract: 429 is declared).
-    suppress_health_check=list(HealthCheck),
-)
-
-
-@contextmanager
-def _requests_keep_the_test_connection():
-    """What Django's test client does: a request must not close the connection under test.
-
-    At the end of every request Django closes a connection that is not in autocommit mode,
-    which the test's wrapping transaction never is; on PostgreSQL the rest of the test would
-    then find the connection closed (the in-memory SQLite test database is never closed).
-    """
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-
-
-def _token(login: str) -> str:
-    """A new bearer token through the API itself, from an address schemathesis never locks out."""
-    from pfdo.accounts.demo import DEMO_PASSWORD
-
-    response = Client(REMOTE_ADDR="192.0.2.10").post(
-        "/api/v1/auth/token/",
-        {"login": login, "password": DEMO_PASSWORD},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    token = response.json()["token"]
-    assert token.startswith("pfdo_")
-    return token
-
-
-@pytest.fixture
-def demo_db(db):
-    from pfdo.demo.seed import seed
-
-    return seed("small", generated=False)
-
-
-@pytest.fixture
-def token(demo_db):
-    return _token(TOKEN_USER)
 
 
 @schema.parametrize()
 @SETTINGS
-def test_operation_anonymously(case, db):
-    with _requests_keep_the_test_connection():
+def test_operation_anonymously(case, _demo_tokens, db):
+    with requests_keep_the_test_connection():
         case.call_and_validate(checks=CHECKS)
-
-
-@schema.parametrize()
-@SETTINGS
-def test_operation_with_bearer_token(case, token):
-    if case.operation.label == REVOKE_TOKEN:
-        token = _token(TOKEN_USER)  # a fresh one each time: this call revokes the token it uses
-    with _requests_keep_the_test_connection():
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
 
 def _served_schema() -> dict:
@@ -183,12 +77,13 @@ def test_schema_bodies_use_no_time_format_drf_cannot_write():
     assert "time" not in set(_formats(components))
 
 
-def test_the_token_the_contract_run_uses_authenticates(token):
-    response = Client().get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
+@pytest.mark.parametrize("login", sorted(LOGINS))
+def test_the_tokens_the_contract_run_uses_authenticate(tokens, login):
+    response = Client().get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {tokens[login]}")
     assert response.status_code == 200
-    assert response.json()["login"] == TOKEN_USER
+    assert response.json()["login"] == login
     roles = {m["role"] for m in response.json()["memberships"]}
-    assert roles == {"operator"}
+    assert roles == {LOGINS[login]}
     anonymous = Client().get("/api/v1/auth/me/")
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "not_authenticated"

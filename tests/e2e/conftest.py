@@ -58,6 +58,6 @@ def full_demo(transactional_db):
 @pytest.fixture
 def komi(transactional_db):
     """Only the territory (Komi, Vorkuta): for journeys that build their own catalogue."""
-    from pfdo.territory.demo import seed_komi
+    from pfdo.demo.territory import seed_komi
 
     return seed_komi()

@@ -7,13 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from pfdo.catalog.demo_bulk import inn10
 from pfdo.catalog.tests.factories import (
     GroupFactory,
     ModuleFactory,
     ProgramFactory,
     ScheduleEntryFactory,
 )
+from pfdo.demo.identifiers import inn10
 from pfdo.providers.tests.factories import ProviderFactory
 from pfdo.territory.models import Municipality
 

@@ -10,7 +10,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from pfdo.accounts.demo import DEMO_PASSWORD
 from pfdo.accounts.models import User
 from pfdo.catalog.models import Group
 from pfdo.certificates import selectors as certificate_selectors
@@ -18,6 +17,7 @@ from pfdo.certificates import services as certificate_services
 from pfdo.certificates.tests.factories import issue_certificate
 from pfdo.common import clock
 from pfdo.common.money import format_kopecks
+from pfdo.demo.accounts import DEMO_PASSWORD
 from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, Contract
 from pfdo.territory.models import Municipality

@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from pfdo.accounts.demo import DEMO_PASSWORD
+from pfdo.demo.accounts import DEMO_PASSWORD
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite]
 
 # login, role home path, the home's <h1>, the navigation link to that home
 ROLE_HOMES = [

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from pfdo.accounts.demo import DEMO_PASSWORD
+from pfdo.demo.accounts import DEMO_PASSWORD
 from pfdo.providers.models import Provider
 
 pytestmark = pytest.mark.e2e

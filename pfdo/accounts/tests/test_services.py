@@ -15,6 +15,8 @@ from pfdo.audit.models import ActionLog
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 
 def actions(action):
     return ActionLog.objects.filter(action=action)

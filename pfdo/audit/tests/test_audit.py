@@ -8,6 +8,8 @@ from pfdo.audit.models import ActionLog, PersonalDataAccess
 from pfdo.common import context
 from pfdo.territory.tests.factories import MunicipalityFactory
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 
 @pytest.fixture
 def row(make_user, vorkuta):

@@ -18,6 +18,7 @@ from pfdo.billing.tests.factories import approved_period, ready_group, signed_co
 from pfdo.certificates.tests.factories import valid_snils
 from pfdo.common import clock
 from pfdo.common.tests.leaks import identifier_forms, leaks
+from pfdo.common.tests.worlds import copy_of, komi_and_vorkuta, make_user, world_once
 from pfdo.ledger.models import Transfer
 from pfdo.providers.tests.factories import ProviderFactory
 from pfdo.territory.tests.factories import MunicipalityFactory
@@ -53,11 +54,16 @@ def _today():
         yield
 
 
-@pytest.fixture
-def world(region, vorkuta, make_user):
+def build_world():
     """Family A at provider P with October billed, accepted and paid, September's invoice and
     November's advance request in draft, November's lessons with a mark; family B at provider
     Q; a user of every role, the "other" ones in the neighbouring municipality."""
+    with clock.frozen(TODAY):
+        return _build_world()
+
+
+def _build_world():
+    region, vorkuta = komi_and_vorkuta()
     inta = MunicipalityFactory(region=region, code="inta", name="Инта", number=3)
     approved_period(vorkuta)
     approved_period(inta)
@@ -130,6 +136,16 @@ def world(region, vorkuta, make_user):
     # Provider Q's October, so that lists have someone else's rows.
     services.build_invoice(actor=w.staff_q, provider=provider_q, month=OCT)
     return w
+
+
+# Built once for the module; every test (every cell) works on its own copy and its writes
+# are rolled back after it.
+_world = world_once(build_world)
+
+
+@pytest.fixture
+def world(_world, db):
+    return copy_of(_world)
 
 
 def api_as(world, role) -> APIClient:

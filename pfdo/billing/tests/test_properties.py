@@ -36,6 +36,7 @@ from pfdo.billing.tests.billing_machine import (
     Status,
     World,
 )
+from pfdo.common.tests.examples import examples
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
 
@@ -213,7 +214,7 @@ def test_random_billing_histories_keep_every_invariant(vorkuta, operator, payer)
     run_state_machine_as_test(
         _machine(world),
         settings=settings(
-            max_examples=20,
+            max_examples=examples(20),
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

@@ -38,7 +38,7 @@ from pfdo.enrolment import services as enrolment
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 # ------------------------------------------------------------------ each setting by hand

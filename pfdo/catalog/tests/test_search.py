@@ -8,6 +8,8 @@ from pfdo.catalog.models import Program
 from pfdo.catalog.tests.factories import ProgramFactory
 from pfdo.catalog.tests.test_filters import make_provider
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 
 @pytest.fixture
 def programs(vorkuta):

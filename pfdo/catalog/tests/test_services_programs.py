@@ -30,6 +30,8 @@ from pfdo.catalog.tests.service_helpers import (
 from pfdo.common.errors import AccessDenied, Conflict, ValidationFailed
 from pfdo.financing.tests.factories import FinancingPeriodFactory
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 # ---------------------------------------------------------------- programme card
 
 

@@ -11,6 +11,7 @@ from pfdo.certificates.rules import is_guardian_of, manages_municipality, manage
 from pfdo.certificates.tests.test_access_matrix import (  # noqa: F401  (fixtures)
     ROLES,
     _today,
+    _world,
     world,
 )
 

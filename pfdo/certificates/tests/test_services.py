@@ -20,7 +20,7 @@ from pfdo.ledger.selectors import verify_ledger
 TODAY = dt.date(2026, 11, 28)
 NOMINAL = 2_417_100
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture(autouse=True)

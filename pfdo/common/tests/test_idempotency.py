@@ -9,6 +9,8 @@ from pfdo.accounts.tests.factories import PASSWORD
 from pfdo.common import clock
 from pfdo.common.models import IdempotencyRecord
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 TOKEN_URL = "/api/v1/auth/token/"
 
 

@@ -15,7 +15,6 @@ from pfdo.financing.normative import compute
 from pfdo.financing.tests.factories import FinancingPeriodFactory, NominalCategoryFactory
 from pfdo.territory.tests.factories import MunicipalityFactory
 
-D = dt.date
 APPROVED, DRAFT, CLOSED = (
     FinancingPeriod.Status.APPROVED,
     FinancingPeriod.Status.DRAFT,
@@ -25,22 +24,28 @@ APPROVED, DRAFT, CLOSED = (
 
 def test_current_period_is_the_approved_one_covering_the_day(vorkuta, region):
     old = FinancingPeriodFactory(
-        municipality=vorkuta, status=CLOSED, starts_on=D(2025, 9, 1), ends_on=D(2026, 8, 31)
+        municipality=vorkuta,
+        status=CLOSED,
+        starts_on=dt.date(2025, 9, 1),
+        ends_on=dt.date(2026, 8, 31),
     )
     now = FinancingPeriodFactory(
-        municipality=vorkuta, starts_on=D(2026, 9, 1), ends_on=D(2027, 8, 31)
+        municipality=vorkuta, starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2027, 8, 31)
     )
     FinancingPeriodFactory(
-        municipality=vorkuta, status=DRAFT, starts_on=D(2027, 9, 1), ends_on=D(2028, 8, 31)
+        municipality=vorkuta,
+        status=DRAFT,
+        starts_on=dt.date(2027, 9, 1),
+        ends_on=dt.date(2028, 8, 31),
     )
     FinancingPeriodFactory(municipality=MunicipalityFactory(region=region))  # same dates elsewhere
-    assert selectors.current_period(vorkuta, D(2026, 9, 1)) == now
-    assert selectors.current_period(vorkuta, D(2027, 8, 31)) == now
-    assert old.status == CLOSED and selectors.current_period(vorkuta, D(2026, 8, 31)) is None
-    assert selectors.current_period(vorkuta, D(2027, 9, 1)) is None  # a draft is not current
-    with clock.frozen(D(2027, 1, 15)):
+    assert selectors.current_period(vorkuta, dt.date(2026, 9, 1)) == now
+    assert selectors.current_period(vorkuta, dt.date(2027, 8, 31)) == now
+    assert old.status == CLOSED and selectors.current_period(vorkuta, dt.date(2026, 8, 31)) is None
+    assert selectors.current_period(vorkuta, dt.date(2027, 9, 1)) is None  # a draft is not current
+    with clock.frozen(dt.date(2027, 1, 15)):
         assert selectors.current_period(vorkuta) == now
-    with clock.frozen(D(2030, 1, 15)):
+    with clock.frozen(dt.date(2030, 1, 15)):
         assert selectors.current_period(vorkuta) is None
 
 
@@ -97,7 +102,10 @@ def test_visibility_of_periods(make_user, vorkuta, region):
     inta = MunicipalityFactory(region=region, code="inta")
     approved = FinancingPeriodFactory(municipality=vorkuta)
     draft = FinancingPeriodFactory(
-        municipality=vorkuta, status=DRAFT, starts_on=D(2027, 9, 1), ends_on=D(2028, 8, 31)
+        municipality=vorkuta,
+        status=DRAFT,
+        starts_on=dt.date(2027, 9, 1),
+        ends_on=dt.date(2028, 8, 31),
     )
     inta_draft = FinancingPeriodFactory(municipality=inta, status=DRAFT)
     assert set(selectors.periods_visible_to(AnonymousUser())) == {approved}
@@ -118,7 +126,7 @@ def test_visibility_of_periods(make_user, vorkuta, region):
     assert set(selectors.periods_visible_to(inta_operator, municipality_code="vorkuta")) == {
         approved
     }
-    assert list(selectors.periods_visible_to(operator, active_on=D(2028, 1, 1))) == [draft]
+    assert list(selectors.periods_visible_to(operator, active_on=dt.date(2028, 1, 1))) == [draft]
     assert list(selectors.manageable_municipalities(operator)) == [vorkuta]
     assert set(selectors.manageable_municipalities(regional)) == {vorkuta, inta}
     assert not selectors.manageable_municipalities(
@@ -131,8 +139,8 @@ def test_demo_period_is_approved_complete_and_idempotent(vorkuta):
     assert period.status == APPROVED
     assert (period.name, period.starts_on, period.ends_on) == (
         "ПФДО 2026/27",
-        D(2026, 9, 1),
-        D(2027, 8, 31),
+        dt.date(2026, 9, 1),
+        dt.date(2027, 8, 31),
     )
     period.refresh_from_db()
     assert period.k_north == Decimal("1.600")

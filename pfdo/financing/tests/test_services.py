@@ -13,7 +13,8 @@ from pfdo.financing.models import FinancingPeriod, NominalCategory
 from pfdo.financing.tests.factories import FinancingPeriodFactory, NominalCategoryFactory
 from pfdo.territory.tests.factories import MunicipalityFactory
 
-D = dt.date
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 BASES = {
     "base_technical_kopecks": 16_000,
     "base_natural_science_kopecks": 15_000,
@@ -27,8 +28,8 @@ BASES = {
 def create(actor, municipality, **overrides):
     kwargs = {
         "name": "ПФДО 2026/27",
-        "starts_on": D(2026, 9, 1),
-        "ends_on": D(2027, 8, 31),
+        "starts_on": dt.date(2026, 9, 1),
+        "ends_on": dt.date(2027, 8, 31),
         "certificate_quota": 10,
         "budget_kopecks": 10 * 2_417_100,
         **BASES,
@@ -60,8 +61,8 @@ def test_create_makes_an_audited_draft(operator, vorkuta):
 @pytest.mark.parametrize(
     ("overrides", "field", "fragment"),
     [
-        ({"ends_on": D(2026, 9, 1)}, "ends_on", "позже начала"),
-        ({"ends_on": D(2026, 8, 1)}, "ends_on", "позже начала"),
+        ({"ends_on": dt.date(2026, 9, 1)}, "ends_on", "позже начала"),
+        ({"ends_on": dt.date(2026, 8, 1)}, "ends_on", "позже начала"),
         ({"budget_kopecks": -1}, "budget_kopecks", "отрицательной"),
         ({"base_arts_kopecks": -100}, "base_arts_kopecks", "отрицательной"),
         ({"budget_kopecks": 10.5}, "budget_kopecks", "целым числом копеек"),
@@ -85,14 +86,20 @@ def test_create_refuses_bad_values_field_by_field(operator, vorkuta, overrides, 
 
 def test_several_bad_fields_are_reported_together(operator, vorkuta):
     with pytest.raises(ValidationFailed) as excinfo:
-        create(operator, vorkuta, budget_kopecks=-1, k_north=0, ends_on=D(2020, 1, 1))
+        create(operator, vorkuta, budget_kopecks=-1, k_north=0, ends_on=dt.date(2020, 1, 1))
     assert {"budget_kopecks", "k_north", "ends_on"} <= set(fields_of(excinfo))
 
 
 def test_overlap_with_a_period_of_the_same_municipality_is_refused(operator, vorkuta):
     create(operator, vorkuta)
     with pytest.raises(ValidationFailed) as excinfo:
-        create(operator, vorkuta, name="Второй", starts_on=D(2027, 1, 1), ends_on=D(2027, 12, 31))
+        create(
+            operator,
+            vorkuta,
+            name="Второй",
+            starts_on=dt.date(2027, 1, 1),
+            ends_on=dt.date(2027, 12, 31),
+        )
     assert "пересекается с «ПФДО 2026/27»" in fields_of(excinfo)["starts_on"][0]
     assert "ends_on" not in fields_of(excinfo)
     assert FinancingPeriod.objects.count() == 1
@@ -101,16 +108,32 @@ def test_overlap_with_a_period_of_the_same_municipality_is_refused(operator, vor
 def test_touching_dates_overlap_but_the_next_day_does_not(operator, vorkuta):
     create(operator, vorkuta)  # … 2027-08-31 inclusive
     with pytest.raises(ValidationFailed) as excinfo:
-        create(operator, vorkuta, name="Касается", starts_on=D(2027, 8, 31), ends_on=D(2028, 8, 31))
+        create(
+            operator,
+            vorkuta,
+            name="Касается",
+            starts_on=dt.date(2027, 8, 31),
+            ends_on=dt.date(2028, 8, 31),
+        )
     assert "starts_on" in fields_of(excinfo)
     with pytest.raises(ValidationFailed) as excinfo:
-        create(operator, vorkuta, name="До", starts_on=D(2025, 9, 1), ends_on=D(2026, 9, 1))
+        create(
+            operator, vorkuta, name="До", starts_on=dt.date(2025, 9, 1), ends_on=dt.date(2026, 9, 1)
+        )
     assert "ends_on" in fields_of(excinfo)
     following = create(
-        operator, vorkuta, name="ПФДО 2027/28", starts_on=D(2027, 9, 1), ends_on=D(2028, 8, 31)
+        operator,
+        vorkuta,
+        name="ПФДО 2027/28",
+        starts_on=dt.date(2027, 9, 1),
+        ends_on=dt.date(2028, 8, 31),
     )
     previous = create(
-        operator, vorkuta, name="ПФДО 2025/26", starts_on=D(2025, 9, 1), ends_on=D(2026, 8, 31)
+        operator,
+        vorkuta,
+        name="ПФДО 2025/26",
+        starts_on=dt.date(2025, 9, 1),
+        ends_on=dt.date(2026, 8, 31),
     )
     assert {following.name, previous.name} <= set(
         FinancingPeriod.objects.values_list("name", flat=True)
@@ -120,7 +143,13 @@ def test_touching_dates_overlap_but_the_next_day_does_not(operator, vorkuta):
 def test_a_containing_period_is_flagged_on_both_dates(operator, vorkuta):
     create(operator, vorkuta)
     with pytest.raises(ValidationFailed) as excinfo:
-        create(operator, vorkuta, name="Шире", starts_on=D(2026, 1, 1), ends_on=D(2028, 1, 1))
+        create(
+            operator,
+            vorkuta,
+            name="Шире",
+            starts_on=dt.date(2026, 1, 1),
+            ends_on=dt.date(2028, 1, 1),
+        )
     assert {"starts_on", "ends_on"} <= set(fields_of(excinfo))
 
 
@@ -128,7 +157,7 @@ def test_other_municipalities_do_not_overlap(operator, vorkuta, region, make_use
     create(operator, vorkuta)
     inta = MunicipalityFactory(region=region, code="inta")
     other = create(make_user("operator", municipality=inta), inta)
-    assert other.starts_on == D(2026, 9, 1)
+    assert other.starts_on == dt.date(2026, 9, 1)
 
 
 def test_who_may_create(make_user, vorkuta, region):
@@ -182,16 +211,22 @@ def test_update_without_changes_writes_nothing(operator, vorkuta):
 def test_update_refuses_overlap_and_bad_values_without_saving(operator, vorkuta):
     create(operator, vorkuta)
     later = create(
-        operator, vorkuta, name="2027/28", starts_on=D(2027, 9, 1), ends_on=D(2028, 8, 31)
+        operator,
+        vorkuta,
+        name="2027/28",
+        starts_on=dt.date(2027, 9, 1),
+        ends_on=dt.date(2028, 8, 31),
     )
     with pytest.raises(ValidationFailed) as excinfo:
-        services.update_period(actor=operator, period=later, starts_on=D(2027, 8, 31), name="Новое")
+        services.update_period(
+            actor=operator, period=later, starts_on=dt.date(2027, 8, 31), name="Новое"
+        )
     assert "пересекается" in fields_of(excinfo)["starts_on"][0]
     with pytest.raises(ValidationFailed):
         services.update_period(actor=operator, period=later, name="Новое", k_north=0)
     later.refresh_from_db()
     assert (later.starts_on, later.name, later.k_north) == (
-        D(2027, 9, 1),
+        dt.date(2027, 9, 1),
         "2027/28",
         Decimal("1.000"),
     )
@@ -203,7 +238,7 @@ def test_locked_period_refuses_money_fields_with_the_reason(operator, vorkuta):
     assert services.mark_commitments_started(period=period)
     with pytest.raises(ValidationFailed) as excinfo:
         services.update_period(
-            actor=operator, period=period, budget_kopecks=1, ends_on=D(2027, 6, 30), name="X"
+            actor=operator, period=period, budget_kopecks=1, ends_on=dt.date(2027, 6, 30), name="X"
         )
     fields = fields_of(excinfo)
     assert set(fields) == {"budget_kopecks", "ends_on"}
@@ -236,8 +271,8 @@ def test_every_money_field_is_locked(operator, vorkuta):
     NominalCategoryFactory(period=period)
     services.mark_commitments_started(period=period)
     new_values = {
-        "starts_on": D(2026, 8, 1),
-        "ends_on": D(2027, 7, 31),
+        "starts_on": dt.date(2026, 8, 1),
+        "ends_on": dt.date(2027, 7, 31),
         "budget_kopecks": period.budget_kopecks + 1,
         "certificate_quota": 99,
         "scale_nominal_by_months": False,

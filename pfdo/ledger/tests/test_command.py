@@ -9,7 +9,7 @@ from django.db.models import F
 from pfdo.ledger.models import Account
 from pfdo.ledger.tests.factories import grant, make_book, reserve
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def test_clean_ledger_passes(vorkuta):

@@ -18,6 +18,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from pfdo.common.tests.examples import examples
 from pfdo.financing.tests.factories import FinancingPeriodFactory
 from pfdo.ledger import services
 from pfdo.ledger.errors import InsufficientFunds
@@ -227,5 +228,5 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_ledger_invariants_hold_for_random_histories():
     run_state_machine_as_test(
         LedgerMachine,
-        settings=settings(max_examples=30, stateful_step_count=25, deadline=None),
+        settings=settings(max_examples=examples(30), stateful_step_count=25, deadline=None),
     )

@@ -17,7 +17,7 @@ from pfdo.ledger.tests.factories import grant, make_book, reserve
 
 Kind = Transfer.Kind
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pfdo.territory.tests.factories import MunicipalityFactory
 Kind = Transfer.Kind
 Phase = Transfer.Phase
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from pfdo.providers.tests.factories import (
     org_profile,
 )
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 Status = Provider.Status
 
 

@@ -8,6 +8,8 @@ from pfdo.audit.models import ActionLog
 from pfdo.territory import selectors, services
 from pfdo.territory.models import Municipality
 
+pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
+
 
 def test_home_page_names_the_served_municipality(client, vorkuta, settings):
     settings.PFDO_MUNICIPALITY = "vorkuta"
