@@ -55,10 +55,7 @@ from pfdo.demo.people import (
     moment,
     snils,
 )
-from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
-from pfdo.ledger import services as ledger
-from pfdo.ledger.selectors import AccountKind, TransferKind
 
 _DATA = literals.load("certificates")
 
@@ -173,27 +170,13 @@ def seed_certificates(
 
 
 def fund_period(period: FinancingPeriod) -> None:
-    """The period's budget moved from the appropriation on its first day, as the services do
-    on the first grant (same key, so they find it), and its commitments marked started."""
+    """The period's budget moved from the appropriation on its first day (the service the
+    first grant calls, so the grant finds it done), and its commitments marked started."""
     if not period_running(period, clock.today()) or period.budget_kopecks <= 0:
         return
     at = min(moment(period.starts_on, 9), clock.now())
     with clock.frozen(at), transaction.atomic():
-        source = ledger.get_account(kind=AccountKind.SOURCE, municipality=period.municipality)
-        budget = ledger.get_account(
-            kind=AccountKind.BUDGET, municipality=period.municipality, period=period
-        )
-        ledger.transfer(
-            key=f"fund:p{period.pk}",
-            kind=TransferKind.FUND,
-            debit=source,
-            credit=budget,
-            amount_kopecks=period.budget_kopecks,
-            description=f"Бюджет периода «{period.name}»",
-            ref_type="period",
-            ref_id=period.pk,
-        )
-        financing.mark_commitments_started(actor=None, period=period)
+        services.fund_period(actor=None, period=period)
 
 
 # ----------------------------------------------------------------- families through services

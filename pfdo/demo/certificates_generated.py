@@ -510,15 +510,13 @@ class _Writer:
                 continue
             account = accounts[row.pk]
             grants[issued.date()].append(
-                ledger.Entry(
-                    key=f"grant:p{period.pk}:c{row.pk}",
-                    kind=TransferKind.GRANT,
-                    debit_id=budget.pk,
-                    credit_id=account.pk,
+                services.grant_entry(
+                    period=period,
+                    budget_id=budget.pk,
+                    account_id=account.pk,
+                    certificate_id=row.pk,
                     amount_kopecks=amount,
-                    description=f"Начисление на период «{period.name}»: {note}",
-                    ref_type="certificate",
-                    ref_id=row.pk,
+                    note=note,
                 )
             )
             last_moment[issued.date()] = max(last_moment.get(issued.date(), issued), issued)
@@ -526,14 +524,12 @@ class _Writer:
                 cancelled = timezone.localtime(row.status_changed_at)
                 revokes[cancelled.date()].append(
                     ledger.Entry(
-                        key=f"{TransferKind.REVOKE}:p{period.pk}:c{row.pk}",
+                        key=services.return_key(TransferKind.REVOKE, period.pk, row.pk),
                         kind=TransferKind.REVOKE,
                         debit_id=account.pk,
                         credit_id=budget.pk,
                         amount_kopecks=amount,
-                        description=(
-                            f"Возврат в бюджет: сертификат аннулирован ({row.status_reason})"
-                        ),
+                        description=services.cancellation_text(row.status_reason),
                         ref_type="certificate",
                         ref_id=row.pk,
                     )

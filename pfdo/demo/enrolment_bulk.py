@@ -34,6 +34,7 @@ from django.db.models import Count
 
 from pfdo.accounts.models import Membership, User
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
+from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import (
     Certificate,
     CertificateApplication,
@@ -395,15 +396,13 @@ class _Seeder(Children):
                 holder_ids=[k.certificate.pk for k in kids],
             )
         ledger.post_many(
-            ledger.Entry(
-                key=f"grant:p{period.pk}:c{k.certificate.pk}",
-                kind=TransferKind.GRANT,
-                debit_id=budget.pk,
-                credit_id=accounts[k.certificate.pk].pk,
+            certificate_services.grant_entry(
+                period=period,
+                budget_id=budget.pk,
+                account_id=accounts[k.certificate.pk].pk,
+                certificate_id=k.certificate.pk,
                 amount_kopecks=k.nominal,
-                description=f"Начисление на период «{period.name}»: {k.note}",
-                ref_type="certificate",
-                ref_id=k.certificate.pk,
+                note=k.note,
                 at=k.certificate.issued_at,
             )
             for k in kids

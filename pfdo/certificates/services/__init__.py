@@ -25,11 +25,18 @@ from pfdo.certificates.services.decisions import (
 from pfdo.certificates.services.desk import look_up_certificate, reissue_parent_password
 from pfdo.certificates.services.lifecycle import (
     cancel_certificate,
+    cancellation_text,
     expire_certificates,
     reactivate_certificate,
+    return_key,
     suspend_certificate,
 )
-from pfdo.certificates.services.nominals import certificate_account, nominal_amount
+from pfdo.certificates.services.nominals import (
+    certificate_account,
+    fund_period,
+    grant_entry,
+    nominal_amount,
+)
 from pfdo.certificates.services.period_start import grant_period_nominals
 from pfdo.certificates.services.switching import (
     fulfil_switch_requests,
@@ -47,11 +54,14 @@ __all__ = [
     "approve_application",
     "can_manage",
     "cancel_certificate",
+    "cancellation_text",
     "certificate_account",
     "clean_child",
     "expire_certificates",
     "file_in_person_application",
     "fulfil_switch_requests",
+    "fund_period",
+    "grant_entry",
     "grant_period_nominals",
     "look_up_certificate",
     "nominal_amount",
@@ -62,6 +72,7 @@ __all__ = [
     "reissue_parent_password",
     "reject_application",
     "request_switch",
+    "return_key",
     "suspend_certificate",
     "switch_refusal",
     "verify_application",

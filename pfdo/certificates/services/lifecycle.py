@@ -76,6 +76,16 @@ def reactivate_certificate(*, actor, certificate: Certificate, reason: str = "")
     return locked
 
 
+def return_key(kind: str, period_id: int, certificate_id: int) -> str:
+    """The idempotency key of a certificate's unreserved money returned to a period's budget."""
+    return f"{kind}:p{period_id}:c{certificate_id}"
+
+
+def cancellation_text(reason: str) -> str:
+    """What the family's statement says of the money returned at a cancellation."""
+    return f"Возврат в бюджет: сертификат аннулирован ({reason})"
+
+
 def _return_balances(actor, certificate: Certificate, kind: str, why: str) -> int:
     """Give the certificate's unreserved money back to each period's budget."""
     returned = 0
@@ -87,7 +97,7 @@ def _return_balances(actor, certificate: Certificate, kind: str, why: str) -> in
             kind=AccountKind.BUDGET, municipality=account.municipality, period=account.period
         )
         ledger.transfer(
-            key=f"{kind}:p{account.period_id}:c{certificate.pk}",
+            key=return_key(kind, account.period_id, certificate.pk),
             kind=kind,
             debit=account,
             credit=budget,
@@ -111,9 +121,7 @@ def cancel_certificate(*, actor, certificate: Certificate, reason: str) -> Certi
     reason = _reason(reason)
     if not can_proceed(locked.cancel):
         raise Conflict(f"Сертификат уже {locked.get_status_display()}.")
-    _return_balances(
-        actor, locked, TransferKind.REVOKE, f"Возврат в бюджет: сертификат аннулирован ({reason})"
-    )
+    _return_balances(actor, locked, TransferKind.REVOKE, cancellation_text(reason))
     locked.cancel(reason=reason)
     _announce(actor, locked, "certificates.cancelled")
     if locked.is_financing:

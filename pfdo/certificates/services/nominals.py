@@ -39,8 +39,9 @@ def _financing_place(municipality, *, wants: bool, today: dt.date):
     return period, (f"Сертификат финансирования: есть место в квоте периода «{period.name}».")
 
 
-def _budget_account(actor, period: FinancingPeriod):
-    """The period's budget account, funded once from the municipality's appropriation."""
+def fund_period(*, actor, period: FinancingPeriod):
+    """The period's budget account, funded once from the municipality's appropriation (the
+    key makes a repeat a no-op), and the period's commitments marked started."""
     source = ledger.get_account(kind=AccountKind.SOURCE, municipality=period.municipality)
     budget = ledger.get_account(
         kind=AccountKind.BUDGET, municipality=period.municipality, period=period
@@ -89,22 +90,59 @@ def nominal_amount(period: FinancingPeriod, child: Child, on: dt.date) -> tuple[
     return amount, note
 
 
+def grant_key(period_id: int, certificate_id: int) -> str:
+    """The idempotency key of a certificate's nominal for a period."""
+    return f"grant:p{period_id}:c{certificate_id}"
+
+
+def grant_entry(
+    *,
+    period: FinancingPeriod,
+    budget_id: int,
+    account_id: int,
+    certificate_id: int,
+    amount_kopecks: int,
+    note: str,
+    at: dt.datetime | None = None,
+) -> ledger.Entry:
+    """The ledger entry granting a certificate its nominal from the period's budget."""
+    return ledger.Entry(
+        key=grant_key(period.pk, certificate_id),
+        kind=TransferKind.GRANT,
+        debit_id=budget_id,
+        credit_id=account_id,
+        amount_kopecks=amount_kopecks,
+        description=f"Начисление на период «{period.name}»: {note}",
+        ref_type="certificate",
+        ref_id=certificate_id,
+        at=at,
+    )
+
+
 def _grant(*, actor, certificate: Certificate, period: FinancingPeriod, on: dt.date) -> int:
     amount, note = nominal_amount(period, certificate.child, on)
     if amount <= 0:
         return 0
-    budget = _budget_account(actor, period)
+    budget = fund_period(actor=actor, period=period)
     account = certificate_account(certificate, period)
     try:
+        entry = grant_entry(
+            period=period,
+            budget_id=budget.pk,
+            account_id=account.pk,
+            certificate_id=certificate.pk,
+            amount_kopecks=amount,
+            note=note,
+        )
         ledger.transfer(
-            key=f"grant:p{period.pk}:c{certificate.pk}",
-            kind=TransferKind.GRANT,
+            key=entry.key,
+            kind=entry.kind,
             debit=budget,
             credit=account,
-            amount_kopecks=amount,
-            description=f"Начисление на период «{period.name}»: {note}",
-            ref_type="certificate",
-            ref_id=certificate.pk,
+            amount_kopecks=entry.amount_kopecks,
+            description=entry.description,
+            ref_type=entry.ref_type,
+            ref_id=entry.ref_id,
         )
     except ledger.InsufficientFunds as exc:
         raise Conflict(
@@ -125,15 +163,13 @@ def _grant_batch(period: FinancingPeriod, budget, certificates: list[Certificate
         if amount <= 0:
             continue
         entries.append(
-            ledger.Entry(
-                key=f"grant:p{period.pk}:c{certificate.pk}",
-                kind=TransferKind.GRANT,
-                debit_id=budget.pk,
-                credit_id=accounts_by_cert[certificate.pk].pk,
+            grant_entry(
+                period=period,
+                budget_id=budget.pk,
+                account_id=accounts_by_cert[certificate.pk].pk,
+                certificate_id=certificate.pk,
                 amount_kopecks=amount,
-                description=f"Начисление на период «{period.name}»: {note}",
-                ref_type="certificate",
-                ref_id=certificate.pk,
+                note=note,
             )
         )
     try:

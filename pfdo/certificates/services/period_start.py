@@ -5,7 +5,7 @@ from __future__ import annotations
 from pfdo.audit import services as audit
 from pfdo.certificates.models import Certificate
 from pfdo.certificates.services._common import _ensure_manager
-from pfdo.certificates.services.nominals import _budget_account, _grant_batch
+from pfdo.certificates.services.nominals import _grant_batch, fund_period
 from pfdo.certificates.services.switching import fulfil_switch_requests
 from pfdo.common import clock
 from pfdo.common.errors import Conflict
@@ -26,7 +26,7 @@ def grant_period_nominals(*, actor, period: FinancingPeriod, batch_size: int = 2
     period = FinancingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.status != FinancingPeriod.Status.APPROVED:
         raise Conflict("Номиналы начисляются только в утверждённом периоде.")
-    budget = _budget_account(actor, period)
+    budget = fund_period(actor=actor, period=period)
     certificates = (
         Certificate.objects.filter(
             municipality=period.municipality,
