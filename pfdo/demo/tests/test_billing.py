@@ -282,10 +282,12 @@ def test_the_demo_parent_sees_the_journal_and_each_monthly_charge(seeded, client
         "Оплата за сентябрь 2026",
     ]
     assert all(f"№ {contract.number}" in t.description for t in charges)
-    months = dict(contract.months.values_list("month", "certificate_kopecks"))
+    reserved_by_month = dict(contract.months.values_list("month", "certificate_kopecks"))
     money = certificate_selectors.balance(contract.certificate, period)
     assert (
-        money.spent_kopecks == months[SEP] + months[OCT] == sum(t.amount_kopecks for t in charges)
+        money.spent_kopecks
+        == reserved_by_month[SEP] + reserved_by_month[OCT]
+        == sum(t.amount_kopecks for t in charges)
     )
     assert money.reserved_kopecks == contract.certificate_kopecks - money.spent_kopecks
     # And in her cabinet.

@@ -15,6 +15,7 @@ from pfdo.catalog.models import Group
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
+from pfdo.common.months import months_between
 from pfdo.demo import enrolment as demo
 from pfdo.demo.seed import seed
 from pfdo.enrolment import selectors, services
@@ -136,9 +137,9 @@ def test_each_month_is_reserved_as_the_services_reserve_it(seeded):
     for contract in contracts:
         months = list(contract.months.all())
         # The months the services would clip, the price prorated by them, the split exact.
-        assert [m.month for m in months] == services._months(contract.starts_on, contract.ends_on)
+        assert [m.month for m in months] == months_between(contract.starts_on, contract.ends_on)
         group = contract.group
-        whole = len(services._months(group.starts_on, group.ends_on))
+        whole = len(months_between(group.starts_on, group.ends_on))
         if contract.funding == Contract.Funding.CERTIFICATE:
             assert contract.price_kopecks == group.module.price_kopecks * len(months) // whole
             assert contract.certificate_kopecks <= min(
@@ -185,7 +186,7 @@ def test_children_get_only_what_the_services_would_allow(seeded):
         on = max(application.group.starts_on, timezone.localdate(application.created_at))
         age = child.age_months(on)
         assert program.age_from_months <= age < program.age_to_months, application.pk
-        assert services._clash(application.certificate, application.group) is None
+        assert services.schedule_clash(application.certificate, application.group) is None
         if application.certificate.type == Certificate.Type.ACCOUNTING:
             per_certificate[application.certificate_id] += 1
         assert application.created_at > application.certificate.issued_at

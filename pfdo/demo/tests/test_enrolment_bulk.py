@@ -21,10 +21,10 @@ from pfdo.certificates.models import (
 )
 from pfdo.common import clock
 from pfdo.common.money import split_kopecks
+from pfdo.common.months import months_between
 from pfdo.demo import certificates as certificates_demo
 from pfdo.demo import enrolment_bulk as demo_bulk
 from pfdo.demo.catalog_bulk import seed_region_catalog
-from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger.models import Account, Transfer
@@ -132,7 +132,7 @@ def test_money_split_months_and_dates_are_consistent(seeded):
         assert program.age_from_months <= age < program.age_to_months
         assert contract.certificate.valid_until > contract.ends_on
         months = list(contract.months.order_by("month"))
-        assert [m.month for m in months] == services._months(contract.starts_on, contract.ends_on)
+        assert [m.month for m in months] == months_between(contract.starts_on, contract.ends_on)
         assert [m.certificate_kopecks for m in months] == split_kopecks(
             contract.certificate_kopecks, len(months)
         )

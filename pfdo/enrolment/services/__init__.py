@@ -27,6 +27,7 @@ from pfdo.enrolment.services.preconditions import (
     check_preconditions,
     compute_terms,
     preview_terms,
+    schedule_clash,
 )
 from pfdo.enrolment.services.steps import (
     accept_refusal,
@@ -73,6 +74,7 @@ __all__ = [
     "reservation_description",
     "reserve_key",
     "run_deadlines",
+    "schedule_clash",
     "terminate",
     "terminate_refusal",
 ]

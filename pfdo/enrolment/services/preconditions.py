@@ -120,7 +120,7 @@ def _refuse_if_frozen(period: FinancingPeriod, today: dt.date) -> None:
         )
 
 
-def _clash(certificate: Certificate, group: Group) -> str | None:
+def schedule_clash(certificate: Certificate, group: Group) -> str | None:
     """A lesson of `group` at the same time as a lesson of another group of the child."""
     others = (
         Group.objects.filter(
@@ -193,7 +193,7 @@ def check_preconditions(
         )
     terms = compute_terms(certificate=certificate, group=group, today=today)
     _refuse_if_frozen(terms.period, today)
-    clash = _clash(certificate, group)
+    clash = schedule_clash(certificate, group)
     if clash:
         raise _refuse("schedule_clash", clash)
     if certificate.type == Certificate.Type.ACCOUNTING and in_budget:
