@@ -33,6 +33,7 @@ from pfdo.accounts.roles import Role
 from pfdo.audit import selectors as audit_selectors
 from pfdo.audit import services as audit
 from pfdo.common import clock
+from pfdo.common.authz import can
 from pfdo.common.http import error_body
 from pfdo.common.views import ScopedDetailView, ScopedListView, ServiceFormView
 from pfdo.territory.models import Municipality
@@ -248,7 +249,7 @@ class UserDetailView(PermissionRequiredMixin, ScopedDetailView):
                 purpose="view_user_card",
                 municipality=next((m.municipality for m in memberships if m.municipality_id), None),
             )
-        ctx["can_issue_password"] = self.request.user.has_perm("accounts.issue_password", person)
+        ctx["can_issue_password"] = can(self.request.user, "accounts.issue_password", person)
         return ctx
 
 
@@ -260,7 +261,7 @@ class IssuePasswordView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         person = get_object_or_404(User.objects.for_user(request.user), pk=pk)
-        if not request.user.has_perm("accounts.issue_password", person):
+        if not can(request.user, "accounts.issue_password", person):
             raise PermissionDenied
         issued = services.issue_password(actor=request.user, user=person)
         return render(

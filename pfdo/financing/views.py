@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import DetailView
 from rules.contrib.views import PermissionRequiredMixin
 
+from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
 from pfdo.common.views import ScopedListView, ServiceFormView
 from pfdo.financing import selectors, services
@@ -40,7 +41,7 @@ class PeriodScopedMixin(LoginRequiredMixin):
             FinancingPeriod.objects.for_user(request.user).select_related("municipality"),
             pk=kwargs["pk"],
         )
-        if not request.user.has_perm(self.permission, self.period):
+        if not can(request.user, self.permission, self.period):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -66,7 +67,7 @@ class PeriodListView(PermissionRequiredMixin, ScopedListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["can_add"] = self.request.user.has_perm("financing.add_period")
+        ctx["can_add"] = can(self.request.user, "financing.add_period")
         return ctx
 
 
@@ -146,15 +147,15 @@ class PeriodDetailView(DetailView):
         ctx["largest_nominal"] = selectors.largest_nominal_kopecks(period)
         ctx["largest_promise"] = selectors.largest_promise_kopecks(period)
         ctx["lock_reason"] = services.lock_reason(period) if period.is_locked else ""
-        ctx["can_list"] = user.has_perm("financing.list_scope_periods")
-        ctx["can_edit"] = user.has_perm("financing.change_period", period)
-        ctx["can_approve"] = period.status == FinancingPeriod.Status.DRAFT and user.has_perm(
-            "financing.approve_period", period
+        ctx["can_list"] = can(user, "financing.list_scope_periods")
+        ctx["can_edit"] = can(user, "financing.change_period", period)
+        ctx["can_approve"] = period.status == FinancingPeriod.Status.DRAFT and can(
+            user, "financing.approve_period", period
         )
         ctx["can_edit_nominals"] = (
             period.status != FinancingPeriod.Status.CLOSED
             and not period.is_locked
-            and user.has_perm("financing.change_nominals", period)
+            and can(user, "financing.change_nominals", period)
         )
         calculator = NormativePreviewForm(self.request.GET if "hours" in self.request.GET else None)
         ctx["calculator"] = calculator

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.cache import patch_vary_headers
 
 from pfdo.accounts.roles import Role
+from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
 from pfdo.territory.models import Municipality
 
@@ -28,7 +29,7 @@ class OfficialMixin(LoginRequiredMixin):
         user = request.user
         if not user.is_authenticated:
             return self.handle_no_permission()
-        if not user.has_perm(self.permission):
+        if not can(user, self.permission):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -8,6 +8,7 @@ from django.views import View
 
 from pfdo.billing import selectors
 from pfdo.certificates.views.parent import ParentRequiredMixin
+from pfdo.common.authz import can
 from pfdo.enrolment.models import Contract
 
 
@@ -20,7 +21,7 @@ def _own_contract(user, pk: int) -> Contract:
         ),
         pk=pk,
     )
-    if not user.has_perm("billing.view_child_billing", contract):
+    if not can(user, "billing.view_child_billing", contract):
         raise Http404
     return contract
 

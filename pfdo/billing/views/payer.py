@@ -144,7 +144,7 @@ def _document_page(request, kind: Kind, document, *, reject_form=None, pay_form=
         "pay_form": pay_form
         or PaymentForm(initial={"paid_on": clock.today(), "amount": outstanding}),
         "contract_url": (
-            "enrolment:operator_contract" if user.has_perm("enrolment.list_official") else ""
+            "enrolment:operator_contract" if can(user, "enrolment.list_official") else ""
         ),
         "overview_url": reverse("billing:official_overview")
         + f"?municipality={document.municipality.code}&month={format_month(document.month)}",

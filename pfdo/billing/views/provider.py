@@ -21,6 +21,7 @@ from pfdo.billing.filters import AdvanceRequestFilter, InvoiceFilter
 from pfdo.billing.forms.provider import BuildForm, DocumentFilterForm, ProviderPickForm
 from pfdo.billing.models import AdvanceRequest, DocumentStatus, Invoice
 from pfdo.common import clock
+from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
 from pfdo.common.months import add_months, format_month, iter_months, month_label, month_start
 from pfdo.financing.models import FinancingPeriod
@@ -40,7 +41,7 @@ class StaffMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not request.user.has_perm("billing.provider_pages"):
+        if not can(request.user, "billing.provider_pages"):
             raise PermissionDenied
         self.provider_ids = sorted(staffed_provider_ids(request.user))
         if not self.provider_ids:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
+from pfdo.common.authz import can
+
 
 class RulesPermission(BasePermission):
     """Checks `view.permission_map[action]` (a `rules` permission name) for the user.
@@ -33,7 +35,7 @@ class RulesPermission(BasePermission):
             return False
         if perm is None:
             return True
-        return bool(request.user and request.user.has_perm(perm))
+        return bool(can(request.user, perm))
 
     def has_object_permission(self, request, view, obj) -> bool:
         known, perm = self._perm(view)
@@ -41,4 +43,4 @@ class RulesPermission(BasePermission):
             return False
         if perm is None:
             return True
-        return bool(request.user and request.user.has_perm(perm, obj))
+        return bool(can(request.user, perm, obj))

@@ -12,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.common.authz import can
 from pfdo.enrolment import selectors, services
 from pfdo.enrolment.api.serializers import (
     ApplicationCreateSerializer,
@@ -109,13 +110,13 @@ class ApplicationViewSet(ScopedModelViewSet):
         values = data.validated_data
         group = values["group"]
         if values["channel"] == Application.Channel.IN_PERSON:
-            if not request.user.has_perm("enrolment.enrol_in_person", group):
+            if not can(request.user, "enrolment.enrol_in_person", group):
                 raise PermissionDenied()
             application = services.apply_in_person(
                 actor=request.user, certificate_number=values["certificate_number"], group=group
             )
         else:
-            if not request.user.has_perm("enrolment.accept", values["certificate"]):
+            if not can(request.user, "enrolment.accept", values["certificate"]):
                 raise PermissionDenied()
             application = services.apply(
                 actor=request.user,

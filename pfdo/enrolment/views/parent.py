@@ -17,6 +17,7 @@ from pfdo.catalog.models import Group
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate, Child
 from pfdo.certificates.views.parent import ParentRequiredMixin
+from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
 from pfdo.common.money import format_kopecks
 from pfdo.common.months import month_label
@@ -473,7 +474,7 @@ class ContractPrintView(LoginRequiredMixin, View):
         contract = _contract(request.user, pk, own=False)
         ctx = _contract_context(contract)
         # The link back to the family's cabinet: for whoever may act there for the child.
-        ctx["is_guardian"] = request.user.has_perm("enrolment.accept", contract)
+        ctx["is_guardian"] = can(request.user, "enrolment.accept", contract)
         response = render(request, TEMPLATES + "print.html", ctx)
         add_never_cache_headers(response)
         return response

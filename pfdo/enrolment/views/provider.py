@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from pfdo.common import clock
+from pfdo.common.authz import can
 from pfdo.common.errors import Conflict, DomainError
 from pfdo.common.views import apply_domain_error
 from pfdo.enrolment import exports, selectors, services
@@ -48,7 +49,7 @@ class StaffMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not request.user.has_perm("enrolment.list_provider"):
+        if not can(request.user, "enrolment.list_provider"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -59,7 +60,7 @@ class OfficialMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not request.user.has_perm("enrolment.list_official"):
+        if not can(request.user, "enrolment.list_official"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -71,7 +72,7 @@ def _application(request, pk: int) -> Application:
     application = get_object_or_404(
         selectors.provider_applications(request.user).select_related("certificate"), pk=pk
     )
-    if not request.user.has_perm("enrolment.decide", application):
+    if not can(request.user, "enrolment.decide", application):
         raise Http404
     return application
 
@@ -362,8 +363,8 @@ class ContractExportView(StaffMixin, _ContractExportBase):
 
 def _contract_page(request, contract, template, *, form=None):
     _with_ages([contract])
-    can_terminate = services.terminate_refusal(contract) is None and request.user.has_perm(
-        "enrolment.terminate", contract
+    can_terminate = services.terminate_refusal(contract) is None and can(
+        request.user, "enrolment.terminate", contract
     )
     ctx = {
         "contract": contract,
@@ -394,7 +395,7 @@ class _ContractMixin:
     def post(self, request, pk):
         """Termination: by the provider an expulsion, by the operator a termination."""
         contract = self.contract(pk)
-        if not request.user.has_perm("enrolment.terminate", contract):
+        if not can(request.user, "enrolment.terminate", contract):
             raise PermissionDenied
         form = TerminateForm(request.POST)
         if form.is_valid():
@@ -424,7 +425,7 @@ class ContractView(StaffMixin, _ContractMixin, View):
 class RosterView(StaffMixin, View):
     def get(self, request, group_id):
         group = selectors.roster_group(request.user, group_id)
-        if group is None or not request.user.has_perm("enrolment.view_roster", group):
+        if group is None or not can(request.user, "enrolment.view_roster", group):
             raise Http404
         return render(
             request, PROVIDER_TEMPLATES + "roster.html", {"roster": selectors.roster(group)}
