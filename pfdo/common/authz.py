@@ -16,13 +16,17 @@ from pfdo.common.errors import AccessDenied, NotFound
 def can(actor, permission: str, obj=None) -> bool:
     """Whether `actor` holds `permission` (on `obj`, if given), as the app's rule says.
 
-    The rule itself decides, not `User.has_perm`: Django's backend answers yes to any
-    superuser for every permission, while a superuser is not every child's guardian nor every
-    provider's staff — the rules admit superusers explicitly where they should (officials).
-    A permission no rule defines is refused.
+    On an object the rule itself decides, not `User.has_perm`: Django's backend answers yes
+    to any superuser for every permission, while a superuser is not every child's guardian nor
+    every provider's staff — the rules admit superusers explicitly where they should
+    (officials). A permission no rule defines is refused.
     """
     if actor is None or not rules.perm_exists(permission):
         return False
+    if obj is None and getattr(actor, "is_active", False) and getattr(actor, "is_superuser", False):
+        # A role gate (no object yet) admits a superuser, as Django does; what a superuser may
+        # do to a given object is the rule's answer below.
+        return True
     return bool(rules.has_perm(permission, actor, obj))
 
 
