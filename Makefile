@@ -17,7 +17,8 @@ PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint test-sqlite test-sqlite-all test-postgres soak check-deploy seed bench clean
+.PHONY: help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
+.PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean
 .PHONY: bench-enrolment bench-billing
 
 help:
@@ -80,24 +81,47 @@ test-sqlite-all: $(VENV)/.installed
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "not serial" $(XDIST) $(PYTEST_ARGS)
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m serial $(PYTEST_ARGS)
 
-# The whole suite once on PostgreSQL: two xdist workers (each its own test database,
-# test_<name>_gw0/1), then races, browser journeys and the API contract (marked `serial` by
-# conftest.py) in a pass of their own: real threads, connections and Chromium have the machine,
-# and schemathesis' operations (one node id per test function) are all run and reported.
-# pytest's exit status 5 (no test collected) fails the target like any other failure.
-test-postgres: $(VENV)/.installed
-	@echo "== tests on PostgreSQL ($(PFDO_TEST_DATABASE_URL)) =="
-	@if $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)"; then \
-	  DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "not serial" $(XDIST) --durations=25 $(PYTEST_ARGS) \
-	  && echo "== races, browser journeys, API contract on PostgreSQL (one process) ==" \
-	  && DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m serial $(PYTEST_ARGS); \
-	elif [ "$$PFDO_REQUIRE_POSTGRES" = "1" ]; then \
-	  echo "FAILED: PostgreSQL is required (PFDO_REQUIRE_POSTGRES=1) but not reachable"; exit 1; \
-	else \
-	  echo "SKIPPED: PostgreSQL tests (server not reachable; set PFDO_TEST_DATABASE_URL)"; \
-	fi
+# PostgreSQL must answer where it is required (CI); elsewhere its tests are skipped, said aloud.
+define pg_or_skip
+@if ! $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)"; then \
+  if [ "$$PFDO_REQUIRE_POSTGRES" = "1" ]; then \
+    echo "FAILED: PostgreSQL is required (PFDO_REQUIRE_POSTGRES=1) but not reachable"; exit 1; \
+  fi; \
+  echo "SKIPPED: PostgreSQL tests (server not reachable; set PFDO_TEST_DATABASE_URL)"; exit 0; \
+fi; \
+$(1)
+endef
 
-test: lint test-postgres test-sqlite
+# The whole suite once on PostgreSQL: two xdist workers (each its own test database,
+# test_<name>_gw0/1); then races and browser journeys (marked `serial` by conftest.py) in a
+# process of their own — real threads, connections and Chromium have the machine — and the API
+# contract in another (schemathesis' operations share one node id per test function, which
+# xdist cannot spread; it gets its own test database, <name>_contract).
+# pytest's exit status 5 (no test collected) fails a target like any other failure.
+test-postgres-parallel: $(VENV)/.installed
+	@echo "== tests on PostgreSQL ($(PFDO_TEST_DATABASE_URL)) =="
+	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "not serial" $(XDIST) --durations=25 $(PYTEST_ARGS))
+
+test-postgres-serial: $(VENV)/.installed
+	@echo "== races and browser journeys on PostgreSQL (one process) =="
+	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "serial and not contract" $(PYTEST_ARGS))
+
+test-contract: $(VENV)/.installed
+	@echo "== API contract on PostgreSQL (one process, its own database) =="
+	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_contract" $(BIN)/pytest -m "serial and contract" $(PYTEST_ARGS))
+
+test-postgres: test-postgres-parallel test-postgres-serial test-contract
+
+# The API contract (one busy core for minutes) runs beside races, browser journeys and the
+# SQLite pass, whose processes leave the second core mostly idle; its output follows theirs.
+test: lint test-postgres-parallel
+	@mkdir -p var; status=0; \
+	$(MAKE) --no-print-directory test-contract > var/contract.log 2>&1 & contract=$$!; \
+	$(MAKE) --no-print-directory test-postgres-serial || status=$$?; \
+	if [ $$status = 0 ]; then $(MAKE) --no-print-directory test-sqlite || status=$$?; fi; \
+	wait $$contract || status=$$?; \
+	cat var/contract.log; \
+	exit $$status
 
 # The property tests (and state machines) long: ten times the examples, fresh random seeds.
 # On PostgreSQL when it answers, else on SQLite.

@@ -72,6 +72,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.sqlite)
         if _is_serial(item):
             item.add_marker(pytest.mark.serial)
+        if "api_contract" in item.path.parts:
+            item.add_marker(pytest.mark.contract)
         if item.path.name == "test_properties.py":
             item.add_marker(pytest.mark.hypothesis)  # `make soak` (-m hypothesis)
     if not _is_sqlite():
