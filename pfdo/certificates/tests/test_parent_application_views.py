@@ -31,6 +31,7 @@ from pfdo.certificates.tests.parent_pages_support import (  # noqa: F401  (fixtu
     period,
     registration,
 )
+from pfdo.common.tests.races import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -224,36 +225,6 @@ def test_cabinet_pages_are_for_parents_only(client, operator):
 # ----------------------------------------------------------- double click (PostgreSQL)
 
 
-def _run_together(target, count):
-    """`count` threads released at one barrier, each on its own connection."""
-    import threading
-
-    from django.db import connections
-
-    barrier = threading.Barrier(count)
-    outcomes: list = []
-    lock = threading.Lock()
-
-    def worker(index):
-        try:
-            barrier.wait(timeout=10)
-            result = target(index)
-        except Exception as exc:
-            result = exc
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(outcomes) == count
-    return outcomes
-
-
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_copies_of_one_registration_make_one_application(vorkuta):
@@ -270,7 +241,7 @@ def test_simultaneous_copies_of_one_registration_make_one_application(vorkuta):
             child=dict(child),
         )
 
-    outcomes = _run_together(register, 4)
+    outcomes = run_at_once([lambda: register(None)] * 4)
     made = [o for o in outcomes if isinstance(o, CertificateApplication)]
     refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(made) == 1 and len(refused) == 3, outcomes
@@ -292,7 +263,7 @@ def test_simultaneous_copies_of_one_child_in_the_cabinet_make_one_application(vo
             actor=User.objects.get(pk=parent.pk), municipality=vorkuta, child=dict(child)
         )
 
-    outcomes = _run_together(apply, 4)
+    outcomes = run_at_once([lambda: apply(None)] * 4)
     made = [o for o in outcomes if isinstance(o, CertificateApplication)]
     refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(made) == 1 and len(refused) == 3, outcomes
