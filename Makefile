@@ -65,6 +65,7 @@ lint: $(VENV)/.installed
 check-deploy: $(VENV)/.installed
 	PFDO_ENV=production DEBUG=0 ALLOWED_HOSTS=pfdo.example.org \
 	  SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  PFDO_PD_HASH_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  DATABASE_URL=sqlite:///:memory: \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 

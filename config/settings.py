@@ -1,11 +1,34 @@
 """Django settings: everything that differs between machines comes from the environment."""
 
+import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _generated_key(path: Path) -> str:
+    """The key kept in `path`, generated there (mode 600) by the first process that needs it.
+
+    Written under a temporary name and linked into place, so two processes starting at once
+    (a seed and a server, test workers) end up reading the same key.
+    """
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(50) + "\n")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -189,8 +212,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address links in e-mails point to (no request is at hand when mail leaves after commit).
 SITE_URL = env.str("PFDO_SITE_URL", default="http://127.0.0.1:8000")
 # Key of the keyed hash (HMAC) that finds duplicate children by СНИЛС or document without
-# comparing raw numbers. Derived from SECRET_KEY if unset; set it once and keep it.
-PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY", default="")
+# comparing raw numbers. Its own setting, never derived from SECRET_KEY: rotating the secret
+# key must not hide every known child. Production refuses to start without it; elsewhere it is
+# generated once into var/pd_hash_key, so the demo's seeding and its server (and every other
+# process of this checkout) hash with one key. After changing it run `rekey_pd_hashes`.
+if PRODUCTION:
+    PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY")
+    if PFDO_PD_HASH_KEY == SECRET_KEY:
+        raise environ.ImproperlyConfigured("PFDO_PD_HASH_KEY must differ from SECRET_KEY")
+else:
+    PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY", default="") or _generated_key(
+        VAR_DIR / "pd_hash_key"
+    )
 # Uploaded import files wait here between the check and the import (deleted after 2 hours).
 PFDO_IMPORT_DIR = env.str("PFDO_IMPORT_DIR", default=str(VAR_DIR / "imports"))
 

@@ -9,7 +9,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_settings(**env):
-    full = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PFDO_ENV"}}
+    full = {
+        k: v
+        for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PFDO_ENV", "PFDO_PD_HASH_KEY"}
+    }
     full.update(env)
     full["DJANGO_SETTINGS_MODULE"] = "config.settings"
     code = (
@@ -30,6 +33,29 @@ def test_production_requires_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_requires_a_pd_hash_key():
+    result = load_settings(
+        PFDO_ENV="production",
+        SECRET_KEY="k" * 60,
+        ALLOWED_HOSTS="x.org",
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    assert result.returncode != 0
+    assert "PFDO_PD_HASH_KEY" in result.stderr
+
+
+def test_production_refuses_the_secret_key_as_the_pd_hash_key():
+    result = load_settings(
+        PFDO_ENV="production",
+        SECRET_KEY="k" * 60,
+        PFDO_PD_HASH_KEY="k" * 60,
+        ALLOWED_HOSTS="x.org",
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    assert result.returncode != 0
+    assert "PFDO_PD_HASH_KEY must differ from SECRET_KEY" in result.stderr
+
+
 def test_production_refuses_debug():
     result = load_settings(
         PFDO_ENV="production", DEBUG="1", SECRET_KEY="k" * 60, DATABASE_URL="sqlite:///:memory:"
@@ -42,6 +68,7 @@ def test_production_is_hardened_and_takes_postgres_url():
     result = load_settings(
         PFDO_ENV="production",
         SECRET_KEY="k" * 60,
+        PFDO_PD_HASH_KEY="h" * 60,
         ALLOWED_HOSTS="x.org",
         DATABASE_URL="postgres://u:p@db.example:5432/pfdo",
         EMAIL_URL="smtp://mail.example:25",

@@ -7,6 +7,7 @@ import hmac
 import re
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 _BIRTH_CERTIFICATE = re.compile(r"^([IVXLC1]{1,6})-?([А-ЯЁ]{2})\s*№?\s*(\d{6})$")
 _PASSPORT = re.compile(r"^(\d{2})\s?(\d{2})\s*№?\s*(\d{6})$")
@@ -64,7 +65,11 @@ def normalize_document(document_type: str, raw: str) -> tuple[str, str | None]:
 
 
 def _hash_key() -> bytes:
-    key = settings.PFDO_PD_HASH_KEY or f"pd-hash:{settings.SECRET_KEY}"
+    # Its own setting, never SECRET_KEY: a rotated secret key would otherwise hide every
+    # stored child from the duplicate search (config/settings.py, `rekey_pd_hashes`).
+    key = settings.PFDO_PD_HASH_KEY
+    if not key:
+        raise ImproperlyConfigured("PFDO_PD_HASH_KEY is not set")
     return key.encode()
 
 

@@ -38,6 +38,7 @@ from pfdo.certificates.services.nominals import (
     nominal_amount,
 )
 from pfdo.certificates.services.period_start import grant_period_nominals
+from pfdo.certificates.services.rekey import Rekeyed, rekey_pd_hashes
 from pfdo.certificates.services.switching import (
     fulfil_switch_requests,
     request_switch,
@@ -49,6 +50,7 @@ __all__ = [
     "CHILD_FIELDS",
     "Issued",
     "Registered",
+    "Rekeyed",
     "apply_for_certificate",
     "apply_online",
     "approve_application",
@@ -70,6 +72,7 @@ __all__ = [
     "register_family",
     "register_parent",
     "reissue_parent_password",
+    "rekey_pd_hashes",
     "reject_application",
     "request_switch",
     "return_key",
