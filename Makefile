@@ -46,6 +46,8 @@ var/secret_key:
 
 run: $(VENV)/.installed var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
+	@# A demo database seeded under an older hash key is re-keyed first (a no-op otherwise).
+	$(BIN)/python manage.py rekey_pd_hashes
 	$(BIN)/python manage.py seed_demo --scale small
 	@echo ""
 	@echo "Демо: http://127.0.0.1:$(PORT)/   API: http://127.0.0.1:$(PORT)/api/docs/"

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def load_settings(**env):
     full = {
         k: v
-        for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PFDO_ENV", "PFDO_PD_HASH_KEY"}
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "PFDO_ENV", "PFDO_PD_HASH_KEY"}
     }
     full.update(env)
     full["DJANGO_SETTINGS_MODULE"] = "config.settings"

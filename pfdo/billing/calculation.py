@@ -1,4 +1,7 @@
-"""Pure arithmetic of billing: working days, lesson dates, what a contract month is billed.
+"""Pure arithmetic of billing: lesson dates, what a contract month is billed.
+
+Working days are the production calendar's (pfdo.common.calendar.WorkCalendar, built once per
+use case with the region's overrides by financing.selectors.work_calendar).
 
 No database here, so every setting of domain.md §6 can be checked by hand-computed examples.
 Amounts are integer kopecks; every division rounds down, and what is not billed stays on the
@@ -20,37 +23,6 @@ RULE_PRO_RATA_DAYS = "pro_rata_days"
 RULE_PRO_RATA_LESSONS = "pro_rata_lessons"
 
 ODD, EVEN = "odd", "even"
-
-
-# ------------------------------------------------------------------------ working days
-
-
-def is_working_day(day: dt.date) -> bool:
-    """Monday to Friday. Public holidays are not modelled (a known simplification)."""
-    return day.isoweekday() <= 5
-
-
-def working_day(month: dt.date, n: int) -> dt.date:
-    """The n-th working day of the month (the last one if the month has fewer)."""
-    day, seen, last = month_start(month), 0, None
-    end = month_end(month)
-    while day <= end:
-        if is_working_day(day):
-            seen += 1
-            last = day
-            if seen == n:
-                return day
-        day += dt.timedelta(days=1)
-    return last or month_start(month)
-
-
-def add_working_days(day: dt.date, n: int) -> dt.date:
-    """The working day `n` working days after `day` (payment terms)."""
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            n -= 1
-    return day
 
 
 # ---------------------------------------------------------------------------- lessons

@@ -48,6 +48,7 @@ from pfdo.billing.models import (
     Payment,
 )
 from pfdo.common import clock, months
+from pfdo.common.calendar import LIBRARY as CALENDAR
 from pfdo.common.errors import DomainError, ValidationFailed
 from pfdo.demo.billing_journals import Journals
 from pfdo.demo.billing_summary import Summary, period_months, summary
@@ -57,6 +58,8 @@ from pfdo.financing.models import FinancingPeriod
 from pfdo.providers.models import Provider, ProviderStaff
 
 Status = DocumentStatus
+# CALENDAR is the package's production calendar: the demo region keeps no overrides, so the
+# services check the demo's dates against the same calendar.
 
 # The period's first month: clubs start and families sign through September, so providers
 # file its advance once their groups have filled (about the 13th working day), not on the 2nd.
@@ -68,8 +71,8 @@ def _office(moment: dt.datetime) -> dt.datetime:
     """The moment moved into office hours (9–18 of a working day)."""
     local = timezone.localtime(moment)
     day = local.date()
-    if not calc.is_working_day(day) or local.hour >= 18:
-        return _at(calc.add_working_days(day, 1), 9, 30)
+    if not CALENDAR.is_working_day(day) or local.hour >= 18:
+        return _at(CALENDAR.add_working_days(day, 1), 9, 30)
     if local.hour < 9:
         return _at(day, 9, 30)
     return moment
@@ -298,18 +301,18 @@ class _Plan(Journals):
         if month == months.month_start(period.starts_on):
             day_number = max(day_number, FIRST_MONTH_ADVANCE_DAY)
         built = _at(
-            calc.working_day(month, day_number + rng.randint(0, 2)),
+            CALENDAR.working_day(month, day_number + rng.randint(0, 2)),
             rng.randint(9, 12),
             rng.randint(0, 59),
         )
         submitted = built + dt.timedelta(minutes=rng.randint(20, 50))
         accepted = _at(
-            calc.add_working_days(timezone.localdate(built), 1),
+            CALENDAR.add_working_days(timezone.localdate(built), 1),
             rng.randint(10, 16),
             rng.randint(0, 59),
         )
         paid = _at(
-            calc.add_working_days(timezone.localdate(accepted), rng.randint(1, 2)),
+            CALENDAR.add_working_days(timezone.localdate(accepted), rng.randint(1, 2)),
             15,
             rng.randint(0, 59),
         )
@@ -378,11 +381,11 @@ class _Plan(Journals):
             days = [
                 d
                 for d in (month + dt.timedelta(days=i) for i in range(31))
-                if d.month == 12 and calc.is_working_day(d)
+                if d.month == 12 and CALENDAR.is_working_day(d)
             ]
             day = days[-5]
         else:
-            day = calc.working_day(months.next_month(month), 3 + rng.randint(0, 2))
+            day = CALENDAR.working_day(months.next_month(month), 3 + rng.randint(0, 2))
         rows = self.rows[provider_id, month]
         built = max(
             _at(day, rng.randint(9, 12), rng.randint(0, 59)),
@@ -397,13 +400,13 @@ class _Plan(Journals):
         self.add(submitted, lambda: self.submit(Invoice, provider_id, month))
         if reject_reason:
             rejected = _at(
-                calc.add_working_days(timezone.localdate(built), 1), 11, rng.randint(0, 59)
+                CALENDAR.add_working_days(timezone.localdate(built), 1), 11, rng.randint(0, 59)
             )
             self.add(rejected, lambda: self.reject(provider_id, month, reject_reason))
             for index, mark in enumerate(after_rejection):
                 self.add(rejected + dt.timedelta(hours=2, minutes=5 * index), mark)
             rebuilt = _at(
-                calc.add_working_days(timezone.localdate(rejected), 1), 10, rng.randint(0, 59)
+                CALENDAR.add_working_days(timezone.localdate(rejected), 1), 10, rng.randint(0, 59)
             )
             self.add(rebuilt, lambda: self.build_invoice(provider_id, month, rebuild=True))
             self.add(
@@ -411,12 +414,12 @@ class _Plan(Journals):
             )
             built = rebuilt
         accepted = _at(
-            calc.add_working_days(timezone.localdate(built), rng.randint(1, 2)),
+            CALENDAR.add_working_days(timezone.localdate(built), rng.randint(1, 2)),
             rng.randint(11, 16),
             rng.randint(0, 59),
         )
         paid = _at(
-            calc.add_working_days(timezone.localdate(accepted), rng.randint(1, 3)),
+            CALENDAR.add_working_days(timezone.localdate(accepted), rng.randint(1, 3)),
             14,
             rng.randint(0, 59),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from pfdo.common import clock
 from pfdo.common.choices import Direction
+from pfdo.common.querysets import PublicQuerySet
 from pfdo.financing.querysets import FinancingPeriodQuerySet, NominalCategoryQuerySet
 
 
@@ -247,3 +249,49 @@ class NominalCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarDay(models.Model):
+    """An override of the production calendar for one day of a region.
+
+    The package's Russian calendar (pfdo.common.calendar) knows the public holidays and the
+    yearly transfers; an override records what it does not know yet (a new year's decree, a
+    regional day off) or gets wrong, and wins over it. Region-wide: the transfers are federal
+    and every municipality of the region bills by the same calendar, so its regional
+    administrator keeps one table that everyone reads.
+    """
+
+    region = models.ForeignKey(
+        "territory.Region",
+        verbose_name="регион",
+        on_delete=models.CASCADE,
+        related_name="calendar_days",
+    )
+    day = models.DateField("дата")
+    is_working = models.BooleanField(
+        "рабочий день", help_text="Отмечено — рабочий день (перенос на субботу), иначе выходной."
+    )
+    note = models.CharField("основание", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="внёс",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("внесено", default=clock.now)
+
+    objects = PublicQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "день производственного календаря"
+        verbose_name_plural = "дни производственного календаря"
+        ordering = ["region", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="financing_calendar_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        kind = "рабочий" if self.is_working else "выходной"
+        return f"{self.day:%d.%m.%Y} — {kind}"

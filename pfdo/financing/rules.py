@@ -38,3 +38,26 @@ rules.add_perm("financing.add_period", is_financing_official)
 rules.add_perm("financing.change_period", is_financing_official & manages_period)
 rules.add_perm("financing.approve_period", is_financing_official & manages_period)
 rules.add_perm("financing.change_nominals", is_financing_official & manages_period)
+
+
+# ------------------------------------------------------------------ production calendar
+# Everyone reads the calendar (it is public law); the overrides of a region are kept by its
+# regional administrator (the transfers are federal and region-wide), and by a superuser.
+
+
+def keeps_calendar_of(user, region) -> bool:
+    if not user or not user.is_authenticated or region is None:
+        return False
+    return user.is_superuser or region.pk in user.region_ids_for("regional_admin")
+
+
+@rules.predicate
+def keeps_calendar(user, region) -> bool:
+    # Without an object (the class-level gate) the region is checked by the service.
+    return True if region is None else keeps_calendar_of(user, region)
+
+
+rules.add_perm("financing.view_calendar", rules.always_allow)
+rules.add_perm(
+    "financing.change_calendar", (is_regional_admin | rules.is_superuser) & keeps_calendar
+)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 
 from pfdo.common import clock
-from pfdo.financing.models import FinancingPeriod, NominalCategory
-from pfdo.territory.models import Municipality
+from pfdo.common.calendar import LIBRARY, WorkCalendar
+from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
+from pfdo.territory.models import Municipality, Region
 
 
 def current_period(municipality, day: dt.date | None = None) -> FinancingPeriod | None:
@@ -84,3 +87,72 @@ def nominal_for(
         if special:
             return special[0]
     return next((c for c in fitting if not c.disability_only), None)
+
+
+# ------------------------------------------------------------------ production calendar
+
+
+_scope: contextvars.ContextVar[dict[int, WorkCalendar] | None] = contextvars.ContextVar(
+    "calendar_scope", default=None
+)
+
+
+@contextlib.contextmanager
+def calendar_scope():
+    """Within the block each region's calendar is loaded once (a month run, a seed).
+
+    Outside it every `work_calendar` call reads the overrides afresh (one small query), so a
+    change made by the regional administrator counts from the next request on.
+    """
+    token = _scope.set({}) if _scope.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _scope.reset(token)
+
+
+def work_calendar(region_id: int | None) -> WorkCalendar:
+    """The production calendar of a region: the package's, with the region's overrides."""
+    if region_id is None:
+        return LIBRARY
+    memo = _scope.get()
+    if memo is not None and region_id in memo:
+        return memo[region_id]
+    overrides = dict(
+        CalendarDay.objects.filter(region_id=region_id).values_list("day", "is_working")
+    )
+    calendar = WorkCalendar(overrides) if overrides else LIBRARY
+    if memo is not None:
+        memo[region_id] = calendar
+    return calendar
+
+
+def calendar_of_municipality(municipality_id: int) -> WorkCalendar:
+    memo = _scope.get()
+    key = -municipality_id  # municipalities memoised beside regions, under negative keys
+    if memo is not None and key in memo:
+        return memo[key]
+    region_id = (
+        Municipality.objects.filter(pk=municipality_id).values_list("region_id", flat=True).first()
+    )
+    calendar = work_calendar(region_id)
+    if memo is not None:
+        memo[key] = calendar
+    return calendar
+
+
+def calendar_days(region, *, year: int | None = None):
+    """The region's overrides (of one year, if given), in date order."""
+    qs = CalendarDay.objects.filter(region=region).select_related("created_by")
+    if year is not None:
+        qs = qs.filter(day__year=year)
+    return qs.order_by("day")
+
+
+def calendar_regions(user):
+    """Regions whose calendar `user` may keep."""
+    qs = Region.objects.for_user(user).order_by("name")
+    if user.is_superuser:
+        return qs
+    return qs.filter(pk__in=user.region_ids_for("regional_admin"))

@@ -10,13 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from pfdo.audit import services as audit
-from pfdo.common import clock
+from pfdo.common import authz, clock
+from pfdo.common.calendar import library_is_working_day
 from pfdo.common.choices import Direction
 from pfdo.common.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from pfdo.common.money import format_kopecks
-from pfdo.financing.models import FinancingPeriod, NominalCategory
+from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
 from pfdo.financing.rules import manages_municipality
-from pfdo.territory.models import Municipality
+from pfdo.territory.models import Municipality, Region
 
 Status = FinancingPeriod.Status
 
@@ -585,3 +586,93 @@ def delete_nominal_category(*, actor, category: NominalCategory) -> None:
         municipality=locked.municipality,
         details=details,
     )
+
+
+# ------------------------------------------------------------------ production calendar
+
+# The package's calendar covers these years; an override outside them is surely a typo.
+CALENDAR_YEARS = (2000, 2100)
+
+
+def _ensure_calendar_keeper(actor, region) -> None:
+    if actor is not None and not authz.can(actor, "financing.change_calendar", region):
+        raise AccessDenied(
+            "Производственный календарь региона ведёт его региональный администратор.",
+            fields={"region": "Вы не ведёте календарь этого региона."},
+        )
+
+
+@transaction.atomic
+def add_calendar_day(
+    *, actor, region: Region, day: Any, is_working: Any, note: str = ""
+) -> CalendarDay:
+    """Record that `day` is (or is not) a working day in `region`, whatever the package says.
+
+    Refused with field messages: a day already overridden (remove that first), an override
+    that says what the calendar already says, a missing basis (the decree or order).
+    """
+    _ensure_calendar_keeper(actor, region)
+    errors: dict[str, list[str]] = {}
+    when = _as_date(day)
+    note = " ".join(str(note or "").split())
+    if when is None:
+        errors["day"] = ["Укажите дату в формате ДД.ММ.ГГГГ."]
+    elif not CALENDAR_YEARS[0] <= when.year <= CALENDAR_YEARS[1]:
+        errors["day"] = [f"Дата должна быть между {CALENDAR_YEARS[0]} и {CALENDAR_YEARS[1]} годом."]
+    if not isinstance(is_working, bool):
+        errors["is_working"] = ["Укажите, рабочий это день или выходной."]
+    if not note:
+        errors["note"] = ["Укажите основание: постановление о переносе или приказ."]
+    elif len(note) > 200:
+        errors["note"] = ["Основание — не длиннее 200 символов."]
+    if when is not None and "day" not in errors:
+        Region.objects.select_for_update().filter(pk=region.pk).first()
+        if CalendarDay.objects.filter(region=region, day=when).exists():
+            errors["day"] = [
+                f"На {when:%d.%m.%Y} исправление уже внесено — удалите его, чтобы внести другое."
+            ]
+        elif isinstance(is_working, bool) and library_is_working_day(when) == is_working:
+            kind = "рабочий" if is_working else "выходной"
+            errors["is_working"] = [
+                f"По производственному календарю {when:%d.%m.%Y} и так {kind} день."
+            ]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    row = CalendarDay.objects.create(
+        region=region,
+        day=when,
+        is_working=is_working,
+        note=note,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=clock.now(),
+    )
+    audit.record(
+        actor=actor,
+        action="financing.calendar_day_added",
+        obj=row,
+        details={
+            "region": region.code,
+            "day": when.isoformat(),
+            "is_working": is_working,
+            "note": note,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def remove_calendar_day(*, actor, calendar_day: CalendarDay) -> None:
+    """Drop an override: the day is again what the package's calendar says."""
+    row = CalendarDay.objects.select_for_update().filter(pk=calendar_day.pk).first()
+    if row is None:
+        raise NotFound("Исправление календаря не найдено.")
+    region = Region.objects.get(pk=row.region_id)
+    _ensure_calendar_keeper(actor, region)
+    details = {
+        "region": region.code,
+        "day": row.day.isoformat(),
+        "is_working": row.is_working,
+        "note": row.note,
+    }
+    audit.record(actor=actor, action="financing.calendar_day_removed", obj=row, details=details)
+    row.delete()

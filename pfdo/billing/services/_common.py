@@ -12,14 +12,15 @@ from django.utils import timezone
 
 from pfdo.accounts import services as accounts
 from pfdo.audit import services as audit
-from pfdo.billing import calculation as calc
 from pfdo.billing.models import DocumentStatus
 from pfdo.billing.selectors import period_of_month
 from pfdo.common import clock
 from pfdo.common.authz import authorize, can
+from pfdo.common.calendar import WorkCalendar
 from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.months import month_label, next_month
 from pfdo.enrolment.models import Contract, ContractMonth
+from pfdo.financing import selectors as financing_selectors
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger import selectors as ledger_selectors
 from pfdo.ledger import services as ledger
@@ -81,14 +82,25 @@ def _period_for(provider: Provider, month: dt.date) -> FinancingPeriod:
     return period
 
 
-def advance_opens_on(period: FinancingPeriod, month: dt.date) -> dt.date:
-    return calc.working_day(month, period.advance_from_working_day)
+def calendar_of(period: FinancingPeriod) -> WorkCalendar:
+    """The production calendar of the period's region (with its overrides; one query)."""
+    return financing_selectors.calendar_of_municipality(period.municipality_id)
 
 
-def invoice_opens_on(period: FinancingPeriod, month: dt.date) -> dt.date:
+def advance_opens_on(
+    period: FinancingPeriod, month: dt.date, calendar: WorkCalendar | None = None
+) -> dt.date:
+    """The period's n-th working day of `month` by the production calendar."""
+    calendar = calendar or calendar_of(period)
+    return calendar.working_day(month, period.advance_from_working_day)
+
+
+def invoice_opens_on(
+    period: FinancingPeriod, month: dt.date, calendar: WorkCalendar | None = None
+) -> dt.date:
     """From the 1st of the next month; December's within December if the period says so."""
     if month.month == 12 and period.december_invoice_in_december:
-        return advance_opens_on(period, month)
+        return advance_opens_on(period, month, calendar)
     return next_month(month)
 
 
@@ -206,7 +218,9 @@ def _decide(actor, model, document, *, accept: bool, reason: str, action: str):
     if not accept and not reason:
         raise ValidationFailed(fields={"reason": "Укажите причину отклонения."})
     if accept:
-        pay_by = calc.add_working_days(clock.today(), locked.period.payment_term_working_days)
+        pay_by = calendar_of(locked.period).add_working_days(
+            clock.today(), locked.period.payment_term_working_days
+        )
         locked.accept(by=actor, pay_by=pay_by)
     else:
         locked.reject(by=actor, reason=reason)

@@ -17,6 +17,7 @@ from pfdo.common import clock
 from pfdo.common.errors import Conflict
 from pfdo.common.months import month_label, month_start
 from pfdo.enrolment.models import Contract, ContractMonth
+from pfdo.financing import selectors as financing_selectors
 from pfdo.providers.models import Provider
 
 __all__ = ["RunResult", "bill_month"]
@@ -47,6 +48,7 @@ def _providers_billed_in(municipality, month: dt.date) -> list[int]:
     )
 
 
+@financing_selectors.calendar_scope()  # the region's production calendar read once per run
 def bill_month(
     *,
     actor,

@@ -1,4 +1,4 @@
-"""Billing arithmetic by hand: working days, lesson dates, what a month is billed, settlement."""
+"""Billing arithmetic by hand: lesson dates, what a month is billed, settlement."""
 
 from __future__ import annotations
 
@@ -20,38 +20,7 @@ def d(day: int, month: int = 10, year: int = 2026) -> dt.date:
     return dt.date(year, month, day)
 
 
-# ------------------------------------------------------------------------ working days
-
-
-def test_second_working_day_of_november_2026():
-    # 1 Nov 2026 is a Sunday: Mon 2 Nov is the 1st working day, Tue 3 Nov the 2nd.
-    assert calc.working_day(d(1, 11), 1) == d(2, 11)
-    assert calc.working_day(d(1, 11), 2) == d(3, 11)
-
-
-def test_second_working_day_of_a_month_starting_on_saturday():
-    # 1 May 2027 is a Saturday, 2 May a Sunday: Mon 3 May is the 1st, Tue 4 May the 2nd.
-    assert d(1, 5, 2027).isoweekday() == 6
-    assert calc.working_day(d(1, 5, 2027), 1) == d(3, 5, 2027)
-    assert calc.working_day(d(1, 5, 2027), 2) == d(4, 5, 2027)
-    # Any day of the month names the month: 20 May gives the same answer.
-    assert calc.working_day(d(20, 5, 2027), 2) == d(4, 5, 2027)
-
-
-def test_working_day_past_the_months_count_is_the_last_one():
-    # February 2027: Mon 1 Feb … Fri 26 Feb is four whole weeks = 20 working days.
-    assert calc.working_day(d(1, 2, 2027), 20) == d(26, 2, 2027)
-    assert calc.working_day(d(1, 2, 2027), 25) == d(26, 2, 2027)
-
-
-def test_add_working_days_skips_weekends():
-    # Fri 2 Oct + 5 working days: Mon 5, Tue 6, Wed 7, Thu 8, Fri 9 Oct.
-    assert calc.add_working_days(d(2), 5) == d(9)
-    # Sat 31 Oct + 1: Sunday is skipped, Mon 2 Nov.
-    assert calc.add_working_days(d(31), 1) == d(2, 11)
-    # Thu 29 Oct + 3: Fri 30 Oct, Mon 2 Nov, Tue 3 Nov.
-    assert calc.add_working_days(d(29), 3) == d(3, 11)
-    assert calc.add_working_days(d(29), 0) == d(29)
+# Working days are the production calendar's: pfdo/common/tests/test_calendar.py.
 
 
 def test_month_helpers():

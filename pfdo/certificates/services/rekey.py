@@ -39,7 +39,7 @@ class Rekeyed:
 def rekey_pd_hashes(*, actor=None, dry_run: bool = False) -> Rekeyed:
     """Recompute every stored СНИЛС/document hash with the current key; one transaction.
 
-    Idempotent: a second run with the same key changes nothing. Every municipality row is
+    Idempotent: a second run with the same key changes nothing (and audits nothing). Every municipality row is
     locked first, the lock applications take, so no application files a hash meanwhile.
     `dry_run` counts what would change and writes nothing.
     """
@@ -89,7 +89,7 @@ def rekey_pd_hashes(*, actor=None, dry_run: bool = False) -> Rekeyed:
         history.objects.bulk_update(stale, ["snils_hash", "document_hash"])
 
     result = Rekeyed(children, children_changed, history_rows, history_changed, history_cleared)
-    if not dry_run:
+    if not dry_run and (children_changed or history_changed or history_cleared):
         audit.record(
             actor=actor,
             action="certificates.pd_hashes_rekeyed",

@@ -61,7 +61,7 @@ def _resolved(var_dir: Path, **env) -> tuple[str, str]:
         "from pfdo.certificates.validators import pd_hash; "
         f"print(settings.PFDO_PD_HASH_KEY or '-'); print(pd_hash('snils', {ANNA['snils']!r}))"
     )
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603  (this interpreter, a fixed script)
         [sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
@@ -85,15 +85,15 @@ def test_year_16_duplicate_child_found_after_restart(tmp_path, vorkuta, operator
     with override_settings(PFDO_PD_HASH_KEY=seed_key):  # seeded: a financing certificate
         issue_certificate(operator=operator, municipality=vorkuta, parent=parent, **anna)
     assert Child.objects.get().snils_hash == seed_hash
-    with override_settings(PFDO_PD_HASH_KEY=serve_key):  # served: an anonymous application
-        with pytest.raises(ValidationFailed) as refused:
-            services.register_and_apply(
-                municipality=vorkuta,
-                parent_last_name="Петрова",
-                parent_first_name="Ольга",
-                email="olga@example.org",
-                child=anna,
-            )
+    # Served: an anonymous application for the same child.
+    with override_settings(PFDO_PD_HASH_KEY=serve_key), pytest.raises(ValidationFailed) as refused:
+        services.register_and_apply(
+            municipality=vorkuta,
+            parent_last_name="Петрова",
+            parent_first_name="Ольга",
+            email="olga@example.org",
+            child=anna,
+        )
     assert refused.value.code == "duplicate_child" and "snils" in refused.value.fields
     assert Child.objects.count() == 1
 
@@ -151,6 +151,7 @@ def test_year_16_rekey_command(vorkuta, operator, parent):
 
         again = StringIO()
         call_command("rekey_pd_hashes", stdout=again)  # idempotent
+        assert ActionLog.objects.filter(action="certificates.pd_hashes_rekeyed").count() == 1
         assert again.getvalue().strip() == (
             f"Детей: 2, пересчитано: 0. Записей истории: {rows}, пересчитано: 0, "
             "очищено (прежние номера под старым ключом): 0."
