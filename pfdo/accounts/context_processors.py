@@ -46,6 +46,7 @@ def navigation(request):
     if official or Role.PAYER in roles:
         items.append((reverse("financing:period_list"), "Программы ПФ"))
         items.append((reverse("billing:official_overview"), "Расчёты с поставщиками"))
+        items.append((reverse("financing:calendar"), "Производственный календарь"))
     if official:
         items.append((reverse("certificates:queue"), "Заявления на сертификаты"))
         items.append((reverse("certificates:registry"), "Сертификаты"))

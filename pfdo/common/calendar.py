@@ -48,10 +48,24 @@ def library_is_working_day(day: dt.date) -> bool:
     return day not in days_off
 
 
+@functools.cache
+def _names(year: int) -> dict[dt.date, str]:
+    calendar = holidays.country_holidays("RU", years=year, language="ru")
+    return {day: name for day, name in calendar.items() if day.year == year}
+
+
 def library_holiday_name(day: dt.date) -> str:
     """The package's Russian name of the holiday on `day` ("" on an ordinary day)."""
-    calendar = holidays.country_holidays("RU", years=day.year, language="ru")
-    return calendar.get(day, "") or ""
+    return _names(day.year).get(day, "")
+
+
+def library_days(year: int) -> list[tuple[dt.date, bool, str]]:
+    """(date, is working, what) of every exception the package knows in `year`: the public
+    holidays and days off moved onto weekdays, and the weekend days worked instead."""
+    _, worked = _library_year(year)
+    days = [(day, False, name) for day, name in _names(year).items() if day.isoweekday() <= 5]
+    days += [(day, True, "рабочий день (перенос выходного)") for day in worked]
+    return sorted(days)
 
 
 class WorkCalendar:

@@ -221,3 +221,33 @@ class NormativePreviewForm(forms.Form):
         label="Адаптированная программа для детей с ОВЗ", required=False
     )
     network_form = forms.BooleanField(label="Сетевая форма", required=False)
+
+
+class CalendarDayForm(forms.Form):
+    """An override of the production calendar: a date, working or not, and its basis."""
+
+    day = forms.DateField(
+        label="Дата",
+        widget=_DATE,
+        error_messages={
+            "required": "Укажите дату.",
+            "invalid": "Укажите дату в формате ДД.ММ.ГГГГ.",
+        },
+    )
+    is_working = forms.TypedChoiceField(
+        label="Этот день",
+        choices=[("0", "выходной"), ("1", "рабочий")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Укажите, рабочий это день или выходной."},
+    )
+    note = forms.CharField(
+        label="Основание",
+        max_length=200,
+        help_text="Постановление о переносе выходных дней или приказ, например "
+        "«Постановление Правительства РФ от 18.09.2026 № 1450».",
+        error_messages={
+            "required": "Укажите основание: постановление о переносе или приказ.",
+            "max_length": "Основание — не длиннее 200 символов.",
+        },
+    )

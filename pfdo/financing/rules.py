@@ -52,9 +52,12 @@ def keeps_calendar_of(user, region) -> bool:
 
 
 @rules.predicate
-def keeps_calendar(user, region) -> bool:
-    # Without an object (the class-level gate) the region is checked by the service.
-    return True if region is None else keeps_calendar_of(user, region)
+def keeps_calendar(user, obj) -> bool:
+    # Without an object (the class-level gate) the region is checked by the service; the
+    # object is a region or one of its calendar days.
+    if obj is None:
+        return True
+    return keeps_calendar_of(user, getattr(obj, "region", obj))
 
 
 rules.add_perm("financing.view_calendar", rules.always_allow)

@@ -6,8 +6,10 @@ import contextlib
 import contextvars
 import datetime as dt
 
+from django.db.models import Q
+
 from pfdo.common import clock
-from pfdo.common.calendar import LIBRARY, WorkCalendar
+from pfdo.common.calendar import LIBRARY, WorkCalendar, library_days
 from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
 from pfdo.territory.models import Municipality, Region
 
@@ -151,8 +153,29 @@ def calendar_days(region, *, year: int | None = None):
 
 
 def calendar_regions(user):
-    """Regions whose calendar `user` may keep."""
+    """Regions whose calendar `user` may keep (its regional administrator, a superuser)."""
     qs = Region.objects.for_user(user).order_by("name")
     if user.is_superuser:
         return qs
     return qs.filter(pk__in=user.region_ids_for("regional_admin"))
+
+
+def calendar_regions_to_read(user):
+    """Regions whose calendar page `user` works with: their own (all for a superuser)."""
+    qs = Region.objects.for_user(user).order_by("name")
+    if user.is_superuser:
+        return qs
+    return qs.filter(
+        Q(pk__in=user.region_ids_for("regional_admin"))
+        | Q(municipalities__pk__in=user.municipality_ids_for("operator", "payer"))
+    ).distinct()
+
+
+def calendar_region_for(user, code: str | None):
+    """The region `?region=` names among the user's (None if not theirs), or their first."""
+    qs = calendar_regions_to_read(user)
+    return qs.filter(code=code).first() if code else qs.first()
+
+
+def library_days_of(year: int) -> list[tuple[dt.date, bool, str]]:
+    return library_days(year)

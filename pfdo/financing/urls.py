@@ -7,6 +7,12 @@ from pfdo.financing import views
 app_name = "financing"
 
 urlpatterns = [
+    path("cabinet/calendar/", views.CalendarView.as_view(), name="calendar"),
+    path(
+        "cabinet/calendar/<int:pk>/delete/",
+        views.CalendarDayDeleteView.as_view(),
+        name="calendar_day_delete",
+    ),
     path("cabinet/financing/", views.PeriodListView.as_view(), name="period_list"),
     path("cabinet/financing/new/", views.PeriodCreateView.as_view(), name="period_create"),
     path("financing/<int:pk>/", views.PeriodDetailView.as_view(), name="period_detail"),

@@ -5,18 +5,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 from rules.contrib.views import PermissionRequiredMixin
 
+from pfdo.common import clock
 from pfdo.common.authz import can
-from pfdo.common.errors import DomainError
+from pfdo.common.errors import AccessDenied, DomainError
 from pfdo.common.views import ScopedListView, ServiceFormView
 from pfdo.financing import selectors, services
-from pfdo.financing.forms import NominalCategoryForm, NormativePreviewForm, PeriodForm
-from pfdo.financing.models import FinancingPeriod, NominalCategory
+from pfdo.financing.forms import (
+    CalendarDayForm,
+    NominalCategoryForm,
+    NormativePreviewForm,
+    PeriodForm,
+)
+from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
 from pfdo.financing.normative import compute
 
 
@@ -219,3 +226,83 @@ class NominalDeleteView(NominalCategoryMixin, View):
         else:
             messages.success(request, f"Категория «{self.category.name}» удалена.")
         return redirect("financing:period_detail", pk=self.period.pk)
+
+
+# ------------------------------------------------------------------ production calendar
+
+
+class CalendarView(LoginRequiredMixin, ServiceFormView):
+    """The region's production calendar: the package's days off, the overrides, a form.
+
+    Officials and payers read it; the region's administrator (and a superuser) adds and
+    removes overrides. `?region=<code>&year=<YYYY>` choose what is shown.
+    """
+
+    template_name = "financing/calendar.html"
+    form_class = CalendarDayForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not (
+            can(request.user, "financing.list_scope_periods")
+            or selectors.calendar_regions(request.user).exists()
+        ):
+            raise PermissionDenied
+        self.region = selectors.calendar_region_for(request.user, request.GET.get("region"))
+        if self.region is None:
+            raise Http404("Регион не найден.")
+        self.year = _year(request.GET.get("year"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["region"] = self.region
+        ctx["year"] = self.year
+        ctx["regions"] = selectors.calendar_regions_to_read(self.request.user)
+        ctx["overrides"] = selectors.calendar_days(self.region, year=self.year)
+        ctx["library_days"] = selectors.library_days_of(self.year)
+        ctx["can_change"] = can(self.request.user, "financing.change_calendar", self.region)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if not can(request.user, "financing.change_calendar", self.region):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def perform(self, form):
+        row = services.add_calendar_day(
+            actor=self.request.user, region=self.region, **form.cleaned_data
+        )
+        self.success_message = f"{row} — исправление календаря внесено."
+        return row
+
+    def get_success_url(self):
+        return _calendar_url(self.region, self.year)
+
+
+class CalendarDayDeleteView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        row = get_object_or_404(CalendarDay.objects.for_user(request.user), pk=pk)
+        try:
+            services.remove_calendar_day(actor=request.user, calendar_day=row)
+        except AccessDenied as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            _flash_error(request, exc)
+        else:
+            messages.success(request, f"{row} — исправление удалено, действует общий календарь.")
+        return redirect(_calendar_url(row.region, row.day.year))
+
+
+def _year(value) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return clock.today().year
+    low, high = services.CALENDAR_YEARS
+    return year if low <= year <= high else clock.today().year
+
+
+def _calendar_url(region, year: int) -> str:
+    return f"{reverse('financing:calendar')}?region={region.code}&year={year}"

@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from pfdo.common.api.fields import SlugRelatedField
 from pfdo.financing import selectors, services
-from pfdo.financing.models import FinancingPeriod, NominalCategory
-from pfdo.territory.models import Municipality
+from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
+from pfdo.territory.models import Municipality, Region
 
 
 class NominalCategorySerializer(serializers.ModelSerializer):
@@ -146,3 +146,30 @@ class NominalCategoryWriteSerializer(_StrictSerializer):
     age_to_months = serializers.IntegerField()
     disability_only = serializers.BooleanField(required=False, default=False)
     nominal_kopecks = serializers.IntegerField(help_text="Копейки.")
+
+
+# ------------------------------------------------------------------ production calendar
+
+
+class CalendarDaySerializer(serializers.ModelSerializer):
+    """An override of the production calendar in a region."""
+
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = CalendarDay
+        fields = ["id", "region", "day", "is_working", "note", "created_at"]
+        read_only_fields = fields
+
+
+class CalendarDayWriteSerializer(_StrictSerializer):
+    region = SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), help_text="Код региона."
+    )
+    day = serializers.DateField(help_text="ГГГГ-ММ-ДД.")
+    is_working = serializers.BooleanField(
+        help_text="true — рабочий день (перенос на выходной), false — выходной."
+    )
+    note = serializers.CharField(
+        max_length=200, allow_blank=True, help_text="Основание: постановление или приказ."
+    )

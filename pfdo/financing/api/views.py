@@ -10,8 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.common.errors import ValidationFailed
 from pfdo.financing import services
 from pfdo.financing.api.serializers import (
+    CalendarDaySerializer,
+    CalendarDayWriteSerializer,
     FinancingPeriodCreateSerializer,
     FinancingPeriodSerializer,
     FinancingPeriodUpdateSerializer,
@@ -19,7 +22,7 @@ from pfdo.financing.api.serializers import (
     NominalCategoryWriteSerializer,
 )
 from pfdo.financing.filters import FinancingPeriodFilter
-from pfdo.financing.models import FinancingPeriod, NominalCategory
+from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
 
 _CATEGORY_ID = OpenApiParameter(
     "category_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id категории номинала"
@@ -155,3 +158,71 @@ class FinancingPeriodViewSet(ScopedModelViewSet):
             actor=request.user, category=category, **data.validated_data
         )
         return Response(NominalCategorySerializer(category).data)
+
+
+# ------------------------------------------------------------------ production calendar
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Исправления производственного календаря",
+        description=(
+            "Дни, которые регион объявил рабочими или выходными поверх общего календаря "
+            "(праздники и переносы из постановлений Правительства известны системе сами). "
+            "Читают все. Фильтры: `region` (код), `year`."
+        ),
+        parameters=[
+            OpenApiParameter("region", OpenApiTypes.STR, description="Код региона"),
+            OpenApiParameter("year", OpenApiTypes.INT, description="Год"),
+        ],
+    ),
+    retrieve=extend_schema(summary="Исправление производственного календаря"),
+)
+class CalendarDayViewSet(ScopedModelViewSet):
+    """Overrides of the production calendar: kept by the region's administrator."""
+
+    model = CalendarDay
+    serializer_class = CalendarDaySerializer
+    permission_map = {
+        "list": None,
+        "retrieve": None,
+        "create": "financing.change_calendar",
+        "destroy": "financing.change_calendar",
+    }
+
+    def scope_queryset(self, queryset):
+        queryset = queryset.select_related("region").order_by("region__name", "day")
+        params = self.request.query_params
+        if params.get("region"):
+            queryset = queryset.filter(region__code=params["region"])
+        year = params.get("year", "")
+        if year:
+            if not year.isdigit() or len(year) != 4:
+                raise ValidationFailed(fields={"year": "Год — четыре цифры, например 2027."})
+            queryset = queryset.filter(day__year=int(year))
+        return queryset
+
+    @extend_schema(
+        summary="Внести исправление календаря",
+        description=(
+            "Только региональный администратор региона. Отклоняется с сообщением у поля: "
+            "дата уже исправлена, день и так такой по календарю, нет основания."
+        ),
+        request=CalendarDayWriteSerializer,
+        responses={201: CalendarDaySerializer},
+    )
+    def create(self, request):
+        data = CalendarDayWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.add_calendar_day(actor=request.user, **data.validated_data)
+        row = self.scope_queryset(CalendarDay.objects.filter(pk=row.pk)).get()
+        return Response(CalendarDaySerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Удалить исправление календаря",
+        description="День снова такой, как в общем календаре.",
+        responses={204: None},
+    )
+    def destroy(self, request, pk=None):
+        services.remove_calendar_day(actor=request.user, calendar_day=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
