@@ -193,8 +193,11 @@ class CalendarDayViewSet(ScopedModelViewSet):
     def scope_queryset(self, queryset):
         queryset = queryset.select_related("region").order_by("region__name", "day")
         params = self.request.query_params
-        if params.get("region"):
-            queryset = queryset.filter(region__code=params["region"])
+        region = params.get("region", "")
+        if "\x00" in region:  # PostgreSQL text cannot hold NUL: a 400, not a DataError
+            raise ValidationFailed(fields={"region": "Неверный код региона."})
+        if region:
+            queryset = queryset.filter(region__code=region)
         year = params.get("year", "")
         if year:
             if not year.isdigit() or len(year) != 4:

@@ -227,6 +227,7 @@ def test_api_lists_publicly_and_writes_for_the_regional_admin(api_client, admin,
     ]
     assert api_client.get(URL, {"year": 2026}).json()["count"] == 0
     assert_error(api_client.get(URL, {"year": "27"}), 400, "validation_error")
+    assert_error(api_client.get(URL, {"region": "ko\x00mi"}), 400, "validation_error")
 
     api_client.force_authenticate(admin)
     gone = api_client.delete(f"{URL}{body['id']}/")
