@@ -375,8 +375,9 @@ def test_acceptance_posts_reservations_and_parent_sees_the_charge(vorkuta, opera
     )
     assert charges[0].effect_kopecks == -MONTH
     assert charges[0].movement == "списано"
-    # The provider is owed it: the payable account holds 200 000, due by Mon 9 Nov.
-    assert invoice.pay_by == d(9, 11)
+    # The provider is owed it: the payable account holds 200 000. Accepted Mon 2 Nov, paid
+    # within 5 working days — 3, 5, 6, 9, 10 Nov (Wed 4 Nov is Unity Day): by Tue 10 Nov.
+    assert invoice.pay_by == d(10, 11)
     owed = selectors.owed_summary(
         AdvanceRequest.objects.filter(provider=w.provider),
         Invoice.objects.filter(provider=w.provider),
