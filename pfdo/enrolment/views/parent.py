@@ -14,7 +14,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from pfdo.catalog.models import Group
-from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate, Child
 from pfdo.certificates.views.parent import ParentRequiredMixin
 from pfdo.common.authz import can
@@ -412,7 +411,9 @@ class AcceptContractView(ParentRequiredMixin, View):
         contract = _contract(request.user, pk)
         form = AcceptForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Страница устарела: проверьте условия и примите договор ещё раз.")
+            messages.error(
+                request, "Страница устарела: проверьте условия и примите договор ещё раз."
+            )
             return redirect("enrolment:parent_contract", pk=pk)
         try:
             contract = services.accept(
