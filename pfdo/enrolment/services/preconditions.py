@@ -101,6 +101,20 @@ def _period_of(certificate: Certificate, group: Group, today: dt.date) -> Financ
                 f"«{later.name}», программа финансирования на который ещё не утверждена. "
                 "Запись откроется, когда оператор её утвердит.",
             )
+        # A group that begins before any period (in the summer) joins the first approved
+        # period that begins while it runs.
+        first = (
+            FinancingPeriod.objects.filter(
+                municipality=certificate.municipality,
+                status=FinancingPeriod.Status.APPROVED,
+                starts_on__gt=day,
+                starts_on__lte=group.ends_on,
+            )
+            .order_by("starts_on")
+            .first()
+        )
+        if first is not None:
+            return first
         if current_period(certificate.municipality, today) is not None:
             raise _refuse(
                 "no_period",

@@ -113,6 +113,12 @@ def test_terms_split_the_money_exactly(vorkuta, operator):
                     services.compute_terms(certificate=certificate, group=group, today=today)
                 assert err.value.code == "group_finished"
                 return
+            if not budget and not normative:
+                # Issue 12, scenario 7: no normative cost, no certificate money.
+                with pytest.raises(services.EnrolmentRefused) as err:
+                    services.compute_terms(certificate=certificate, group=group, today=today)
+                assert err.value.code == "normative_missing"
+                return
             terms = services.compute_terms(certificate=certificate, group=group, today=today)
 
         months = months_between(start, end)
