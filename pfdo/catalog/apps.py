@@ -10,6 +10,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from pfdo.audit import labels
+        from pfdo.catalog import receivers  # noqa: F401  (registers the approval hook)
 
         labels.register(
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -361,6 +362,18 @@ def update_period(*, actor, period: FinancingPeriod, **changes: Any) -> Financin
     return locked
 
 
+# Work of apps above financing that follows an approval, registered at start-up (the
+# catalogue recomputes normative costs from the approved parameters). Financing cannot import
+# them; every way of approving (page, API, demo) goes through approve_period, so none forgets.
+_approval_hooks: list[Callable[..., object]] = []
+
+
+def on_period_approved(hook: Callable[..., object]) -> None:
+    """Register `hook(actor=..., period=...)`, called in approve_period's transaction."""
+    if hook not in _approval_hooks:
+        _approval_hooks.append(hook)
+
+
 @transaction.atomic
 def approve_period(*, actor, period: FinancingPeriod) -> FinancingPeriod:
     """draft → approved, once complete: nominals, six base costs, quota × nominal ≤ budget."""
@@ -387,6 +400,8 @@ def approve_period(*, actor, period: FinancingPeriod) -> FinancingPeriod:
             "largest_nominal_kopecks": max(nominals),
         },
     )
+    for hook in _approval_hooks:
+        hook(actor=actor, period=locked)
     return locked
 
 

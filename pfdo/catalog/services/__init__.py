@@ -18,6 +18,7 @@ from pfdo.catalog.services.modules import add_module, delete_module, update_modu
 from pfdo.catalog.services.normative_cost import (
     normative_period_for,
     preview_normative_cost,
+    recompute_after_approval,
     recompute_normative_costs,
 )
 from pfdo.catalog.services.photos import set_program_photo
@@ -51,6 +52,7 @@ __all__ = [
     "preview_normative_cost",
     "publication_problems",
     "publish",
+    "recompute_after_approval",
     "recompute_normative_costs",
     "reject_certification",
     "return_to_draft",

@@ -86,8 +86,21 @@ def recompute_program_modules(program: Program) -> int:
 @atomic_retry
 def recompute_normative_costs(*, actor=None, municipality) -> int:
     """Recompute the normative cost of every module of the municipality's live programmes
-    (after a period is approved or its parameters change). Returns the number of modules."""
+    (the operator's button, after a period's parameters change). Returns the number of
+    modules."""
     authorize(actor, "catalog.recompute_normative", municipality)
+    return _recompute(actor, municipality)
+
+
+def recompute_after_approval(*, actor, period: FinancingPeriod) -> int:
+    """A period was approved (by whoever may approve it): every module of its municipality
+    gets its normative cost from the parameters now in force — a programme certified before
+    any period had none, and enrolment with a certificate waits for it. Registered with
+    financing.on_period_approved; runs in the approval's transaction."""
+    return _recompute(actor, period.municipality)
+
+
+def _recompute(actor, municipality) -> int:
     period = normative_period_for(municipality)
     modules = list(
         Module.objects.filter(program__municipality=municipality, program__archived_at=None)

@@ -165,6 +165,29 @@ def test_recompute_all_modules_of_a_municipality_and_the_command(staff, provider
     assert module.normative_cost_kopecks == 72 * 20000
 
 
+def test_approving_a_period_recomputes_the_normatives(staff, provider, vorkuta, make_user):
+    """Issue 12, scenario 7: a programme certified before any period had no normative; the
+    approval (page, API, demo — all through financing.approve_period) computes it."""
+    from pfdo.financing import services as financing
+    from pfdo.financing.tests.factories import NominalCategoryFactory
+
+    program = ready_program(staff, provider)
+    module = program.modules.get()
+    assert module.normative_cost_kopecks is None
+    draft = FinancingPeriodFactory(
+        municipality=vorkuta, status="draft", base_technical_kopecks=20000
+    )
+    NominalCategoryFactory(period=draft)
+    # A regional administrator may approve without the operator's recompute permission.
+    approver = make_user("regional_admin", region=vorkuta.region)
+    financing.approve_period(actor=approver, period=draft)
+    module.refresh_from_db()
+    assert module.normative_cost_kopecks == 72 * 20000
+    assert module.normative_period == draft
+    row = actions("catalog.normative_recomputed").get()
+    assert row.actor == approver and row.details["modules"] == 1
+
+
 def test_module_bad_input_is_refused_field_by_field(staff, provider):
     program = new_program(staff, provider)
     with pytest.raises(ValidationFailed) as exc:

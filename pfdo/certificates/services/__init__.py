@@ -35,6 +35,7 @@ from pfdo.certificates.services.nominals import (
     certificate_account,
     fund_period,
     grant_entry,
+    grant_nominal_ahead,
     nominal_amount,
 )
 from pfdo.certificates.services.period_start import grant_period_nominals
@@ -64,6 +65,7 @@ __all__ = [
     "fulfil_switch_requests",
     "fund_period",
     "grant_entry",
+    "grant_nominal_ahead",
     "grant_period_nominals",
     "look_up_certificate",
     "nominal_amount",

@@ -11,6 +11,7 @@ from pfdo.common.months import months_touched
 from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period, nominal_for
+from pfdo.ledger import selectors as ledger_selectors
 from pfdo.ledger import services as ledger
 from pfdo.ledger.selectors import AccountKind, TransferKind
 
@@ -151,6 +152,25 @@ def _grant(*, actor, certificate: Certificate, period: FinancingPeriod, on: dt.d
             code="budget_exhausted",
         ) from exc
     return amount
+
+
+def grant_nominal_ahead(*, actor, certificate: Certificate, period: FinancingPeriod) -> int:
+    """Grant a live financing certificate its nominal of an approved `period` that has not
+    begun yet (an enrolment accepted in August reserves from September's money).
+
+    The amount is the nominal due on the period's first day and the key is the period grant's
+    own (`grant:p<period>:c<certificate>`), so `grant_period_nominals` later grants this
+    certificate nothing more and a repeat here is a no-op. Returns the kopecks granted now.
+    """
+    if (
+        period.status != FinancingPeriod.Status.APPROVED
+        or certificate.type != Certificate.Type.FINANCING
+        or certificate.status not in Certificate.LIVE
+        or certificate.valid_until < period.starts_on
+        or ledger_selectors.transfer_ids_by_key([grant_key(period.pk, certificate.pk)])
+    ):
+        return 0
+    return _grant(actor=actor, certificate=certificate, period=period, on=period.starts_on)
 
 
 def _grant_batch(period: FinancingPeriod, budget, certificates: list[Certificate]) -> int:

@@ -267,6 +267,10 @@ class TermsSerializer(serializers.Serializer):
     remaining_kopecks = serializers.IntegerField(
         help_text="Останется на сертификате после резерва, коп."
     )
+    end_note = serializers.CharField(
+        help_text="Почему договор кончается раньше группы (сертификату исполняется 18 лет); "
+        "пусто, если не раньше."
+    )
     copay_agreement_required = serializers.BooleanField(
         help_text="true — при подаче заявки нужно copay_agreed: true."
     )
@@ -289,6 +293,7 @@ class TermsSerializer(serializers.Serializer):
             "certificate_kopecks": terms.certificate_kopecks,
             "copay_kopecks": terms.copay_kopecks,
             "remaining_kopecks": terms.remaining_kopecks,
+            "end_note": terms.end_note,
             "copay_agreement_required": terms.copay_kopecks > 0,
             "months": [
                 {"month": m, "certificate_kopecks": c, "copay_kopecks": p}
@@ -362,6 +367,17 @@ class ContractSerializer(serializers.ModelSerializer):
             "months",
         ]
         read_only_fields = fields
+
+
+class ContractAcceptSerializer(serializers.Serializer):
+    copay_kopecks = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Доплата семьи (коп.), которую родитель видел и на которую согласен. Условия "
+        "пересчитываются на день принятия; если доплата другая — 409 terms_changed с новыми "
+        "суммами. Не передана — согласие с доплатой из предложения.",
+    )
 
 
 class ContractTerminateSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from pfdo.enrolment.api.serializers import (
     ApplicationCreateSerializer,
     ApplicationReasonSerializer,
     ConfirmCodeSerializer,
+    ContractAcceptSerializer,
     ContractSerializer,
     ContractTerminateSerializer,
     EnrolmentApplicationSerializer,
@@ -269,18 +270,33 @@ class ContractViewSet(ScopedModelViewSet):
         return Response(self.get_serializer(fresh).data)
 
     @extend_schema(
-        request=None,
+        request=ContractAcceptSerializer,
         responses={200: ContractSerializer},
         summary="Принять договор",
         description=(
-            f"{PARENT} Сумма сертификата резервируется помесячно. Срок принятия истёк — 409 "
-            "offer_expired; не хватает средств — 409 insufficient_funds."
+            f"{PARENT} Условия пересчитываются на день принятия: договор начинается не раньше "
+            "этого дня и кончается не позже срока сертификата, сумма сертификата — "
+            "min(цена, норматив, доступно сейчас), остальное — доплата семьи; сумма "
+            "сертификата резервируется помесячно. `copay_kopecks` — доплата, на которую "
+            "родитель согласен (без него — доплата из предложения). Если пересчитанная "
+            "доплата другая — 409 terms_changed: в `message` новые суммы и срок, в "
+            "`fields.copay_kopecks` — новая доплата и сумма сертификата в копейках; договор "
+            "не меняется, повторите с новой `copay_kopecks`. Срок принятия истёк — 409 "
+            "offer_expired; идёт закрытие периода — 409 period_frozen; у модуля нет "
+            "нормативной стоимости — 409 normative_missing."
         ),
         filters=False,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def accept(self, request, pk=None):
-        contract = services.accept(actor=request.user, contract=self.get_object())
+        contract = self.get_object()
+        data = ContractAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contract = services.accept(
+            actor=request.user,
+            contract=contract,
+            copay_kopecks=data.validated_data.get("copay_kopecks"),
+        )
         return self._read(contract)
 
     @extend_schema(

@@ -1,4 +1,4 @@
-"""Forms of the parent's enrolment pages: apply to a group, terminate a contract."""
+"""Forms of the parent's enrolment pages: apply to a group, accept or terminate a contract."""
 
 from __future__ import annotations
 
@@ -37,6 +37,12 @@ class ApplyForm(forms.Form):
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {"certificate": data["certificate"], "copay_agreed": data["copay_agreed"]}
+
+
+class AcceptForm(forms.Form):
+    """The co-payment the accept page showed: the parent's consent is to that amount."""
+
+    copay_kopecks = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class TerminateForm(forms.Form):

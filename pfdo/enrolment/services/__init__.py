@@ -20,7 +20,13 @@ from pfdo.enrolment.services.decisions import (
     confirm_with_code,
     reject,
 )
-from pfdo.enrolment.services.offers import contract_number, reservation_description, reserve_key
+from pfdo.enrolment.services.offers import (
+    AcceptanceTerms,
+    acceptance_terms,
+    contract_number,
+    reservation_description,
+    reserve_key,
+)
 from pfdo.enrolment.services.period import continue_contract
 from pfdo.enrolment.services.preconditions import (
     Terms,
@@ -43,12 +49,14 @@ from pfdo.enrolment.services.termination import terminate
 from pfdo.enrolment.services.waitlist import promote_waitlist, release_place
 
 __all__ = [
+    "AcceptanceTerms",
     "EnrolmentRefused",
     "InPersonPreview",
     "JobResult",
     "Terms",
     "accept",
     "accept_refusal",
+    "acceptance_terms",
     "apply",
     "apply_in_person",
     "cancel",

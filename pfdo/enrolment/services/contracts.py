@@ -16,11 +16,16 @@ CONTRACT_NOT_FOUND = "Договор не найден."
 
 
 @atomic_retry
-def accept(*, actor, contract: Contract) -> Contract:
-    """The parent accepts the offer: the certificate part is reserved month by month."""
+def accept(*, actor, contract: Contract, copay_kopecks: int | None = None) -> Contract:
+    """The parent accepts the offer on the terms of today (`acceptance_terms`): the
+    certificate part is reserved month by month.
+
+    `copay_kopecks` is the family's co-payment the parent saw and agrees to; without it the
+    offer's own. A recomputed co-payment that differs is refused (409 `terms_changed`, the new
+    figures in the message) and nothing changes."""
     certificate, locked = _lock_contract(contract.pk)
     authorize(actor, "enrolment.accept", locked, hide=True, message=CONTRACT_NOT_FOUND)
-    return _accept_locked(actor, certificate, locked)
+    return _accept_locked(actor, certificate, locked, agreed_copay_kopecks=copay_kopecks)
 
 
 def _end_offer(

@@ -4,6 +4,7 @@ part month by month in the ledger."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -12,7 +13,8 @@ from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
-from pfdo.common.errors import Conflict
+from pfdo.common.authz import authorize
+from pfdo.common.errors import Conflict, DomainError
 from pfdo.common.money import format_kopecks
 from pfdo.common.months import month_label
 from pfdo.enrolment.models import Application, Contract, ContractMonth
@@ -24,7 +26,7 @@ from pfdo.enrolment.services._common import (
     _refuse,
     _save_status,
 )
-from pfdo.enrolment.services.preconditions import _refuse_if_frozen, compute_terms
+from pfdo.enrolment.services.preconditions import Terms, _refuse_if_frozen, compute_terms
 from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger import selectors as ledger_selectors
@@ -73,14 +75,7 @@ def _offer(actor, certificate: Certificate, application: Application) -> Contrac
     )
     contract.number = contract_number(terms.period.starts_on, contract.pk)
     contract.save(update_fields=["number"])
-    ContractMonth.objects.bulk_create(
-        [
-            ContractMonth(contract=contract, month=m, certificate_kopecks=c, copay_kopecks=p)
-            for m, c, p in zip(
-                terms.months, terms.certificate_months, terms.copay_months, strict=True
-            )
-        ]
-    )
+    _create_months(contract, terms)
     application.offer()
     _save_status(application)
     audit.record(
@@ -101,25 +96,148 @@ def _offer(actor, certificate: Certificate, application: Application) -> Contrac
         f"с {contract.starts_on:%d.%m.%Y} по {contract.ends_on:%d.%m.%Y}. Сертификат оплатит "
         f"{format_kopecks(contract.certificate_kopecks)}, доплата семьи — "
         f"{format_kopecks(contract.copay_kopecks)}. Примите договор до "
-        f"{timezone.localtime(contract.offer_expires_at):%d.%m.%Y %H:%M}.",
+        f"{timezone.localtime(contract.offer_expires_at):%d.%m.%Y %H:%M}; суммы "
+        "пересчитываются на день принятия (с этого дня и начинается договор).",
         link=_contract_link(contract),
     )
     return contract
 
 
-def _accept_locked(actor, certificate: Certificate, contract: Contract) -> Contract:
-    """The offer becomes the contract: reserve, then mark the period's commitments started."""
+def _create_months(contract: Contract, terms: Terms) -> list[ContractMonth]:
+    return ContractMonth.objects.bulk_create(
+        [
+            ContractMonth(contract=contract, month=m, certificate_kopecks=c, copay_kopecks=p)
+            for m, c, p in zip(
+                terms.months, terms.certificate_months, terms.copay_months, strict=True
+            )
+        ]
+    )
+
+
+def _terms_at_acceptance(certificate: Certificate, contract: Contract, today: dt.date) -> Terms:
+    """The terms the offer would be accepted on today, or the refusal: a contract starts no
+    earlier than its acceptance, ends no later than the certificate is valid, and its money is
+    split by the balance of the day (domain.md §4)."""
     if refusal := steps.accept_refusal(contract):
         raise refusal
     if certificate.status != Certificate.Status.ACTIVE:
         raise _refuse("certificate_not_active", f"Сертификат {certificate.get_status_display()}.")
-    _refuse_if_frozen(contract.period, clock.today())
-    months = list(contract.months.order_by("month"))
+    terms = compute_terms(
+        certificate=certificate, group=_load_group(contract.group_id), today=today
+    )
+    _refuse_if_frozen(terms.period, today)
+    return terms
+
+
+@dataclass(frozen=True)
+class AcceptanceTerms:
+    """What accepting the offer now would give (`terms`), or why it cannot be (`refusal`);
+    `offered_copay_kopecks` is the family's share the offer showed."""
+
+    terms: Terms | None
+    refusal: str
+    offered_copay_kopecks: int
+
+    @property
+    def copay_changed(self) -> bool:
+        return self.terms is not None and self.terms.copay_kopecks != self.offered_copay_kopecks
+
+
+def acceptance_terms(*, actor, contract: Contract) -> AcceptanceTerms:
+    """The terms of `contract` if the parent accepted it now (nothing is locked or written):
+    the accept page shows them and posts back the co-payment it showed."""
+    authorize(actor, "enrolment.accept", contract, hide=True, message="Договор не найден.")
+    certificate = Certificate.objects.select_related("child", "municipality").get(
+        pk=contract.certificate_id
+    )
+    try:
+        terms = _terms_at_acceptance(certificate, contract, clock.today())
+    except DomainError as exc:
+        return AcceptanceTerms(None, exc.message, contract.copay_kopecks)
+    return AcceptanceTerms(terms, "", contract.copay_kopecks)
+
+
+def _terms_changed(contract: Contract, terms: Terms, agreed_kopecks: int) -> Conflict:
+    new = format_kopecks(terms.copay_kopecks)
+    return Conflict(
+        f"Условия договора № {contract.number} изменились: при принятии сегодня сертификат "
+        f"оплатит {format_kopecks(terms.certificate_kopecks)}, доплата семьи — {new} (вы "
+        f"соглашались на {format_kopecks(agreed_kopecks)}). Срок — с "
+        f"{terms.starts_on:%d.%m.%Y} по {terms.ends_on:%d.%m.%Y}. Проверьте новые условия и "
+        "примите договор ещё раз, если согласны.",
+        code="terms_changed",
+        fields={
+            "copay_kopecks": (
+                f"Доплата семьи при принятии сейчас — {new} ({terms.copay_kopecks} коп.), "
+                f"сертификат оплатит {format_kopecks(terms.certificate_kopecks)} "
+                f"({terms.certificate_kopecks} коп.)."
+            )
+        },
+    )
+
+
+def _apply_terms(contract: Contract, terms: Terms) -> list[ContractMonth]:
+    """The contract takes the terms of its acceptance day; its months are rebuilt (nothing
+    is reserved on an offer, so the old rows carry no money)."""
+    contract.period = terms.period
+    contract.funding = terms.funding
+    contract.starts_on = terms.starts_on
+    contract.ends_on = terms.ends_on
+    contract.price_kopecks = terms.price_kopecks
+    contract.normative_kopecks = terms.normative_kopecks
+    contract.certificate_kopecks = terms.certificate_kopecks
+    contract.copay_kopecks = terms.copay_kopecks
+    contract.months.all().delete()
+    return _create_months(contract, terms)
+
+
+def _accept_locked(
+    actor,
+    certificate: Certificate,
+    contract: Contract,
+    *,
+    agreed_copay_kopecks: int | None = None,
+) -> Contract:
+    """The offer becomes the contract on the terms of the acceptance day: recompute, check
+    the family agreed to its share, reserve, mark the period's commitments started.
+
+    `agreed_copay_kopecks` is the co-payment the parent saw and agreed to; None means the
+    one of the offer (a caller that shows nothing new)."""
+    today = clock.today()
+    terms = _terms_at_acceptance(certificate, contract, today)
+    offered = {
+        "starts_on": contract.starts_on.isoformat(),
+        "certificate_kopecks": contract.certificate_kopecks,
+        "copay_kopecks": contract.copay_kopecks,
+    }
+    agreed = contract.copay_kopecks if agreed_copay_kopecks is None else agreed_copay_kopecks
+    if terms.copay_kopecks != agreed:
+        raise _terms_changed(contract, terms, agreed)
+    if terms.funding == Contract.Funding.CERTIFICATE and terms.period.starts_on > today:
+        # Enrolment for the next period: its nominal is granted now, once (the period's own
+        # grant later skips this certificate).
+        certificate_services.grant_nominal_ahead(
+            actor=actor, certificate=certificate, period=terms.period
+        )
+    months = _apply_terms(contract, terms)
     if contract.certificate_kopecks > 0:
         _reserve(certificate, contract, months)
     financing.mark_commitments_started(actor=actor, period=contract.period)
     contract.accept()
-    contract.save(update_fields=["status", "accepted_at"])
+    contract.save(
+        update_fields=[
+            "status",
+            "accepted_at",
+            "period",
+            "funding",
+            "starts_on",
+            "ends_on",
+            "price_kopecks",
+            "normative_kopecks",
+            "certificate_kopecks",
+            "copay_kopecks",
+        ]
+    )
     contract.application.enrol()
     _save_status(contract.application)
     audit.record(
@@ -127,13 +245,29 @@ def _accept_locked(actor, certificate: Certificate, contract: Contract) -> Contr
         action="enrolment.contract_accepted",
         obj=contract,
         municipality=contract.municipality,
-        details={"reserved_kopecks": contract.certificate_kopecks},
+        details={
+            "reserved_kopecks": contract.certificate_kopecks,
+            "copay_kopecks": contract.copay_kopecks,
+            "starts_on": contract.starts_on.isoformat(),
+            "offered": offered,
+        },
+    )
+    copay = (
+        f" Доплата семьи — {format_kopecks(contract.copay_kopecks)}."
+        if contract.copay_kopecks
+        else ""
+    )
+    reserved = (
+        f"На сертификате зарезервировано {format_kopecks(contract.certificate_kopecks)} "
+        f"помесячно до {contract.ends_on:%d.%m.%Y}."
+        if contract.certificate_kopecks
+        else "Деньги сертификата не расходуются."
     )
     _notify_parent(
         contract.application,
         f"Договор № {contract.number} заключён",
-        f"{certificate.child.short_name}: договор заключён. На сертификате зарезервировано "
-        f"{format_kopecks(contract.certificate_kopecks)} помесячно до {contract.ends_on:%d.%m.%Y}.",
+        f"{certificate.child.short_name}: договор заключён, обучение с "
+        f"{contract.starts_on:%d.%m.%Y} по {contract.ends_on:%d.%m.%Y}. {reserved}{copay}",
         link=_contract_link(contract),
     )
     return contract

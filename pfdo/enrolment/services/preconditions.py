@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pfdo.catalog.models import Group, Program
 from pfdo.catalog.schedule import lessons_overlap
 from pfdo.certificates import selectors as certificate_selectors
+from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.authz import authorize
@@ -43,10 +44,24 @@ class Terms:
     copay_kopecks: int
     certificate_months: tuple[int, ...]
     copay_months: tuple[int, ...]
+    # The contract ends on the certificate's last day (the child turns 18) before the group
+    # and the period do.
+    ends_with_certificate: bool = False
 
     @property
     def remaining_kopecks(self) -> int:
         return self.available_kopecks - self.certificate_kopecks
+
+    @property
+    def end_note(self) -> str:
+        """Why the contract ends before the group does, when the certificate decides it."""
+        if not self.ends_with_certificate:
+            return ""
+        birthday = self.ends_on + dt.timedelta(days=1)
+        return (
+            f"Договор — до {self.ends_on:%d.%m.%Y}: {birthday:%d.%m.%Y} ребёнку исполняется "
+            "18 лет, и сертификат перестаёт действовать."
+        )
 
 
 def _split(group: Group, months: int, *, budget: bool, available_kopecks: int) -> Split:
@@ -65,29 +80,109 @@ def _split(group: Group, months: int, *, budget: bool, available_kopecks: int) -
     )
 
 
-def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | None = None) -> Terms:
-    """Dates clipped to the group and the period; price and normative cost for those months;
-    certificate part = min(price, normative cost, available); the rest is the co-payment."""
-    today = today or clock.today()
-    period = current_period(certificate.municipality, today)
-    if period is None:
-        raise _refuse(
-            "no_period", "Сейчас нет действующей программы персонифицированного финансирования."
+def _period_of(certificate: Certificate, group: Group, today: dt.date) -> FinancingPeriod:
+    """The approved period a contract starting now would belong to: the one covering the
+    first day of lessons still ahead (a group that starts after the current period ends is
+    enrolled into the next period, once that period is approved)."""
+    day = max(group.starts_on, today)
+    period = current_period(certificate.municipality, day)
+    if period is not None:
+        return period
+    if day > today:
+        later = (
+            FinancingPeriod.objects.filter(municipality=certificate.municipality)
+            .covering(day)
+            .first()
         )
+        if later is not None and later.status == FinancingPeriod.Status.DRAFT:
+            raise _refuse(
+                "period_not_approved",
+                f"Занятия группы начинаются {group.starts_on:%d.%m.%Y} — в периоде "
+                f"«{later.name}», программа финансирования на который ещё не утверждена. "
+                "Запись откроется, когда оператор её утвердит.",
+            )
+        # A group that begins before any period (in the summer) joins the first approved
+        # period that begins while it runs.
+        first = (
+            FinancingPeriod.objects.filter(
+                municipality=certificate.municipality,
+                status=FinancingPeriod.Status.APPROVED,
+                starts_on__gt=day,
+                starts_on__lte=group.ends_on,
+            )
+            .order_by("starts_on")
+            .first()
+        )
+        if first is not None:
+            return first
+        if current_period(certificate.municipality, today) is not None:
+            raise _refuse(
+                "no_period",
+                f"Занятия группы начинаются {group.starts_on:%d.%m.%Y}, а программа "
+                "персонифицированного финансирования на этот срок ещё не принята: записаться "
+                "пока нельзя.",
+            )
+    raise _refuse(
+        "no_period", "Сейчас нет действующей программы персонифицированного финансирования."
+    )
+
+
+def _available(certificate: Certificate, period: FinancingPeriod, today: dt.date) -> int:
+    """What the certificate may pay in `period`. Before a period begins its nominal is not
+    granted yet: the nominal due on its first day counts (acceptance grants it ahead)."""
+    money = certificate_selectors.balance(certificate, period)
+    available = money.available_kopecks
+    if (
+        period.starts_on > today
+        and money.granted_kopecks == 0
+        and certificate.type == Certificate.Type.FINANCING
+        and certificate.status in Certificate.LIVE
+        and certificate.valid_until >= period.starts_on
+    ):
+        available += certificate_services.nominal_amount(
+            period, certificate.child, period.starts_on
+        )[0]
+    return available
+
+
+def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | None = None) -> Terms:
+    """Dates clipped to the group, the period, the certificate's validity and today (a
+    contract starts no earlier than it is accepted); price and normative cost for those
+    months; certificate part = min(price, normative cost, available); the rest is the
+    co-payment."""
+    today = today or clock.today()
     program = group.module.program
     if group.starts_on is None or group.ends_on is None:
         raise _refuse("group_incomplete", "У группы не указаны даты занятий.")
+    period = _period_of(certificate, group, today)
     start = max(group.starts_on, period.starts_on, today)
     end = min(group.ends_on, period.ends_on)
     if end < start:
         raise _refuse("group_finished", "Занятия группы в этом периоде уже закончились.")
+    ends_with_certificate = certificate.valid_until < end
+    if ends_with_certificate:
+        end = certificate.valid_until
+        if end < start:
+            raise _refuse(
+                "certificate_ends",
+                f"Сертификат № {certificate.number} действует до {end:%d.%m.%Y} (ребёнку "
+                "исполняется 18 лет): договор на эти занятия заключить нельзя.",
+            )
     months = months_between(start, end)
     if program.budget_registry != Program.BudgetRegistry.NONE:
         funding = Contract.Funding.BUDGET
         available = 0
     else:
         funding = Contract.Funding.CERTIFICATE
-        available = certificate_selectors.balance(certificate, period).available_kopecks
+        if not group.module.normative_cost_kopecks:
+            raise _refuse(
+                "normative_missing",
+                f"У модуля «{group.module.name}» ещё нет нормативной стоимости: сертификат не "
+                "может оплатить обучение, пока она не рассчитана. Она рассчитывается, когда "
+                "оператор утверждает программу персонифицированного финансирования; запишитесь "
+                "после этого.",
+            )
+        available = _available(certificate, period, today)
     split = _split(
         group,
         len(months),
@@ -107,6 +202,7 @@ def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | No
         copay_kopecks=split.copay_kopecks,
         certificate_months=split.certificate_months,
         copay_months=split.copay_months,
+        ends_with_certificate=ends_with_certificate,
     )
 
 
@@ -210,9 +306,15 @@ def check_preconditions(
                 "программах одновременно: все места использованы.",
             )
     limit = EnrolmentLimit.objects.filter(provider=provider, period=terms.period).first()
-    if limit is not None:
+    if limit is not None and terms.funding == Contract.Funding.CERTIFICATE:
+        # The municipality limits children it pays for: places taken with certificate money
+        # (programmes outside the budget registries), not free budget places.
         children = (
-            Application.objects.filter(provider=provider, status__in=Application.HOLDING)
+            Application.objects.filter(
+                provider=provider,
+                status__in=Application.HOLDING,
+                group__module__program__budget_registry=Program.BudgetRegistry.NONE,
+            )
             .values("child_id")
             .distinct()
         )

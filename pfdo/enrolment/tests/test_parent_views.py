@@ -458,17 +458,36 @@ def test_terminate_needs_the_confirmation_and_returns_the_money_once(client, fam
     assert verify_ledger() == []
 
 
-def test_insufficient_balance_is_shown_and_accepting_is_refused(client, vorkuta, fam, period):
+def test_second_offer_shows_the_recomputed_terms_and_the_agreement_is_posted(
+    client, vorkuta, fam, period
+):
+    """Scenario 11 on the page (was: a short balance refused the second offer). The page
+    shows the terms of accepting today, the new co-payment, and posts the amount shown."""
     groups = [ready_group(vorkuta, weekday=d, price=2_000_000, normative=2_000_000) for d in (1, 3)]
     first, second = offered(fam, groups[0]), offered(fam, groups[1])
     services.accept(actor=fam.parent, contract=first)
+    left = NOMINAL - first.certificate_kopecks
+    copay = second.price_kopecks - left
     login(client, fam.parent)
     page = text(client.get(contract_url(second)))
-    assert 'data-testid="short"' in page
-    response = client.post(contract_url(second, "accept"), follow=True)
-    assert "недостаточно средств" in messages_of(text(response))
+    assert "Условия изменились" in cell(page, "terms-changed")
+    assert rub(copay) in cell(page, "terms-changed")
+    assert cell(page, "to-reserve") == rub(left)
+    assert f'name="copay_kopecks" value="{copay}"' in page
+    # A page opened before the change posts the offer's co-payment: refused with the figures.
+    response = client.post(contract_url(second, "accept"), {"copay_kopecks": "0"}, follow=True)
+    shown = messages_of(text(response))
+    assert "Условия договора" in shown and rub(copay) in shown
     second.refresh_from_db()
     assert second.status == Contract.Status.OFFERED
+    response = client.post(
+        contract_url(second, "accept"), {"copay_kopecks": str(copay)}, follow=True
+    )
+    assert cell(text(response), "status") == "действует"
+    second.refresh_from_db()
+    assert (second.certificate_kopecks, second.copay_kopecks) == (left, copay)
+    assert certificate_selectors.balance(fam.certificate, period).available_kopecks == 0
+    assert verify_ledger() == []
 
 
 # -------------------------------------------------------------------------- access

@@ -178,7 +178,7 @@ def test_in_person_with_code(vorkuta, operator, period):
         services.apply_in_person(actor=staff, certificate_number="1102999999", group=group)
 
 
-def test_insufficient_balance_at_acceptance_changes_nothing(vorkuta, operator, period):
+def test_short_balance_at_acceptance_needs_the_new_share_agreed(vorkuta, operator, period):
     fam = family(vorkuta, operator)
     groups = [ready_group(vorkuta, weekday=d, price=2_000_000, normative=2_000_000) for d in (1, 3)]
     staff = [staff_of(g.module.program.provider) for g in groups]
@@ -190,8 +190,16 @@ def test_insufficient_balance_at_acceptance_changes_nothing(vorkuta, operator, p
     before = balance(fam, period)
     with pytest.raises(Conflict) as err:
         services.accept(actor=fam.parent, contract=offers[1])
-    assert err.value.code == "insufficient_funds"
+    # Was insufficient_funds: the terms are recomputed on today's balance, and the family's
+    # share grew, so the parent must agree to it first; nothing changes meanwhile.
+    assert err.value.code == "terms_changed"
     assert balance(fam, period) == before
     offers[1].refresh_from_db()
     assert offers[1].status == Contract.Status.OFFERED
+    services.accept(
+        actor=fam.parent,
+        contract=offers[1],
+        copay_kopecks=offers[1].price_kopecks - before.available_kopecks,
+    )
+    assert balance(fam, period).available_kopecks == 0
     assert verify_ledger() == []

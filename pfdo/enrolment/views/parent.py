@@ -14,7 +14,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from pfdo.catalog.models import Group
-from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate, Child
 from pfdo.certificates.views.parent import ParentRequiredMixin
 from pfdo.common.authz import can
@@ -23,7 +22,7 @@ from pfdo.common.money import format_kopecks
 from pfdo.common.months import month_label
 from pfdo.common.views import ScopedDetailView, ServiceFormView
 from pfdo.enrolment import selectors, services
-from pfdo.enrolment.forms.parent import ApplyForm, TerminateForm
+from pfdo.enrolment.forms.parent import AcceptForm, ApplyForm, TerminateForm
 from pfdo.enrolment.models import Application, Contract
 
 TEMPLATES = "enrolment/parent/"
@@ -374,11 +373,6 @@ def _contract_context(contract: Contract, **extra) -> dict:
             contract.status == Contract.Status.OFFERED and services.offer_expired(contract)
         ),
     }
-    if ctx["is_offer"] and contract.funding == Contract.Funding.CERTIFICATE:
-        money = certificate_selectors.balance(contract.certificate, contract.period)
-        ctx["money"] = money
-        ctx["remaining_after"] = money.available_kopecks - contract.certificate_kopecks
-        ctx["shortfall"] = max(0, -ctx["remaining_after"])
     if contract.status in (Contract.Status.TERMINATED, Contract.Status.COMPLETED):
         ctx["released"] = selectors.released_kopecks(contract)
         ctx["still_reserved"] = [m for m in ctx["months"] if m.state == "reserved"]
@@ -393,7 +387,21 @@ class ContractView(ParentRequiredMixin, View):
 
     def get(self, request, pk):
         contract = _contract(request.user, pk)
-        return render(request, TEMPLATES + "contract.html", _contract_context(contract))
+        ctx = _contract_context(contract)
+        if ctx["is_offer"] and not ctx["offer_expired"]:
+            # The terms of accepting today, as the service computes them (they may differ from
+            # the offer: later start, another balance); the form posts back the co-payment.
+            acceptance = services.acceptance_terms(actor=request.user, contract=contract)
+            ctx["acceptance"] = acceptance
+            if acceptance.terms is not None:
+                ctx.update(
+                    terms=acceptance.terms,
+                    term_months=_term_months(acceptance.terms),
+                    accept_form=AcceptForm(
+                        initial={"copay_kopecks": acceptance.terms.copay_kopecks}
+                    ),
+                )
+        return render(request, TEMPLATES + "contract.html", ctx)
 
 
 class AcceptContractView(ParentRequiredMixin, View):
@@ -401,8 +409,18 @@ class AcceptContractView(ParentRequiredMixin, View):
 
     def post(self, request, pk):
         contract = _contract(request.user, pk)
+        form = AcceptForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request, "Страница устарела: проверьте условия и примите договор ещё раз."
+            )
+            return redirect("enrolment:parent_contract", pk=pk)
         try:
-            contract = services.accept(actor=request.user, contract=contract)
+            contract = services.accept(
+                actor=request.user,
+                contract=contract,
+                copay_kopecks=form.cleaned_data["copay_kopecks"],
+            )
         except DomainError as exc:
             _flash_error(request, exc)
         else:

@@ -244,3 +244,36 @@ def test_query_count_does_not_grow_with_rows(as_user, vorkuta, operator, period)
     assert many == few
     listed = as_user(operator).get(APPLICATIONS, {"group": waiting.pk}).json()["results"]
     assert sorted(r["waitlist_position"] or 0 for r in listed) == [0, 1, 2, 3, 4]
+
+
+def test_year_11_api_accept_takes_the_agreed_copay_and_refuses_changed_terms(
+    as_user, vorkuta, fam, period
+):
+    """Two offers of 18 000 ₽: the second is accepted on the balance of the day. An old client
+    that sends nothing gets 409 terms_changed with the new figures; with them it is accepted."""
+    groups = [ready_group(vorkuta, weekday=d, price=1_800_000, normative=2_000_000) for d in (1, 3)]
+    offers = [offered(fam, g, staff_of(g.module.program.provider)) for g in groups]
+    client = as_user(fam.parent)
+    # Nothing sent, share unchanged: accepted as before.
+    first = client.post(f"{CONTRACTS}{offers[0].pk}/accept/", {}, format="json")
+    assert first.status_code == 200 and first.json()["copay_kopecks"] == 0
+    left = NOMINAL - PRICE_7
+    copay = PRICE_7 - left
+    refused = client.post(f"{CONTRACTS}{offers[1].pk}/accept/", {}, format="json")
+    body = assert_error(refused, 409, "terms_changed")
+    assert left == 1_017_100
+    assert "оплатит 10 171,00 ₽" in body["message"].replace("\xa0", " ")
+    assert f"{copay} коп." in body["fields"]["copay_kopecks"][0]
+    assert reserved(fam, period) == PRICE_7
+    stale = client.post(f"{CONTRACTS}{offers[1].pk}/accept/", {"copay_kopecks": 0}, format="json")
+    assert_error(stale, 409, "terms_changed")
+    bad = client.post(f"{CONTRACTS}{offers[1].pk}/accept/", {"copay_kopecks": -1}, format="json")
+    assert_error(bad, 400, "validation_error")
+    agreed = client.post(
+        f"{CONTRACTS}{offers[1].pk}/accept/", {"copay_kopecks": copay}, format="json"
+    )
+    assert agreed.status_code == 200, agreed.content
+    assert agreed.json()["certificate_kopecks"] == left
+    assert agreed.json()["copay_kopecks"] == copay
+    assert reserved(fam, period) == NOMINAL
+    assert verify_ledger() == []
