@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from pfdo.billing import calculation as calc
+from pfdo.billing import checks as billing_checks
 from pfdo.billing.models import (
     AdvanceRequest,
     Attendance,
@@ -183,7 +184,11 @@ def child_attendance(contract: Contract) -> list[Attendance]:
 
 
 def carry_candidate(invoice: Invoice) -> Invoice | None:
-    """The provider's oldest accepted overpayment not yet taken by another invoice."""
+    """The provider's oldest accepted overpayment not yet taken by another invoice: an
+    invoice billed below its advance, or a correction's return. Only a month's (main)
+    invoice takes one; a supplementary invoice has neither advance nor carry."""
+    if invoice.kind != Invoice.Kind.MAIN:
+        return None
     return (
         Invoice.objects.filter(
             provider_id=invoice.provider_id,
@@ -194,7 +199,7 @@ def carry_candidate(invoice: Invoice) -> Invoice | None:
         .filter(Q(carried_into__isnull=True) | Q(carried_into=invoice))
         .exclude(pk=invoice.pk)
         .select_related("period")
-        .order_by("month")
+        .order_by("month", "sequence", "pk")
         .first()
     )
 
@@ -316,6 +321,8 @@ class Reconciliation:
     checks: list[Check]
     unbilled_months: int
     ledger_problems: list[str] = field(default_factory=list)
+    # The domain checks (billing.checks): stuck reservations, charges out of term, quota.
+    domain_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -323,6 +330,7 @@ class Reconciliation:
             all(c.ok for c in self.checks)
             and all(p.balanced for p in self.providers)
             and not self.ledger_problems
+            and not self.domain_problems
         )
 
     def total(self, name: str) -> int:
@@ -343,11 +351,14 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
     ledger = offsets on the invoices, and `verify_ledger` clean.
     """
     month = month_start(month)
-    invoices = list(
+    accepted = list(
         Invoice.objects.filter(
             municipality=municipality, month=month, status=Status.ACCEPTED
         ).select_related("provider", "carry_from")
     )
+    # The month's invoice and its supplementary ones bill; corrections return (checked apart).
+    invoices = [inv for inv in accepted if inv.kind != Invoice.Kind.CORRECTION]
+    fixes = [inv for inv in accepted if inv.kind == Invoice.Kind.CORRECTION]
     advances = {
         a.provider_id: a
         for a in AdvanceRequest.objects.filter(
@@ -367,21 +378,23 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
         else:
             paid_advance[advance_id] += amount
     rows: dict[int, ProviderReconciliation] = {}
-    for inv in invoices:
-        adv = advances.get(inv.provider_id)
-        rows[inv.provider_id] = ProviderReconciliation(
-            provider_id=inv.provider_id,
-            provider=inv.provider.short_name,
-            planned_kopecks=inv.planned_kopecks,
-            lines_kopecks=inv.billed_kopecks,
-            advance_kopecks=adv.amount_kopecks if adv else 0,
-            advance_paid_kopecks=paid_advance.get(adv.pk, 0) if adv else 0,
-            due_kopecks=inv.due_kopecks,
-            invoice_paid_kopecks=paid_invoice.get(inv.pk, 0),
-            carry_in_kopecks=inv.carry_from.carry_out_kopecks if inv.carry_from else 0,
-            carry_out_kopecks=inv.carry_out_kopecks,
-            invoice_status=inv.get_status_display(),
-        )
+    for inv in sorted(invoices, key=lambda i: i.sequence):
+        row = rows.get(inv.provider_id)
+        if row is None:
+            adv = advances.get(inv.provider_id)
+            row = rows[inv.provider_id] = ProviderReconciliation(
+                provider_id=inv.provider_id,
+                provider=inv.provider.short_name,
+                advance_kopecks=adv.amount_kopecks if adv else 0,
+                advance_paid_kopecks=paid_advance.get(adv.pk, 0) if adv else 0,
+                invoice_status=inv.get_status_display(),
+            )
+        row.planned_kopecks += inv.planned_kopecks
+        row.lines_kopecks += inv.billed_kopecks
+        row.due_kopecks += inv.due_kopecks
+        row.invoice_paid_kopecks += paid_invoice.get(inv.pk, 0)
+        row.carry_in_kopecks += inv.carry_from.carry_out_kopecks if inv.carry_from else 0
+        row.carry_out_kopecks += inv.carry_out_kopecks
     lines = InvoiceLine.objects.filter(invoice_id__in=invoice_ids)
     line_sum = lines.aggregate(s=Sum("billed_kopecks"))["s"] or 0
     charged = ledger_selectors.charged_for_reservations(lines.values("reservation_id"))
@@ -413,6 +426,15 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
             sum(inv.offset_kopecks for inv in invoices),
             offsets,
         ),
+        Check(
+            "Возвращено корректировками = возвраты в учёте",
+            sum(fix.carry_out_kopecks for fix in fixes),
+            ledger_selectors.transfers_total(
+                ref_type="invoice",
+                ref_ids=[fix.pk for fix in fixes],
+                kind=ledger_selectors.TransferKind.ADJUST,
+            ),
+        ),
     ]
     resolved = ledger_selectors.resolved_reservation_ids()
     unbilled = (
@@ -431,6 +453,7 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
         checks=checks,
         unbilled_months=unbilled,
         ledger_problems=verify_ledger() if with_ledger else [],
+        domain_problems=billing_checks.domain_problems(municipality_id=municipality.pk),
     )
 
 

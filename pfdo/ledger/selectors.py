@@ -351,6 +351,13 @@ def debit_account_ids(transfer_ids: Iterable[int]) -> QuerySet:
     return Transfer.objects.filter(pk__in=transfer_ids).values("debit_account_id")
 
 
+def debit_accounts_of(transfer_ids: Iterable[int]) -> dict[int, int]:
+    """transfer id → the account it debits (a reservation: the certificate account)."""
+    return dict(
+        Transfer.objects.filter(pk__in=list(transfer_ids)).values_list("pk", "debit_account_id")
+    )
+
+
 def unreserved_certificate_money(
     period, *, account_ids: Iterable[int] | QuerySet | None = None, chunk_size: int = 2000
 ) -> Iterator[tuple[int, int | None, int]]:
