@@ -57,13 +57,21 @@ def balances_of(account_ids: Iterable[int]) -> dict[int, CertificateBalance]:
         .values_list("debit_account_id")
         .annotate(total=Sum("amount_kopecks"))
     )
+    # A correction gives back part of a charge: it lowers what was spent, not a new grant.
+    corrected = dict(
+        Transfer.objects.filter(credit_account_id__in=ids, kind=Kind.ADJUST)
+        .order_by()
+        .values_list("credit_account_id")
+        .annotate(total=Sum("amount_kopecks"))
+    )
     balances = {pk: CertificateBalance() for pk in ids}
     for account in Account.objects.filter(pk__in=ids):
         charged = spent.get(account.pk, 0)
+        back = corrected.get(account.pk, 0)
         balances[account.pk] = CertificateBalance(
-            granted_kopecks=account.credits_posted_kopecks,
+            granted_kopecks=account.credits_posted_kopecks - back,
             reserved_kopecks=account.debits_pending_kopecks,
-            spent_kopecks=charged,
+            spent_kopecks=charged - back,
             returned_kopecks=account.debits_posted_kopecks - charged,
             available_kopecks=account.available_kopecks,
         )

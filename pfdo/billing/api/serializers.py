@@ -272,10 +272,22 @@ class InvoiceSerializer(_DocumentSerializer):
         help_text="Id счёта, переплата по которому зачтена здесь, или null.",
     )
 
+    kind = serializers.ChoiceField(
+        choices=Invoice.Kind.choices,
+        read_only=True,
+        help_text="main — счёт месяца; supplementary — дополнительный счёт (договоры, "
+        "вступившие после принятия счёта); correction — корректировка месяца, выставленного "
+        "до его окончания (billed меньше planned: разница возвращена и переносится).",
+    )
+    title = serializers.CharField(read_only=True, help_text="«Дополнительный счёт № 1 за 12.2026».")
+
     class Meta:
         model = Invoice
         fields = [
             *_DOCUMENT_FIELDS,
+            "kind",
+            "sequence",
+            "title",
             "basis",
             "boundary_rule",
             "planned_kopecks",
