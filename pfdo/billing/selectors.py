@@ -23,6 +23,7 @@ from pfdo.billing.models import (
     Payment,
 )
 from pfdo.catalog.models import Group
+from pfdo.common.money import format_kopecks
 from pfdo.common.months import month_end, month_label, month_start
 from pfdo.enrolment.models import Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod
@@ -259,7 +260,11 @@ def payment_registry(payments) -> Iterator[RegistryRow]:
             order_number=p.order_number,
             provider=p.provider.short_name,
             inn=p.provider.inn,
-            document=f"Счёт № {doc.pk}" if p.invoice_id else f"Заявка на аванс № {doc.pk}",
+            document=(
+                f"{doc.get_kind_display().capitalize()} № {doc.pk}"
+                if p.invoice_id
+                else f"Заявка на аванс № {doc.pk}"
+            ),
             month=month_label(doc.month),
             amount_kopecks=p.amount_kopecks,
         )
@@ -470,21 +475,37 @@ class Charge:
 
 
 def contract_charges(contract: Contract) -> list[Charge]:
-    """The family's view: each month of the contract billed in an accepted invoice.
+    """The family's view: each month of the contract billed in an accepted invoice (or a
+    supplementary one), as corrected by an accepted correction of that month.
 
     The caller has already scoped the contract (a parent: their own child's)."""
-    lines = (
+    lines = list(
         InvoiceLine.objects.filter(contract=contract, invoice__status=Status.ACCEPTED)
         .select_related("invoice")
-        .order_by("invoice__month", "pk")
+        .order_by("invoice__month", "invoice__sequence", "pk")
     )
-    return [
-        Charge(
-            month=line.invoice.month,
-            label=month_label(line.invoice.month),
-            planned_kopecks=line.planned_kopecks,
-            billed_kopecks=line.billed_kopecks,
-            note=line.basis_note,
+    corrected = {
+        line.reservation_id: line for line in lines if line.invoice.kind == Invoice.Kind.CORRECTION
+    }
+    charges = []
+    for line in lines:
+        if line.invoice.kind == Invoice.Kind.CORRECTION:
+            continue
+        billed, note = line.billed_kopecks, line.basis_note
+        fix = corrected.get(line.reservation_id)
+        if fix is not None:
+            billed = fix.billed_kopecks
+            note = (
+                f"{note}; {fix.basis_note}, возвращено на сертификат "
+                f"{format_kopecks(fix.planned_kopecks - fix.billed_kopecks)}"
+            )
+        charges.append(
+            Charge(
+                month=line.invoice.month,
+                label=month_label(line.invoice.month),
+                planned_kopecks=line.planned_kopecks,
+                billed_kopecks=billed,
+                note=note,
+            )
         )
-        for line in lines
-    ]
+    return charges

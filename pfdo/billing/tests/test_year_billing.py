@@ -20,7 +20,6 @@ from pfdo.billing.models import DocumentStatus, Invoice
 from pfdo.billing.services import family_notices
 from pfdo.billing.tests.services_world import (
     DEC,
-    INVOICE_DAY,
     MONTH,
     OCT,
     World,
@@ -119,7 +118,7 @@ def test_month_run_builds_the_supplementary_invoice(vorkuta, operator, payer):
 def test_one_open_supplementary_invoice_at_a_time(vorkuta, operator, payer):
     w = World(vorkuta, operator)
     accepted_invoice(w.staff, payer, w.provider, month=DEC, on=d(2, 12))
-    _, b = w.sign(d(10, 12))
+    w.sign(d(10, 12))
     with clock.frozen(d(11, 12)):
         first = services.build_invoice(actor=w.staff, provider=w.provider, month=DEC)
         services.submit_invoice(actor=w.staff, invoice=first)
@@ -179,6 +178,8 @@ def test_year_05_december_corrected_in_january(vorkuta, operator, payer):
             services.build_correction(actor=w.staff, provider=w.provider, month=DEC)
     assert result.corrections_built == 0 and exc.value.code == "nothing_to_correct"
     assert Transfer.objects.filter(kind="adjust").count() == 1
+    [charge] = [c for c in selectors.contract_charges(w.a) if c.month == DEC]
+    assert charge.billed_kopecks == 64_516 and "возвращено на сертификат" in charge.note
 
     # January's invoice takes the return like an overpayment.
     january = accepted_invoice(w.staff, payer, w.provider, month=JAN, on=dt.date(2027, 2, 1))
@@ -222,7 +223,7 @@ def test_year_17_family_notified_of_each_charge(
     w = World(vorkuta, operator)
     w.fam_a.parent.email = "a@example.org"
     w.fam_a.parent.save(update_fields=["email"])
-    fam_c, c = w.sign(d(1, 9))
+    fam_c, _ = w.sign(d(1, 9))
     with django_capture_on_commit_callbacks(execute=True):
         accepted_invoice(w.staff, payer, w.provider)
     [notice] = notices_of(w.fam_a.parent, "Списание с сертификата за октябрь 2026")
@@ -288,9 +289,7 @@ def test_quota_check_fires_when_more_are_funded_than_the_quota(vorkuta, operator
     [problem] = checks.quota_exceeded(municipality_id=vorkuta.pk)
     assert "2" in problem and "квота 1" in problem
     # A certificate that ended freed its place.
-    Certificate.objects.filter(pk=w.fam_a.certificate.pk).update(
-        status=Certificate.Status.EXPIRED
-    )
+    Certificate.objects.filter(pk=w.fam_a.certificate.pk).update(status=Certificate.Status.EXPIRED)
     assert checks.quota_exceeded(municipality_id=vorkuta.pk) == []
 
 
@@ -323,9 +322,7 @@ class _Sink:
 INVOICES = "/api/v1/invoices/"
 
 
-def test_api_builds_supplementary_invoice_and_correction(
-    vorkuta, operator, payer, api_client
-):
+def test_api_builds_supplementary_invoice_and_correction(vorkuta, operator, payer, api_client):
     w = World(vorkuta, operator, boundary_month_rule="pro_rata_days")
     accepted_invoice(w.staff, payer, w.provider, month=DEC, on=d(2, 12))
     w.sign(d(10, 12))
