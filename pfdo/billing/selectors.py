@@ -164,12 +164,26 @@ def journal(group: Group, month: dt.date, lessons: list[Lesson]) -> Journal:
                 },
             )
         )
-    locked = Invoice.objects.filter(
-        provider_id=group.module.program.provider_id,
-        month=month,
-        status__in=[Status.SUBMITTED, Status.ACCEPTED],
-    ).exists()
+    locked = journal_locked_by(group.module.program.provider_id, [month]) is not None
     return Journal(group=group, month=month, lessons=lessons, rows=rows, locked=locked)
+
+
+def journal_locked_by(provider_id: int, months) -> Invoice | None:
+    """The document that makes a month's journal evidence (no more changes), or None: an
+    invoice with the payer built after the month ended, or a correction with the payer. A
+    month billed ahead (December within December) stays open until its correction: the
+    correction bills the attendance actually marked."""
+    candidates = Invoice.objects.filter(
+        provider_id=provider_id,
+        month__in=list(months),
+        status__in=[Status.SUBMITTED, Status.ACCEPTED],
+    ).order_by("month", "sequence")
+    for invoice in candidates:
+        if invoice.kind == Invoice.Kind.CORRECTION:
+            return invoice
+        if timezone.localdate(invoice.built_at) > month_end(invoice.month):
+            return invoice
+    return None
 
 
 def child_attendance(contract: Contract) -> list[Attendance]:

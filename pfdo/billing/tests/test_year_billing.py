@@ -192,6 +192,28 @@ def test_year_05_december_corrected_in_january(vorkuta, operator, payer):
     assert selectors.reconciliation(vorkuta, JAN).ok
 
 
+def test_december_billed_ahead_keeps_its_journal_until_the_correction(vorkuta, operator, payer):
+    w = World(vorkuta, operator, billing_basis="attended_hours")
+    lessons = {x.held_on: x for x in services.ensure_lessons(group=w.group, month=DEC)}
+    december = accepted_invoice(w.staff, payer, w.provider, month=DEC, on=d(2, 12))
+    # Nothing marked yet: the four Tuesdays ahead count as planned, 360 of 450 minutes.
+    assert december.billed_kopecks == MONTH * 360 // 450
+    # The month is still running: its journal stays open after the invoice is accepted.
+    for day, present in ((8, True), (15, True), (22, False), (29, True)):
+        with clock.frozen(d(day, 12)):
+            services.mark_attendance(
+                actor=w.staff, lesson=lessons[d(day, 12)], marks={w.a.pk: present}
+            )
+    with clock.frozen(JAN + dt.timedelta(days=10)):
+        correction = services.build_correction(actor=w.staff, provider=w.provider, month=DEC)
+        # Attended 8, 15 and 29 December: 270 of 450 minutes.
+        assert lines_of(correction)[w.a.pk].billed_kopecks == MONTH * 270 // 450
+        services.submit_invoice(actor=w.staff, invoice=correction)
+        with pytest.raises(Conflict) as exc:
+            services.mark_attendance(actor=w.staff, lesson=lessons[d(22, 12)], marks={w.a.pk: True})
+    assert exc.value.code == "month_invoiced"
+
+
 def test_month_run_builds_the_correction_once_december_is_over(vorkuta, operator, payer):
     w = World(vorkuta, operator, boundary_month_rule="pro_rata_days")
     accepted_invoice(w.staff, payer, w.provider, month=DEC, on=d(3, 12))
