@@ -51,19 +51,24 @@ def balances_of(account_ids: Iterable[int]) -> dict[int, CertificateBalance]:
     ids = set(account_ids)
     if not ids:
         return {}
-    spent = dict(
-        Transfer.objects.filter(debit_account_id__in=ids, kind=Kind.CHARGE, phase__in=POSTED_PHASES)
+    # Charges spend; a correction (adjust) gives part of a charge back: it lowers what was
+    # spent rather than adding to what was granted. One query for both.
+    spent: dict[int, int] = {}
+    corrected: dict[int, int] = {}
+    rows = (
+        Transfer.objects.filter(
+            Q(debit_account_id__in=ids, kind=Kind.CHARGE, phase__in=POSTED_PHASES)
+            | Q(credit_account_id__in=ids, kind=Kind.ADJUST)
+        )
         .order_by()
-        .values_list("debit_account_id")
+        .values_list("kind", "debit_account_id", "credit_account_id")
         .annotate(total=Sum("amount_kopecks"))
     )
-    # A correction gives back part of a charge: it lowers what was spent, not a new grant.
-    corrected = dict(
-        Transfer.objects.filter(credit_account_id__in=ids, kind=Kind.ADJUST)
-        .order_by()
-        .values_list("credit_account_id")
-        .annotate(total=Sum("amount_kopecks"))
-    )
+    for kind, debit_id, credit_id, total in rows:
+        if kind == Kind.CHARGE:
+            spent[debit_id] = spent.get(debit_id, 0) + total
+        else:
+            corrected[credit_id] = corrected.get(credit_id, 0) + total
     balances = {pk: CertificateBalance() for pk in ids}
     for account in Account.objects.filter(pk__in=ids):
         charged = spent.get(account.pk, 0)
