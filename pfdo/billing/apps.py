@@ -10,6 +10,12 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from pfdo.audit import labels
+        from pfdo.billing import checks
+        from pfdo.ledger import checks as ledger_checks
+
+        # The ledger cannot import billing: billing's money rules join its check this way.
+        for name, check in checks.ALL.items():
+            ledger_checks.register(name, check)
 
         labels.register(
             {
@@ -25,6 +31,8 @@ class BillingConfig(AppConfig):
                 "billing.invoice_submitted": "Счёт подан",
                 "billing.invoice_accepted": "Счёт принят, оплата месяца проведена",
                 "billing.invoice_rejected": "Счёт отклонён",
+                "billing.correction_built": "Сформирована корректировка месяца",
+                "billing.correction_accepted": "Корректировка принята, излишне списанное возвращено",
                 "billing.payment_recorded": "Записан платёж",
                 "billing.month_run": "Расчёт месяца",
                 "billing.period_closed": "Период закрыт",

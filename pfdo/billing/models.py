@@ -1,8 +1,11 @@
 """Lessons and attendance, advance requests, invoices with their lines, payments, period close.
 
 Amounts are integer kopecks of the certificate part only (the family's co-payment is settled
-between the family and the provider). Each document is unique per provider and month, so a
-repeated or interrupted month run cannot create one twice.
+between the family and the provider). An advance request is unique per provider and month; an
+invoice per provider, month and sequence: sequence 0 is the month's invoice, later ones are
+supplementary invoices (contract months that joined after the month was invoiced) and
+corrections (a month invoiced before it ended, recomputed once it has). A repeated or
+interrupted month run cannot create one twice.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pfdo.billing.querysets import (
     PeriodClosingQuerySet,
 )
 from pfdo.common import clock
+from pfdo.common.months import month_label
 
 
 class Lesson(models.Model):
@@ -265,13 +269,36 @@ class AdvanceLine(models.Model):
         return f"{self.request}: договор {self.contract_id}"
 
 
+class InvoiceKind(models.TextChoices):
+    MAIN = "main", "счёт"
+    SUPPLEMENTARY = "supplementary", "дополнительный счёт"
+    CORRECTION = "correction", "корректировка"
+
+
+# A supplementary invoice or a correction still being worked on: one of each at a time.
+OPEN_STATUSES = (DocumentStatus.DRAFT, DocumentStatus.SUBMITTED, DocumentStatus.REJECTED)
+
+
 class Invoice(_Document):
     """Счёт for a month: the lines (one per contract) less the advance and earlier overpayment.
 
     billed = offset + due; offset = min(billed, advance + carry_in) is settled against what
     was (or will be) paid in advance; carry_out = advance + carry_in − offset is the
     overpayment left for the next month's invoice.
+
+    A supplementary invoice (sequence ≥ 1) bills contract months that joined after the month's
+    invoice was accepted: no advance and no earlier overpayment of its own. A correction
+    recomputes the lines of a month invoiced before it ended: planned = what was charged,
+    billed = what is due now; the difference returns to the certificates and is carried out
+    like an overpayment (offset against the provider's next invoice).
     """
+
+    Kind = InvoiceKind
+
+    kind = models.CharField(
+        "вид", max_length=16, choices=InvoiceKind.choices, default=InvoiceKind.MAIN
+    )
+    sequence = models.PositiveSmallIntegerField("номер документа месяца", default=0)
 
     basis = models.CharField("основание оплаты", max_length=32)
     boundary_rule = models.CharField("первый и последний месяц", max_length=32)
@@ -295,7 +322,24 @@ class Invoice(_Document):
         verbose_name = "счёт"
         verbose_name_plural = "счета"
         constraints = [
-            models.UniqueConstraint(fields=["provider", "month"], name="billing_invoice_once"),
+            models.UniqueConstraint(
+                fields=["provider", "month", "sequence"], name="billing_invoice_once"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "month"],
+                condition=Q(kind=InvoiceKind.MAIN),
+                name="billing_invoice_main_once",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "month", "kind"],
+                condition=~Q(kind=InvoiceKind.MAIN) & Q(status__in=OPEN_STATUSES),
+                name="billing_invoice_one_open_extra",
+            ),
+            models.CheckConstraint(
+                name="billing_invoice_kind_sequence",
+                condition=Q(kind=InvoiceKind.MAIN, sequence=0)
+                | (~Q(kind=InvoiceKind.MAIN) & Q(sequence__gte=1)),
+            ),
             models.CheckConstraint(
                 name="billing_invoice_amounts",
                 condition=Q(
@@ -306,18 +350,61 @@ class Invoice(_Document):
                     offset_kopecks__gte=0,
                     due_kopecks__gte=0,
                     carry_out_kopecks__gte=0,
-                    billed_kopecks=F("offset_kopecks") + F("due_kopecks"),
-                    carry_out_kopecks=F("advance_kopecks")
-                    + F("carry_in_kopecks")
-                    - F("offset_kopecks"),
                     paid_kopecks__gte=0,
                     paid_kopecks__lte=F("due_kopecks"),
-                ),
+                )
+                & (
+                    Q(
+                        kind__in=[InvoiceKind.MAIN, InvoiceKind.SUPPLEMENTARY],
+                        billed_kopecks=F("offset_kopecks") + F("due_kopecks"),
+                        carry_out_kopecks=F("advance_kopecks")
+                        + F("carry_in_kopecks")
+                        - F("offset_kopecks"),
+                    )
+                    # A correction owes nothing: what it takes back is carried out.
+                    | Q(
+                        kind=InvoiceKind.CORRECTION,
+                        advance_kopecks=0,
+                        carry_in_kopecks=0,
+                        offset_kopecks=0,
+                        due_kopecks=0,
+                        carry_out_kopecks=F("planned_kopecks") - F("billed_kopecks"),
+                    )
+                )
+                & (~Q(kind=InvoiceKind.SUPPLEMENTARY) | Q(advance_kopecks=0, carry_in_kopecks=0)),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Счёт за {self.month:%m.%Y} — {self.provider}"
+        return f"{self.title} — {self.provider}"
+
+    @property
+    def title(self) -> str:
+        """«Счёт за 12.2026», «Дополнительный счёт № 2 за 12.2026», «Корректировка № 3 …»."""
+        if self.kind == InvoiceKind.MAIN:
+            return f"Счёт за {self.month:%m.%Y}"
+        what = self.get_kind_display().capitalize()
+        return f"{what} № {self.sequence} за {self.month:%m.%Y}"
+
+    @property
+    def label(self) -> str:
+        """«Счёт за декабрь 2026», «Дополнительный счёт № 1 за декабрь 2026», …"""
+        if self.kind == InvoiceKind.MAIN:
+            return f"Счёт за {month_label(self.month)}"
+        what = self.get_kind_display().capitalize()
+        return f"{what} № {self.sequence} за {month_label(self.month)}"
+
+    @property
+    def accepted_word(self) -> str:
+        return "принята" if self.kind == InvoiceKind.CORRECTION else "принят"
+
+    @property
+    def is_main(self) -> bool:
+        return self.kind == InvoiceKind.MAIN
+
+    @property
+    def is_correction(self) -> bool:
+        return self.kind == InvoiceKind.CORRECTION
 
     @property
     def payable_kopecks(self) -> int:

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from pfdo.billing import calculation as calc
+from pfdo.billing import checks as billing_checks
 from pfdo.billing.models import (
     AdvanceRequest,
     Attendance,
@@ -22,6 +23,7 @@ from pfdo.billing.models import (
     Payment,
 )
 from pfdo.catalog.models import Group
+from pfdo.common.money import format_kopecks
 from pfdo.common.months import month_end, month_label, month_start
 from pfdo.enrolment.models import Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod
@@ -162,12 +164,26 @@ def journal(group: Group, month: dt.date, lessons: list[Lesson]) -> Journal:
                 },
             )
         )
-    locked = Invoice.objects.filter(
-        provider_id=group.module.program.provider_id,
-        month=month,
-        status__in=[Status.SUBMITTED, Status.ACCEPTED],
-    ).exists()
+    locked = journal_locked_by(group.module.program.provider_id, [month]) is not None
     return Journal(group=group, month=month, lessons=lessons, rows=rows, locked=locked)
+
+
+def journal_locked_by(provider_id: int, months) -> Invoice | None:
+    """The document that makes a month's journal evidence (no more changes), or None: an
+    invoice with the payer built after the month ended, or a correction with the payer. A
+    month billed ahead (December within December) stays open until its correction: the
+    correction bills the attendance actually marked."""
+    candidates = Invoice.objects.filter(
+        provider_id=provider_id,
+        month__in=list(months),
+        status__in=[Status.SUBMITTED, Status.ACCEPTED],
+    ).order_by("month", "sequence")
+    for invoice in candidates:
+        if invoice.kind == Invoice.Kind.CORRECTION:
+            return invoice
+        if timezone.localdate(invoice.built_at) > month_end(invoice.month):
+            return invoice
+    return None
 
 
 def child_attendance(contract: Contract) -> list[Attendance]:
@@ -183,7 +199,11 @@ def child_attendance(contract: Contract) -> list[Attendance]:
 
 
 def carry_candidate(invoice: Invoice) -> Invoice | None:
-    """The provider's oldest accepted overpayment not yet taken by another invoice."""
+    """The provider's oldest accepted overpayment not yet taken by another invoice: an
+    invoice billed below its advance, or a correction's return. Only a month's (main)
+    invoice takes one; a supplementary invoice has neither advance nor carry."""
+    if invoice.kind != Invoice.Kind.MAIN:
+        return None
     return (
         Invoice.objects.filter(
             provider_id=invoice.provider_id,
@@ -194,7 +214,7 @@ def carry_candidate(invoice: Invoice) -> Invoice | None:
         .filter(Q(carried_into__isnull=True) | Q(carried_into=invoice))
         .exclude(pk=invoice.pk)
         .select_related("period")
-        .order_by("month")
+        .order_by("month", "sequence", "pk")
         .first()
     )
 
@@ -254,7 +274,11 @@ def payment_registry(payments) -> Iterator[RegistryRow]:
             order_number=p.order_number,
             provider=p.provider.short_name,
             inn=p.provider.inn,
-            document=f"Счёт № {doc.pk}" if p.invoice_id else f"Заявка на аванс № {doc.pk}",
+            document=(
+                f"{doc.get_kind_display().capitalize()} № {doc.pk}"
+                if p.invoice_id
+                else f"Заявка на аванс № {doc.pk}"
+            ),
             month=month_label(doc.month),
             amount_kopecks=p.amount_kopecks,
         )
@@ -316,6 +340,8 @@ class Reconciliation:
     checks: list[Check]
     unbilled_months: int
     ledger_problems: list[str] = field(default_factory=list)
+    # The domain checks (billing.checks): stuck reservations, charges out of term, quota.
+    domain_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -323,6 +349,7 @@ class Reconciliation:
             all(c.ok for c in self.checks)
             and all(p.balanced for p in self.providers)
             and not self.ledger_problems
+            and not self.domain_problems
         )
 
     def total(self, name: str) -> int:
@@ -343,11 +370,14 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
     ledger = offsets on the invoices, and `verify_ledger` clean.
     """
     month = month_start(month)
-    invoices = list(
+    accepted = list(
         Invoice.objects.filter(
             municipality=municipality, month=month, status=Status.ACCEPTED
         ).select_related("provider", "carry_from")
     )
+    # The month's invoice and its supplementary ones bill; corrections return (checked apart).
+    invoices = [inv for inv in accepted if inv.kind != Invoice.Kind.CORRECTION]
+    fixes = [inv for inv in accepted if inv.kind == Invoice.Kind.CORRECTION]
     advances = {
         a.provider_id: a
         for a in AdvanceRequest.objects.filter(
@@ -367,21 +397,23 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
         else:
             paid_advance[advance_id] += amount
     rows: dict[int, ProviderReconciliation] = {}
-    for inv in invoices:
-        adv = advances.get(inv.provider_id)
-        rows[inv.provider_id] = ProviderReconciliation(
-            provider_id=inv.provider_id,
-            provider=inv.provider.short_name,
-            planned_kopecks=inv.planned_kopecks,
-            lines_kopecks=inv.billed_kopecks,
-            advance_kopecks=adv.amount_kopecks if adv else 0,
-            advance_paid_kopecks=paid_advance.get(adv.pk, 0) if adv else 0,
-            due_kopecks=inv.due_kopecks,
-            invoice_paid_kopecks=paid_invoice.get(inv.pk, 0),
-            carry_in_kopecks=inv.carry_from.carry_out_kopecks if inv.carry_from else 0,
-            carry_out_kopecks=inv.carry_out_kopecks,
-            invoice_status=inv.get_status_display(),
-        )
+    for inv in sorted(invoices, key=lambda i: i.sequence):
+        row = rows.get(inv.provider_id)
+        if row is None:
+            adv = advances.get(inv.provider_id)
+            row = rows[inv.provider_id] = ProviderReconciliation(
+                provider_id=inv.provider_id,
+                provider=inv.provider.short_name,
+                advance_kopecks=adv.amount_kopecks if adv else 0,
+                advance_paid_kopecks=paid_advance.get(adv.pk, 0) if adv else 0,
+                invoice_status=inv.get_status_display(),
+            )
+        row.planned_kopecks += inv.planned_kopecks
+        row.lines_kopecks += inv.billed_kopecks
+        row.due_kopecks += inv.due_kopecks
+        row.invoice_paid_kopecks += paid_invoice.get(inv.pk, 0)
+        row.carry_in_kopecks += inv.carry_from.carry_out_kopecks if inv.carry_from else 0
+        row.carry_out_kopecks += inv.carry_out_kopecks
     lines = InvoiceLine.objects.filter(invoice_id__in=invoice_ids)
     line_sum = lines.aggregate(s=Sum("billed_kopecks"))["s"] or 0
     charged = ledger_selectors.charged_for_reservations(lines.values("reservation_id"))
@@ -413,6 +445,15 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
             sum(inv.offset_kopecks for inv in invoices),
             offsets,
         ),
+        Check(
+            "Возвращено корректировками = возвраты в учёте",
+            sum(fix.carry_out_kopecks for fix in fixes),
+            ledger_selectors.transfers_total(
+                ref_type="invoice",
+                ref_ids=[fix.pk for fix in fixes],
+                kind=ledger_selectors.TransferKind.ADJUST,
+            ),
+        ),
     ]
     resolved = ledger_selectors.resolved_reservation_ids()
     unbilled = (
@@ -431,6 +472,7 @@ def reconciliation(municipality, month: dt.date, *, with_ledger: bool = True) ->
         checks=checks,
         unbilled_months=unbilled,
         ledger_problems=verify_ledger() if with_ledger else [],
+        domain_problems=billing_checks.domain_problems(municipality_id=municipality.pk),
     )
 
 
@@ -447,21 +489,37 @@ class Charge:
 
 
 def contract_charges(contract: Contract) -> list[Charge]:
-    """The family's view: each month of the contract billed in an accepted invoice.
+    """The family's view: each month of the contract billed in an accepted invoice (or a
+    supplementary one), as corrected by an accepted correction of that month.
 
     The caller has already scoped the contract (a parent: their own child's)."""
-    lines = (
+    lines = list(
         InvoiceLine.objects.filter(contract=contract, invoice__status=Status.ACCEPTED)
         .select_related("invoice")
-        .order_by("invoice__month", "pk")
+        .order_by("invoice__month", "invoice__sequence", "pk")
     )
-    return [
-        Charge(
-            month=line.invoice.month,
-            label=month_label(line.invoice.month),
-            planned_kopecks=line.planned_kopecks,
-            billed_kopecks=line.billed_kopecks,
-            note=line.basis_note,
+    corrected = {
+        line.reservation_id: line for line in lines if line.invoice.kind == Invoice.Kind.CORRECTION
+    }
+    charges = []
+    for line in lines:
+        if line.invoice.kind == Invoice.Kind.CORRECTION:
+            continue
+        billed, note = line.billed_kopecks, line.basis_note
+        fix = corrected.get(line.reservation_id)
+        if fix is not None:
+            billed = fix.billed_kopecks
+            note = (
+                f"{note}; {fix.basis_note}, возвращено на сертификат "
+                f"{format_kopecks(fix.planned_kopecks - fix.billed_kopecks)}"
+            )
+        charges.append(
+            Charge(
+                month=line.invoice.month,
+                label=month_label(line.invoice.month),
+                planned_kopecks=line.planned_kopecks,
+                billed_kopecks=billed,
+                note=note,
+            )
         )
-        for line in lines
-    ]
+    return charges

@@ -37,6 +37,11 @@ urlpatterns = [
         name="provider_invoice_build",
     ),
     path(
+        f"{PROVIDER_BILLING}invoices/correction/",
+        views.CorrectionBuildView.as_view(),
+        name="provider_correction_build",
+    ),
+    path(
         f"{PROVIDER_BILLING}invoices/<int:pk>/",
         views.InvoiceView.as_view(),
         name="provider_invoice",

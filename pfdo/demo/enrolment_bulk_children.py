@@ -371,7 +371,8 @@ class Children:
             offered = min(created + dt.timedelta(minutes=rng.randint(30, 180)), moment(day, 21, 30))
             offered = max(offered, created + dt.timedelta(minutes=5))
             accepted = offered + dt.timedelta(minutes=rng.randint(20, 30 * 60))
-        start, months, split = self._terms(kid, group, timezone.localdate(offered))
+        # A contract starts no earlier than its acceptance (issue 12, scenario 3).
+        start, months, split = self._terms(kid, group, timezone.localdate(accepted))
         kid.available -= split.certificate_kopecks
         return Deal(
             group=group,

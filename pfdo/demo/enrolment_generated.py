@@ -379,7 +379,8 @@ class _Generator(Rows):
         )
         if timezone.localdate(accepted) > latest:
             return
-        start, months, split = self.terms(child, group, timezone.localdate(offered))
+        # A contract starts no earlier than its acceptance (issue 12, scenario 3).
+        start, months, split = self.terms(child, group, timezone.localdate(accepted))
         # A family takes a contract the certificate pays at least a fifth of.
         if not group.budget and split.certificate_kopecks * 5 < split.price_kopecks:
             return

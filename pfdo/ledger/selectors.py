@@ -51,19 +51,32 @@ def balances_of(account_ids: Iterable[int]) -> dict[int, CertificateBalance]:
     ids = set(account_ids)
     if not ids:
         return {}
-    spent = dict(
-        Transfer.objects.filter(debit_account_id__in=ids, kind=Kind.CHARGE, phase__in=POSTED_PHASES)
+    # Charges spend; a correction (adjust) gives part of a charge back: it lowers what was
+    # spent rather than adding to what was granted. One query for both.
+    spent: dict[int, int] = {}
+    corrected: dict[int, int] = {}
+    rows = (
+        Transfer.objects.filter(
+            Q(debit_account_id__in=ids, kind=Kind.CHARGE, phase__in=POSTED_PHASES)
+            | Q(credit_account_id__in=ids, kind=Kind.ADJUST)
+        )
         .order_by()
-        .values_list("debit_account_id")
+        .values_list("kind", "debit_account_id", "credit_account_id")
         .annotate(total=Sum("amount_kopecks"))
     )
+    for kind, debit_id, credit_id, total in rows:
+        if kind == Kind.CHARGE:
+            spent[debit_id] = spent.get(debit_id, 0) + total
+        else:
+            corrected[credit_id] = corrected.get(credit_id, 0) + total
     balances = {pk: CertificateBalance() for pk in ids}
     for account in Account.objects.filter(pk__in=ids):
         charged = spent.get(account.pk, 0)
+        back = corrected.get(account.pk, 0)
         balances[account.pk] = CertificateBalance(
-            granted_kopecks=account.credits_posted_kopecks,
+            granted_kopecks=account.credits_posted_kopecks - back,
             reserved_kopecks=account.debits_pending_kopecks,
-            spent_kopecks=charged,
+            spent_kopecks=charged - back,
             returned_kopecks=account.debits_posted_kopecks - charged,
             available_kopecks=account.available_kopecks,
         )
@@ -349,6 +362,13 @@ def resolved_reservation_ids() -> QuerySet:
 def debit_account_ids(transfer_ids: Iterable[int]) -> QuerySet:
     """A subquery of the accounts the given transfers debit."""
     return Transfer.objects.filter(pk__in=transfer_ids).values("debit_account_id")
+
+
+def debit_accounts_of(transfer_ids: Iterable[int]) -> dict[int, int]:
+    """transfer id → the account it debits (a reservation: the certificate account)."""
+    return dict(
+        Transfer.objects.filter(pk__in=list(transfer_ids)).values_list("pk", "debit_account_id")
+    )
 
 
 def unreserved_certificate_money(

@@ -272,10 +272,22 @@ class InvoiceSerializer(_DocumentSerializer):
         help_text="Id счёта, переплата по которому зачтена здесь, или null.",
     )
 
+    kind = serializers.ChoiceField(
+        choices=Invoice.Kind.choices,
+        read_only=True,
+        help_text="main — счёт месяца; supplementary — дополнительный счёт (договоры, "
+        "вступившие после принятия счёта); correction — корректировка месяца, выставленного "
+        "до его окончания (billed меньше planned: разница возвращена и переносится).",
+    )
+    title = serializers.CharField(read_only=True, help_text="«Дополнительный счёт № 1 за 12.2026».")
+
     class Meta:
         model = Invoice
         fields = [
             *_DOCUMENT_FIELDS,
+            "kind",
+            "sequence",
+            "title",
             "basis",
             "boundary_rule",
             "planned_kopecks",
@@ -432,6 +444,12 @@ class RunResultSerializer(serializers.Serializer):
     advances_built = serializers.IntegerField(help_text="Сформировано заявок на аванс.")
     invoices_built = serializers.IntegerField(help_text="Сформировано счетов.")
     already_there = serializers.IntegerField(help_text="Документ уже был, не тронут.")
+    supplementary_built = serializers.IntegerField(
+        help_text="Сформировано дополнительных счетов (договоры, вступившие после счёта)."
+    )
+    corrections_built = serializers.IntegerField(
+        help_text="Сформировано корректировок месяца, выставленного до его окончания."
+    )
     lines = serializers.IntegerField(help_text="Строк (договоров) в новых документах.")
     refused = RefusalSerializer(many=True)
 
@@ -443,6 +461,8 @@ class RunResultSerializer(serializers.Serializer):
             "advances_built": result.advances_built,
             "invoices_built": result.invoices_built,
             "already_there": result.already_there,
+            "supplementary_built": result.supplementary_built,
+            "corrections_built": result.corrections_built,
             "lines": result.lines,
             "refused": [{"provider": p, "message": m} for p, m in result.refused],
         }
@@ -487,6 +507,12 @@ class ReconciliationSerializer(serializers.Serializer):
         help_text="Месяцев договоров с резервом, ещё не выставленных счётом."
     )
     ledger_problems = serializers.ListField(child=serializers.CharField())
+    domain_problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Нарушения правил о деньгах по муниципалитету: резерв принятого месяца не "
+        "списан и не возвращён, списание после окончания сертификата или до принятия договора, "
+        "профинансировано сертификатов больше квоты периода.",
+    )
 
     @staticmethod
     def from_reconciliation(rec, municipality) -> dict:
@@ -509,4 +535,5 @@ class ReconciliationSerializer(serializers.Serializer):
             "outstanding_kopecks": rec.total("outstanding_kopecks"),
             "unbilled_months": rec.unbilled_months,
             "ledger_problems": rec.ledger_problems,
+            "domain_problems": rec.domain_problems,
         }

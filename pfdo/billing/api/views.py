@@ -386,7 +386,9 @@ class AdvanceRequestViewSet(_DocumentViewSet):
             "по настройкам периода, за вычетом аванса и переплаты. Черновик или отклонённый "
             "счёт формируются заново. За другого поставщика — 403; месяц ещё не закончился — "
             "409 month_not_ended; заявка на аванс ждёт решения — 409 advance_undecided; счёт "
-            "уже подан или принят — 409 invoice_exists.",
+            "уже подан — 409 invoice_exists. Когда счёт месяца принят, а договоры, вступившие "
+            "позже, держат резерв месяца, формируется дополнительный счёт (kind=supplementary, "
+            "sequence ≥ 1) без аванса; если таких договоров нет — 409 invoice_exists.",
         ),
         submit=(
             "Подать счёт плательщику",
@@ -413,6 +415,33 @@ class InvoiceViewSet(_DocumentViewSet):
     filterset_class = InvoiceFilter
     kind = services.INVOICE
     line_serializer = InvoiceLineSerializer
+    permission_map = {**_DocumentViewSet.permission_map, "correction": BUILD_DOCUMENT}
+
+    @extend_schema(
+        request=DocumentBuildSerializer,
+        responses={201: InvoiceSerializer},
+        filters=False,
+        summary="Сформировать корректировку месяца",
+        description=(
+            "Месяц, счёт за который выставлен до его окончания (декабрь в декабре), "
+            "пересчитывается после его окончания: пропорционально дням, расторжения, "
+            "фактическая посещаемость. Корректировка (kind=correction) возвращает разницу на "
+            "сертификаты и зачитывается в следующем счёте поставщика как переплата. Месяц не "
+            "закончился — 409 month_not_ended; счёт месяца не принят — 409 "
+            "invoice_not_accepted; корректировка ждёт решения — 409 correction_submitted; "
+            "пересчитывать нечего — 409 nothing_to_correct."
+        ),
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def correction(self, request):
+        data = DocumentBuildSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        document = services.build_correction(
+            actor=request.user,
+            provider=data.validated_data["provider"],
+            month=data.validated_data["month"],
+        )
+        return self._read(document, status.HTTP_201_CREATED)
 
 
 # ------------------------------------------------------------------------------ payments

@@ -3,7 +3,8 @@ the month run and the period close. Money moves only through the ledger.
 
 Locks: a document row (select_for_update) before the ledger's accounts; a payment locks
 its document, so two payments cannot together exceed what is owed (the CHECK
-`paid ≤ payable` is the backstop). Documents are unique per provider and month, and every
+`paid ≤ payable` is the backstop). Advance requests are unique per provider and month, invoices per provider, month and
+sequence (supplementary invoices and corrections follow the month's invoice), and every
 ledger transfer has a key derived from its cause, so repeats create nothing.
 
 One module per use case; callers import the public names from here.
@@ -25,6 +26,7 @@ from pfdo.billing.services.advances import (
     reject_advance,
     submit_advance,
 )
+from pfdo.billing.services.corrections import build_correction, correction_refusal
 from pfdo.billing.services.documents import ADVANCE, INVOICE, DocumentKind
 from pfdo.billing.services.invoices import (
     accept_invoice,
@@ -32,6 +34,7 @@ from pfdo.billing.services.invoices import (
     invoice_refusal,
     reject_invoice,
     submit_invoice,
+    supplementary_refusal,
 )
 from pfdo.billing.services.journal import (
     cancel_lesson,
@@ -55,10 +58,12 @@ __all__ = [
     "advance_refusal",
     "bill_month",
     "build_advance",
+    "build_correction",
     "build_invoice",
     "cancel_lesson",
     "close_period",
     "close_refusal",
+    "correction_refusal",
     "decide_refusal",
     "ensure_lessons",
     "invoice_opens_on",
@@ -74,4 +79,5 @@ __all__ = [
     "submit_advance",
     "submit_invoice",
     "submit_refusal",
+    "supplementary_refusal",
 ]

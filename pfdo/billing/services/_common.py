@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
 from pfdo.accounts import services as accounts
 from pfdo.audit import services as audit
-from pfdo.billing.models import DocumentStatus
+from pfdo.billing.models import DocumentStatus, Invoice
 from pfdo.billing.selectors import period_of_month
 from pfdo.common import clock
 from pfdo.common.authz import authorize, can
@@ -171,11 +172,12 @@ def decide_refusal(document) -> Conflict | None:
 
 
 def _document_to_build(
-    model, provider: Provider, month: dt.date, *, what: str, code: str, **fields
+    model, provider: Provider, month: dt.date, *, what: str, code: str, lookup=None, **fields
 ):
     """The provider's document of the month to (re)build: a draft or rejected one, locked and
-    emptied of its lines, or a new one. A submitted or decided document is refused (409)."""
-    document = model.objects.filter(provider=provider, month=month).first()
+    emptied of its lines, or a new one. A submitted or decided document is refused (409).
+    `lookup` narrows which document of the month it is (an invoice's kind)."""
+    document = model.objects.filter(provider=provider, month=month, **(lookup or {})).first()
     if document is not None:
         document = _lock_document(model, document.pk)
         refusal = rebuild_refusal(document, what, code)
@@ -189,11 +191,19 @@ def _document_to_build(
                 provider=provider,
                 municipality_id=provider.municipality_id,
                 month=month,
+                **(lookup or {}),
                 **fields,
             )
     except IntegrityError:
         # The month run and a provider's button at the same moment: one of them builds it.
         raise Conflict(f"{what} уже формируется.", code=code) from None
+
+
+def next_sequence(provider_id: int, month: dt.date) -> int:
+    last = Invoice.objects.filter(provider_id=provider_id, month=month).aggregate(
+        m=Max("sequence")
+    )["m"]
+    return (last or 0) + 1
 
 
 def _submit(actor, model, document, what: str, action: str):

@@ -5,14 +5,20 @@ decision — accepting posts every line's reservation in the ledger."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 
 from pfdo.audit import services as audit
 from pfdo.billing import calculation as calc
-from pfdo.billing.models import AdvanceRequest, Attendance, Invoice, InvoiceLine, Lesson
-from pfdo.billing.selectors import carry_candidate, month_slots, period_of_month, window_of
+from pfdo.billing.models import (
+    OPEN_STATUSES,
+    AdvanceRequest,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+)
+from pfdo.billing.selectors import carry_candidate, period_of_month
+from pfdo.billing.services import corrections, family_notices
 from pfdo.billing.services._common import (
     LINE_CHUNK,
     AccountKind,
@@ -29,12 +35,14 @@ from pfdo.billing.services._common import (
     _staff_only,
     _submit,
     invoice_opens_on,
+    next_sequence,
     no_period,
 )
+from pfdo.billing.services._lines import MONTH_ROW_FIELDS, billed_rows
 from pfdo.common import clock
 from pfdo.common.errors import Conflict
 from pfdo.common.money import format_kopecks
-from pfdo.common.months import month_end, month_label, month_start
+from pfdo.common.months import month_label, month_start
 from pfdo.common.transactions import atomic_retry
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger import selectors as ledger_selectors
@@ -47,6 +55,7 @@ __all__ = [
     "invoice_refusal",
     "reject_invoice",
     "submit_invoice",
+    "supplementary_refusal",
 ]
 
 DETAIL_URL = "billing:provider_invoice"
@@ -118,68 +127,16 @@ def invoice_refusal(
 # ------------------------------------------------------------------------------ lines
 
 
-def _attended_minutes(provider_id: int, month: dt.date) -> dict[int, int]:
-    minutes: dict[int, int] = defaultdict(int)
-    rows = Attendance.objects.filter(
-        contract__provider_id=provider_id,
-        present=True,
-        lesson__status=Lesson.Status.PLANNED,
-        lesson__held_on__gte=month,
-        lesson__held_on__lte=month_end(month),
-    ).values_list("contract_id", "lesson__starts_at", "lesson__ends_at")
-    for contract_id, starts, ends in rows.iterator(chunk_size=LINE_CHUNK):
-        minutes[contract_id] += (ends.hour * 60 + ends.minute) - (starts.hour * 60 + starts.minute)
-    return minutes
-
-
 def _invoice_lines(invoice: Invoice, period: FinancingPeriod) -> tuple[int, int, int]:
     """Write the invoice's lines from the open contract months; (count, planned, billed)."""
     month, provider_id = invoice.month, invoice.provider_id
-    basis, rule = period.billing_basis, period.boundary_month_rule
-    needs_lessons = basis == calc.BASIS_ATTENDED_HOURS or rule == calc.RULE_PRO_RATA_LESSONS
-    attended = _attended_minutes(provider_id, month) if basis == calc.BASIS_ATTENDED_HOURS else {}
-    today = clock.today()
-    # December billed within December: lessons still ahead count as planned attendance.
-    ahead = basis == calc.BASIS_ATTENDED_HOURS and today <= month_end(month)
-    slots_of: dict[int, list[calc.Slot]] = {}
-    rows = _open_months(provider_id, month).values_list(
-        "pk",
-        "contract_id",
-        "certificate_kopecks",
-        "reservation_id",
-        "contract__group_id",
-        "contract__starts_on",
-        "contract__ends_on",
-        "contract__status",
-        "contract__ended_at",
-    )
+    rows = _open_months(provider_id, month).values_list(*MONTH_ROW_FIELDS)
     count = planned = billed = 0
     batch: list[InvoiceLine] = []
     # Not a server-side cursor: PostgreSQL planned the cursor for a fast start and took
     # 4 s of 11 for one city; a provider's month is a few thousand rows at most.
-    for pk, contract_id, amount, reservation_id, group_id, starts, ends, status, ended in rows:
-        window = window_of(starts, ends, status, ended, month)
-        slots = ()
-        if needs_lessons:
-            if group_id not in slots_of:
-                slots_of[group_id] = month_slots(group_id, month)
-            slots = slots_of[group_id]
-        minutes = attended.get(contract_id, 0)
-        if ahead and window is not None:
-            minutes += sum(
-                s.minutes
-                for s in slots
-                if not s.cancelled and s.day > today and window[0] <= s.day <= window[1]
-            )
-        result = calc.billed_amount(
-            amount,
-            basis=basis,
-            rule=rule,
-            month=month,
-            window=window,
-            lessons=slots,
-            attended_minutes=minutes,
-        )
+    for row, window, result in billed_rows(provider_id, month, period, rows):
+        pk, contract_id, amount, reservation_id = row[:4]
         active_from, active_to = window or (month, month)
         batch.append(
             InvoiceLine(
@@ -205,7 +162,16 @@ def _invoice_lines(invoice: Invoice, period: FinancingPeriod) -> tuple[int, int,
 
 
 def _apply_settlement(invoice: Invoice) -> None:
-    """Advance of the month (accepted) and the oldest unused overpayment, against billed."""
+    """Advance of the month (accepted) and the oldest unused overpayment, against billed.
+
+    A supplementary invoice has neither: the month's advance and the overpayment carried in
+    were settled on the month's invoice, so it is due in full."""
+    if invoice.kind == InvoiceKind.SUPPLEMENTARY:
+        invoice.advance_kopecks = invoice.carry_in_kopecks = invoice.offset_kopecks = 0
+        invoice.carry_from = None
+        invoice.due_kopecks = invoice.billed_kopecks
+        invoice.carry_out_kopecks = 0
+        return
     advance = (
         AdvanceRequest.objects.filter(
             provider_id=invoice.provider_id, month=invoice.month, status=Status.ACCEPTED
@@ -234,9 +200,11 @@ def _apply_settlement(invoice: Invoice) -> None:
 def build_invoice(*, actor, provider: Provider, month: dt.date) -> Invoice:
     """The invoice for `month` from the contracts (or attended hours); lines per contract.
 
-    A draft or rejected invoice is rebuilt; a submitted or accepted one is refused (409).
-    An advance request of the month still waiting for the payer blocks the invoice; a draft
-    one is withdrawn (the month is now billed in full).
+    A draft or rejected invoice is rebuilt; a submitted one is refused (409). An advance
+    request of the month still waiting for the payer blocks the invoice; a draft one is
+    withdrawn (the month is now billed in full). Once the month's invoice is accepted, contract
+    months that joined later (a contract accepted after it) go onto a supplementary invoice
+    of the month (built, or rebuilt while a draft); with none left, 409 `invoice_exists`.
     """
     month = month_start(month)
     _staff_only(actor, "billing.build_document", provider, provider.pk, "Сформировать счёт")
@@ -244,6 +212,9 @@ def build_invoice(*, actor, provider: Provider, month: dt.date) -> Invoice:
     refusal = _previous_open(period) or _too_early(period, month, clock.today())
     if refusal is not None:
         raise refusal
+    main = Invoice.objects.filter(provider=provider, month=month, kind=InvoiceKind.MAIN).first()
+    if main is not None and main.status == Status.ACCEPTED:
+        return _build_supplementary(actor, provider, period, month)
     advance = AdvanceRequest.objects.filter(provider=provider, month=month).first()
     if advance is not None:
         # Locked: the payer may be accepting (and paying) it at this very moment.
@@ -260,10 +231,15 @@ def build_invoice(*, actor, provider: Provider, month: dt.date) -> Invoice:
         month,
         what=f"Счёт за {month_label(month)}",
         code="invoice_exists",
+        lookup={"kind": InvoiceKind.MAIN},
         period=period,
         basis=period.billing_basis,
         boundary_rule=period.boundary_month_rule,
     )
+    return _fill(actor, invoice, period)
+
+
+def _fill(actor, invoice: Invoice, period: FinancingPeriod) -> Invoice:
     count, planned, billed = _invoice_lines(invoice, period)
     invoice.basis = period.billing_basis
     invoice.boundary_rule = period.boundary_month_rule
@@ -277,10 +253,81 @@ def build_invoice(*, actor, provider: Provider, month: dt.date) -> Invoice:
         actor=actor,
         action="billing.invoice_built",
         obj=invoice,
-        municipality=provider.municipality,
-        details={"billed_kopecks": billed, "lines": count},
+        municipality=invoice.municipality,
+        details={"billed_kopecks": billed, "lines": count, "kind": invoice.kind},
     )
     return invoice
+
+
+def supplementary_refusal(*, provider: Provider, month: dt.date) -> Conflict | None:
+    """Why no supplementary invoice of `month` can be built now, or None: the month's invoice
+    must be accepted, no supplementary one may be with the payer, and some contract month
+    of the provider must still hold an unbilled reservation."""
+    month = month_start(month)
+    label = month_label(month)
+    main = Invoice.objects.filter(provider=provider, month=month, kind=InvoiceKind.MAIN).first()
+    if main is None or main.status != Status.ACCEPTED:
+        return Conflict(
+            f"Дополнительный счёт за {label} формируется после того, как счёт за месяц принят.",
+            code="invoice_not_accepted",
+        )
+    waiting = Invoice.objects.filter(
+        provider=provider,
+        month=month,
+        kind=InvoiceKind.SUPPLEMENTARY,
+        status=Status.SUBMITTED,
+    ).first()
+    if waiting is not None:
+        return Conflict(
+            f"{waiting.title} ждёт решения плательщика.", code="supplementary_submitted"
+        )
+    if not _open_months(provider.pk, month).exists():
+        return Conflict(
+            f"Счёт за {label} уже принят, и все договоры этого месяца в нём оплачены.",
+            code="invoice_exists",
+        )
+    return None
+
+
+def open_extra(model_kind: str, provider_id: int, month: dt.date) -> Invoice | None:
+    """The month's supplementary invoice or correction still open (draft, submitted,
+    rejected), locked, or None."""
+    found = (
+        Invoice.objects.filter(
+            provider_id=provider_id, month=month, kind=model_kind, status__in=OPEN_STATUSES
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return _lock_document(Invoice, found) if found else None
+
+
+def _build_supplementary(actor, provider: Provider, period, month: dt.date) -> Invoice:
+    refusal = supplementary_refusal(provider=provider, month=month)
+    if refusal is not None:
+        raise refusal
+    invoice = open_extra(InvoiceKind.SUPPLEMENTARY, provider.pk, month)
+    if invoice is not None:
+        invoice.lines.all().delete()
+    else:
+        try:
+            with transaction.atomic():
+                invoice = Invoice.objects.create(
+                    provider=provider,
+                    municipality_id=provider.municipality_id,
+                    period=period,
+                    month=month,
+                    kind=InvoiceKind.SUPPLEMENTARY,
+                    sequence=next_sequence(provider.pk, month),
+                    basis=period.billing_basis,
+                    boundary_rule=period.boundary_month_rule,
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"Дополнительный счёт за {month_label(month)} уже формируется.",
+                code="invoice_exists",
+            ) from None
+    return _fill(actor, invoice, period)
 
 
 @atomic_retry
@@ -295,7 +342,7 @@ def reject_invoice(*, actor, invoice: Invoice, reason: str) -> Invoice:
     )
     _notify_staff(
         locked.provider_id,
-        f"Счёт за {month_label(locked.month)} отклонён",
+        f"{locked.label} {'отклонена' if locked.is_correction else 'отклонён'}",
         f"Причина: {locked.reject_reason}. Исправьте данные и сформируйте счёт заново.",
         DETAIL_URL,
         locked.pk,
@@ -398,25 +445,36 @@ def _offset(invoice: Invoice) -> None:
 @atomic_retry
 def accept_invoice(*, actor, invoice: Invoice) -> Invoice:
     """The payer accepts: each line's reservation is posted for the billed amount (the rest
-    returns to the certificate), and the advance and earlier overpayment are offset."""
-    _settle_before_accepting(invoice)
-    locked = _decide(
-        actor, Invoice, invoice, accept=True, reason="", action="billing.invoice_accepted"
-    )
-    touched = _charge_lines(locked)
-    _offset(locked)
+    returns to the certificate), and the advance and earlier overpayment are offset. A
+    correction instead returns each line's difference to its certificate (see
+    `corrections`). Each family is told of its line."""
+    if invoice.kind == InvoiceKind.CORRECTION:
+        locked = _decide(
+            actor, Invoice, invoice, accept=True, reason="", action="billing.correction_accepted"
+        )
+        touched = corrections.return_lines(locked)
+        body = (
+            f"Возвращено на сертификаты {format_kopecks(locked.carry_out_kopecks)}: "
+            "сумма будет зачтена в следующем счёте."
+        )
+    else:
+        _settle_before_accepting(invoice)
+        locked = _decide(
+            actor, Invoice, invoice, accept=True, reason="", action="billing.invoice_accepted"
+        )
+        touched = _charge_lines(locked)
+        _offset(locked)
+        body = f"К перечислению {format_kopecks(locked.due_kopecks)} до {locked.pay_by:%d.%m.%Y}."
     if locked.period.status == FinancingPeriod.Status.CLOSED:
-        # What a closed period's reservation returned (billed for less) lapses at once.
+        # What a closed period's certificates got back (billed for less, corrected) lapses.
         _lapse(
             locked.period,
-            account_ids=ledger_selectors.debit_account_ids(touched),
+            account_ids=ledger_selectors.debit_account_ids(touched)
+            if locked.kind != InvoiceKind.CORRECTION
+            else touched,
             suffix=f":i{locked.pk}",
         )
-    _notify_staff(
-        locked.provider_id,
-        f"Счёт за {month_label(locked.month)} принят",
-        f"К перечислению {format_kopecks(locked.due_kopecks)} до {locked.pay_by:%d.%m.%Y}.",
-        DETAIL_URL,
-        locked.pk,
-    )
+    subject = f"{locked.label} {locked.accepted_word}"
+    _notify_staff(locked.provider_id, subject, body, DETAIL_URL, locked.pk)
+    family_notices.tell_families(locked)
     return locked

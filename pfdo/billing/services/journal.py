@@ -8,13 +8,13 @@ from collections.abc import Mapping
 
 from pfdo.audit import services as audit
 from pfdo.billing import calculation as calc
-from pfdo.billing.models import Attendance, Invoice, Lesson
-from pfdo.billing.selectors import active_window
-from pfdo.billing.services._common import Status, _staff_only
+from pfdo.billing.models import Attendance, Lesson
+from pfdo.billing.selectors import active_window, journal_locked_by
+from pfdo.billing.services._common import _staff_only
 from pfdo.catalog.models import Group
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
-from pfdo.common.months import month_end, month_label, month_start
+from pfdo.common.months import month_end, month_start
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Contract
 
@@ -65,17 +65,15 @@ def _lock_lesson(actor, lesson: Lesson) -> Lesson:
 
 
 def _ensure_month_open(lesson: Lesson, *days: dt.date) -> None:
-    """Once the month's invoice is with the payer, its journal is evidence: no changes."""
+    """Once the month's invoice is with the payer, its journal is evidence: no changes (a
+    month billed ahead: once its correction is)."""
     provider_id = lesson.group.module.program.provider_id
     months = {month_start(d) for d in days}
-    taken = Invoice.objects.filter(
-        provider_id=provider_id,
-        month__in=months,
-        status__in=[Status.SUBMITTED, Status.ACCEPTED],
-    ).first()
+    taken = journal_locked_by(provider_id, months)
     if taken is not None:
         raise Conflict(
-            f"Счёт за {month_label(taken.month)} уже подан: журнал этого месяца изменить нельзя.",
+            f"{taken.label} уже {'подана' if taken.is_correction else 'подан'}: журнал этого "
+            "месяца изменить нельзя.",
             code="month_invoiced",
         )
 

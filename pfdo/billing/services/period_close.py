@@ -9,12 +9,14 @@ from django.db import transaction
 from django.db.models import F
 
 from pfdo.audit import services as audit
+from pfdo.billing import checks as billing_checks
 from pfdo.billing.models import PeriodClosing
 from pfdo.billing.services._common import _lapse
 from pfdo.certificates import services as certificate_services
 from pfdo.common import clock
 from pfdo.common.authz import authorize
 from pfdo.common.errors import Conflict
+from pfdo.common.months import month_label
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import Contract
 from pfdo.financing.models import FinancingPeriod
@@ -55,7 +57,26 @@ def close_refusal(
     finished = closing is not None and closing.finished_at is not None
     if finished or (period.status == FinancingPeriod.Status.CLOSED and closing is None):
         return Conflict("Период уже закрыт.", code=ALREADY_CLOSED)
-    return None
+    return _unbilled_refusal(period)
+
+
+def _unbilled_refusal(period: FinancingPeriod) -> Conflict | None:
+    """Reservations of the period's months whose invoice is accepted and that no
+    supplementary invoice has taken would lapse with nobody billing them: the close waits
+    until the providers (or the month run) bill them on a supplementary invoice."""
+    stuck = billing_checks.stuck_rows(period.municipality_id).filter(
+        month__gte=period.starts_on, month__lte=period.ends_on
+    )
+    count = stuck.count()
+    if not count:
+        return None
+    months = sorted(set(stuck.values_list("month", flat=True)))
+    return Conflict(
+        f"Нельзя закрыть период: {count} мес. договоров зарезервированы, а счета за "
+        f"{', '.join(month_label(m) for m in months)} уже приняты. Сформируйте дополнительные "
+        "счета (расчёт месяца или кнопка поставщика) и примите их.",
+        code="reservations_unbilled",
+    )
 
 
 def _continue_contracts(actor, period: FinancingPeriod, following, today: dt.date) -> int:

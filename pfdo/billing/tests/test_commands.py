@@ -48,7 +48,7 @@ def test_bill_month_builds_invoices_with_progress(vorkuta, operator):
     assert Invoice.objects.filter(month=OCT).count() == 2
     assert out.strip() == (
         "Воркута, 10.2026: поставщиков 2, сформировано счетов 2, заявок на аванс 0, "
-        "строк 2, уже было 0."
+        "дополнительных счетов 0, корректировок 0, строк 2, уже было 0."
     )
     # Not a terminal: one plain progress line per tenth, the last one full.
     progress = err.strip().splitlines()

@@ -4,7 +4,7 @@ the printable invoice, which the payer's pages reuse. (The journal is in `journa
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -127,7 +127,10 @@ def month_rows(provider: Provider, advances, invoices, today: dt.date) -> list[M
         start = max(month_start(period.starts_on), first)
         months.update(iter_months(start, min(month_start(period.ends_on), current)))
     advance_of = {a.month: a for a in advances.filter(provider=provider, month__gte=first)}
-    invoice_of = {i.month: i for i in invoices.filter(provider=provider, month__gte=first)}
+    invoice_of = {
+        i.month: i
+        for i in invoices.filter(provider=provider, month__gte=first, kind=Invoice.Kind.MAIN)
+    }
     months |= set(advance_of) | set(invoice_of)
     return [
         _month_row(provider, m, advance_of.get(m), invoice_of.get(m), today)
@@ -243,6 +246,18 @@ class AdvanceBuildView(_AdvanceMixin, _BuildView):
 
 
 class InvoiceBuildView(_InvoiceMixin, _BuildView):
+    pass
+
+
+class _CorrectionMixin(_InvoiceMixin):
+    """The correction of a month billed ahead: built by its own service, shown as an invoice."""
+
+    kind = replace(services.INVOICE, build=services.build_correction)
+    built = "Корректировка за {month} сформирована: проверьте её и подайте плательщику."
+    rebuilt = "Корректировка за {month} пересчитана по договорам и журналу."
+
+
+class CorrectionBuildView(_CorrectionMixin, _BuildView):
     pass
 
 
@@ -394,7 +409,16 @@ class InvoiceView(_InvoiceMixin, _DocumentView):
     def extra_context(self, invoice) -> dict:
         if invoice.carry_from is not None:
             _labelled([invoice.carry_from])
-        return _setting_labels(invoice)
+        extra = {"can_supplement": False, "can_correct": False}
+        if invoice.is_main and invoice.status == Status.ACCEPTED:
+            provider, month = invoice.provider, invoice.month
+            extra["can_supplement"] = (
+                services.supplementary_refusal(provider=provider, month=month) is None
+            )
+            extra["can_correct"] = (
+                services.correction_refusal(provider=provider, month=month) is None
+            )
+        return {**_setting_labels(invoice), **extra}
 
 
 class InvoiceSubmitView(_InvoiceMixin, _SubmitView):
@@ -402,6 +426,13 @@ class InvoiceSubmitView(_InvoiceMixin, _SubmitView):
 
 
 class InvoiceRebuildView(_InvoiceMixin, _RebuildView):
+    def post(self, request, pk):
+        if self.document(pk).is_correction:
+            return CorrectionRebuildView.as_view()(request, pk=pk)
+        return super().post(request, pk)
+
+
+class CorrectionRebuildView(_CorrectionMixin, _RebuildView):
     pass
 
 

@@ -90,7 +90,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{target.name}, {first:%m.%Y}: поставщиков {result.providers}, "
                 f"сформировано счетов {result.invoices_built}, заявок на аванс "
-                f"{result.advances_built}, строк {result.lines}, уже было {result.already_there}."
+                f"{result.advances_built}, дополнительных счетов {result.supplementary_built}, "
+                f"корректировок {result.corrections_built}, строк {result.lines}, "
+                f"уже было {result.already_there}."
             )
             for name, message in result.refused:
                 self.stderr.write(f"  {name}: {message}")
