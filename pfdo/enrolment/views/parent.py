@@ -374,6 +374,10 @@ def _contract_context(contract: Contract, **extra) -> dict:
             contract.status == Contract.Status.OFFERED and services.offer_expired(contract)
         ),
     }
+    if ctx["is_offer"] and not ctx["offer_expired"]:
+        # Why the offer cannot be accepted now (its provider sent for a check or excluded…).
+        refusal = services.accept_refusal(contract)
+        ctx["accept_problem"] = refusal.message if refusal else ""
     if ctx["is_offer"] and contract.funding == Contract.Funding.CERTIFICATE:
         money = certificate_selectors.balance(contract.certificate, contract.period)
         ctx["money"] = money
