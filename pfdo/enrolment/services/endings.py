@@ -185,6 +185,8 @@ def end_provider_enrolments(*, actor, provider: Provider, reason: str = "") -> d
             link=_contract_link(contract),
         )
         done["told"] += 1
+    if not any(done.values()):
+        return done
     audit.record(
         actor=actor,
         action="enrolment.exclusion_settled",
