@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from pfdo.accounts.models import Notification
@@ -269,6 +270,46 @@ def test_expiry_ends_a_contract_that_ends_that_day_by_completing_it(vorkuta, ope
     contract.refresh_from_db()
     assert contract.status == Contract.Status.COMPLETED
     assert open_reservation_months(contract) == [SEP, OCT, NOV]
+
+
+# ----------------------------------------------------------------------- page and API
+
+
+def test_cancelling_through_the_operator_page_ends_the_contract(client, vorkuta, operator):
+    period = approved_period(vorkuta)
+    fam, contract = signed_contract(vorkuta, operator, ready_group(vorkuta))
+    client.force_login(operator)
+    with clock.frozen(dt.date(2026, 10, 10)):
+        response = client.post(
+            reverse("certificates:cancel", args=[fam.certificate.pk]),
+            {"cancel-reason": "Семья переехала", "cancel-confirm": "on"},
+        )
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.TERMINATED
+    assert open_reservation_months(contract) == [SEP, OCT]
+    assert certificate_selectors.balance(fam.certificate, period).available_kopecks == 0
+    page = client.get(response.url)
+    assert "договоры расторгнуты" in page.content.decode()
+
+
+def test_cancelling_through_the_api_ends_the_contract(api_client, vorkuta, operator):
+    period = approved_period(vorkuta)
+    fam, contract = signed_contract(vorkuta, operator, ready_group(vorkuta))
+    api_client.force_authenticate(operator)
+    url = f"/api/v1/certificates/{fam.certificate.pk}/cancel/"
+    with clock.frozen(dt.date(2026, 10, 10)):
+        response = api_client.post(url, {"reason": "Семья переехала"}, format="json")
+        again = api_client.post(url, {"reason": "Семья переехала"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "cancelled"
+    assert body["balance"]["returned_kopecks"] == NOMINAL - 2 * MONTH
+    assert body["balance"]["reserved_kopecks"] == 2 * MONTH
+    assert again.status_code == 409 and again.json()["error"]["code"]
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.TERMINATED
+    assert certificate_selectors.balance(fam.certificate, period).available_kopecks == 0
 
 
 def test_every_ending_certificate_hook_is_connected():
