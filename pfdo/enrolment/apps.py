@@ -10,6 +10,14 @@ class EnrolmentConfig(AppConfig):
 
     def ready(self) -> None:
         from pfdo.audit import labels
+        from pfdo.certificates import services as certificates
+        from pfdo.enrolment import services
+        from pfdo.providers import services as providers
+
+        # A certificate that ends, or a provider excluded, ends what hangs on it here
+        # (services/endings.py); the lower apps call these hooks inside their transaction.
+        certificates.certificate_ending.connect(services.end_certificate_contracts)
+        providers.provider_excluded.connect(services.end_provider_enrolments)
 
         labels.register(
             {
@@ -24,5 +32,6 @@ class EnrolmentConfig(AppConfig):
                 "enrolment.contract_terminated": "Договор расторгнут",
                 "enrolment.contract_completed": "Договор завершён",
                 "enrolment.contract_continued": "Договор продолжен в новом периоде",
+                "enrolment.exclusion_settled": "Семьи извещены о договорах исключённого поставщика",
             }
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -290,8 +292,10 @@ class Contract(models.Model):
         self.ended_at = clock.now()
 
     @transition(field=status, source=Status.ACTIVE, target=Status.TERMINATED)
-    def terminate(self, *, by: str, reason: str) -> None:
-        self.ended_at = clock.now()
+    def terminate(self, *, by: str, reason: str, ended_at: dt.datetime | None = None) -> None:
+        """`ended_at` (now if not given) falls on the contract's last day in force: billing
+        counts the days up to its date (a certificate's end, an exclusion's date)."""
+        self.ended_at = ended_at or clock.now()
         self.terminated_by = by
         self.termination_reason = reason
 

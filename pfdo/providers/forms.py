@@ -11,7 +11,7 @@ from django.conf import settings
 
 from pfdo.common.forms import ModelChoiceField
 from pfdo.providers import services
-from pfdo.providers.models import PROFILE_FIELDS, Provider
+from pfdo.providers.models import PROFILE_FIELDS, ContractsOnExclusion, Provider
 from pfdo.territory.models import Municipality
 
 _NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
@@ -157,6 +157,36 @@ class DecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def decision(self) -> dict:
+        """The service's keyword arguments besides actor and provider."""
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class ExclusionForm(DecisionForm):
+    """Exclusion also decides the running contracts; the service checks the choice and the
+    date (not in the past) and its messages land on these fields."""
+
+    contracts = forms.ChoiceField(
+        label="Действующие договоры",
+        choices=ContractsOnExclusion.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    terminate_on = forms.DateField(
+        label="Последний день действия договоров",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Только если договоры расторгаются: сегодня или позже. Месяцы после этого "
+        "дня не оплачиваются, резерв возвращается на сертификаты.",
+    )
+
+    def decision(self) -> dict:
+        return {
+            **super().decision(),
+            "contracts": self.cleaned_data["contracts"],
+            "terminate_on": self.cleaned_data["terminate_on"],
+        }
 
 
 class StaffForm(forms.Form):

@@ -45,6 +45,13 @@ PROFILE_FIELDS = (
 LOCKED_AFTER_INCLUSION = ("legal_form", "inn", "ogrn")
 
 
+class ContractsOnExclusion(models.TextChoices):
+    """The operator's decision, at exclusion, on the provider's running contracts."""
+
+    RUN_TO_END = "run_to_end", "действуют до окончания"
+    TERMINATE = "terminate", "расторгаются с указанной даты"
+
+
 class Provider(models.Model):
     class Status(models.TextChoices):
         UNDER_REVIEW = "under_review", "на рассмотрении"
@@ -89,6 +96,12 @@ class Provider(models.Model):
     status_changed_at = models.DateTimeField("решение принято", null=True, blank=True)
     applied_at = models.DateTimeField("заявка подана", default=clock.now)
     included_at = models.DateTimeField("включён в реестр", null=True, blank=True)
+    # Set at exclusion when the operator terminates the running contracts: their last day.
+    # Empty on an excluded provider: its contracts run to their end. The enrolment job
+    # terminates them on this day (or at once, when it is the day of the exclusion).
+    contracts_terminate_on = models.DateField(
+        "договоры расторгаются (последний день)", null=True, blank=True
+    )
     rating_avg = models.DecimalField(
         "рейтинг", max_digits=3, decimal_places=2, null=True, blank=True
     )

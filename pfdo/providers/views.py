@@ -28,6 +28,7 @@ from pfdo.providers.filters import ProviderFilter
 from pfdo.providers.forms import (
     DecisionForm,
     EnrolmentLimitForm,
+    ExclusionForm,
     ProviderApplicationForm,
     ProviderProfileForm,
     StaffForm,
@@ -126,6 +127,8 @@ DECISIONS = {
     "reinstate": (services.reinstate, "Вернуть в реестр", False),
     "exclude": (services.exclude, "Исключить из реестра", True),
 }
+# A decision that asks more than the reason has its own form.
+DECISION_FORMS = {"exclude": ExclusionForm}
 
 
 def _card_context(request, provider: Provider, *, decision=None, limit_forms=None) -> dict:
@@ -134,7 +137,11 @@ def _card_context(request, provider: Provider, *, decision=None, limit_forms=Non
     for move, (_, label, reason_required) in DECISIONS.items():
         if move not in available:
             continue
-        form = decision[1] if decision and decision[0] == move else DecisionForm()
+        form = (
+            decision[1]
+            if decision and decision[0] == move
+            else DECISION_FORMS.get(move, DecisionForm)()
+        )
         decisions.append({"move": move, "label": label, "required": reason_required, "form": form})
     limit_forms = limit_forms or {}
     limits = [
@@ -172,10 +179,10 @@ class DecisionView(LoginRequiredMixin, View):
             raise Http404
         provider = _registry_provider(request, pk)
         service, label, _ = DECISIONS[move]
-        form = DecisionForm(request.POST)
+        form = DECISION_FORMS.get(move, DecisionForm)(request.POST)
         if form.is_valid():
             try:
-                service(actor=request.user, provider=provider, reason=form.cleaned_data["reason"])
+                service(actor=request.user, provider=provider, **form.decision())
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:

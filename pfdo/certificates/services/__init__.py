@@ -26,6 +26,7 @@ from pfdo.certificates.services.desk import look_up_certificate, reissue_parent_
 from pfdo.certificates.services.lifecycle import (
     cancel_certificate,
     cancellation_text,
+    certificate_ending,
     expire_certificates,
     reactivate_certificate,
     return_key,
@@ -59,6 +60,7 @@ __all__ = [
     "cancel_certificate",
     "cancellation_text",
     "certificate_account",
+    "certificate_ending",
     "clean_child",
     "expire_certificates",
     "file_in_person_application",

@@ -14,14 +14,35 @@ from pfdo.certificates.services._common import _ensure_manager, _lock_certificat
 from pfdo.certificates.services.switching import fulfil_switch_requests
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.hooks import Hook
 from pfdo.common.transactions import atomic_retry
 from pfdo.ledger import services as ledger
 from pfdo.ledger.selectors import AccountKind, TransferKind, certificate_accounts_of
 
+# A certificate that ends ends its contracts on the same day (domain.md §4). Contracts live
+# in enrolment, above this app: enrolment connects its handler here in its AppConfig.ready().
+# Called with `actor`, `certificate` (locked, its ended status saved), `on` (the certificate's
+# last day: the cancellation's date, or `valid_until` at expiry) and `reason` (what the family
+# and the provider are told), before the unreserved money returns to the budget, so the
+# months the contracts release return with it.
+certificate_ending = Hook(
+    "certificates.certificate_ending", "A certificate was cancelled or expired: end its contracts."
+)
+
+
+def _save_status(certificate: Certificate) -> None:
+    certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
+
+
+def _end(actor, certificate: Certificate, *, on: dt.date, reason: str) -> None:
+    """The certificate's ended status is stored, then what hangs on it ends (hooks)."""
+    _save_status(certificate)
+    certificate_ending.send(actor=actor, certificate=certificate, on=on, reason=reason)
+
 
 def _announce(actor, certificate: Certificate, action: str) -> None:
     """Save the status a transition just set, record it and tell the child's representatives."""
-    certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
+    _save_status(certificate)
     reason = certificate.status_reason
     audit.record(
         actor=actor,
@@ -112,7 +133,8 @@ def _return_balances(actor, certificate: Certificate, kind: str, why: str) -> in
 
 @atomic_retry
 def cancel_certificate(*, actor, certificate: Certificate, reason: str) -> Certificate:
-    """Cancel (duplicate, moved away, request): the unreserved balance returns to the budget.
+    """Cancel (duplicate, moved away, request): its contracts end today (`certificate_ending`)
+    and the unreserved balance, with what they release, returns to the budget.
 
     The place in the quota frees up, so the first waiting switch request is fulfilled.
     """
@@ -121,8 +143,14 @@ def cancel_certificate(*, actor, certificate: Certificate, reason: str) -> Certi
     reason = _reason(reason)
     if not can_proceed(locked.cancel):
         raise Conflict(f"Сертификат уже {locked.get_status_display()}.")
-    _return_balances(actor, locked, TransferKind.REVOKE, cancellation_text(reason))
     locked.cancel(reason=reason)
+    _end(
+        actor,
+        locked,
+        on=clock.today(),
+        reason=f"сертификат № {locked.number} аннулирован: {reason}",
+    )
+    _return_balances(actor, locked, TransferKind.REVOKE, cancellation_text(reason))
     _announce(actor, locked, "certificates.cancelled")
     if locked.is_financing:
         fulfil_switch_requests(actor=actor, municipality=locked.municipality)
@@ -131,7 +159,9 @@ def cancel_certificate(*, actor, certificate: Certificate, reason: str) -> Certi
 
 @atomic_retry
 def expire_certificates(*, actor=None, today: dt.date | None = None) -> int:
-    """Certificates of children who turned 18: expired, unreserved money back to the budget."""
+    """Certificates of children who turned 18: expired, their contracts ended on the last
+    valid day (`valid_until`, even when the job runs late), unreserved money back to the budget.
+    A re-run finds nothing left to do."""
     today = today or clock.today()
     done = 0
     for certificate in Certificate.objects.filter(
@@ -140,10 +170,16 @@ def expire_certificates(*, actor=None, today: dt.date | None = None) -> int:
         locked = _lock_certificate(certificate)
         if not can_proceed(locked.expire):
             continue
+        locked.expire(reason="Ребёнку исполнилось 18 лет")
+        _end(
+            actor,
+            locked,
+            on=locked.valid_until,
+            reason=f"сертификат № {locked.number} истёк: ребёнку исполнилось 18 лет",
+        )
         _return_balances(
             actor, locked, TransferKind.REVOKE, "Возврат в бюджет: ребёнку исполнилось 18 лет"
         )
-        locked.expire(reason="Ребёнку исполнилось 18 лет")
         _announce(actor, locked, "certificates.expired")
         done += 1
     return done

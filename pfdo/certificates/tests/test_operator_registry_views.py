@@ -301,9 +301,10 @@ def test_suspend_reactivate_cancel_through_the_pages(client, operator, certifica
     money = selectors.balance(certificate, period)
     assert money.available_kopecks == 0 and money.returned_kopecks == NOMINAL
     after = client.get(detail)
-    assert "Сертификат аннулирован; неиспользованный остаток возвращён в бюджет." in messages_of(
-        after
-    )
+    assert messages_of(after) == [
+        "Сертификат аннулирован: его договоры расторгнуты сегодняшним днём, заявки закрыты, "
+        "неиспользованный остаток и резерв неоплаченных месяцев возвращены в бюджет."
+    ]
     assert after.context["cancel_form"] is None
 
 

@@ -1,4 +1,5 @@
-"""Write use-cases of enrolment: apply, decide, offer, accept, waitlist, terminate, expire.
+"""Write use-cases of enrolment: apply, decide, offer, accept, waitlist, terminate, expire,
+and what ends with a certificate or an excluded provider (`endings`).
 
 One module per use case; callers import the public names from here. Locks, seats and
 notices shared by the modules are in `_common`.
@@ -19,6 +20,11 @@ from pfdo.enrolment.services.decisions import (
     confirm_by_parent,
     confirm_with_code,
     reject,
+)
+from pfdo.enrolment.services.endings import (
+    end_certificate_contracts,
+    end_provider_enrolments,
+    terminate_excluded_contracts,
 )
 from pfdo.enrolment.services.offers import (
     AcceptanceTerms,
@@ -72,6 +78,8 @@ __all__ = [
     "contract_number",
     "decline",
     "decline_refusal",
+    "end_certificate_contracts",
+    "end_provider_enrolments",
     "offer_expired",
     "preview_in_person",
     "preview_terms",
@@ -84,5 +92,6 @@ __all__ = [
     "run_deadlines",
     "schedule_clash",
     "terminate",
+    "terminate_excluded_contracts",
     "terminate_refusal",
 ]

@@ -18,7 +18,7 @@ from pfdo.catalog.models import Group
 from pfdo.certificates.models import Certificate
 from pfdo.common.errors import Conflict, NotFound
 from pfdo.enrolment.models import Application, Contract
-from pfdo.providers.models import EnrolmentLimit, Provider
+from pfdo.providers.models import EnrolmentLimit, Provider, ProviderStaff
 
 Status = Application.Status
 
@@ -153,3 +153,14 @@ def _notify_parent(application: Application, subject: str, body: str, link: str 
         body=body,
         link=link or reverse("enrolment:parent_application", args=[application.pk]),
     )
+
+
+def _notify_provider(contract: Contract, subject: str, body: str) -> None:
+    """A notice to every working staff member of the contract's provider."""
+    link = reverse("enrolment:provider_contract", args=[contract.pk])
+    for staff in (
+        ProviderStaff.objects.filter(provider_id=contract.provider_id, is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    ):
+        accounts.notify(user=staff.user, subject=subject, body=body, link=link)

@@ -34,12 +34,13 @@ def _end_offer(
     end_contract: Callable[[], None],
     end_application: Callable[[str], None],
     action: str,
+    reason: str = "",
 ) -> None:
     """An offer ends unaccepted (the transitions given, bound to the contract and its
-    application): the place goes to the waitlist."""
+    application; `reason` kept on the application): the place goes to the waitlist."""
     end_contract()
     contract.save(update_fields=["status", "ended_at"])
-    _end_application(actor, contract.application, end_application, "", action)
+    _end_application(actor, contract.application, end_application, reason, action)
 
 
 @atomic_retry

@@ -9,21 +9,18 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from pfdo.audit import services as audit
 from pfdo.common import clock
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Application, Contract
+from pfdo.enrolment.services import endings
 from pfdo.enrolment.services._common import (
     Status,
-    _contract_link,
-    _free_seat,
     _lock_application,
     _lock_contract,
     _notify_parent,
-    _save_status,
 )
 from pfdo.enrolment.services.contracts import _end_offer
-from pfdo.enrolment.services.termination import _release_reservations
+from pfdo.enrolment.services.termination import _complete_locked
 from pfdo.enrolment.services.waitlist import _end_application
 from pfdo.financing.models import FinancingPeriod
 
@@ -36,13 +33,16 @@ class JobResult:
     applications_expired: int
     offers_expired: int
     contracts_completed: int
+    # Contracts of excluded providers terminated on the operator's date.
+    contracts_terminated: int = 0
 
 
 def run_deadlines(
     *, now: dt.datetime | None = None, municipality_id: int | None = None
 ) -> JobResult:
-    """Expire undecided applications and unaccepted offers; complete finished contracts
-    (of one municipality if given, e.g. at its period close).
+    """Expire undecided applications and unaccepted offers; terminate the contracts of
+    excluded providers whose termination date has come; complete finished contracts (of one
+    municipality if given, e.g. at its period close).
 
     Each item in its own transaction, so one failure does not block the rest and a re-run
     after a crash finds only what is left.
@@ -59,8 +59,10 @@ def run_deadlines(
         status=Contract.Status.OFFERED, offer_expires_at__lt=now, **where
     ).values_list("pk", flat=True):
         expired_offers += _expire_offer(pk, now)
-    completed = 0
     today = timezone.localdate(now)
+    # Before completions: a contract terminated on the operator's date is not completed.
+    terminated = endings.terminate_excluded_contracts(today=today, municipality_id=municipality_id)
+    completed = 0
     # A contract that ends only because its period does, while its group goes on, waits for
     # the period close: it may continue against the next period's nominal.
     awaiting_close = Exists(
@@ -75,7 +77,7 @@ def run_deadlines(
     )
     for pk in ended:
         completed += _complete(pk, today)
-    return JobResult(expired_apps, expired_offers, completed)
+    return JobResult(expired_apps, expired_offers, completed, terminated)
 
 
 @atomic_retry
@@ -116,23 +118,5 @@ def _complete(pk: int, today: dt.date) -> int:
     certificate, contract = _lock_contract(pk)
     if contract.status != Contract.Status.ACTIVE or contract.ends_on >= today:
         return 0
-    _release_reservations(contract, after=contract.ends_on)
-    contract.complete()
-    contract.save(update_fields=["status", "ended_at"])
-    contract.application.complete()
-    _save_status(contract.application)
-    _free_seat(contract.group_id)
-    audit.record(
-        actor=None,
-        action="enrolment.contract_completed",
-        obj=contract,
-        municipality=contract.municipality,
-    )
-    _notify_parent(
-        contract.application,
-        f"Договор № {contract.number} завершён",
-        f"{certificate.child.short_name}: обучение по договору завершено. Оцените программу в "
-        "личном кабинете.",
-        link=_contract_link(contract),
-    )
+    _complete_locked(certificate, contract)
     return 1

@@ -12,6 +12,7 @@ from django_fsm import can_proceed
 from pfdo.common import clock
 from pfdo.common.errors import Conflict
 from pfdo.enrolment.models import Application, Contract
+from pfdo.providers import services as providers
 
 Status = Application.Status
 
@@ -21,10 +22,11 @@ def _application_refusal(application: Application, what: str) -> Conflict:
 
 
 def confirm_refusal(application: Application) -> Conflict | None:
-    """The provider confirms only a new application (an in-person one waits for the parent)."""
+    """The provider confirms only a new application (an in-person one waits for the parent),
+    and only while it is in the registry (not needs-check or excluded)."""
     if application.status != Status.NEW:
         return _application_refusal(application, "подтвердить её нельзя")
-    return None
+    return providers.enrolment_refusal(application.provider)
 
 
 def reject_refusal(application: Application) -> Conflict | None:
@@ -43,7 +45,7 @@ def confirmation_refusal(application: Application) -> Conflict | None:
     """An in-person enrolment waits for the parent's confirmation (in the cabinet or by code)."""
     if application.status != Status.AWAITING_PARENT:
         return _application_refusal(application, "подтверждение не требуется")
-    return None
+    return providers.enrolment_refusal(application.provider)
 
 
 def offer_expired(contract: Contract) -> bool:
@@ -58,7 +60,8 @@ def accept_refusal(contract: Contract) -> Conflict | None:
         )
     if offer_expired(contract):
         return Conflict("Срок принятия договора истёк.", code="offer_expired")
-    return None
+    # A provider sent for a check or excluded after its offer signs nothing (domain.md §4).
+    return providers.enrolment_refusal(contract.provider)
 
 
 def decline_refusal(contract: Contract) -> Conflict | None:

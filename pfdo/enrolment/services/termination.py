@@ -1,12 +1,16 @@
-"""Ending a contract early: by the parent, by the provider (expulsion) or by the operator;
-the unbilled months' reservations return to the certificate."""
+"""Ending a contract: early by the parent, by the provider (expulsion) or by the operator
+(also when its certificate ends or its provider is excluded), or at its end date; the unbilled
+months' reservations return to the certificate."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
+from pfdo.audit import services as audit
+from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.authz import can
 from pfdo.common.errors import NotFound, ValidationFailed
@@ -15,7 +19,14 @@ from pfdo.common.months import month_start
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Contract
 from pfdo.enrolment.services import steps
-from pfdo.enrolment.services._common import _contract_link, _lock_contract, _notify_parent
+from pfdo.enrolment.services._common import (
+    _contract_link,
+    _free_seat,
+    _lock_contract,
+    _notify_parent,
+    _notify_provider,
+    _save_status,
+)
 from pfdo.enrolment.services.waitlist import _end_application
 from pfdo.ledger import selectors as ledger_selectors
 from pfdo.ledger import services as ledger
@@ -70,6 +81,66 @@ def _terminated_by(actor, contract: Contract) -> str:
     raise NotFound("Договор не найден.")
 
 
+def ended_at_of(last_day: dt.date) -> dt.datetime:
+    """The moment stored as the end of a contract whose last day in force is `last_day`:
+    now when that is today, else the last second of that day (billing reads its date)."""
+    if last_day == clock.today():
+        return clock.now()
+    return timezone.make_aware(dt.datetime.combine(last_day, dt.time(23, 59, 59)))
+
+
+def _terminate_locked(
+    actor,
+    certificate: Certificate,
+    contract: Contract,
+    *,
+    by: str,
+    reason: str,
+    last_day: dt.date,
+    tell_provider: bool = False,
+) -> int:
+    """Terminate a locked active contract whose last day in force is `last_day` — today, or
+    a day already past (a certificate's `valid_until` when the expiry job runs late, an
+    exclusion's date); callers never pass a later day, they wait for it.
+
+    The month of `last_day` stays reserved for billing up to that day; later months are
+    released (all of them when the contract had not begun). Returns the amount released.
+    """
+    released = _release_reservations(
+        contract, after=None if last_day < contract.starts_on else last_day
+    )
+    contract.terminate(by=by, reason=reason, ended_at=ended_at_of(last_day))
+    contract.save(update_fields=["status", "ended_at", "terminated_by", "termination_reason"])
+    _end_application(
+        actor,
+        contract.application,
+        contract.application.terminate,
+        contract.termination_reason,
+        "enrolment.contract_terminated",
+    )
+    where = (
+        "они снова доступны на сертификате"
+        if certificate.status in Certificate.LIVE
+        else "сертификат больше не действует, средства возвращены в бюджет"
+    )
+    _notify_parent(
+        contract.application,
+        f"Договор № {contract.number} расторгнут",
+        f"{certificate.child.short_name}: договор расторгнут ({contract.get_terminated_by_display()}"
+        f"{': ' + reason if reason else ''}), последний день — {last_day:%d.%m.%Y}. Снят резерв "
+        f"неоплаченных месяцев: {format_kopecks(released)}; {where}.",
+        link=_contract_link(contract),
+    )
+    if tell_provider:
+        _notify_provider(
+            contract,
+            f"Договор № {contract.number} расторгнут",
+            f"Договор № {contract.number} ({certificate.child.short_name}) расторгнут: {reason}. "
+            f"Последний день — {last_day:%d.%m.%Y}; месяцы после него не оплачиваются.",
+        )
+    return released
+
+
 @atomic_retry
 def terminate(*, actor, contract: Contract, reason: str = "") -> Contract:
     """End a contract early — the parent (one step), the provider (expulsion, reason required)
@@ -82,24 +153,36 @@ def terminate(*, actor, contract: Contract, reason: str = "") -> Contract:
         raise ValidationFailed(fields={"reason": "Укажите причину расторжения."})
     if refusal := steps.terminate_refusal(locked):
         raise refusal
-    today = clock.today()
-    # The month in progress stays reserved for billing; a contract not begun releases all.
-    released = _release_reservations(locked, after=None if today < locked.starts_on else today)
-    locked.terminate(by=by, reason=reason or "по заявлению родителя")
-    locked.save(update_fields=["status", "ended_at", "terminated_by", "termination_reason"])
-    _end_application(
+    _terminate_locked(
         actor,
-        locked.application,
-        locked.application.terminate,
-        locked.termination_reason,
-        "enrolment.contract_terminated",
-    )
-    _notify_parent(
-        locked.application,
-        f"Договор № {locked.number} расторгнут",
-        f"{certificate.child.short_name}: договор расторгнут ({locked.get_terminated_by_display()}"
-        f"{': ' + reason if reason else ''}). На сертификат возвращено "
-        f"{format_kopecks(released)}.",
-        link=_contract_link(locked),
+        certificate,
+        locked,
+        by=by,
+        reason=reason or "по заявлению родителя",
+        last_day=clock.today(),
     )
     return locked
+
+
+def _complete_locked(certificate: Certificate, contract: Contract) -> None:
+    """A locked active contract whose end date has passed completes: months after it are
+    released, its place freed."""
+    _release_reservations(contract, after=contract.ends_on)
+    contract.complete()
+    contract.save(update_fields=["status", "ended_at"])
+    contract.application.complete()
+    _save_status(contract.application)
+    _free_seat(contract.group_id)
+    audit.record(
+        actor=None,
+        action="enrolment.contract_completed",
+        obj=contract,
+        municipality=contract.municipality,
+    )
+    _notify_parent(
+        contract.application,
+        f"Договор № {contract.number} завершён",
+        f"{certificate.child.short_name}: обучение по договору завершено. Оцените программу в "
+        "личном кабинете.",
+        link=_contract_link(contract),
+    )

@@ -69,9 +69,15 @@ def test_deadlines_expire_complete_and_give_the_place_to_the_first_in_line(
     services.accept(actor=pupil.parent, contract=contract)
 
     # Nothing is due yet.
-    assert run() == "Истекло заявок: 0, предложений: 0, завершено договоров: 0."
+    assert run() == (
+        "Истекло заявок: 0, предложений: 0, завершено договоров: 0, "
+        "расторгнуто по исключению поставщиков: 0."
+    )
 
-    assert run("--now", LATER) == "Истекло заявок: 1, предложений: 1, завершено договоров: 1."
+    assert run("--now", LATER) == (
+        "Истекло заявок: 1, предложений: 1, завершено договоров: 1, "
+        "расторгнуто по исключению поставщиков: 0."
+    )
     stale.refresh_from_db()
     assert stale.status == Application.Status.EXPIRED
     assert "не принял решение" in stale.reason
@@ -94,7 +100,10 @@ def test_deadlines_expire_complete_and_give_the_place_to_the_first_in_line(
     assert verify_ledger() == []
 
     # A second run at the same moment finds nothing left to do.
-    assert run("--now", LATER) == "Истекло заявок: 0, предложений: 0, завершено договоров: 0."
+    assert run("--now", LATER) == (
+        "Истекло заявок: 0, предложений: 0, завершено договоров: 0, "
+        "расторгнуто по исключению поставщиков: 0."
+    )
     in_line.refresh_from_db()
     assert in_line.status == Application.Status.OFFERED
 

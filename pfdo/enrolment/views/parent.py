@@ -373,6 +373,10 @@ def _contract_context(contract: Contract, **extra) -> dict:
             contract.status == Contract.Status.OFFERED and services.offer_expired(contract)
         ),
     }
+    if ctx["is_offer"] and not ctx["offer_expired"]:
+        # Why the offer cannot be accepted now (its provider sent for a check or excluded…).
+        refusal = services.accept_refusal(contract)
+        ctx["accept_problem"] = refusal.message if refusal else ""
     if contract.status in (Contract.Status.TERMINATED, Contract.Status.COMPLETED):
         ctx["released"] = selectors.released_kopecks(contract)
         ctx["still_reserved"] = [m for m in ctx["months"] if m.state == "reserved"]

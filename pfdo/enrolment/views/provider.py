@@ -113,6 +113,14 @@ def _application_page(request, application, *, reject_form=None, code_form=None)
         except DomainError as exc:
             terms_problem = exc.message
     contract = selectors.contract_of(application)
+    confirm_refusal = services.confirm_refusal(application)
+    confirmation_refusal = services.confirmation_refusal(application)
+    # Why a waiting application cannot go on now (the provider is not in the registry): the
+    # step of its status, by the provider (new) or by the parent (in person).
+    waiting = {
+        Application.Status.NEW: confirm_refusal,
+        Application.Status.AWAITING_PARENT: confirmation_refusal,
+    }.get(application.status)
     ctx = {
         "application": application,
         "contract": contract,
@@ -120,9 +128,10 @@ def _application_page(request, application, *, reject_form=None, code_form=None)
         "terms_problem": terms_problem,
         "reject_form": reject_form or RejectForm(),
         "code_form": code_form or CodeForm(),
-        "can_confirm": services.confirm_refusal(application) is None,
+        "can_confirm": confirm_refusal is None,
+        "confirm_problem": waiting.message if waiting else "",
         "can_reject": services.reject_refusal(application) is None,
-        "needs_code": services.confirmation_refusal(application) is None,
+        "needs_code": confirmation_refusal is None,
     }
     return render(request, PROVIDER_TEMPLATES + "application.html", ctx)
 

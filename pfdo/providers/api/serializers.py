@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from pfdo.common.api.fields import SlugRelatedField
 from pfdo.common.authz import can
-from pfdo.providers.models import PROFILE_FIELDS, Provider, ProviderStaff
+from pfdo.providers.models import PROFILE_FIELDS, ContractsOnExclusion, Provider, ProviderStaff
 from pfdo.territory.models import Municipality
 
 _NO_MODEL_VALIDATORS = {name: {"validators": []} for name in ("inn", "ogrn", "bik")}
@@ -27,6 +27,7 @@ class ProviderConfidentialSerializer(serializers.ModelSerializer):
             "status_changed_at",
             "applied_at",
             "included_at",
+            "contracts_terminate_on",
         ]
         read_only_fields = fields
 
@@ -141,6 +142,32 @@ class DecisionSerializer(serializers.Serializer):
         max_length=2000,
         help_text="Причина решения; обязательна при отказе, проверке и исключении.",
     )
+
+    def decision(self) -> dict:
+        """The service's keyword arguments besides actor and provider."""
+        return {"reason": self.validated_data.get("reason", "")}
+
+
+class ExclusionSerializer(DecisionSerializer):
+    contracts = serializers.ChoiceField(
+        choices=ContractsOnExclusion.choices,
+        required=False,
+        help_text="Что будет с действующими договорами: run_to_end — действуют до окончания, "
+        "terminate — расторгаются, последний день — terminate_on. Обязательно.",
+    )
+    terminate_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Последний день действия договоров (сегодня или позже), только при "
+        "contracts=terminate. Более поздняя дата исполняется ежедневным заданием.",
+    )
+
+    def decision(self) -> dict:
+        return {
+            **super().decision(),
+            "contracts": self.validated_data.get("contracts", ""),
+            "terminate_on": self.validated_data.get("terminate_on"),
+        }
 
 
 class StaffSerializer(serializers.ModelSerializer):

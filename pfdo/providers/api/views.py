@@ -18,6 +18,7 @@ from pfdo.providers.api.serializers import (
     DecisionSerializer,
     EnrolmentLimitSerializer,
     EnrolmentLimitSetSerializer,
+    ExclusionSerializer,
     ProviderApplicationSerializer,
     ProviderSerializer,
     ProviderUpdateSerializer,
@@ -40,13 +41,14 @@ _STAFF_FIELDS = (
 )
 
 
-def _decision(summary: str, *, required: bool):
+def _decision(summary: str, *, required: bool, request=DecisionSerializer, more: str = ""):
     note = "Причина обязательна." if required else "Комментарий по желанию."
     return extend_schema(
-        request=DecisionSerializer,
+        request=request,
         responses={200: ProviderSerializer},
         summary=summary,
-        description=f"Оператор муниципалитета поставщика (или администратор региона). {note}",
+        description=f"Оператор муниципалитета поставщика (или администратор региона). {note}"
+        + (f" {more}" if more else ""),
     )
 
 
@@ -121,13 +123,11 @@ class ProviderViewSet(ScopedModelViewSet):
         )
         return self._render(provider)
 
-    def _decide(self, request, service):
+    def _decide(self, request, service, serializer=DecisionSerializer):
         provider = self.get_object()
-        data = DecisionSerializer(data=request.data)
+        data = serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        provider = service(
-            actor=request.user, provider=provider, reason=data.validated_data.get("reason", "")
-        )
+        provider = service(actor=request.user, provider=provider, **data.decision())
         return self._render(provider)
 
     @_decision("Включить в реестр", required=False)
@@ -150,10 +150,20 @@ class ProviderViewSet(ScopedModelViewSet):
     def reinstate(self, request, pk=None):
         return self._decide(request, services.reinstate)
 
-    @_decision("Исключить из реестра", required=True)
+    @_decision(
+        "Исключить из реестра",
+        required=True,
+        request=ExclusionSerializer,
+        more="Новые подтверждения, предложения и принятия договоров прекращаются сразу; "
+        "заявки и непринятые предложения закрываются, семьи извещаются. Оператор решает, что "
+        "будет с действующими договорами: contracts=run_to_end (действуют до окончания) или "
+        "contracts=terminate с terminate_on — последним днём (сегодня или позже). Ошибки полей "
+        "(нет выбора, нет даты, дата в прошлом) — 400 validation_error с fields.contracts / "
+        "fields.terminate_on.",
+    )
     @action(detail=True, methods=["post"])
     def exclude(self, request, pk=None):
-        return self._decide(request, services.exclude)
+        return self._decide(request, services.exclude, ExclusionSerializer)
 
     @extend_schema(
         responses={200: StaffSerializer(many=True)},

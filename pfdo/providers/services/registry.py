@@ -3,6 +3,7 @@ provider may take new enrolments."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,8 +14,9 @@ from django_fsm import can_proceed
 from pfdo.audit import services as audit
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.hooks import Hook
 from pfdo.common.transactions import atomic_retry
-from pfdo.providers.models import Provider
+from pfdo.providers.models import ContractsOnExclusion, Provider
 from pfdo.providers.services._common import authorize, create_staff, lock
 from pfdo.providers.services.validation import (
     DUPLICATE_INN,
@@ -28,6 +30,15 @@ if TYPE_CHECKING:
     from pfdo.providers.services.staff import NewStaff
 
 Status = Provider.Status
+
+# Exclusion ends the provider's pending applications and open offers and settles its running
+# contracts as the operator decided (domain.md §4). They live in enrolment, above this app:
+# enrolment connects its handler here in its AppConfig.ready(). Called with `actor`,
+# `provider` (locked, excluded and saved, `contracts_terminate_on` set or empty) and `reason`,
+# inside the exclusion's transaction.
+provider_excluded = Hook(
+    "providers.provider_excluded", "A provider was excluded: end its enrolments and contracts."
+)
 
 
 class ProviderNotActive(Conflict):
@@ -140,7 +151,17 @@ _MOVES = {
 }
 
 
-def _decide(*, actor, provider: Provider, move: str, reason: str) -> Provider:
+def _decide(
+    *,
+    actor,
+    provider: Provider,
+    move: str,
+    reason: str,
+    errors: Mapping[str, str] | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> Provider:
+    """Apply a registry decision: `errors` are the move's own field errors (raised with the
+    reason's), `changes` the fields it sets besides the status."""
     spec = _MOVES[move]
     authorize(
         actor,
@@ -156,8 +177,11 @@ def _decide(*, actor, provider: Provider, move: str, reason: str) -> Provider:
             code="invalid_status",
         )
     reason = (reason or "").strip()
+    problems = dict(errors or {})
     if spec.reason_required and not reason:
-        raise ValidationFailed(fields={"reason": "Укажите причину: её увидит поставщик."})
+        problems = {"reason": "Укажите причину: её увидит поставщик.", **problems}
+    if problems:
+        raise ValidationFailed(fields=problems)
     previous = provider.status
     transition()
     now = clock.now()
@@ -167,13 +191,18 @@ def _decide(*, actor, provider: Provider, move: str, reason: str) -> Provider:
     if move == "include":
         provider.included_at = now
         fields.append("included_at")
+    for name, value in (changes or {}).items():
+        setattr(provider, name, value)
+        fields.append(name)
     provider.save(update_fields=fields)
+    details = {"from": previous, "to": provider.status, "reason": reason}
+    details.update({k: v.isoformat() if v else v for k, v in (changes or {}).items()})
     audit.record(
         actor=actor,
         action=spec.action,
         obj=provider,
         municipality=provider.municipality,
-        details={"from": previous, "to": provider.status, "reason": reason},
+        details=details,
     )
     return provider
 
@@ -200,16 +229,71 @@ def reinstate(*, actor, provider: Provider, reason: str = "") -> Provider:
     return _decide(actor=actor, provider=provider, move="reinstate", reason=reason)
 
 
+def exclusion_errors(contracts: str, terminate_on: dt.date | None) -> dict[str, str]:
+    """What is wrong with the operator's decision on the running contracts (field → message)."""
+    if contracts not in ContractsOnExclusion.values:
+        return {"contracts": "Выберите, что будет с действующими договорами поставщика."}
+    if contracts == ContractsOnExclusion.RUN_TO_END:
+        if terminate_on is not None:
+            return {
+                "terminate_on": "Дата нужна, только если договоры расторгаются; "
+                "иначе оставьте поле пустым."
+            }
+        return {}
+    if terminate_on is None:
+        return {"terminate_on": "Укажите дату расторжения договоров."}
+    today = clock.today()
+    if terminate_on < today:
+        return {
+            "terminate_on": f"Дата расторжения не может быть в прошлом: выберите "
+            f"{today:%d.%m.%Y} или позже."
+        }
+    return {}
+
+
 @atomic_retry
-def exclude(*, actor, provider: Provider, reason: str) -> Provider:
-    """Out of the registry: no new enrolments; existing contracts are the operator's to settle."""
-    return _decide(actor=actor, provider=provider, move="exclude", reason=reason)
+def exclude(
+    *,
+    actor,
+    provider: Provider,
+    reason: str,
+    contracts: str,
+    terminate_on: dt.date | None = None,
+) -> Provider:
+    """Out of the registry: no new enrolments, confirmations, offers or acceptances at once.
+
+    The operator decides on the running contracts: they run to their end (`run_to_end`) or
+    are terminated, `terminate_on` being their last day (today or later). Enrolment's handler
+    of `provider_excluded` ends pending applications and open offers, terminates today's
+    contracts and tells the families; later dates are carried out by its daily job.
+    """
+    excluded = _decide(
+        actor=actor,
+        provider=provider,
+        move="exclude",
+        reason=reason,
+        errors=exclusion_errors(contracts, terminate_on),
+        changes={
+            "contracts_terminate_on": (
+                terminate_on if contracts == ContractsOnExclusion.TERMINATE else None
+            )
+        },
+    )
+    provider_excluded.send(actor=actor, provider=excluded, reason=excluded.status_reason)
+    return excluded
+
+
+def enrolment_refusal(provider: Provider) -> ProviderNotActive | None:
+    """Why the provider takes no enrolment step now (not active in the registry), or None."""
+    if provider.status != Status.ACTIVE:
+        return ProviderNotActive(
+            f"«{provider.short_name}» сейчас не принимает новых зачислений: "
+            f"поставщик {provider.get_status_display()}."
+        )
+    return None
 
 
 def ensure_accepts_enrolments(provider: Provider) -> None:
     """Raise `ProviderNotActive` unless the provider is in the registry (status active)."""
-    if provider.status != Status.ACTIVE:
-        raise ProviderNotActive(
-            f"«{provider.short_name}» сейчас не принимает новых зачислений: "
-            f"поставщик {provider.get_status_display()}."
-        )
+    if refusal := enrolment_refusal(provider):
+        raise refusal

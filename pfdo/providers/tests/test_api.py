@@ -1,9 +1,12 @@
 """API of the provider registry: public reads, application, card, decisions, staff, errors."""
 
+import datetime as dt
+
 import pytest
 
 from pfdo.accounts.models import User
 from pfdo.audit.models import ActionLog
+from pfdo.common import clock
 from pfdo.providers.models import Provider, ProviderStaff
 from pfdo.providers.tests.factories import (
     VALID_ACCOUNT,
@@ -251,8 +254,13 @@ def test_operator_includes_and_excludes(api_client, operator, pending):
     assert (
         client.post(f"{URL}{pending.pk}/reinstate/", {}, format="json").json()["status"] == "active"
     )
-    response = client.post(f"{URL}{pending.pk}/exclude/", {"reason": "Нарушения"}, format="json")
+    response = client.post(
+        f"{URL}{pending.pk}/exclude/",
+        {"reason": "Нарушения", "contracts": "run_to_end"},
+        format="json",
+    )
     assert response.json()["status"] == "excluded"
+    assert response.json()["confidential"]["contracts_terminate_on"] is None
     actions = list(
         ActionLog.objects.filter(object_id=str(pending.pk))
         .order_by("pk")
@@ -264,6 +272,49 @@ def test_operator_includes_and_excludes(api_client, operator, pending):
         "providers.reinstated",
         "providers.excluded",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"reason": "Нарушения"}, "contracts", "Выберите, что будет"),
+        ({"reason": "Нарушения", "contracts": "terminate"}, "terminate_on", "Укажите дату"),
+        (
+            {"reason": "Нарушения", "contracts": "terminate", "terminate_on": "2026-12-04"},
+            "terminate_on",
+            "не может быть в прошлом",
+        ),
+        (
+            {"reason": "Нарушения", "contracts": "run_to_end", "terminate_on": "2026-12-20"},
+            "terminate_on",
+            "только если договоры расторгаются",
+        ),
+    ],
+)
+def test_exclusion_decision_errors_are_field_errors(
+    api_client, operator, provider, body, field, message
+):
+    with clock.frozen(dt.date(2026, 12, 5)):
+        response = as_user(api_client, operator).post(
+            f"{URL}{provider.pk}/exclude/", body, format="json"
+        )
+    error = assert_error(response, 400, "validation_error")
+    assert message in error["fields"][field][0]
+    provider.refresh_from_db()
+    assert provider.status == Status.ACTIVE
+
+
+def test_exclusion_with_a_termination_date(api_client, operator, provider):
+    with clock.frozen(dt.date(2026, 12, 5)):
+        response = as_user(api_client, operator).post(
+            f"{URL}{provider.pk}/exclude/",
+            {"reason": "Нарушения", "contracts": "terminate", "terminate_on": "2026-12-05"},
+            format="json",
+        )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "excluded"
+    assert body["confidential"]["contracts_terminate_on"] == "2026-12-05"
 
 
 def test_reject_needs_a_reason(api_client, operator, pending):

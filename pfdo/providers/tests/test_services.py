@@ -1,6 +1,7 @@
 """Services of the provider registry: application, decisions, profile, staff, limits."""
 
 import datetime as dt
+import functools
 
 import pytest
 
@@ -11,7 +12,7 @@ from pfdo.common.errors import AccessDenied, Conflict, ValidationFailed
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.tests.factories import FinancingPeriodFactory
 from pfdo.providers import services
-from pfdo.providers.models import EnrolmentLimit, Provider, ProviderStaff
+from pfdo.providers.models import ContractsOnExclusion, EnrolmentLimit, Provider, ProviderStaff
 from pfdo.providers.tests.factories import (
     VALID_ACCOUNT,
     ProviderFactory,
@@ -26,6 +27,10 @@ from pfdo.providers.tests.factories import (
 pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
 
 Status = Provider.Status
+
+# Exclusion also decides the running contracts (issue 12): these registry tests let them run
+# to their end; the choice itself is tested in enrolment (test_exclusion.py) and below.
+exclude = functools.partial(services.exclude, contracts=ContractsOnExclusion.RUN_TO_END)
 
 
 def apply(municipality, profile=None, staff=None, actor=None):
@@ -222,8 +227,8 @@ def test_include_sets_the_dates_and_is_audited(pending, operator):
             Status.NEEDS_CHECK,
             "providers.marked_needs_check",
         ),
-        (Status.ACTIVE, services.exclude, Status.EXCLUDED, "providers.excluded"),
-        (Status.NEEDS_CHECK, services.exclude, Status.EXCLUDED, "providers.excluded"),
+        (Status.ACTIVE, exclude, Status.EXCLUDED, "providers.excluded"),
+        (Status.NEEDS_CHECK, exclude, Status.EXCLUDED, "providers.excluded"),
         (Status.NEEDS_CHECK, services.reinstate, Status.ACTIVE, "providers.reinstated"),
     ],
 )
@@ -238,7 +243,7 @@ def test_every_decision_moves_and_is_audited(vorkuta, operator, start, service, 
     assert log.details["from"] == start and log.details["to"] == end
 
 
-@pytest.mark.parametrize("service", [services.reject, services.mark_needs_check, services.exclude])
+@pytest.mark.parametrize("service", [services.reject, services.mark_needs_check, exclude])
 def test_refusing_decisions_need_a_reason(vorkuta, operator, service):
     start = Status.UNDER_REVIEW if service is services.reject else Status.ACTIVE
     provider = ProviderFactory(municipality=vorkuta, status=start)
@@ -258,7 +263,7 @@ def test_refusing_decisions_need_a_reason(vorkuta, operator, service):
         (Status.ACTIVE, services.reject),
         (Status.UNDER_REVIEW, services.mark_needs_check),
         (Status.ACTIVE, services.reinstate),
-        (Status.UNDER_REVIEW, services.exclude),
+        (Status.UNDER_REVIEW, exclude),
         (Status.EXCLUDED, services.reinstate),
         (Status.EXCLUDED, services.include),
     ],
@@ -383,7 +388,7 @@ def test_only_the_provider_admin_edits_the_card(request, provider, who):
 
 
 def test_excluded_provider_card_is_frozen(provider, admin, operator):
-    services.exclude(actor=operator, provider=provider, reason="Нарушения")
+    exclude(actor=operator, provider=provider, reason="Нарушения")
     with pytest.raises(Conflict):
         services.update_profile(actor=admin, provider=provider, changes={"phone": "1"})
 
@@ -422,7 +427,7 @@ def test_only_the_provider_admin_adds_staff(request, provider, who):
 
 
 def test_excluded_provider_adds_no_staff(provider, admin, operator):
-    services.exclude(actor=operator, provider=provider, reason="Нарушения")
+    exclude(actor=operator, provider=provider, reason="Нарушения")
     with pytest.raises(Conflict):
         services.add_staff(actor=admin, provider=provider, staff=new_staff())
 

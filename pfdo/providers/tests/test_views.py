@@ -1,6 +1,7 @@
 """Pages of the provider registry: application, public page, operator registry and card,
 the provider admin's «Моя организация»."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from django.urls import reverse
 from pfdo.accounts.models import User
 from pfdo.audit.models import ActionLog
 from pfdo.catalog.tests.factories import ProgramFactory
+from pfdo.common import clock
 from pfdo.financing.tests.factories import FinancingPeriodFactory
 from pfdo.providers.models import EnrolmentLimit, Provider, ProviderStaff
 from pfdo.providers.tests.factories import (
@@ -243,6 +245,49 @@ def test_decision_from_the_wrong_state_is_explained(client, operator, provider):
         .status_code
         == 404
     )
+
+
+def test_exclusion_form_asks_about_the_contracts_with_field_messages(client, operator, provider):
+    url = f"/cabinet/providers/{provider.pk}/decide/exclude/"
+    page = login(client, operator).get(f"/cabinet/providers/{provider.pk}/").content.decode()
+    assert 'data-testid="exclusion-contracts"' in page and 'name="terminate_on"' in page
+    # No choice made.
+    response = client.post(url, {"reason": "Нарушения"})
+    assert response.status_code == 200
+    form = next(d for d in response.context["decisions"] if d["move"] == "exclude")["form"]
+    assert "Выберите, что будет" in form.errors["contracts"][0]
+    # A date in the past.
+    with clock.frozen(dt.date(2026, 12, 5)):
+        response = client.post(
+            url, {"reason": "Нарушения", "contracts": "terminate", "terminate_on": "2026-12-01"}
+        )
+    form = next(d for d in response.context["decisions"] if d["move"] == "exclude")["form"]
+    assert "не может быть в прошлом" in form.errors["terminate_on"][0]
+    assert "05.12.2026" in response.content.decode()
+    # A date that is no date is the form's own message.
+    response = client.post(
+        url, {"reason": "Нарушения", "contracts": "terminate", "terminate_on": "31.02.2026"}
+    )
+    form = next(d for d in response.context["decisions"] if d["move"] == "exclude")["form"]
+    assert form.errors["terminate_on"]
+    provider.refresh_from_db()
+    assert provider.status == Status.ACTIVE and provider.contracts_terminate_on is None
+
+
+def test_operator_excludes_with_a_termination_date(client, operator, provider):
+    with clock.frozen(dt.date(2026, 12, 5)):
+        response = login(client, operator).post(
+            f"/cabinet/providers/{provider.pk}/decide/exclude/",
+            {"reason": "Нарушения", "contracts": "terminate", "terminate_on": "2026-12-20"},
+        )
+        assert response.status_code == 302
+        provider.refresh_from_db()
+        assert provider.status == Status.EXCLUDED
+        assert provider.contracts_terminate_on == dt.date(2026, 12, 20)
+        page = client.get(f"/cabinet/providers/{provider.pk}/").content.decode()
+    assert "последний день — 20.12.2026" in page
+    log = ActionLog.objects.get(action="providers.excluded")
+    assert log.details["contracts_terminate_on"] == "2026-12-20"
 
 
 def test_parent_may_not_decide(client, parent, pending):

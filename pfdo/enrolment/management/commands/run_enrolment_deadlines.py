@@ -32,7 +32,8 @@ def _moment(value: str) -> dt.datetime:
 class Command(BaseCommand):
     help = (
         "Сроки зачисления: истекают заявки без решения поставщика и непринятые договоры "
-        "(места переходят листу ожидания), завершаются договоры, срок которых прошёл."
+        "(места переходят листу ожидания), расторгаются договоры исключённых поставщиков в "
+        "назначенный оператором день, завершаются договоры, срок которых прошёл."
     )
 
     def add_arguments(self, parser):
@@ -51,5 +52,6 @@ class Command(BaseCommand):
             result = services.run_deadlines(now=now)
         self.stdout.write(
             f"Истекло заявок: {result.applications_expired}, предложений: "
-            f"{result.offers_expired}, завершено договоров: {result.contracts_completed}."
+            f"{result.offers_expired}, завершено договоров: {result.contracts_completed}, "
+            f"расторгнуто по исключению поставщиков: {result.contracts_terminated}."
         )
