@@ -10,7 +10,11 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from pfdo.audit import labels
-        from pfdo.catalog import receivers  # noqa: F401  (registers the approval hook)
+        from pfdo.catalog import services
+        from pfdo.financing import services as financing
+
+        # An approved period brings the normative costs every module is paid up to.
+        financing.period_approved.connect(services.recompute_after_approval)
 
         labels.register(
             {

@@ -36,5 +36,10 @@ class Hook:
         for handler in self._handlers:
             handler(**kwargs)
 
+    def collect(self, **kwargs: Any) -> list[Any]:
+        """Call every handler in the order connected and return their answers, in order
+        (a registry of checks: each handler answers with its problems)."""
+        return [handler(**kwargs) for handler in self._handlers]
+
     def __repr__(self) -> str:
         return f"<Hook {self.name}: {len(self._handlers)} handler(s)>"

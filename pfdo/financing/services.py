@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +14,7 @@ from pfdo.common import authz, clock
 from pfdo.common.calendar import library_is_working_day
 from pfdo.common.choices import Direction
 from pfdo.common.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from pfdo.common.hooks import Hook
 from pfdo.common.money import format_kopecks
 from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
 from pfdo.financing.rules import manages_municipality
@@ -365,13 +365,10 @@ def update_period(*, actor, period: FinancingPeriod, **changes: Any) -> Financin
 # Work of apps above financing that follows an approval, registered at start-up (the
 # catalogue recomputes normative costs from the approved parameters). Financing cannot import
 # them; every way of approving (page, API, demo) goes through approve_period, so none forgets.
-_approval_hooks: list[Callable[..., object]] = []
-
-
-def on_period_approved(hook: Callable[..., object]) -> None:
-    """Register `hook(actor=..., period=...)`, called in approve_period's transaction."""
-    if hook not in _approval_hooks:
-        _approval_hooks.append(hook)
+period_approved = Hook(
+    "financing.period_approved",
+    "handler(actor=..., period=...), called in approve_period's transaction.",
+)
 
 
 @transaction.atomic
@@ -400,8 +397,7 @@ def approve_period(*, actor, period: FinancingPeriod) -> FinancingPeriod:
             "largest_nominal_kopecks": max(nominals),
         },
     )
-    for hook in _approval_hooks:
-        hook(actor=actor, period=locked)
+    period_approved.send(actor=actor, period=locked)
     return locked
 
 

@@ -36,7 +36,7 @@ from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger import selectors as ledger_selectors
-from pfdo.ledger.checks import registered
+from pfdo.ledger.checks import domain_checks
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
 
@@ -274,7 +274,7 @@ def test_family_notices_are_written_in_bulk(vorkuta, operator, payer):
 
 
 def test_checks_are_registered_with_verify_ledger():
-    assert set(checks.ALL) <= set(registered())
+    assert set(checks.ALL.values()) <= set(domain_checks.handlers)
 
 
 def test_charges_out_of_term_fire_on_broken_data_only(vorkuta, operator, payer):

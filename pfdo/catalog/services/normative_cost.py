@@ -96,7 +96,7 @@ def recompute_after_approval(*, actor, period: FinancingPeriod) -> int:
     """A period was approved (by whoever may approve it): every module of its municipality
     gets its normative cost from the parameters now in force — a programme certified before
     any period had none, and enrolment with a certificate waits for it. Registered with
-    financing.on_period_approved; runs in the approval's transaction."""
+    financing.period_approved; runs in the approval's transaction."""
     return _recompute(actor, period.municipality)
 
 
