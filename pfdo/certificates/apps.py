@@ -24,6 +24,7 @@ class CertificatesConfig(AppConfig):
                 "certificates.switch_requested": "Запрошен перевод в сертификат финансирования",
                 "certificates.switched_to_financing": "Сертификат переведён в сертификат финансирования",
                 "certificates.period_nominals_granted": "Начислены номиналы на период",
+                "certificates.left_without_place": "Сертификату не хватило места в квоте периода",
                 "certificates.children_imported": "Загружены дети из файла",
                 "certificates.child_viewed": "Просмотрена карточка ребёнка",
                 "certificates.looked_up": "Поставщик нашёл сертификат по номеру",
