@@ -10,6 +10,13 @@ class CertificatesConfig(AppConfig):
 
     def ready(self) -> None:
         from pfdo.audit import labels
+        from pfdo.certificates.services import amendments
+        from pfdo.financing import services as financing
+
+        # The period's quota and budget: what they bear is known here (decisions.md, issue 12).
+        financing.register_money_hooks(
+            floors=amendments.period_floors, amended=amendments.period_amended
+        )
 
         labels.register(
             {

@@ -40,6 +40,12 @@ def funded_count(period: FinancingPeriod) -> int:
     return financing_places(period).filter(pk__in=ledger.granted_holder_ids(period)).count()
 
 
+def unfunded_count(period: FinancingPeriod) -> int:
+    """Financing certificates the period's grant has not funded (before the period starts,
+    those beyond its quota or budget; from its start they are accounting certificates)."""
+    return financing_places(period).exclude(pk__in=ledger.granted_holder_ids(period)).count()
+
+
 def waiting_switches(municipality):
     """Switch requests waiting for a financing place, oldest first (the queue)."""
     return SwitchRequest.objects.filter(
