@@ -24,5 +24,8 @@ class EnrolmentConfig(AppConfig):
                 "enrolment.contract_terminated": "Договор расторгнут",
                 "enrolment.contract_completed": "Договор завершён",
                 "enrolment.contract_continued": "Договор продолжен в новом периоде",
+                "enrolment.continuation_offered": "Семье предложено продолжить договор на новых условиях",
+                "enrolment.continuation_declined": "Семья отказалась продолжить договор",
+                "enrolment.continuation_expired": "Согласие на продолжение договора не получено в срок",
             }
         )

@@ -20,8 +20,14 @@ from pfdo.enrolment.services.decisions import (
     confirm_with_code,
     reject,
 )
+from pfdo.enrolment.services.earmark import continuation_earmark
 from pfdo.enrolment.services.offers import contract_number, reservation_description, reserve_key
-from pfdo.enrolment.services.period import continue_contract
+from pfdo.enrolment.services.period import (
+    accept_continuation,
+    continuation_refusal,
+    continue_contract,
+    decline_continuation,
+)
 from pfdo.enrolment.services.preconditions import (
     Terms,
     check_preconditions,
@@ -48,6 +54,7 @@ __all__ = [
     "JobResult",
     "Terms",
     "accept",
+    "accept_continuation",
     "accept_refusal",
     "apply",
     "apply_in_person",
@@ -60,9 +67,12 @@ __all__ = [
     "confirm_refusal",
     "confirm_with_code",
     "confirmation_refusal",
+    "continuation_earmark",
+    "continuation_refusal",
     "continue_contract",
     "contract_number",
     "decline",
+    "decline_continuation",
     "decline_refusal",
     "offer_expired",
     "preview_in_person",
