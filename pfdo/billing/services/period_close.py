@@ -16,10 +16,10 @@ from pfdo.common import clock
 from pfdo.common.authz import authorize
 from pfdo.common.errors import Conflict
 from pfdo.enrolment import services as enrolment
-from pfdo.enrolment.models import Contract
+from pfdo.enrolment.models import ContinuationOffer, Contract
 from pfdo.financing.models import FinancingPeriod
 
-__all__ = ["close_period", "close_refusal"]
+__all__ = ["close_period", "close_refusal", "continuations_offered"]
 
 ALREADY_CLOSED = "period_closed"
 NEXT_PERIOD_NOT_APPROVED = "next_period_not_approved"
@@ -161,3 +161,12 @@ def close_period(*, actor, period: FinancingPeriod) -> PeriodClosing:
         },
     )
     return closing
+
+
+def continuations_offered(closing: PeriodClosing) -> int:
+    """How many crossing contracts the close offered to continue on worse terms."""
+    if closing.next_period_id is None:
+        return 0
+    return ContinuationOffer.objects.filter(
+        period_id=closing.next_period_id, contract__period_id=closing.period_id
+    ).count()
