@@ -148,7 +148,8 @@ def quota_usage(period: FinancingPeriod) -> QuotaUsage:
     return QuotaUsage(
         period=period,
         quota=period.certificate_quota,
-        financing_issued=counts.get(Certificate.Type.FINANCING, 0),
+        # The period's own places (issue 12): not every live financing certificate.
+        financing_issued=financing_places(period).count(),
         accounting_issued=counts.get(Certificate.Type.ACCOUNTING, 0),
         waiting_switches=SwitchRequest.objects.filter(
             municipality_id=period.municipality_id, status=SwitchRequest.Status.WAITING
