@@ -45,6 +45,7 @@ def continuation_earmark(
     offered = (
         ContinuationOffer.objects.filter(
             contract__certificate=certificate,
+            contract__status=Contract.Status.ACTIVE,
             period=period,
             status=ContinuationOffer.Status.OFFERED,
         ).aggregate(total=Sum("certificate_kopecks"))["total"]
