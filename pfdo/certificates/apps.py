@@ -10,6 +10,12 @@ class CertificatesConfig(AppConfig):
 
     def ready(self) -> None:
         from pfdo.audit import labels
+        from pfdo.certificates.services import amendments
+        from pfdo.financing import services as financing
+
+        # The period's quota and budget: what they bear is known here (decisions.md, issue 12).
+        financing.period_floors.connect(amendments.period_floors)
+        financing.period_amended.connect(amendments.period_amended)
 
         labels.register(
             {
@@ -24,6 +30,7 @@ class CertificatesConfig(AppConfig):
                 "certificates.switch_requested": "Запрошен перевод в сертификат финансирования",
                 "certificates.switched_to_financing": "Сертификат переведён в сертификат финансирования",
                 "certificates.period_nominals_granted": "Начислены номиналы на период",
+                "certificates.left_without_place": "Сертификату не хватило места в квоте периода",
                 "certificates.children_imported": "Загружены дети из файла",
                 "certificates.child_viewed": "Просмотрена карточка ребёнка",
                 "certificates.looked_up": "Поставщик нашёл сертификат по номеру",

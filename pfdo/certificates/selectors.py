@@ -14,11 +14,43 @@ from pfdo.ledger import selectors as ledger
 from pfdo.ledger.selectors import CertificateBalance, balance_of, balances_of, movements
 
 
-def financing_count(municipality) -> int:
-    """Financing certificates that hold a place in the municipality's quota."""
+def financing_places(period: FinancingPeriod):
+    """Certificates holding a financing place in `period`'s quota: live financing ones still
+    valid when it starts. The period's grant turns those it cannot fund into accounting
+    certificates, so from its start this is the number funded in the period (decisions.md,
+    issue 12)."""
     return Certificate.objects.filter(
-        municipality=municipality, type=Certificate.Type.FINANCING, status__in=Certificate.LIVE
-    ).count()
+        municipality_id=period.municipality_id,
+        type=Certificate.Type.FINANCING,
+        status__in=Certificate.LIVE,
+        valid_until__gte=period.starts_on,
+    )
+
+
+def financing_count(municipality, period: FinancingPeriod | None = None) -> int:
+    """Financing places used in `period` (the running one by default; 0 without one)."""
+    period = period or current_period(municipality)
+    if period is None:
+        return 0
+    return financing_places(period).count()
+
+
+def funded_count(period: FinancingPeriod) -> int:
+    """Live financing certificates granted a nominal in `period` (the check: ≤ its quota)."""
+    return financing_places(period).filter(pk__in=ledger.granted_holder_ids(period)).count()
+
+
+def unfunded_count(period: FinancingPeriod) -> int:
+    """Financing certificates the period's grant has not funded (before the period starts,
+    those beyond its quota or budget; from its start they are accounting certificates)."""
+    return financing_places(period).exclude(pk__in=ledger.granted_holder_ids(period)).count()
+
+
+def waiting_switches(municipality):
+    """Switch requests waiting for a financing place, oldest first (the queue)."""
+    return SwitchRequest.objects.filter(
+        municipality=municipality, status=SwitchRequest.Status.WAITING
+    ).order_by("created_at", "pk")
 
 
 def account_of(certificate: Certificate, period: FinancingPeriod | None):
@@ -116,7 +148,8 @@ def quota_usage(period: FinancingPeriod) -> QuotaUsage:
     return QuotaUsage(
         period=period,
         quota=period.certificate_quota,
-        financing_issued=counts.get(Certificate.Type.FINANCING, 0),
+        # The period's own places (issue 12): not every live financing certificate.
+        financing_issued=financing_places(period).count(),
         accounting_issued=counts.get(Certificate.Type.ACCOUNTING, 0),
         waiting_switches=SwitchRequest.objects.filter(
             municipality_id=period.municipality_id, status=SwitchRequest.Status.WAITING

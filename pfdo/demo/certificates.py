@@ -255,9 +255,9 @@ def _demo_parent(c: _Ctx) -> None:
 def _before_period_in_person(c: _Ctx) -> None:
     """Issued before the period (accounting: no approved programme then); the switch waits.
 
-    It waits because no period ran on the day it was filed. Approving or starting a period
-    fulfils no waiting request (only a later request, or a cancelled financing certificate,
-    runs the queue), so the operator still sees these two in the queue.
+    It waits because no period ran on the day it was filed. Free places go to the switch
+    queue before new applicants (issue 12), so the first certificate issued once the period
+    runs fulfils these two requests, oldest first: the family sees its request fulfilled.
     """
     day = c.start - dt.timedelta(days=15)
     with c.at(day, 11, 20):

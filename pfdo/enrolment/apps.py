@@ -33,5 +33,8 @@ class EnrolmentConfig(AppConfig):
                 "enrolment.contract_completed": "Договор завершён",
                 "enrolment.contract_continued": "Договор продолжен в новом периоде",
                 "enrolment.exclusion_settled": "Семьи извещены о договорах исключённого поставщика",
+                "enrolment.continuation_offered": "Семье предложено продолжить договор на новых условиях",
+                "enrolment.continuation_declined": "Семья отказалась продолжить договор",
+                "enrolment.continuation_expired": "Согласие на продолжение договора не получено в срок",
             }
         )

@@ -11,7 +11,12 @@ from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from pfdo.common import clock
-from pfdo.enrolment.querysets import ApplicationQuerySet, ContractMonthQuerySet, ContractQuerySet
+from pfdo.enrolment.querysets import (
+    ApplicationQuerySet,
+    ContinuationOfferQuerySet,
+    ContractMonthQuerySet,
+    ContractQuerySet,
+)
 
 
 class Application(models.Model):
@@ -333,3 +338,81 @@ class ContractMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} — {self.month:%m.%Y}"
+
+
+class ContinuationOffer(models.Model):
+    """At a period close: a contract whose group goes on, offered to continue in the next
+    period on terms worse for the family (a co-payment appears or grows).
+
+    The contract keeps its place until the family accepts (the months are then added and
+    reserved on these terms), declines, or lets `expires_at` pass (the contract then ends at
+    the boundary and its place is released).
+    """
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "ждёт согласия семьи"
+        ACCEPTED = "accepted", "принято, договор продолжен"
+        DECLINED = "declined", "семья отказалась"
+        EXPIRED = "expired", "истёк срок согласия"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="continuations")
+    period = models.ForeignKey(
+        "financing.FinancingPeriod", on_delete=models.PROTECT, related_name="+"
+    )
+    status = FSMField(
+        "статус", max_length=16, choices=Status.choices, default=Status.OFFERED, protected=False
+    )
+    starts_on = models.DateField("продолжение с")
+    ends_on = models.DateField("продолжение по")
+    price_kopecks = models.BigIntegerField("цена продолжения, коп.")
+    normative_kopecks = models.BigIntegerField("нормативная стоимость продолжения, коп.")
+    certificate_kopecks = models.BigIntegerField("оплачивается сертификатом, коп.")
+    copay_kopecks = models.BigIntegerField("доплата семьи, коп.")
+    previous_copay_kopecks = models.BigIntegerField("доплата семьи до сих пор, коп.")
+    previous_months = models.PositiveSmallIntegerField("месяцев договора до сих пор")
+    certificate_months = models.JSONField("сертификатом по месяцам, коп.")
+    copay_months = models.JSONField("доплата по месяцам, коп.")
+    offered_at = models.DateTimeField("предложено", default=clock.now)
+    expires_at = models.DateTimeField("ответить до")
+    decided_at = models.DateTimeField("решено", null=True, blank=True)
+
+    objects = ContinuationOfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "предложение продолжить договор"
+        verbose_name_plural = "предложения продолжить договор"
+        ordering = ["-offered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period"], name="enrolment_one_continuation_per_period"
+            ),
+            models.CheckConstraint(
+                name="enrolment_continuation_money_split",
+                condition=Q(
+                    certificate_kopecks__gte=0,
+                    copay_kopecks__gte=0,
+                    price_kopecks=models.F("certificate_kopecks") + models.F("copay_kopecks"),
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Продолжение {self.contract} в периоде {self.period_id}"
+
+    @property
+    def months_count(self) -> int:
+        return len(self.certificate_months)
+
+    # Offered at the close; the family accepts or declines, or the deadline passes.
+
+    @transition(field=status, source=Status.OFFERED, target=Status.ACCEPTED)
+    def accept(self) -> None:
+        self.decided_at = clock.now()
+
+    @transition(field=status, source=Status.OFFERED, target=Status.DECLINED)
+    def decline(self) -> None:
+        self.decided_at = clock.now()
+
+    @transition(field=status, source=Status.OFFERED, target=Status.EXPIRED)
+    def expire(self) -> None:
+        self.decided_at = clock.now()

@@ -48,3 +48,7 @@ class ContractQuerySet(_Scoped):
 
 class ContractMonthQuerySet(_Scoped):
     prefix = "contract__"
+
+
+class ContinuationOfferQuerySet(_Scoped):
+    prefix = "contract__"

@@ -38,6 +38,16 @@ urlpatterns = [
         name="parent_contract_decline",
     ),
     path(
+        "cabinet/parent/contracts/<int:pk>/continuation/accept/",
+        parent.AcceptContinuationView.as_view(),
+        name="parent_continuation_accept",
+    ),
+    path(
+        "cabinet/parent/contracts/<int:pk>/continuation/decline/",
+        parent.DeclineContinuationView.as_view(),
+        name="parent_continuation_decline",
+    ),
+    path(
         "cabinet/parent/contracts/<int:pk>/terminate/",
         parent.TerminateContractView.as_view(),
         name="parent_contract_terminate",

@@ -96,7 +96,8 @@ FIELDSETS: list[tuple[str, str, list[str]]] = [
 
 
 class PeriodForm(forms.Form):
-    """Every editable setting of a period; money fields are disabled once contracts exist."""
+    """Every editable setting of a period; money fields are disabled once contracts exist,
+    except the quota and the budget (raised freely, lowered to what is committed)."""
 
     municipality = ModelChoiceField(
         label="Муниципалитет", queryset=None, empty_label=None, required=True
@@ -169,6 +170,10 @@ class PeriodForm(forms.Form):
         if period is not None and period.is_locked:
             self.lock_reason = services.lock_reason(period)
             for name in FinancingPeriod.MONEY_FIELDS:
+                if name in FinancingPeriod.AMENDABLE_FIELDS:
+                    # The quota and the budget are amended: raised, or lowered to commitments.
+                    self.fields[name].help_text = services.amendment_hint(period, name)
+                    continue
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Закрыто: по периоду заключены договоры."
 

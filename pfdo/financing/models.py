@@ -54,6 +54,9 @@ class FinancingPeriod(models.Model):
         PRO_RATA_DAYS = "pro_rata_days", "пропорционально дням"
         PRO_RATA_LESSONS = "pro_rata_lessons", "пропорционально занятиям по расписанию"
 
+    # Of MONEY_FIELDS, those amendable once contracts exist: raised freely, lowered only down
+    # to what the period has already committed (services.update_period).
+    AMENDABLE_FIELDS = ("budget_kopecks", "certificate_quota")
     # Fields that change money already promised once contracts exist (see services).
     MONEY_FIELDS = (
         "starts_on",
@@ -187,7 +190,8 @@ class FinancingPeriod(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        """Money has been promised in this period: MONEY_FIELDS may no longer change."""
+        """Money has been promised in this period: MONEY_FIELDS may no longer change, except
+        AMENDABLE_FIELDS within what is committed."""
         return self.commitments_started_at is not None
 
     def frozen_from(self):

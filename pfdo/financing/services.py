@@ -78,6 +78,58 @@ def lock_reason(period: FinancingPeriod) -> str:
     )
 
 
+# ---------------------------------------------------------------------------- amendments
+
+# What a period's money already bears is known above this app (certificates hold the places,
+# the ledger the budget), and a changed budget moves money in the ledger. financing sits below
+# both, so it declares two hooks the certificates app connects at start-up (its AppConfig).
+period_floors = Hook(
+    "financing.period_floors",
+    'floors(period=...) -> {"certificate_quota": places used, "budget_kopecks": committed}',
+)
+period_amended = Hook(
+    "financing.period_amended",
+    "handler(actor=, period=, changes={field: (old, new)}), inside update_period's transaction",
+)
+
+
+def commitment_floors(period: FinancingPeriod) -> dict[str, int]:
+    """The lowest quota and budget `period` may be amended to (0 without commitments)."""
+    answers = period_floors.collect(period=period)
+    return {
+        f: max([int(values.get(f, 0)) for values in answers], default=0)
+        for f in FinancingPeriod.AMENDABLE_FIELDS
+    }
+
+
+def amendment_hint(period: FinancingPeriod, field: str) -> str:
+    """What the form says under an amendable field of a locked period."""
+    floor = commitment_floors(period)[field]
+    if field == "certificate_quota":
+        return f"Можно увеличить; уменьшить — не ниже числа занятых мест ({floor})."
+    return f"Можно увеличить; уменьшить — не ниже уже распределённого ({format_kopecks(floor)})."
+
+
+def _floor_errors(period: FinancingPeriod, values: dict[str, Any]) -> _Errors:
+    errors = _Errors()
+    floors = commitment_floors(period)
+    quota, used = values["certificate_quota"], floors["certificate_quota"]
+    if quota is not None and quota < used and quota < period.certificate_quota:
+        errors.add(
+            "certificate_quota",
+            f"Квоту можно уменьшить только до числа уже занятых мест сертификатов "
+            f"финансирования в периоде: {used}.",
+        )
+    budget, committed = values["budget_kopecks"], floors["budget_kopecks"]
+    if budget is not None and budget < committed and budget < period.budget_kopecks:
+        errors.add(
+            "budget_kopecks",
+            f"Бюджет можно уменьшить только до уже распределённой суммы "
+            f"(начислено сертификатам): {format_kopecks(committed)}.",
+        )
+    return errors
+
+
 # ---------------------------------------------------------------------------- validation
 
 
@@ -302,8 +354,10 @@ def create_period(
 def update_period(*, actor, period: FinancingPeriod, **changes: Any) -> FinancingPeriod:
     """Change any of EDITABLE_FIELDS; the audit row keeps old → new of every changed field.
 
-    Once contracts exist (`is_locked`), MONEY_FIELDS are refused; an approved period must
-    keep satisfying the approval conditions.
+    Once contracts exist (`is_locked`), MONEY_FIELDS are refused except the quota and the
+    budget, which may always be raised and lowered only down to what is committed
+    (`commitment_floors`); the ledger follows a changed budget (the registered hook). An
+    approved period must keep satisfying the approval conditions.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -321,10 +375,21 @@ def update_period(*, actor, period: FinancingPeriod, **changes: Any) -> Financin
     diff = {f: (current[f], values[f]) for f in EDITABLE_FIELDS if values[f] != current[f]}
     if not diff:
         return locked
-    frozen = [f for f in diff if f in FinancingPeriod.MONEY_FIELDS]
+    frozen = [
+        f
+        for f in diff
+        if f in FinancingPeriod.MONEY_FIELDS and f not in FinancingPeriod.AMENDABLE_FIELDS
+    ]
     if locked.is_locked and frozen:
         reason = lock_reason(locked)
         raise ValidationFailed(reason, fields={f: reason for f in frozen})
+    if any(f in diff for f in FinancingPeriod.AMENDABLE_FIELDS):
+        # Raising is always allowed; lowering only down to what is already committed.
+        errors = _floor_errors(locked, values)
+        if errors:
+            raise ValidationFailed(
+                "Квоту и бюджет нельзя уменьшить ниже уже принятых обязательств.", fields=errors
+            )
     if "starts_on" in diff or "ends_on" in diff:
         errors = _overlap_errors(
             municipality_id=locked.municipality_id,
@@ -350,6 +415,9 @@ def update_period(*, actor, period: FinancingPeriod, **changes: Any) -> Financin
                 "Утверждённый период должен оставаться обеспеченным и полным.", fields=errors
             )
     locked.save(update_fields=list(diff))
+    amended = {f: diff[f] for f in FinancingPeriod.AMENDABLE_FIELDS if f in diff}
+    if amended:
+        period_amended.send(actor=actor, period=locked, changes=amended)
     audit.record(
         actor=actor,
         action="financing.period_updated",

@@ -304,6 +304,21 @@ def granted_holder_ids(period) -> QuerySet:
     )
 
 
+def period_funding(period) -> tuple[int, int]:
+    """(net kopecks the municipality's appropriation put into `period`'s budget, how many
+    funding movements did it): funds in, amendments that lowered the budget out."""
+    budget_key = f"budget:p{period.pk}"
+    rows = Transfer.objects.filter(
+        Q(debit_account__kind=Account.Kind.SOURCE, credit_account__key=budget_key)
+        | Q(credit_account__kind=Account.Kind.SOURCE, debit_account__key=budget_key)
+    ).values_list("credit_account__key", "amount_kopecks")
+    net, count = 0, 0
+    for credit_key, amount in rows:
+        net += amount if credit_key == budget_key else -amount
+        count += 1
+    return net, count
+
+
 # --- read by enrolment
 
 

@@ -21,6 +21,7 @@ from pfdo.billing.models import (
     InvoiceLine,
     Lesson,
     Payment,
+    PeriodClosing,
 )
 from pfdo.catalog.models import Group
 from pfdo.common.fields import MonthSerializerField
@@ -537,3 +538,34 @@ class ReconciliationSerializer(serializers.Serializer):
             "ledger_problems": rec.ledger_problems,
             "domain_problems": rec.domain_problems,
         }
+
+
+class ClosePeriodSerializer(serializers.Serializer):
+    period = serializers.IntegerField(help_text="Id периода финансирования.")
+
+
+class PeriodClosingSerializer(serializers.ModelSerializer):
+    """The result of a period close."""
+
+    period = serializers.IntegerField(source="period_id", read_only=True)
+    next_period = serializers.IntegerField(source="next_period_id", read_only=True, allow_null=True)
+    continuations_offered = serializers.IntegerField(
+        read_only=True,
+        help_text="Договоров, которым предложено продолжение на худших для семьи условиях "
+        "(ждут согласия).",
+    )
+
+    class Meta:
+        model = PeriodClosing
+        fields = [
+            "period",
+            "next_period",
+            "started_at",
+            "finished_at",
+            "lapsed_kopecks",
+            "lapsed_certificates",
+            "continued_contracts",
+            "continuations_offered",
+            "ended_contracts",
+        ]
+        read_only_fields = fields

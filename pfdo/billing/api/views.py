@@ -18,6 +18,7 @@ from pfdo.billing.api.serializers import (
     AttendanceMarkResultSerializer,
     AttendanceMarkSerializer,
     AttendanceSerializer,
+    ClosePeriodSerializer,
     DocumentBuildSerializer,
     DocumentRejectSerializer,
     InvoiceLineSerializer,
@@ -29,6 +30,7 @@ from pfdo.billing.api.serializers import (
     MunicipalityMonthSerializer,
     PaymentCreateSerializer,
     PaymentSerializer,
+    PeriodClosingSerializer,
     ReconciliationSerializer,
     RunResultSerializer,
 )
@@ -43,6 +45,8 @@ from pfdo.billing.models import AdvanceLine, AdvanceRequest, Attendance, Invoice
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.viewsets import ScopedModelViewSet
 from pfdo.common.authz import authorize
+from pfdo.common.errors import NotFound
+from pfdo.financing.models import FinancingPeriod
 
 STAFF = "Сотрудник поставщика группы; чужое занятие — 404."
 DOCUMENT_READERS = (
@@ -63,6 +67,7 @@ BUILD_DOCUMENT = "billing.build_document"
 SUBMIT_DOCUMENT = "billing.submit_document"
 DECIDE = "billing.decide"
 RECONCILE = "billing.reconcile"
+CLOSE = "billing.close_period"
 
 
 # ------------------------------------------------------------------------------- lessons
@@ -500,7 +505,7 @@ class BillingViewSet(viewsets.GenericViewSet):
     """Municipality-wide operations: no objects of their own, so no list or detail."""
 
     permission_classes = [RulesPermission]
-    permission_map = {"run": DECIDE, "reconciliation": RECONCILE}
+    permission_map = {"run": DECIDE, "reconciliation": RECONCILE, "close_period": CLOSE}
     filter_backends: list = []
     pagination_class = None
 
@@ -526,6 +531,35 @@ class BillingViewSet(viewsets.GenericViewSet):
             month=data.validated_data["month"],
         )
         return Response(RunResultSerializer(RunResultSerializer.from_result(result)).data)
+
+    @extend_schema(
+        request=ClosePeriodSerializer,
+        responses={200: PeriodClosingSerializer},
+        summary="Закрыть период финансирования",
+        description=(
+            "Оператор муниципалитета, после последнего дня периода. Неиспользованный остаток "
+            "сгорает; договоры, группа которых занимается дальше, продолжаются за счёт "
+            "номинала следующего периода (если доплата семьи растёт — только с её согласия, "
+            "`continuations_offered`), остальные завершаются. Повтор ничего не меняет. "
+            "Отказы — 409 с кодом: period_not_ended (период не окончен), period_draft, "
+            "period_closed (уже закрыт — повтор возвращает итог закрытия, 200), next_period_not_approved (договоры продолжаются "
+            "после границы, а следующий период не утверждён — утвердите его). Чужой "
+            "муниципалитет — 403, неизвестный период — 404."
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="close-period")
+    def close_period(self, request):
+        data = ClosePeriodSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        period = FinancingPeriod.objects.filter(pk=data.validated_data["period"]).first()
+        if (
+            period is None
+            or not FinancingPeriod.objects.for_user(request.user).filter(pk=period.pk).exists()
+        ):
+            raise NotFound("Период не найден.")
+        closing = services.close_period(actor=request.user, period=period)
+        closing.continuations_offered = services.continuations_offered(closing)
+        return Response(PeriodClosingSerializer(closing).data)
 
     @extend_schema(
         parameters=[MunicipalityMonthSerializer],

@@ -45,7 +45,11 @@ from pfdo.billing.services.journal import (
 )
 from pfdo.billing.services.month_run import RunResult, bill_month
 from pfdo.billing.services.payments import payment_refusal, record_payment
-from pfdo.billing.services.period_close import close_period, close_refusal
+from pfdo.billing.services.period_close import (
+    close_period,
+    close_refusal,
+    continuations_offered,
+)
 
 __all__ = [
     "ADVANCE",
@@ -63,6 +67,7 @@ __all__ = [
     "cancel_lesson",
     "close_period",
     "close_refusal",
+    "continuations_offered",
     "correction_refusal",
     "decide_refusal",
     "ensure_lessons",

@@ -18,12 +18,13 @@ from pfdo.common.authz import authorize
 from pfdo.common.errors import Conflict
 from pfdo.common.months import month_label
 from pfdo.enrolment import services as enrolment
-from pfdo.enrolment.models import Contract
+from pfdo.enrolment.models import ContinuationOffer, Contract
 from pfdo.financing.models import FinancingPeriod
 
-__all__ = ["close_period", "close_refusal"]
+__all__ = ["close_period", "close_refusal", "continuations_offered"]
 
 ALREADY_CLOSED = "period_closed"
+NEXT_PERIOD_NOT_APPROVED = "next_period_not_approved"
 
 
 def _next_period_of(period: FinancingPeriod) -> FinancingPeriod | None:
@@ -57,6 +58,28 @@ def close_refusal(
     finished = closing is not None and closing.finished_at is not None
     if finished or (period.status == FinancingPeriod.Status.CLOSED and closing is None):
         return Conflict("Период уже закрыт.", code=ALREADY_CLOSED)
+    if _next_period_of(period) is None:
+        crossing = _crossing(period).count()
+        if crossing:
+            following = (
+                FinancingPeriod.objects.filter(
+                    municipality_id=period.municipality_id, starts_on__gt=period.ends_on
+                )
+                .order_by("starts_on")
+                .first()
+            )
+            which = (
+                f"следующий период «{following.name}» ещё не утверждён"
+                if following is not None
+                else "следующий период ещё не создан"
+            )
+            return Conflict(
+                f"Закрытие подождёт: {crossing} договор(ов) продолжаются после "
+                f"{period.ends_on:%d.%m.%Y} (группа занимается дальше), а {which}. Утвердите "
+                "следующий период — договоры продолжатся за счёт его номинала; закрытие сейчас "
+                "оборвало бы их на границе периода.",
+                code=NEXT_PERIOD_NOT_APPROVED,
+            )
     return _unbilled_refusal(period)
 
 
@@ -79,29 +102,39 @@ def _unbilled_refusal(period: FinancingPeriod) -> Conflict | None:
     )
 
 
-def _continue_contracts(actor, period: FinancingPeriod, following, today: dt.date) -> int:
-    """Contracts whose group goes on past the period continue in the next one (if begun)."""
-    if following is None or following.starts_on > today:
-        return 0
-    certificate_services.grant_period_nominals(actor=None, period=following)
-    crossing = Contract.objects.filter(
+def _crossing(period: FinancingPeriod):
+    """Active contracts ending with the period while their group goes on past it, in the
+    order they started (the order their continuations take the next period's nominal)."""
+    return Contract.objects.filter(
         municipality_id=period.municipality_id,
         status=Contract.Status.ACTIVE,
         ends_on__gte=period.starts_on,
         ends_on__lte=period.ends_on,
         group__ends_on__gt=F("ends_on"),
-    ).values_list("pk", flat=True)
-    continued = 0
-    for pk in list(crossing):
-        if enrolment.continue_contract(actor=actor, contract_id=pk, period=following):
-            continued += 1
-    return continued
+    ).order_by("starts_on", "pk")
+
+
+def _continue_contracts(actor, period: FinancingPeriod, following) -> tuple[int, int]:
+    """Contracts whose group goes on past the period continue in the next one, in the order
+    they started: (continued at once, offered to the family on worse terms)."""
+    if following is None:
+        return 0, 0
+    certificate_services.grant_period_nominals(actor=None, period=following)
+    continued = offered = 0
+    for pk in list(_crossing(period).values_list("pk", flat=True)):
+        outcome = enrolment.continue_contract(actor=actor, contract_id=pk, period=following)
+        continued += outcome == "continued"
+        offered += outcome == "offered"
+    return continued, offered
 
 
 def close_period(*, actor, period: FinancingPeriod) -> PeriodClosing:
     """Close a period after its last day: contracts whose group goes on continue against the
-    next period's nominal (their remaining months reserved there), the rest complete, and
-    every certificate's unreserved money lapses to the budget. Re-runnable step by step."""
+    next period's nominal (their remaining months reserved there; on worse terms only with
+    the family's acceptance of a continuation offer, the place kept meanwhile), the rest
+    complete, and every certificate's unreserved money lapses to the budget. Refused
+    (`next_period_not_approved`) while such contracts exist and no next period is approved.
+    Re-runnable step by step."""
     if actor is not None:
         authorize(
             actor,
@@ -119,7 +152,8 @@ def close_period(*, actor, period: FinancingPeriod) -> PeriodClosing:
         return closing
     following = _next_period_of(period)
     closing.next_period = following
-    closing.continued_contracts += _continue_contracts(actor, period, following, today)
+    continued, offered = _continue_contracts(actor, period, following)
+    closing.continued_contracts += continued
     closing.save()  # a crash below keeps the count of what was continued
     with transaction.atomic():
         locked = FinancingPeriod.objects.select_for_update().get(pk=period.pk)
@@ -143,7 +177,17 @@ def close_period(*, actor, period: FinancingPeriod) -> PeriodClosing:
         details={
             "lapsed_kopecks": closing.lapsed_kopecks,
             "continued": closing.continued_contracts,
+            "offered": offered,
             "ended": closing.ended_contracts,
         },
     )
     return closing
+
+
+def continuations_offered(closing: PeriodClosing) -> int:
+    """How many crossing contracts the close offered to continue on worse terms."""
+    if closing.next_period_id is None:
+        return 0
+    return ContinuationOffer.objects.filter(
+        period_id=closing.next_period_id, contract__period_id=closing.period_id
+    ).count()

@@ -27,7 +27,7 @@ from pfdo.certificates.tests.factories import child_data
 from pfdo.common import clock
 from pfdo.common.errors import AccessDenied, Conflict
 from pfdo.enrolment import services as enrolment
-from pfdo.enrolment.models import Application, Contract, ContractMonth
+from pfdo.enrolment.models import Application, ContinuationOffer, Contract, ContractMonth
 from pfdo.financing.models import FinancingPeriod
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
@@ -90,6 +90,12 @@ class Setup:
         return [self.fam1.certificate, self.fam2.certificate, self.fam3.certificate]
 
 
+def accept_continuation(fam, contract):
+    """Issue 12: the continuation's co-payment grows (0 → 3 000 ₽), so the family accepts it."""
+    offer = ContinuationOffer.objects.get(contract=contract, status="offered")
+    return enrolment.accept_continuation(actor=fam.parent, offer=offer)
+
+
 def money(fam, period):
     return certificate_selectors.balance(fam.certificate, period)
 
@@ -147,7 +153,21 @@ def test_close_lapses_continues_and_completes(vorkuta, operator):
     # k1's group goes on to May 2028: Sep 2027 – May 2028 = 9 of 21 months,
     # price = normative = 2 100 000 × 9 // 21 = 900 000; the next period's nominal 600 000
     # pays 600 000 (66 666 a month, the 6 left over in May), the family 300 000
-    # (33 333 a month, 3 left over in May).
+    # (33 333 a month, 3 left over in May). Issue 12: the co-payment appears (0 → 300 000),
+    # so the close offers the continuation; the place is kept until the family answers.
+    offer = ContinuationOffer.objects.get(contract=s.k1)
+    assert (offer.certificate_kopecks, offer.copay_kopecks, offer.previous_copay_kopecks) == (
+        600_000,
+        300_000,
+        0,
+    )
+    assert Contract.objects.get(pk=s.k1.pk).status == Contract.Status.ACTIVE
+    assert Contract.objects.get(pk=s.k1.pk).ends_on == OLD_END
+    assert money(s.fam1, s.new).reserved_kopecks == 0
+    offered_note = Notification.objects.filter(user=s.fam1.parent).latest("pk")
+    assert "нужно ваше согласие" in offered_note.subject
+    with clock.frozen(CLOSE_DAY):
+        accept_continuation(s.fam1, s.k1)
     k1 = Contract.objects.get(pk=s.k1.pk)
     assert k1.status == Contract.Status.ACTIVE
     assert k1.ends_on == GROUP_GOES_ON
@@ -179,7 +199,7 @@ def test_close_lapses_continues_and_completes(vorkuta, operator):
     assert next_money.available_kopecks == 0
     # The parent is told.
     notes = Notification.objects.filter(user=s.fam1.parent).order_by("-pk")
-    assert notes.count() == notes_before + 1
+    assert notes.count() == notes_before + 2  # the offer, then the acceptance
     assert notes[0].subject == f"Договор № {k1.number} продолжается в новом периоде"
     assert "доплата семьи — 3 000,00 ₽" in notes[0].body.replace("\xa0", " ")
 
@@ -189,7 +209,7 @@ def test_close_lapses_continues_and_completes(vorkuta, operator):
     assert k2.ends_on == OLD_END
     assert not k2.months.filter(month__gte=NEXT_START).exists()
     assert money(s.fam2, s.new).reserved_kopecks == 0
-    assert (closing.continued_contracts, closing.ended_contracts) == (1, 1)
+    assert (closing.continued_contracts, closing.ended_contracts) == (0, 1)
     assert verify_ledger() == []
 
     # Closing again changes nothing.
@@ -199,7 +219,7 @@ def test_close_lapses_continues_and_completes(vorkuta, operator):
     with clock.frozen(d(3, 9, 2027)):
         again = services.close_period(actor=operator, period=s.old)
     assert again.pk == closing.pk
-    assert (again.lapsed_kopecks, again.continued_contracts) == (4_851_300, 1)
+    assert (again.lapsed_kopecks, again.continued_contracts) == (4_851_300, 0)
     assert snapshot() == before
     assert ContractMonth.objects.count() == months_before
     assert Notification.objects.count() == notes_total
@@ -220,7 +240,11 @@ def test_deadlines_job_waits_for_the_close(vorkuta, operator):
     assert Contract.objects.get(pk=s.k1.pk).status == Contract.Status.ACTIVE
     with clock.frozen(d(1, 10, 2027)):
         closing = services.close_period(actor=operator, period=s.old)
-    assert (closing.continued_contracts, closing.ended_contracts) == (1, 0)
+        assert (closing.continued_contracts, closing.ended_contracts) == (0, 0)
+        # The deadlines job leaves a contract whose continuation waits for the family.
+        call_command("run_enrolment_deadlines", stdout=StringIO())
+        assert Contract.objects.get(pk=s.k1.pk).status == Contract.Status.ACTIVE
+        accept_continuation(s.fam1, s.k1)
     k1 = Contract.objects.get(pk=s.k1.pk)
     assert (k1.status, k1.ends_on) == (Contract.Status.ACTIVE, GROUP_GOES_ON)
     # September's month of the next period was reserved too, though it has passed.
@@ -231,15 +255,48 @@ def test_deadlines_job_waits_for_the_close(vorkuta, operator):
     assert verify_ledger() == []
 
 
-def test_without_a_next_period_crossing_contracts_end_with_the_period(vorkuta, operator):
+def test_close_refused_while_next_period_draft_and_contracts_cross(vorkuta, operator):
+    # Issue 12: the close no longer cuts k1 (its group goes on to May 2028) on 31 Aug when no
+    # next period is approved; it refuses and says why, and waits.
     s = Setup(vorkuta, operator, with_next=False)
+    before = snapshot()
+    with clock.frozen(CLOSE_DAY), pytest.raises(Conflict) as exc:
+        services.close_period(actor=operator, period=s.old)
+    assert exc.value.code == "next_period_not_approved"
+    assert "1 договор(ов) продолжаются после 31.08.2027" in exc.value.message
+    assert "следующий период ещё не создан" in exc.value.message
+    draft = next_period(vorkuta)
+    draft.status = FinancingPeriod.Status.DRAFT
+    draft.save(update_fields=["status"])
+    with clock.frozen(CLOSE_DAY):
+        refusal = services.close_refusal(s.old)
+    assert refusal.code == "next_period_not_approved"
+    assert "следующий период «ПФДО 2027/28» ещё не утверждён" in refusal.message
+    assert snapshot() == before
+    assert not PeriodClosing.objects.exists()
+    k1 = Contract.objects.get(pk=s.k1.pk)
+    assert (k1.status, k1.ends_on) == (Contract.Status.ACTIVE, OLD_END)
+
+    # Once approved, the close goes ahead: k1's continuation is offered, k2 completes.
+    draft.status = FinancingPeriod.Status.APPROVED
+    draft.save(update_fields=["status"])
+    with clock.frozen(CLOSE_DAY):
+        closing = services.close_period(actor=operator, period=s.old)
+    assert closing.next_period_id == draft.pk
+    assert (closing.continued_contracts, closing.ended_contracts) == (0, 1)
+    assert ContinuationOffer.objects.get(contract=s.k1).status == "offered"
+    assert closing.lapsed_kopecks == 4_851_300
+    assert verify_ledger() == []
+
+
+def test_without_crossing_contracts_the_close_needs_no_next_period(vorkuta, operator):
+    s = Setup(vorkuta, operator, with_next=False)
+    with clock.frozen(d(1, 6, 2027)):
+        enrolment.terminate(actor=s.fam1.parent, contract=s.k1)
     with clock.frozen(CLOSE_DAY):
         closing = services.close_period(actor=operator, period=s.old)
     assert closing.next_period_id is None
-    assert (closing.continued_contracts, closing.ended_contracts) == (0, 2)
-    k1 = Contract.objects.get(pk=s.k1.pk)
-    assert (k1.status, k1.ends_on) == (Contract.Status.COMPLETED, OLD_END)
-    assert closing.lapsed_kopecks == 4_851_300
+    assert (closing.continued_contracts, closing.ended_contracts) == (0, 1)
     assert verify_ledger() == []
 
 
@@ -352,6 +409,7 @@ def test_continued_months_are_billed_in_the_next_period_and_take_its_overpayment
         enrolment.terminate(actor=fam_b.parent, contract=kb)
     with clock.frozen(CLOSE_DAY):
         services.close_period(actor=operator, period=s.old)
+        accept_continuation(s.fam1, s.k1)
         august = services.build_invoice(actor=staff, provider=provider, month=aug)
         services.submit_invoice(actor=staff, invoice=august)
         august = services.accept_invoice(actor=payer, invoice=august)

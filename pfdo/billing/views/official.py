@@ -290,7 +290,9 @@ class PeriodCloseView(OfficialMixin, View):
                 request,
                 f"Период «{period.name}» закрыт: сгорело {format_kopecks(closing.lapsed_kopecks)} "
                 f"на {closing.lapsed_certificates} сертификатах, договоров продолжено в следующем "
-                f"периоде — {closing.continued_contracts}, завершено — {closing.ended_contracts}.",
+                f"периоде — {closing.continued_contracts}, предложено продолжить на новых "
+                f"условиях (ждут согласия семьи) — {services.continuations_offered(closing)}, "
+                f"завершено — {closing.ended_contracts}.",
             )
         return redirect(
             reverse("billing:official_periods") + f"?municipality={period.municipality.code}"

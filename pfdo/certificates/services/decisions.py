@@ -20,6 +20,7 @@ from pfdo.certificates.models import (
 )
 from pfdo.certificates.services._common import Issued, _ensure_manager, _lock_application
 from pfdo.certificates.services.nominals import _financing_place, _grant
+from pfdo.certificates.services.switching import fulfil_switch_requests
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.transactions import atomic_retry
@@ -122,7 +123,12 @@ def approve_application(*, actor, application: CertificateApplication) -> Issued
         valid_until=eighteenth_birthday(child.birth_date) - dt.timedelta(days=1),
         issued_at=clock.now(),
     )
-    period, reason = _financing_place(municipality, wants=locked.wants_financing, today=today)
+    if locked.wants_financing:
+        # Places already free go to the switch queue first; a new applicant comes after it.
+        fulfil_switch_requests(actor=actor, municipality=municipality)
+    period, reason = _financing_place(
+        municipality, wants=locked.wants_financing, today=today, child=child
+    )
     certificate.type = Certificate.Type.FINANCING if period else Certificate.Type.ACCOUNTING
     certificate.type_reason = reason
     try:

@@ -181,5 +181,8 @@ def expire_certificates(*, actor=None, today: dt.date | None = None) -> int:
             actor, locked, TransferKind.REVOKE, "Возврат в бюджет: ребёнку исполнилось 18 лет"
         )
         _announce(actor, locked, "certificates.expired")
+        if locked.is_financing:
+            # The freed place goes to the oldest waiting switch request (as at cancellation).
+            fulfil_switch_requests(actor=actor, municipality=locked.municipality)
         done += 1
     return done

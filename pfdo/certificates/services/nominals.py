@@ -7,6 +7,7 @@ import datetime as dt
 from pfdo.certificates import selectors
 from pfdo.certificates.models import Certificate, Child
 from pfdo.common.errors import Conflict
+from pfdo.common.money import format_kopecks
 from pfdo.common.months import months_touched
 from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
@@ -16,8 +17,25 @@ from pfdo.ledger import services as ledger
 from pfdo.ledger.selectors import AccountKind, TransferKind
 
 
-def _financing_place(municipality, *, wants: bool, today: dt.date):
-    """(locked period, reason) when a financing certificate may be issued, else (None, reason)."""
+def _budget_left(period: FinancingPeriod) -> int:
+    """What the period's budget can still grant: its account's available money plus any part
+    of `budget_kopecks` not yet funded into it (funded on the next grant)."""
+    funded, _ = ledger_selectors.period_funding(period)
+    account = ledger_selectors.budget_account_of(period)
+    available = account.available_kopecks if account is not None else 0
+    return available + max(period.budget_kopecks - funded, 0)
+
+
+def _financing_place(
+    municipality, *, wants: bool, today: dt.date, child: Child | None = None, queued: bool = False
+):
+    """(locked period, reason) when a financing certificate may be issued, else (None, reason).
+
+    A place is free while the certificates holding one in the running period are fewer than
+    its quota and its budget still covers the child's nominal. A new applicant (`queued`
+    False) gets a free place only when no switch request waits for it: freed places go to
+    the queue first (domain.md §4).
+    """
     if not wants:
         return (
             None,
@@ -30,36 +48,85 @@ def _financing_place(municipality, *, wants: bool, today: dt.date):
             "финансирования. Когда она начнётся, можно будет запросить перевод."
         )
     period = FinancingPeriod.objects.select_for_update().get(pk=period.pk)
-    issued = selectors.financing_count(municipality)
+    issued = selectors.financing_count(municipality, period)
     if issued >= period.certificate_quota:
         return None, (
             f"Сертификат учёта: квота сертификатов финансирования на период исчерпана "
             f"(выдано {issued} из {period.certificate_quota}). Когда место освободится, "
             "можно запросить перевод в сертификат финансирования."
         )
+    if not queued and selectors.waiting_switches(municipality).exists():
+        return None, (
+            "Сертификат учёта: свободные места в квоте периода получают семьи, раньше "
+            "запросившие перевод в сертификат финансирования. Запросите перевод — запрос "
+            "встанет в очередь."
+        )
+    if child is not None:
+        amount, _ = nominal_amount(period, child, today)
+        if amount > _budget_left(period):
+            return None, (
+                f"Сертификат учёта: бюджета периода «{period.name}» не хватает на номинал. "
+                "Когда бюджет увеличат или место освободится, можно запросить перевод."
+            )
     return period, (f"Сертификат финансирования: есть место в квоте периода «{period.name}».")
 
 
-def fund_period(*, actor, period: FinancingPeriod):
-    """The period's budget account, funded once from the municipality's appropriation (the
-    key makes a repeat a no-op), and the period's commitments marked started."""
+def fund_key(period: FinancingPeriod, funded_kopecks: int, moves: int, target: int) -> str:
+    """The idempotency key of a budget movement: the first funding keeps `fund:p<id>`; each
+    amendment after it is keyed by how many movements came before and the new total, so a
+    repeat of one amendment is a no-op and a later one never collides with it."""
+    if moves == 0 and funded_kopecks == 0:
+        return f"fund:p{period.pk}"
+    return f"fund:p{period.pk}:n{moves}:t{target}"
+
+
+def sync_period_budget(*, period: FinancingPeriod) -> int:
+    """Bring the period's budget account to `budget_kopecks`: fund a raise from the
+    municipality's appropriation, return a lowering to it. Returns the change in kopecks."""
     source = ledger.get_account(kind=AccountKind.SOURCE, municipality=period.municipality)
     budget = ledger.get_account(
         kind=AccountKind.BUDGET, municipality=period.municipality, period=period
     )
-    if period.budget_kopecks > 0:
+    funded, moves = ledger_selectors.period_funding(period)
+    target = period.budget_kopecks
+    if target == funded:
+        return 0
+    key = fund_key(period, funded, moves, target)
+    if target > funded:
         ledger.transfer(
-            key=f"fund:p{period.pk}",
+            key=key,
             kind=TransferKind.FUND,
             debit=source,
             credit=budget,
-            amount_kopecks=period.budget_kopecks,
-            description=f"Бюджет периода «{period.name}»",
+            amount_kopecks=target - funded,
+            description=f"Бюджет периода «{period.name}»"
+            + (f": увеличение до {format_kopecks(target)}" if moves else ""),
             ref_type="period",
             ref_id=period.pk,
         )
+    else:
+        ledger.transfer(
+            key=key,
+            kind=TransferKind.ADJUST,
+            debit=budget,
+            credit=source,
+            amount_kopecks=funded - target,
+            description=f"Бюджет периода «{period.name}»: уменьшение до {format_kopecks(target)}",
+            ref_type="period",
+            ref_id=period.pk,
+        )
+    return target - funded
+
+
+def fund_period(*, actor, period: FinancingPeriod):
+    """The period's budget account, funded up to `budget_kopecks` from the municipality's
+    appropriation (keyed, so a repeat is a no-op), and the period's commitments marked
+    started."""
+    sync_period_budget(period=period)
     financing.mark_commitments_started(actor=actor, period=period)
-    return budget
+    return ledger.get_account(
+        kind=AccountKind.BUDGET, municipality=period.municipality, period=period
+    )
 
 
 def certificate_account(certificate: Certificate, period: FinancingPeriod):

@@ -8,6 +8,7 @@ from django_fsm import can_proceed
 
 from pfdo.accounts import services as accounts
 from pfdo.audit import services as audit
+from pfdo.certificates import selectors
 from pfdo.certificates.models import Certificate, SwitchRequest
 from pfdo.certificates.services._common import _lock_certificate
 from pfdo.certificates.services.nominals import _financing_place, _grant
@@ -69,18 +70,19 @@ def request_switch(*, actor, certificate: Certificate) -> SwitchRequest:
 
 @atomic_retry
 def fulfil_switch_requests(*, actor, municipality) -> int:
-    """Turn waiting requests into financing certificates, oldest first, while the quota allows."""
+    """Turn waiting requests into financing certificates, oldest first, while the period's
+    quota and budget allow. Called wherever a place may free up: cancellation, expiry, the
+    period's start, a raised quota or budget, a new request."""
     done = 0
     today = clock.today()
-    for request in (
-        SwitchRequest.objects.filter(municipality=municipality, status=SwitchRequest.Status.WAITING)
-        .select_related("certificate")
-        .order_by("created_at", "pk")
-    ):
-        period, reason = _financing_place(municipality, wants=True, today=today)
-        if period is None:
-            break
+    for request in selectors.waiting_switches(municipality).select_related("certificate"):
         certificate = _lock_certificate(request.certificate)
+        period, reason = _financing_place(
+            municipality, wants=True, today=today, child=certificate.child, queued=True
+        )
+        if period is None:
+            # The oldest request waits for the next place; no younger one jumps it.
+            break
         # Locked after its certificate (the one lock order); a run that waited for these
         # locks finds the request already decided and leaves it.
         request = SwitchRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)

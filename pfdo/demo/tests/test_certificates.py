@@ -95,7 +95,9 @@ def test_demo_has_both_types_a_partly_used_quota_and_an_exact_ledger(base):
     assert summary.financing == selectors.financing_count(vorkuta)
     assert summary.suspended >= 2 and summary.cancelled >= 2 and summary.expired >= 1
     assert summary.applied >= 2 and summary.verified >= 2
-    assert summary.waiting_switches == 2
+    # Issue 12: the queue is served before new applicants, so both requests were fulfilled.
+    assert summary.waiting_switches == 0
+    assert SwitchRequest.objects.filter(status="fulfilled").count() == 2
 
     assert verify_ledger() == []
     out = StringIO()
@@ -205,14 +207,27 @@ def test_type_and_status_reasons_are_the_ones_the_services_give(base):
     )
     by_services = Certificate.objects.exclude(pk__in=generated.values("pk"))
     reasons = set(by_services.values_list("type_reason", flat=True))
-    assert reasons == {demo.REASON_BY_CHOICE, demo.REASON_NO_PERIOD, demo.reason_financing(period)}
-    assert set(generated.values_list("type_reason", flat=True)) == reasons
-    # The waiting switches were filed before the period, when there was no quota to give.
+    switched = "Переведён в сертификат финансирования по запросу родителя: " + (
+        demo.reason_financing(period)
+    )
+    assert reasons == {demo.REASON_BY_CHOICE, demo.reason_financing(period), switched}
+    # The switched ones were issued with the no-period reason the generated ones carry.
+    issued_with = {
+        c.history.earliest("history_date").type_reason
+        for c in by_services.filter(type_reason=switched)
+    }
+    assert issued_with == {demo.REASON_NO_PERIOD}
+    assert set(generated.values_list("type_reason", flat=True)) == (reasons | issued_with) - {
+        switched
+    }
+    # The switches were filed before the period, when there was no quota to give; once it
+    # ran, the queue got the free places before any new applicant (issue 12).
     for request in SwitchRequest.objects.select_related("certificate"):
-        assert request.status == "waiting"
+        assert request.status == "fulfilled"
         assert request.created_at.date() < period.starts_on
-        assert request.certificate.type == "accounting"
-        assert request.certificate.type_reason == demo.REASON_NO_PERIOD
+        assert timezone.localdate(request.decided_at) >= period.starts_on
+        assert request.certificate.type == "financing"
+        assert request.certificate.type_reason == switched
     # Accounting certificates issued before the period say so; after it, only by choice.
     for certificate in Certificate.objects.filter(type="accounting"):
         if certificate.type_reason == demo.REASON_NO_PERIOD:
@@ -220,7 +235,7 @@ def test_type_and_status_reasons_are_the_ones_the_services_give(base):
             assert certificate.application.wants_financing
         else:
             assert not certificate.application.wants_financing
-    for certificate in Certificate.objects.filter(type="financing"):
+    for certificate in Certificate.objects.filter(type="financing").exclude(type_reason=switched):
         assert timezone.localdate(certificate.issued_at) >= period.starts_on
     for certificate in Certificate.objects.filter(status="expired"):
         assert certificate.valid_until < TODAY
@@ -260,8 +275,9 @@ def test_second_run_creates_nothing_and_the_grant_command_finds_nothing_to_do(ba
 def test_without_generated_children_only_the_families(base):
     summary = run(base, children=0)
     assert summary.children == 10
-    assert (summary.financing, summary.accounting) == (3, 3)
-    assert (summary.suspended, summary.cancelled, summary.waiting_switches) == (1, 1, 2)
+    # Issue 12: the two switch requests filed before the period were fulfilled.
+    assert (summary.financing, summary.accounting) == (5, 1)
+    assert (summary.suspended, summary.cancelled, summary.waiting_switches) == (1, 1, 0)
     assert (summary.applied, summary.verified) == (2, 1)
     assert verify_ledger() == []
 

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from pfdo.catalog.models import Group
 from pfdo.certificates.models import Certificate, Child
-from pfdo.enrolment.models import Application, Contract, ContractMonth
+from pfdo.enrolment.models import Application, ContinuationOffer, Contract, ContractMonth
 
 MAX_ID = 2**63 - 1
 
@@ -314,6 +314,35 @@ class ContractMonthSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ContinuationOfferSerializer(serializers.ModelSerializer):
+    """A pending offer to continue the contract in the next period on worse terms."""
+
+    period = EnrolmentPeriodSerializer(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    months_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ContinuationOffer
+        fields = [
+            "id",
+            "status",
+            "status_display",
+            "period",
+            "starts_on",
+            "ends_on",
+            "months_count",
+            "price_kopecks",
+            "normative_kopecks",
+            "certificate_kopecks",
+            "copay_kopecks",
+            "previous_copay_kopecks",
+            "previous_months",
+            "offered_at",
+            "expires_at",
+        ]
+        read_only_fields = fields
+
+
 class ContractSerializer(serializers.ModelSerializer):
     child = EnrolmentChildSerializer(read_only=True)
     certificate_number = serializers.CharField(source="certificate.number", read_only=True)
@@ -335,6 +364,22 @@ class ContractSerializer(serializers.ModelSerializer):
         source="get_terminated_by_display", read_only=True
     )
     months = ContractMonthSerializer(many=True, read_only=True)
+    continuation = serializers.SerializerMethodField(
+        help_text="Предложение продолжить договор в следующем периоде на новых условиях, "
+        "ждущее согласия семьи; null, если его нет."
+    )
+
+    @extend_schema_field(ContinuationOfferSerializer(allow_null=True))
+    def get_continuation(self, contract):
+        offer = next(
+            (
+                c
+                for c in contract.continuations.all()
+                if c.status == ContinuationOffer.Status.OFFERED
+            ),
+            None,
+        )
+        return ContinuationOfferSerializer(offer).data if offer is not None else None
 
     class Meta:
         model = Contract
@@ -365,6 +410,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "terminated_by_display",
             "termination_reason",
             "months",
+            "continuation",
         ]
         read_only_fields = fields
 

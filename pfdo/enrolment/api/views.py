@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from pfdo.common.api.viewsets import ScopedModelViewSet
 from pfdo.common.authz import can
+from pfdo.common.errors import Conflict
 from pfdo.enrolment import selectors, services
 from pfdo.enrolment.api.serializers import (
     ApplicationCreateSerializer,
@@ -26,7 +27,7 @@ from pfdo.enrolment.api.serializers import (
     TermsSerializer,
 )
 from pfdo.enrolment.filters import ApplicationFilter, ContractFilter
-from pfdo.enrolment.models import Application, Contract, ContractMonth
+from pfdo.enrolment.models import Application, ContinuationOffer, Contract, ContractMonth
 
 PARENT = "Законный представитель ребёнка."
 STAFF = "Сотрудник поставщика, которому адресована заявка; чужая заявка — 404."
@@ -249,6 +250,8 @@ class ContractViewSet(ScopedModelViewSet):
         "accept": "enrolment.accept",
         "decline": "enrolment.accept",
         "terminate": "enrolment.terminate",
+        "accept_continuation": "enrolment.accept",
+        "decline_continuation": "enrolment.accept",
     }
 
     def scope_queryset(self, queryset):
@@ -261,7 +264,13 @@ class ContractViewSet(ScopedModelViewSet):
                 "period",
                 "application",
             )
-            .prefetch_related(Prefetch("months", queryset=ContractMonth.objects.order_by("month")))
+            .prefetch_related(
+                Prefetch("months", queryset=ContractMonth.objects.order_by("month")),
+                Prefetch(
+                    "continuations",
+                    queryset=ContinuationOffer.objects.select_related("period").order_by("pk"),
+                ),
+            )
             .order_by("-offered_at", "-pk")
         )
 
@@ -310,6 +319,47 @@ class ContractViewSet(ScopedModelViewSet):
     def decline(self, request, pk=None):
         contract = services.decline(actor=request.user, contract=self.get_object())
         return self._read(contract)
+
+    def _continuation(self) -> ContinuationOffer:
+        contract = self.get_object()
+        offer = contract.continuations.filter(status=ContinuationOffer.Status.OFFERED).first()
+        if offer is None:
+            raise Conflict(
+                "Нет предложения продолжить этот договор, ждущего ответа.", code="no_continuation"
+            )
+        return offer
+
+    @extend_schema(
+        request=None,
+        responses={200: ContractSerializer},
+        summary="Согласиться продолжить договор в новом периоде",
+        description=(
+            f"{PARENT} При закрытии периода, если доплата семьи растёт, договор продолжается "
+            "только с согласия (поле `continuation`). Месяцы нового периода добавляются и "
+            "резервируются на предложенных условиях. Нет предложения — 409 no_continuation; "
+            "срок истёк — 409 continuation_expired."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="continuation/accept", filterset_class=None)
+    def accept_continuation(self, request, pk=None):
+        offer = services.accept_continuation(actor=request.user, offer=self._continuation())
+        return self._read(offer.contract)
+
+    @extend_schema(
+        request=None,
+        responses={200: ContractSerializer},
+        summary="Отказаться продолжать договор в новом периоде",
+        description=(
+            f"{PARENT} Договор завершается на границе периода, место освобождается. Нет "
+            "предложения — 409 no_continuation; срок истёк — 409 continuation_expired."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="continuation/decline", filterset_class=None)
+    def decline_continuation(self, request, pk=None):
+        offer = services.decline_continuation(actor=request.user, offer=self._continuation())
+        return self._read(offer.contract)
 
     @extend_schema(
         request=ContractTerminateSerializer,

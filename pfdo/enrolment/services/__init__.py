@@ -21,6 +21,7 @@ from pfdo.enrolment.services.decisions import (
     confirm_with_code,
     reject,
 )
+from pfdo.enrolment.services.earmark import continuation_earmark
 from pfdo.enrolment.services.endings import (
     end_certificate_contracts,
     end_provider_enrolments,
@@ -33,7 +34,12 @@ from pfdo.enrolment.services.offers import (
     reservation_description,
     reserve_key,
 )
-from pfdo.enrolment.services.period import continue_contract
+from pfdo.enrolment.services.period import (
+    accept_continuation,
+    continuation_refusal,
+    continue_contract,
+    decline_continuation,
+)
 from pfdo.enrolment.services.preconditions import (
     Terms,
     check_preconditions,
@@ -61,6 +67,7 @@ __all__ = [
     "JobResult",
     "Terms",
     "accept",
+    "accept_continuation",
     "accept_refusal",
     "acceptance_terms",
     "apply",
@@ -74,9 +81,12 @@ __all__ = [
     "confirm_refusal",
     "confirm_with_code",
     "confirmation_refusal",
+    "continuation_earmark",
+    "continuation_refusal",
     "continue_contract",
     "contract_number",
     "decline",
+    "decline_continuation",
     "decline_refusal",
     "end_certificate_contracts",
     "end_provider_enrolments",

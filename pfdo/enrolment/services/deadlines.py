@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from pfdo.audit import services as audit
 from pfdo.common import clock
 from pfdo.common.transactions import atomic_retry
-from pfdo.enrolment.models import Application, Contract
+from pfdo.enrolment.models import Application, ContinuationOffer, Contract
 from pfdo.enrolment.services import endings
 from pfdo.enrolment.services._common import (
     Status,
+    _contract_link,
     _lock_application,
     _lock_contract,
     _notify_parent,
@@ -59,6 +61,12 @@ def run_deadlines(
         status=Contract.Status.OFFERED, offer_expires_at__lt=now, **where
     ).values_list("pk", flat=True):
         expired_offers += _expire_offer(pk, now)
+    for pk in ContinuationOffer.objects.filter(
+        status=ContinuationOffer.Status.OFFERED,
+        expires_at__lt=now,
+        **({"contract__municipality_id": municipality_id} if municipality_id else {}),
+    ).values_list("pk", flat=True):
+        expired_offers += expire_continuation(pk, now)
     today = timezone.localdate(now)
     # Before completions: a contract terminated on the operator's date is not completed.
     terminated = endings.terminate_excluded_contracts(today=today, municipality_id=municipality_id)
@@ -73,6 +81,8 @@ def run_deadlines(
     ended = (
         Contract.objects.filter(status=Contract.Status.ACTIVE, ends_on__lt=today, **where)
         .exclude(Q(group__ends_on__gt=F("ends_on")) & awaiting_close)
+        # A continuation offer keeps the place until the family answers or it lapses.
+        .exclude(continuations__status=ContinuationOffer.Status.OFFERED)
         .values_list("pk", flat=True)
     )
     for pk in ended:
@@ -119,4 +129,38 @@ def _complete(pk: int, today: dt.date) -> int:
     if contract.status != Contract.Status.ACTIVE or contract.ends_on >= today:
         return 0
     _complete_locked(certificate, contract)
+    return 1
+
+
+def _end_at_boundary(actor, offer: ContinuationOffer, contract: Contract, action: str) -> None:
+    """A continuation not taken: the contract ends on its last day in the closed period and
+    its place is released."""
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=contract,
+        municipality=contract.municipality,
+        details={"period": offer.period_id},
+    )
+    _complete(contract.pk, max(clock.today(), contract.ends_on + dt.timedelta(days=1)))
+
+
+@atomic_retry
+def expire_continuation(pk: int, now: dt.datetime) -> int:
+    """A continuation offer past its deadline: expired, the contract ends at the boundary."""
+    contract_id = ContinuationOffer.objects.filter(pk=pk).values_list("contract_id", flat=True)[0]
+    _, contract = _lock_contract(contract_id)
+    locked = ContinuationOffer.objects.select_for_update(of=("self",)).get(pk=pk)
+    if locked.status != ContinuationOffer.Status.OFFERED or locked.expires_at >= now:
+        return 0
+    locked.expire()
+    locked.save(update_fields=["status", "decided_at"])
+    _notify_parent(
+        contract.application,
+        f"Договор № {contract.number}: согласие на продолжение не получено",
+        "Согласие на продолжение договора на новых условиях не получено в срок: договор "
+        f"завершается {contract.ends_on:%d.%m.%Y}, место освобождается.",
+        link=_contract_link(contract),
+    )
+    _end_at_boundary(None, locked, contract, "enrolment.continuation_expired")
     return 1

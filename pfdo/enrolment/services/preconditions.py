@@ -21,6 +21,7 @@ from pfdo.common.money import format_kopecks
 from pfdo.common.months import months_between, months_touched
 from pfdo.enrolment.models import Application, Contract
 from pfdo.enrolment.services._common import _refuse
+from pfdo.enrolment.services.earmark import continuation_earmark
 from pfdo.enrolment.terms import Split, budget_split, prorate, split_contract
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period
@@ -183,6 +184,8 @@ def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | No
                 "после этого.",
             )
         available = _available(certificate, period, today)
+        # Contracts continuing into this period take its nominal first (issue 12).
+        available = max(available - continuation_earmark(certificate, period), 0)
     split = _split(
         group,
         len(months),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -23,7 +24,7 @@ from pfdo.common.months import month_label
 from pfdo.common.views import ScopedDetailView, ServiceFormView
 from pfdo.enrolment import selectors, services
 from pfdo.enrolment.forms.parent import AcceptForm, ApplyForm, TerminateForm
-from pfdo.enrolment.models import Application, Contract
+from pfdo.enrolment.models import Application, ContinuationOffer, Contract
 
 TEMPLATES = "enrolment/parent/"
 Status = Application.Status
@@ -382,6 +383,11 @@ def _contract_context(contract: Contract, **extra) -> dict:
         ctx["still_reserved"] = [m for m in ctx["months"] if m.state == "reserved"]
     if services.terminate_refusal(contract) is None:
         ctx["terminate_form"] = TerminateForm()
+    ctx["continuation"] = (
+        contract.continuations.filter(status=ContinuationOffer.Status.OFFERED)
+        .select_related("period")
+        .first()
+    )
     ctx.update(extra)
     return ctx
 
@@ -451,6 +457,49 @@ class DeclineContractView(ParentRequiredMixin, View):
             _flash_error(request, exc)
         else:
             messages.success(request, "Вы отказались от договора. Место в группе освобождено.")
+        return redirect("enrolment:parent_contract", pk=pk)
+
+
+def _continuation(user, pk: int) -> ContinuationOffer:
+    contract = _contract(user, pk)
+    offer = contract.continuations.filter(status=ContinuationOffer.Status.OFFERED).first()
+    if offer is None:
+        raise Http404("Предложение продолжить договор не найдено.")
+    return offer
+
+
+class AcceptContinuationView(ParentRequiredMixin, View):
+    """POST: the family agrees to continue the contract on the next period's terms."""
+
+    def post(self, request, pk):
+        offer = _continuation(request.user, pk)
+        try:
+            offer = services.accept_continuation(actor=request.user, offer=offer)
+        except DomainError as exc:
+            _flash_error(request, exc)
+        else:
+            messages.success(
+                request,
+                f"Договор продолжается до {offer.ends_on:%d.%m.%Y}: сертификат оплатит "
+                f"{format_kopecks(offer.certificate_kopecks)}, доплата семьи — "
+                f"{format_kopecks(offer.copay_kopecks)}.",
+            )
+        return redirect("enrolment:parent_contract", pk=pk)
+
+
+class DeclineContinuationView(ParentRequiredMixin, View):
+    """POST: the family declines; the contract ends at the period boundary."""
+
+    def post(self, request, pk):
+        offer = _continuation(request.user, pk)
+        try:
+            services.decline_continuation(actor=request.user, offer=offer)
+        except DomainError as exc:
+            _flash_error(request, exc)
+        else:
+            messages.success(
+                request, "Вы отказались продолжать договор: он завершён, место освобождено."
+            )
         return redirect("enrolment:parent_contract", pk=pk)
 
 

@@ -233,13 +233,17 @@ def test_patch_of_a_locked_period(api_client, operator, periods):
     api_client.force_authenticate(operator)
     error = assert_error(
         api_client.patch(
-            detail(period), {"budget_kopecks": 1, "certificate_quota": 1}, format="json"
+            detail(period), {"advance_share_percent": 1, "ends_on": "2027-06-30"}, format="json"
         ),
         400,
         "validation_error",
     )
-    assert set(error["fields"]) == {"budget_kopecks", "certificate_quota"}
-    assert "уже заключены договоры или начислены номиналы" in error["fields"]["budget_kopecks"][0]
+    # Issue 12: the quota and the budget are amendable (test_amendments.py); the rest locked.
+    assert set(error["fields"]) == {"advance_share_percent", "ends_on"}
+    assert (
+        "уже заключены договоры или начислены номиналы"
+        in error["fields"]["advance_share_percent"][0]
+    )
     assert api_client.get(detail(period)).json()["is_locked"] is True
     ok = api_client.patch(detail(period), {"payment_term_working_days": 7}, format="json")
     assert ok.status_code == 200 and ok.json()["payment_term_working_days"] == 7

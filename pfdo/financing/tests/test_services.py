@@ -238,13 +238,18 @@ def test_locked_period_refuses_money_fields_with_the_reason(operator, vorkuta):
     assert services.mark_commitments_started(period=period)
     with pytest.raises(ValidationFailed) as excinfo:
         services.update_period(
-            actor=operator, period=period, budget_kopecks=1, ends_on=dt.date(2027, 6, 30), name="X"
+            actor=operator,
+            period=period,
+            advance_share_percent=50,
+            ends_on=dt.date(2027, 6, 30),
+            name="X",
         )
     fields = fields_of(excinfo)
-    assert set(fields) == {"budget_kopecks", "ends_on"}
+    # Issue 12: the quota and the budget are amendable (test_amendments.py); the rest locked.
+    assert set(fields) == {"advance_share_percent", "ends_on"}
     assert (
         "по периоду уже заключены договоры или начислены номиналы"
-        in fields["budget_kopecks"][0].lower()
+        in fields["advance_share_percent"][0].lower()
     )
     period.refresh_from_db()
     assert (period.budget_kopecks, period.name) == (100 * 2_417_100, "ПФДО 2026/27")
@@ -281,10 +286,17 @@ def test_every_money_field_is_locked(operator, vorkuta):
         "advance_share_percent": 50,
     }
     assert set(new_values) == set(FinancingPeriod.MONEY_FIELDS)
+    # Issue 12: the quota and the budget may be raised (and lowered to what is committed).
     for field, value in new_values.items():
+        if field in FinancingPeriod.AMENDABLE_FIELDS:
+            continue
         with pytest.raises(ValidationFailed) as excinfo:
             services.update_period(actor=operator, period=period, **{field: value})
         assert list(fields_of(excinfo)) == [field]
+    services.update_period(actor=operator, period=period, budget_kopecks=period.budget_kopecks + 1)
+    services.update_period(actor=operator, period=period, certificate_quota=99)
+    period.refresh_from_db()
+    assert (period.certificate_quota, period.budget_kopecks) == (99, 100 * 2_417_100 + 1)
 
 
 def test_approved_period_must_stay_covered_by_its_budget(operator, vorkuta):

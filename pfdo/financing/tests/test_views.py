@@ -158,16 +158,23 @@ def test_locked_period_shows_money_fields_disabled_with_the_reason(client, opera
     client.force_login(operator)
     page = client.get(reverse("financing:period_edit", args=[period.pk])).content.decode()
     assert "По периоду уже заключены договоры или начислены номиналы" in page
-    assert re.search(r'name="budget_kopecks"[^>]*disabled', page)
+    assert re.search(r'name="advance_share_percent"[^>]*disabled', page)
+    # Issue 12: the quota and the budget stay amendable (test_amendments.py).
+    assert not re.search(r'name="budget_kopecks"[^>]*disabled', page)
     assert not re.search(r'name="k_north"[^>]*disabled', page)
     # A forged POST for a disabled field is ignored; the unlocked field is saved.
     response = client.post(
         reverse("financing:period_edit", args=[period.pk]),
-        form_data(budget_kopecks="1,00", certificate_quota="100", k_north="1,7"),
+        form_data(
+            budget_kopecks="2 417 100,00",
+            certificate_quota="100",
+            advance_share_percent="10",
+            k_north="1,7",
+        ),
     )
     assert response.status_code == 302
     period.refresh_from_db()
-    assert (period.budget_kopecks, str(period.k_north)) == (241_710_000, "1.700")
+    assert (period.advance_share_percent, str(period.k_north)) == (80, "1.700")
     detail = client.get(reverse("financing:period_detail", args=[period.pk])).content.decode()
     assert 'data-testid="lock-reason"' in detail
     assert reverse("financing:nominal_create", args=[period.pk]) not in detail

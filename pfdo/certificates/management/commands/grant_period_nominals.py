@@ -7,7 +7,7 @@ new period's nominals arrive on its first day without anyone pressing a button.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pfdo.certificates import services
+from pfdo.certificates import selectors, services
 from pfdo.common import clock
 from pfdo.common.errors import DomainError
 from pfdo.financing.models import FinancingPeriod
@@ -51,10 +51,18 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         where = f"{place.name}, период «{chosen.name}»"
+        left = selectors.unfunded_count(chosen)
         if granted:
             self.stdout.write(f"{where}: начислено номиналов: {granted}.")
-        else:
+        elif not left:
             self.stdout.write(f"{where}: начислено номиналов: 0 — всем сертификатам уже начислено.")
+        else:
+            self.stdout.write(f"{where}: начислено номиналов: 0.")
+        if left:
+            self.stdout.write(
+                f"Без места в квоте или бюджете периода: {left} (с начала периода — сертификаты "
+                "учёта с запросом на перевод в очереди)."
+            )
 
     def _all(self) -> None:
         today = clock.today()

@@ -59,6 +59,7 @@ CONTRACT_KEYS = {
     "terminated_by_display",
     "termination_reason",
     "months",
+    "continuation",  # issue 12: a pending offer to continue on worse terms, or null
 }
 
 
