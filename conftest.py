@@ -74,7 +74,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.serial)
         if "api_contract" in item.path.parts:
             item.add_marker(pytest.mark.contract)
-        if item.path.name == "test_properties.py":
+        if item.path.name.endswith("properties.py"):
             item.add_marker(pytest.mark.hypothesis)  # `make soak` (-m hypothesis)
     if not _is_sqlite():
         return
