@@ -248,7 +248,9 @@ def _decide(actor, model, document, *, accept: bool, reason: str, action: str):
 # ----------------------------------------------------------------------------- lapses
 
 
-def _lapse(period: FinancingPeriod, *, account_ids=None, suffix: str = "") -> tuple[int, int]:
+def _lapse(
+    period: FinancingPeriod, *, account_ids=None, suffix: str = "", description: str = ""
+) -> tuple[int, int]:
     """Unreserved money of certificate accounts goes back to the period's budget."""
     budget = _account(AccountKind.BUDGET, period)
     count = total = 0
@@ -263,7 +265,8 @@ def _lapse(period: FinancingPeriod, *, account_ids=None, suffix: str = "") -> tu
                 debit_id=pk,
                 credit_id=budget.pk,
                 amount_kopecks=amount,
-                description=f"Неиспользованный остаток периода «{period.name}» сгорел",
+                description=description
+                or f"Неиспользованный остаток периода «{period.name}» сгорел",
                 ref_type="certificate",
                 ref_id=holder_id,
             )

@@ -39,6 +39,7 @@ from pfdo.billing.services._common import (
     no_period,
 )
 from pfdo.billing.services._lines import MONTH_ROW_FIELDS, billed_rows
+from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.errors import Conflict
 from pfdo.common.money import format_kopecks
@@ -442,6 +443,17 @@ def _offset(invoice: Invoice) -> None:
         )
 
 
+def _ended_certificate_accounts(invoice: Invoice) -> list[int]:
+    """The period accounts of the invoice's certificates that have ended."""
+    ended = (
+        InvoiceLine.objects.filter(invoice=invoice)
+        .exclude(contract__certificate__status__in=Certificate.LIVE)
+        .values_list("contract__certificate_id", flat=True)
+        .distinct()
+    )
+    return list(ledger_selectors.certificate_account_ids(invoice.period, ended))
+
+
 @atomic_retry
 def accept_invoice(*, actor, invoice: Invoice) -> Invoice:
     """The payer accepts: each line's reservation is posted for the billed amount (the rest
@@ -473,6 +485,15 @@ def accept_invoice(*, actor, invoice: Invoice) -> Invoice:
             if locked.kind != InvoiceKind.CORRECTION
             else touched,
             suffix=f":i{locked.pk}",
+        )
+    elif ended := _ended_certificate_accounts(locked):
+        # A certificate that ended keeps nothing: what its last month was billed for less
+        # (or a correction returned) goes back to the budget at once, not at the close.
+        _lapse(
+            locked.period,
+            account_ids=ended,
+            suffix=f":i{locked.pk}",
+            description="Возврат в бюджет: сертификат прекращён",
         )
     subject = f"{locked.label} {locked.accepted_word}"
     _notify_staff(locked.provider_id, subject, body, DETAIL_URL, locked.pk)

@@ -20,6 +20,7 @@ from pfdo.common.months import month_label
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import ContinuationOffer, Contract
 from pfdo.financing.models import FinancingPeriod
+from pfdo.providers.models import Provider
 
 __all__ = ["close_period", "close_refusal", "continuations_offered"]
 
@@ -104,14 +105,19 @@ def _unbilled_refusal(period: FinancingPeriod) -> Conflict | None:
 
 def _crossing(period: FinancingPeriod):
     """Active contracts ending with the period while their group goes on past it, in the
-    order they started (the order their continuations take the next period's nominal)."""
-    return Contract.objects.filter(
-        municipality_id=period.municipality_id,
-        status=Contract.Status.ACTIVE,
-        ends_on__gte=period.starts_on,
-        ends_on__lte=period.ends_on,
-        group__ends_on__gt=F("ends_on"),
-    ).order_by("starts_on", "pk")
+    order they started (the order their continuations take the next period's nominal); an
+    excluded provider's run to their end and are not continued."""
+    return (
+        Contract.objects.filter(
+            municipality_id=period.municipality_id,
+            status=Contract.Status.ACTIVE,
+            ends_on__gte=period.starts_on,
+            ends_on__lte=period.ends_on,
+            group__ends_on__gt=F("ends_on"),
+        )
+        .exclude(provider__status=Provider.Status.EXCLUDED)
+        .order_by("starts_on", "pk")
+    )
 
 
 def _continue_contracts(actor, period: FinancingPeriod, following) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from pfdo.common.errors import Conflict
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import ContinuationOffer, Contract
 from pfdo.ledger.selectors import verify_ledger
+from pfdo.providers import services as providers
 
 pytestmark = pytest.mark.django_db
 
@@ -260,4 +261,26 @@ def test_api_close_refusal_and_continuation_answers(api_client, vorkuta, operato
         again = api_client.post(f"{detail}continuation/decline/")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "no_continuation"
+    assert verify_ledger() == []
+
+
+def test_an_excluded_providers_contract_runs_to_its_end_not_into_the_next_period(vorkuta, operator):
+    """Excluded with its contracts running to their end: a contract that would cross the
+    boundary is not continued; it completes with the period and its place is not kept."""
+    s = Setup(vorkuta, operator)
+    provider = s.crossing.module.program.provider
+    with clock.frozen(dt.date(2026, 10, 5)):
+        providers.exclude(
+            actor=operator, provider=provider, reason="Нарушения", contracts="run_to_end"
+        )
+    with clock.frozen(NEXT_START):
+        certificate_services.grant_period_nominals(actor=operator, period=s.new)
+    with clock.frozen(CLOSE_DAY):
+        closing = services.close_period(actor=operator, period=s.old)
+    s.k1.refresh_from_db()
+    assert s.k1.status == Contract.Status.COMPLETED
+    assert s.k1.ends_on == OLD_END
+    assert not ContinuationOffer.objects.filter(contract=s.k1).exists()
+    assert closing.continued_contracts == 0 and services.continuations_offered(closing) == 0
+    assert money(s.fam1, s.new).reserved_kopecks == 0
     assert verify_ledger() == []

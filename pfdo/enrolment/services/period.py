@@ -25,6 +25,7 @@ from pfdo.enrolment.services.offers import _reserve
 from pfdo.enrolment.services.preconditions import _split
 from pfdo.financing import services as financing
 from pfdo.financing.models import FinancingPeriod
+from pfdo.providers.models import Provider
 
 CONTINUATION_NOT_FOUND = "Предложение продолжить договор не найдено."
 CONTINUED = "continued"
@@ -109,6 +110,8 @@ def continue_contract(*, actor, contract_id: int, period: FinancingPeriod) -> st
         or group.ends_on is None
         or group.ends_on <= contract.ends_on
         or certificate.status != Certificate.Status.ACTIVE
+        # An excluded provider's contracts run to their end, not into another period.
+        or contract.provider.status == Provider.Status.EXCLUDED
         or contract.continuations.filter(period=period).exists()
     ):
         return ""

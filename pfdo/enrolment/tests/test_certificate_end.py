@@ -214,7 +214,7 @@ def _child_turning_18_on_15_november(fam) -> None:
     Certificate.objects.filter(pk=fam.certificate.pk).update(valid_until=dt.date(2026, 11, 14))
 
 
-def test_year_02_expired_certificate_ends_contracts(vorkuta, operator):
+def test_year_02_expired_certificate_ends_contracts(vorkuta, operator, make_user):
     """Born 15.11.2008, enrolled 1 September for September–May; the daily job runs one day
     late, on 16 November: the contract ends on 14 November (the last valid day), November is
     billed pro rata up to that day, nothing after it, and December–May go back to the budget.
@@ -245,10 +245,20 @@ def test_year_02_expired_certificate_ends_contracts(vorkuta, operator):
         Notification.objects.filter(user=fam.parent, subject__contains="расторгнут").get().body
     )
 
-    november = invoice_for(provider, NOV, dt.date(2026, 12, 1))
+    payer = make_user("payer", municipality=vorkuta)
+    november = accepted_invoice(staff, payer, provider, month=NOV, on=dt.date(2026, 12, 1))
     line = november.lines.get(contract=contract)
     assert (line.active_from, line.active_to) == (NOV, dt.date(2026, 11, 14))
     assert line.billed_kopecks == MONTH * 14 // 30
+    # The rest of November's reservation does not wait on the dead certificate for the close:
+    # it goes back to the budget when the invoice is accepted.
+    money = certificate_selectors.balance(certificate, period)
+    assert (money.reserved_kopecks, money.available_kopecks) == (2 * MONTH, 0)  # Sep, Oct
+    assert Transfer.objects.filter(
+        kind=TransferKind.LAPSE,
+        key__endswith=f":i{november.pk}",
+        amount_kopecks=MONTH - MONTH * 14 // 30,
+    ).exists()
     for month, day in ((DEC, dt.date(2027, 1, 11)), (dt.date(2027, 3, 1), dt.date(2027, 4, 1))):
         assert not invoice_for(provider, month, day).lines.filter(contract=contract).exists()
 
