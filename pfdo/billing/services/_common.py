@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from pfdo.accounts import services as accounts
 from pfdo.audit import services as audit
-from pfdo.billing.models import DocumentStatus, Invoice
+from pfdo.billing.models import OPEN_STATUSES, DocumentStatus, Invoice
 from pfdo.billing.selectors import period_of_month
 from pfdo.common import clock
 from pfdo.common.authz import authorize, can
@@ -204,6 +204,37 @@ def next_sequence(provider_id: int, month: dt.date) -> int:
         m=Max("sequence")
     )["m"]
     return (last or 0) + 1
+
+
+def extra_invoice(kind: str, provider: Provider, period, month: dt.date, *, busy: Conflict):
+    """The month's open supplementary invoice or correction (draft, submitted, rejected),
+    locked and emptied of its lines to be filled again; or a new one with the next sequence.
+    `busy` is raised when another request creates it at the same moment."""
+    found = (
+        Invoice.objects.filter(
+            provider_id=provider.pk, month=month, kind=kind, status__in=OPEN_STATUSES
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found:
+        invoice = _lock_document(Invoice, found)
+        invoice.lines.all().delete()
+        return invoice
+    try:
+        with transaction.atomic():
+            return Invoice.objects.create(
+                provider=provider,
+                municipality_id=provider.municipality_id,
+                period=period,
+                month=month,
+                kind=kind,
+                sequence=next_sequence(provider.pk, month),
+                basis=period.billing_basis,
+                boundary_rule=period.boundary_month_rule,
+            )
+    except IntegrityError:
+        raise busy from None
 
 
 def _submit(actor, model, document, what: str, action: str):

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from pfdo.audit import services as audit
-from pfdo.billing.models import OPEN_STATUSES, Invoice, InvoiceKind, InvoiceLine
+from pfdo.billing.models import Invoice, InvoiceKind, InvoiceLine
 from pfdo.billing.selectors import period_of_month
 from pfdo.billing.services._common import (
     LINE_CHUNK,
@@ -20,10 +19,9 @@ from pfdo.billing.services._common import (
     Status,
     TransferKind,
     _account,
-    _lock_document,
     _period_for,
     _staff_only,
-    next_sequence,
+    extra_invoice,
     no_period,
 )
 from pfdo.billing.services._lines import MONTH_ROW_FIELDS, billed_rows
@@ -153,34 +151,15 @@ def build_correction(*, actor, provider: Provider, month: dt.date) -> Invoice:
             f"Пересчитывать нечего: за {month_label(month)} всё начислено по фактическим данным.",
             code="nothing_to_correct",
         )
-    found = (
-        Invoice.objects.filter(
-            provider=provider, month=month, kind=InvoiceKind.CORRECTION, status__in=OPEN_STATUSES
-        )
-        .values_list("pk", flat=True)
-        .first()
+    correction = extra_invoice(
+        InvoiceKind.CORRECTION,
+        provider,
+        period,
+        month,
+        busy=Conflict(
+            f"Корректировка за {month_label(month)} уже формируется.", code="correction_exists"
+        ),
     )
-    if found:
-        correction = _lock_document(Invoice, found)
-        correction.lines.all().delete()
-    else:
-        try:
-            with transaction.atomic():
-                correction = Invoice.objects.create(
-                    provider=provider,
-                    municipality_id=provider.municipality_id,
-                    period=period,
-                    month=month,
-                    kind=InvoiceKind.CORRECTION,
-                    sequence=next_sequence(provider.pk, month),
-                    basis=period.billing_basis,
-                    boundary_rule=period.boundary_month_rule,
-                )
-        except IntegrityError:
-            raise Conflict(
-                f"Корректировка за {month_label(month)} уже формируется.",
-                code="correction_exists",
-            ) from None
     for line in lines:
         line.invoice = correction
     InvoiceLine.objects.bulk_create(lines, batch_size=LINE_CHUNK)

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from pfdo.audit import services as audit
 from pfdo.billing import calculation as calc
 from pfdo.billing.models import (
-    OPEN_STATUSES,
     AdvanceRequest,
     Invoice,
     InvoiceKind,
@@ -34,8 +33,8 @@ from pfdo.billing.services._common import (
     _period_for,
     _staff_only,
     _submit,
+    extra_invoice,
     invoice_opens_on,
-    next_sequence,
     no_period,
 )
 from pfdo.billing.services._lines import MONTH_ROW_FIELDS, billed_rows
@@ -290,44 +289,19 @@ def supplementary_refusal(*, provider: Provider, month: dt.date) -> Conflict | N
     return None
 
 
-def open_extra(model_kind: str, provider_id: int, month: dt.date) -> Invoice | None:
-    """The month's supplementary invoice or correction still open (draft, submitted,
-    rejected), locked, or None."""
-    found = (
-        Invoice.objects.filter(
-            provider_id=provider_id, month=month, kind=model_kind, status__in=OPEN_STATUSES
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return _lock_document(Invoice, found) if found else None
-
-
 def _build_supplementary(actor, provider: Provider, period, month: dt.date) -> Invoice:
     refusal = supplementary_refusal(provider=provider, month=month)
     if refusal is not None:
         raise refusal
-    invoice = open_extra(InvoiceKind.SUPPLEMENTARY, provider.pk, month)
-    if invoice is not None:
-        invoice.lines.all().delete()
-    else:
-        try:
-            with transaction.atomic():
-                invoice = Invoice.objects.create(
-                    provider=provider,
-                    municipality_id=provider.municipality_id,
-                    period=period,
-                    month=month,
-                    kind=InvoiceKind.SUPPLEMENTARY,
-                    sequence=next_sequence(provider.pk, month),
-                    basis=period.billing_basis,
-                    boundary_rule=period.boundary_month_rule,
-                )
-        except IntegrityError:
-            raise Conflict(
-                f"Дополнительный счёт за {month_label(month)} уже формируется.",
-                code="invoice_exists",
-            ) from None
+    invoice = extra_invoice(
+        InvoiceKind.SUPPLEMENTARY,
+        provider,
+        period,
+        month,
+        busy=Conflict(
+            f"Дополнительный счёт за {month_label(month)} уже формируется.", code="invoice_exists"
+        ),
+    )
     return _fill(actor, invoice, period)
 
 
