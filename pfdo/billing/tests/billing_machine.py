@@ -6,16 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping
 
-from django.db import transaction
 from django.utils import timezone
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    precondition,
-    rule,
-)
+from hypothesis.stateful import precondition, rule
 
 from pfdo.billing import calculation as calc
 from pfdo.billing import selectors, services
@@ -34,8 +28,8 @@ from pfdo.billing.tests.factories import (
     staff_of,
 )
 from pfdo.common import clock
-from pfdo.common.errors import DomainError
 from pfdo.common.months import month_end, month_start, next_month
+from pfdo.common.tests.machines import NONE, ServiceRules
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import Application, Contract
 from pfdo.financing.models import FinancingPeriod
@@ -53,7 +47,6 @@ FIRST_MONTH = dt.date(2026, 9, 1)
 DAY = dt.timedelta(days=1)
 STEPS = [2 * DAY, 5 * DAY, 7 * DAY, 14 * DAY, 21 * DAY]
 REASON = "Неверные данные договоров"
-NONE: dict[str, Callable[[], bool]] = {}
 POOL = 8
 INVOICE_AMOUNTS = ("planned", "billed", "advance", "carry_in", "offset", "due", "carry_out", "paid")
 
@@ -141,44 +134,17 @@ def months_up_to(today: dt.date) -> list[dt.date]:
     return out
 
 
-class BillingRules(RuleBasedStateMachine):
+class BillingRules(ServiceRules):
     """The rules; a subclass adds the invariants and sets `world`."""
 
+    start = START
     world: World
 
     def __init__(self):
         super().__init__()
-        self.now = START
         self.orders = 0
         self.families_used = 0
         self.reconciled = None
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-
-    def teardown(self):
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
-
-    # -- plumbing -----------------------------------------------------------------------
-
-    @property
-    def today(self) -> dt.date:
-        return timezone.localdate(self.now)
-
-    def _do(self, action: str, call, allowed: Mapping[str, Callable[[], bool]] = NONE):
-        """Run a service at the machine's time. A refusal must be one `allowed` for this
-        action, and the state must justify it (its check, run after the refusal, holds);
-        any other refusal is a failure."""
-        with clock.frozen(self.now):
-            try:
-                result = call()
-            except DomainError as exc:
-                self.world.reached[f"{action}:{exc.code}"] += 1
-                assert exc.code in allowed, (action, exc.code, exc.message)
-                assert allowed[exc.code](), (action, exc.code, exc.message, self.today)
-                return None
-        self.world.reached[f"{action}:ok"] += 1
-        return result
 
     def _document(self, model, provider_id: int, month: dt.date):
         return model.objects.filter(provider_id=provider_id, month=month).first()

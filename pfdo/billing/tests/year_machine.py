@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping
 
-from django.db import transaction
 from django.utils import timezone
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import precondition, rule
 
 from pfdo.billing import calculation as calc
 from pfdo.billing import checks as billing_checks
@@ -22,8 +20,8 @@ from pfdo.billing.tests.factories import approved_period, family, ready_group, s
 from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
-from pfdo.common.errors import DomainError
 from pfdo.common.months import month_start, next_month, previous_month
+from pfdo.common.tests.machines import ServiceRules
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import Application, ContinuationOffer, Contract
 from pfdo.financing import services as financing
@@ -44,7 +42,6 @@ FAMILIES = 6
 CANCELLABLE = (1, 4)
 # Born 15.11.2008: the certificate is valid to 14.11.2026 and expires during a sequence.
 TURNS_18 = dt.date(2008, 11, 15)
-NONE: dict[str, Callable[[], bool]] = {}
 ANY = lambda: True  # noqa: E731  a refusal whose reason the invariants judge instead
 
 
@@ -106,39 +103,15 @@ class World:
         self.reached: Counter = Counter()
 
 
-class YearRules(RuleBasedStateMachine):
+class YearRules(ServiceRules):
     """The rules; a subclass adds the invariants and sets `world`."""
 
+    start = START
     world: World
 
     def __init__(self):
         super().__init__()
-        self.now = START
         self.excluded = None
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-
-    def teardown(self):
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
-
-    @property
-    def today(self) -> dt.date:
-        return timezone.localdate(self.now)
-
-    def _do(self, action: str, call, allowed: Mapping[str, Callable[[], bool]] = NONE):
-        """Run a service at the machine's time; a refusal must be one `allowed` for the
-        action and justified by the state (its check holds); any other is a failure."""
-        with clock.frozen(self.now):
-            try:
-                result = call()
-            except DomainError as exc:
-                self.world.reached[f"{action}:{exc.code}"] += 1
-                assert exc.code in allowed, (action, exc.code, exc.message, self.today)
-                assert allowed[exc.code](), (action, exc.code, exc.message, self.today)
-                return None
-        self.world.reached[f"{action}:ok"] += 1
-        return result
 
     def _certificate(self, f: int) -> Certificate:
         return Certificate.objects.get(pk=self.world.families[f].certificate.pk)
