@@ -17,7 +17,7 @@ PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
+.PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
 .PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean
 .PHONY: bench-enrolment bench-billing
 
@@ -74,9 +74,14 @@ check-deploy: $(VENV)/.installed
 # On SQLite, the embedded default of `make run`, only what differs there (marked `sqlite`):
 # migrations and the append-only triggers, the search fallback, verify_ledger, the demo seed,
 # the login journey, and one service module of each app. Races are PostgreSQL-only.
-test-sqlite: $(VENV)/.installed
+test-sqlite: test-sqlite-parallel test-sqlite-serial
+
+test-sqlite-parallel: $(VENV)/.installed
 	@echo "== tests on SQLite: the marked subset (-m sqlite) =="
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "sqlite and not serial" $(XDIST) $(PYTEST_ARGS)
+
+test-sqlite-serial: $(VENV)/.installed
+	@echo "== the login journey on SQLite (-m 'sqlite and serial') =="
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "sqlite and serial" $(PYTEST_ARGS)
 
 # Everything on SQLite (not part of `make test`): before touching something database-specific.
@@ -115,13 +120,16 @@ test-contract: $(VENV)/.installed
 
 test-postgres: test-postgres-parallel test-postgres-serial test-contract
 
-# The API contract (one busy core for minutes) runs beside races, browser journeys and the
-# SQLite pass, whose processes leave the second core mostly idle; its output follows theirs.
+# After the xdist pass, two lanes share the two cores: races and browser journeys, then the
+# SQLite subset; beside them the API contract (one busy core for minutes), then the login
+# journey on SQLite, so neither core waits idle for the other lane. The second lane's output
+# follows the first's.
 test: lint test-postgres-parallel
 	@mkdir -p var; status=0; \
-	$(MAKE) --no-print-directory test-contract > var/contract.log 2>&1 & contract=$$!; \
+	( $(MAKE) --no-print-directory test-contract && \
+	  $(MAKE) --no-print-directory test-sqlite-serial ) > var/contract.log 2>&1 & contract=$$!; \
 	$(MAKE) --no-print-directory test-postgres-serial || status=$$?; \
-	if [ $$status = 0 ]; then $(MAKE) --no-print-directory test-sqlite || status=$$?; fi; \
+	if [ $$status = 0 ]; then $(MAKE) --no-print-directory test-sqlite-parallel || status=$$?; fi; \
 	wait $$contract || status=$$?; \
 	cat var/contract.log; \
 	exit $$status

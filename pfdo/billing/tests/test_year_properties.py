@@ -113,7 +113,7 @@ def test_year_machine_keeps_the_money_right_all_year(year_world):
     run_state_machine_as_test(
         YearMachine,
         settings=settings(
-            max_examples=examples(10),
+            max_examples=examples(6),
             stateful_step_count=60,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
