@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "pfdo.common.middleware.RequestContextMiddleware",
+    "pfdo.common.middleware.RateLimitMiddleware",
     "pfdo.common.idempotency.IdempotencyMiddleware",
     "pfdo.accounts.middleware.ForcePasswordChangeMiddleware",
     # AxesMiddleware must be last: it turns lockouts into our lockout page.
@@ -226,6 +227,39 @@ else:
     )
 # Uploaded import files wait here between the check and the import (deleted after 2 hours).
 PFDO_IMPORT_DIR = env.str("PFDO_IMPORT_DIR", default=str(VAR_DIR / "imports"))
+
+# The shared cache: rate-limit counters (and, later, catalogue caching) must be the same for
+# every worker process of a deployment, so production uses Redis (CACHE_URL, e.g.
+# redis://127.0.0.1:6379/0); the embedded default keeps them in this process's memory.
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL", default="redis://127.0.0.1:6379/0" if PRODUCTION else "locmemcache://pfdo"
+    )
+}
+
+# Rate limits, "attempts/seconds" per window and key (pfdo/common/ratelimit.py). Sized so a
+# family, a school behind one address or a provider's desk on a busy September day never meets
+# them, while guessing, enumeration and form flooding stop after a handful of tries. Change any
+# with PFDO_RATE_LIMITS="name=count/seconds,name=count/seconds".
+PFDO_RATE_LIMITS = {
+    # anonymous forms, per client address
+    "certificate_apply_ip": "10/3600",
+    "provider_apply_ip": "5/3600",
+    "password_reset_ip": "10/3600",
+    # one account's mailbox is not flooded by resets from many addresses
+    "password_reset_account": "3/3600",
+    # API tokens: per address, and per login (whoever asks)
+    "token_ip": "30/3600",
+    "token_account": "10/3600",
+    # certificate look-ups by provider staff: per staff member and per provider
+    "lookup_staff": "30/3600",
+    "lookup_provider": "200/86400",
+    # in-person confirmation codes typed by provider staff, per staff member
+    "confirm_code_staff": "20/3600",
+}
+for _item in env.list("PFDO_RATE_LIMITS", default=[]):
+    _name, _, _spec = _item.partition("=")
+    PFDO_RATE_LIMITS[_name.strip()] = _spec.strip()
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then answers 401 with WWW-Authenticate, not 403.

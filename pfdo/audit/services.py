@@ -76,3 +76,14 @@ def log_personal_data_access(
         municipality=municipality,
         ip=context.current().ip,
     )
+
+
+def record_rate_limited(*, actor, municipality, limit: str, scope: str, wait: int) -> None:
+    """The audit app's handler of `common.ratelimit.refused`: one row per refusal, with the
+    actor and address (the key counted is not written: it may be an e-mail or a login)."""
+    record(
+        actor=actor,
+        action="rate_limited",
+        municipality=municipality,
+        details={"limit": limit, "scope": scope, "wait_seconds": wait},
+    )

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from pfdo.common.errors import DomainError
 from pfdo.common.http import MESSAGES as _MESSAGES
 from pfdo.common.http import error_body
+from pfdo.common.ratelimit import RateLimited
 
 
 def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -35,6 +36,9 @@ def exception_handler(exc, context):
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, RateLimited):
+        body = error_body("throttled", exc.message)
+        return Response(body, status=429, headers={"Retry-After": str(exc.wait)})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
