@@ -263,6 +263,9 @@ def test_the_parent_confirms_or_declines_a_void_code_over_the_api(w):
     void(w, confirmed, code)
     void(w, declined, other)
     client = api(fam.parent)
+    for application in (confirmed, declined):
+        read = client.get(f"{APPLICATIONS}{application.pk}/").json()
+        assert read["code_voided_at"] and read["status"] == "awaiting_parent"
     response = client.post(f"{APPLICATIONS}{confirmed.pk}/confirm-parent/", {}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "offered"
