@@ -261,6 +261,16 @@ for _item in env.list("PFDO_RATE_LIMITS", default=[]):
     _name, _, _spec = _item.partition("=")
     PFDO_RATE_LIMITS[_name.strip()] = _spec.strip()
 
+# The in-person confirmation code (pfdo/enrolment/services/codes.py) is six digits. Wrong codes
+# one application accepts before its code is void and the parent must confirm in the cabinet:
+# a parent reading the code aloud may be misheard once or twice, five leave a guesser one
+# chance in 200 000. And wrong codes over all applications of one certificate in 24 hours (a
+# provider that rejects and files again gets no fresh tries on the same child that day).
+PFDO_CONFIRM_CODE_ATTEMPTS = env.int("PFDO_CONFIRM_CODE_ATTEMPTS", default=5)
+PFDO_CONFIRM_CODE_CERTIFICATE_ATTEMPTS = env.int(
+    "PFDO_CONFIRM_CODE_CERTIFICATE_ATTEMPTS", default=10
+)
+
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then answers 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [

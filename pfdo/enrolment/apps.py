@@ -24,6 +24,8 @@ class EnrolmentConfig(AppConfig):
                 "enrolment.applied": "Подана заявка на зачисление",
                 "enrolment.rejected": "Заявка на зачисление отклонена",
                 "enrolment.cancelled": "Заявка на зачисление отозвана родителем",
+                "enrolment.code_failed": "Код подтверждения записи не принят",
+                "enrolment.code_voided": "Код подтверждения записи аннулирован",
                 "enrolment.expired": "Заявка на зачисление истекла",
                 "enrolment.contract_offered": "Предложен договор",
                 "enrolment.contract_accepted": "Договор заключён, средства зарезервированы",

@@ -75,7 +75,12 @@ class Application(models.Model):
     status = FSMField("статус", max_length=20, choices=Status.choices, protected=False)
     copay_agreed = models.BooleanField("родитель согласен на доплату", default=False)
     reason = models.TextField("причина", blank=True)
+    # The in-person confirmation code (services/codes.py): its hash while the application waits
+    # for the parent, the wrong codes typed, and when too many made it void.
     confirm_code_hash = models.CharField(max_length=64, blank=True)
+    code_failures = models.PositiveSmallIntegerField("неверных кодов подтверждения", default=0)
+    code_failed_at = models.DateTimeField("последний неверный код", null=True, blank=True)
+    code_voided_at = models.DateTimeField("код подтверждения аннулирован", null=True, blank=True)
     created_at = models.DateTimeField("подана", default=clock.now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -120,6 +125,9 @@ class Application(models.Model):
 
     def _changed(self, reason: str = "") -> None:
         self.status_changed_at = clock.now()
+        # The code confirms only an application waiting for the parent, and every transition
+        # leaves that state: used, withdrawn, expired or ended, it never works again.
+        self.confirm_code_hash = ""
         if reason:
             self.reason = reason
 

@@ -231,6 +231,13 @@ def test_demo_parent_and_demo_provider_have_something_to_see(seeded):
         action="enrolment.contract_accepted", object_id=str(paid.pk)
     ).exists()
     assert Notification.objects.filter(user=parent, subject__startswith="Договор №").exists()
+    # Анна's robotics, filed in person: wrong codes made the code void, the parent confirms.
+    in_person = Application.objects.get(parent=parent, status=Application.Status.AWAITING_PARENT)
+    assert in_person.code_voided_at is not None
+    assert in_person.code_failures == services.code_attempts()
+    assert Notification.objects.filter(
+        user=parent, subject="Код подтверждения записи аннулирован"
+    ).exists()
 
     provider_user = User.objects.get(username="provider")
     mine = Application.objects.for_user(provider_user)

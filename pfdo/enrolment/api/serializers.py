@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from pfdo.catalog.models import Group
 from pfdo.certificates.models import Certificate, Child
+from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, ContinuationOffer, Contract, ContractMonth
 
 MAX_ID = 2**63 - 1
@@ -76,6 +77,18 @@ class EnrolmentApplicationSerializer(serializers.ModelSerializer):
         "ожидания; иначе null."
     )
     contract = serializers.SerializerMethodField(help_text="Id договора по заявке или null.")
+    code_attempts_left = serializers.SerializerMethodField(
+        help_text="Заявка, поданная у поставщика и ждущая родителя: сколько ещё неверных кодов "
+        "подтверждения она примет (не больше; попытки по сертификату ребёнка за сутки тоже "
+        "ограничены). null — код не действует: заявка не ждёт подтверждения, кода нет или он "
+        "аннулирован."
+    )
+    code_voided_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Когда код подтверждения аннулирован после неверных попыток (родитель "
+        "подтверждает запись в личном кабинете); null — не аннулирован.",
+    )
 
     class Meta:
         model = Application
@@ -95,6 +108,8 @@ class EnrolmentApplicationSerializer(serializers.ModelSerializer):
             "decide_by",
             "waitlist_position",
             "contract",
+            "code_attempts_left",
+            "code_voided_at",
         ]
         read_only_fields = fields
 
@@ -103,6 +118,10 @@ class EnrolmentApplicationSerializer(serializers.ModelSerializer):
         if application.status != Application.Status.WAITLISTED:
             return None
         return getattr(application, "waitlist_position", None)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=0))
+    def get_code_attempts_left(self, application: Application):
+        return services.attempts_left(application)
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_contract(self, application: Application):

@@ -12,13 +12,14 @@ from pfdo.enrolment.services.applications import (
     apply_in_person,
     preview_in_person,
 )
+from pfdo.enrolment.services.codes import attempts as code_attempts
+from pfdo.enrolment.services.codes import attempts_left, confirm_with_code
 from pfdo.enrolment.services.contracts import accept, decline
 from pfdo.enrolment.services.deadlines import JobResult, run_deadlines
 from pfdo.enrolment.services.decisions import (
     cancel,
     confirm,
     confirm_by_parent,
-    confirm_with_code,
     reject,
 )
 from pfdo.enrolment.services.earmark import continuation_earmark
@@ -50,6 +51,7 @@ from pfdo.enrolment.services.preconditions import (
 from pfdo.enrolment.services.steps import (
     accept_refusal,
     cancel_refusal,
+    code_refusal,
     confirm_refusal,
     confirmation_refusal,
     decline_refusal,
@@ -72,9 +74,12 @@ __all__ = [
     "acceptance_terms",
     "apply",
     "apply_in_person",
+    "attempts_left",
     "cancel",
     "cancel_refusal",
     "check_preconditions",
+    "code_attempts",
+    "code_refusal",
     "compute_terms",
     "confirm",
     "confirm_by_parent",

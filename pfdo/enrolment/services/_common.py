@@ -8,8 +8,6 @@ one live contract per child and group), so a forgotten lock cannot corrupt data.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db.models import F
 from django.urls import reverse
 
@@ -22,8 +20,9 @@ from pfdo.providers.models import EnrolmentLimit, Provider, ProviderStaff
 
 Status = Application.Status
 
-# What an application's own status change writes (see the transitions on Application).
-STATUS_FIELDS = ["status", "status_changed_at", "reason"]
+# What an application's own status change writes (see the transitions on Application; each
+# also forgets the in-person confirmation code).
+STATUS_FIELDS = ["status", "status_changed_at", "reason", "confirm_code_hash"]
 
 
 class EnrolmentRefused(Conflict):
@@ -42,11 +41,6 @@ def _refuse(code: str, message: str) -> EnrolmentRefused:
 def _save_status(application: Application) -> None:
     """Store a transition the application just made."""
     application.save(update_fields=STATUS_FIELDS)
-
-
-def _hash_code(application_id: int, code: str) -> str:
-    """The stored form of an in-person enrolment's one-time code."""
-    return hashlib.sha256(f"{application_id}:{code}".encode()).hexdigest()
 
 
 # ----------------------------------------------------------------------------- seats

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -21,7 +20,6 @@ from pfdo.enrolment.models import Application
 from pfdo.enrolment.selectors import waitlist_position
 from pfdo.enrolment.services._common import (
     Status,
-    _hash_code,
     _load_group,
     _lock_certificate,
     _lock_limited_provider,
@@ -29,9 +27,9 @@ from pfdo.enrolment.services._common import (
     _refuse,
     _take_seat,
 )
+from pfdo.enrolment.services.codes import issue_code
 from pfdo.enrolment.services.preconditions import Terms, check_preconditions
 
-CODE_DIGITS = 6
 CERTIFICATE_DIGITS = 10
 IN_PERSON_ONLY_STAFF = "Записывать детей в эту группу могут только сотрудники поставщика."
 
@@ -152,9 +150,7 @@ def apply_in_person(*, actor, certificate_number: str, group: Group) -> Applicat
         copay_agreed=True,  # the parent sees the co-payment before confirming
     )
     if application.status == Status.AWAITING_PARENT:
-        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        application.confirm_code_hash = _hash_code(application.pk, code)
-        application.save(update_fields=["confirm_code_hash"])
+        code = issue_code(application)
         _notify_parent(
             application,
             "Подтвердите запись ребёнка",

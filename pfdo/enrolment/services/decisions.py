@@ -1,9 +1,7 @@
 """Decisions on an application: the provider confirms or rejects it, the parent withdraws it
-or confirms an in-person enrolment (in the cabinet or with the code, on the spot)."""
+or confirms an in-person enrolment in the cabinet (with the code, on the spot: codes.py)."""
 
 from __future__ import annotations
-
-import secrets
 
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
@@ -13,12 +11,11 @@ from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Application, Contract
 from pfdo.enrolment.services import steps
 from pfdo.enrolment.services._common import (
-    _hash_code,
     _lock_application,
     _notify_parent,
     _refuse,
 )
-from pfdo.enrolment.services.offers import _accept_locked, _offer
+from pfdo.enrolment.services.offers import _offer
 from pfdo.enrolment.services.waitlist import _end_application
 
 APPLICATION_NOT_FOUND = "Заявка не найдена."
@@ -85,28 +82,10 @@ def cancel(*, actor, application: Application) -> Application:
 
 @atomic_retry
 def confirm_by_parent(*, actor, application: Application) -> Contract:
-    """The parent confirms an in-person enrolment: the contract is offered at once."""
+    """The parent confirms an in-person enrolment: the contract is offered at once. The
+    cabinet needs no code, so it stays open when the code was voided by wrong guesses."""
     certificate, locked = _lock_application(application.pk)
     _ensure_guardian(actor, locked)
     if refusal := steps.confirmation_refusal(locked):
         raise refusal
     return _offer(actor, certificate, locked)
-
-
-@atomic_retry
-def confirm_with_code(*, actor, application: Application, code: str) -> Contract:
-    """On the spot: the parent tells staff the code sent to them — their consent to the
-    contract they were shown, so it is offered and accepted at once."""
-    certificate, locked = _lock_application(application.pk)
-    _ensure_staff(actor, locked)
-    if refusal := steps.confirmation_refusal(locked):
-        raise refusal
-    given = "".join(ch for ch in (code or "") if ch.isdigit())
-    if not locked.confirm_code_hash or not secrets.compare_digest(
-        _hash_code(locked.pk, given), locked.confirm_code_hash
-    ):
-        raise ValidationFailed(
-            fields={"code": "Код не подходит. Проверьте код из уведомления родителя."}
-        )
-    contract = _offer(actor, certificate, locked)
-    return _accept_locked(actor, certificate, contract)

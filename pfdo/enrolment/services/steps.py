@@ -48,6 +48,29 @@ def confirmation_refusal(application: Application) -> Conflict | None:
     return providers.enrolment_refusal(application.provider)
 
 
+CODE_VOID = "confirmation_code_void"
+
+
+def code_refusal(application: Application) -> Conflict | None:
+    """Staff confirm with the parent's code only while the application waits for the parent
+    and its code still works (services/codes.py voids it after too many wrong codes)."""
+    if refusal := confirmation_refusal(application):
+        return refusal
+    if application.code_voided_at is not None:
+        return Conflict(
+            "Код подтверждения больше не действует: его слишком много раз ввели неверно. "
+            "Родитель должен подтвердить запись в своём личном кабинете.",
+            code=CODE_VOID,
+        )
+    if not application.confirm_code_hash:
+        return Conflict(
+            "Для этой заявки нет кода подтверждения: родитель подтверждает запись в своём "
+            "личном кабинете.",
+            code="no_confirmation_code",
+        )
+    return None
+
+
 def offer_expired(contract: Contract) -> bool:
     """The offer's time to accept is over (the timed job ends it soon after)."""
     return contract.offer_expires_at <= clock.now()

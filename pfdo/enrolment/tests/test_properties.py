@@ -498,6 +498,14 @@ def _machine(world: World):
     return EnrolmentMachine
 
 
+@pytest.fixture
+def _no_staff_code_limit(settings):
+    """The staff's rate limit counts in real time across every example; the machine explores
+    the application's own rules (test_codes.py tests the limit)."""
+    settings.PFDO_RATE_LIMITS = {**settings.PFDO_RATE_LIMITS, "confirm_code_staff": "100000/60"}
+
+
+@pytest.mark.usefixtures("_no_staff_code_limit")
 def test_random_sequences_keep_every_invariant(vorkuta, operator):
     world = World(vorkuta, operator)
     run_state_machine_as_test(

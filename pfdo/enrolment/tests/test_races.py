@@ -9,6 +9,7 @@ full pool of competing transactions.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from rest_framework.test import APIClient
 
 from pfdo.accounts import services as accounts
 from pfdo.accounts.models import User
+from pfdo.audit.models import ActionLog
 from pfdo.catalog.models import Group
 from pfdo.certificates import services as certificate_services
 from pfdo.common import clock
@@ -483,3 +485,54 @@ def test_one_idempotency_key_sent_ten_times_files_one_application(vorkuta, opera
     assert first.json()["status"] == Application.Status.NEW
     assert Application.objects.filter(child=fam.child).count() == 1
     assert seats_and_holders(group.pk) == (1, 1)
+
+
+# ------------------------------------------------------------ the in-person confirmation code
+
+
+def test_thirty_wrong_codes_at_once_are_compared_five_times_then_the_code_is_void(
+    vorkuta, operator, settings
+):
+    """Three staff members of one provider (so no one's rate limit stops them) type thirty
+    wrong codes at once: five are compared, the rest find the code void; then the right code,
+    sent at once with more wrong ones, concludes nothing."""
+    settings.PFDO_RATE_LIMITS = {**settings.PFDO_RATE_LIMITS, "confirm_code_staff": "1000/3600"}
+    period = approved_period(vorkuta)
+    group = ready_group(vorkuta)
+    provider = group.module.program.provider
+    staff = [staff_of(provider).pk for _ in range(3)]
+    fam = family(vorkuta, operator)
+    filed = services.apply_in_person(
+        actor=as_user(staff[0]), certificate_number=fam.certificate.number, group=group
+    )
+    note = fam.parent.notifications.get(subject="Подтвердите запись ребёнка")
+    code = re.search(r"код (\d{6})", note.body).group(1)
+    wrong = [f"{(int(code) + k) % 1_000_000:06d}" for k in range(1, 41)]
+    # Read once here, so threads share no lazy loading.
+    application = Application.objects.select_related("municipality").get(pk=filed.pk)
+
+    def typing(n: int, given: str):
+        return lambda: services.confirm_with_code(
+            actor=as_user(staff[n % 3]), application=application, code=given
+        )
+
+    outcomes = run_at_once([typing(n, given) for n, given in enumerate(wrong[:30])])
+
+    assert not [o for o in outcomes if not isinstance(o, Exception)]
+    assert codes(outcomes) == {"validation_error": 4, "confirmation_code_void": 26}
+    application.refresh_from_db()
+    assert application.code_failures == 5 and application.code_voided_at is not None
+    assert application.confirm_code_hash == ""
+    logged = ActionLog.objects.filter(action="enrolment.code_failed", object_id=str(application.pk))
+    assert logged.filter(details__reason="wrong").count() == 5
+    assert ActionLog.objects.filter(action="enrolment.code_voided").count() == 1
+
+    late = run_at_once(
+        [typing(n, code) for n in range(5)] + [typing(n, wrong[30 + n]) for n in range(5)]
+    )
+    assert codes(late) == {"confirmation_code_void": 10}
+    assert not Contract.objects.filter(application=application).exists()
+    assert certificate_account(fam, period).debits_pending_kopecks == 0
+    application.refresh_from_db()
+    assert application.status == Application.Status.AWAITING_PARENT
+    assert application.code_failures == 5

@@ -115,6 +115,7 @@ def _application_page(request, application, *, reject_form=None, code_form=None)
     contract = selectors.contract_of(application)
     confirm_refusal = services.confirm_refusal(application)
     confirmation_refusal = services.confirmation_refusal(application)
+    code_refusal = services.code_refusal(application)
     # Why a waiting application cannot go on now (the provider is not in the registry): the
     # step of its status, by the provider (new) or by the parent (in person).
     waiting = {
@@ -131,7 +132,10 @@ def _application_page(request, application, *, reject_form=None, code_form=None)
         "can_confirm": confirm_refusal is None,
         "confirm_problem": waiting.message if waiting else "",
         "can_reject": services.reject_refusal(application) is None,
-        "needs_code": confirmation_refusal is None,
+        "needs_code": code_refusal is None,
+        # Waiting for the parent, but the code no longer works (void after wrong codes).
+        "code_problem": code_refusal.message if code_refusal and not confirmation_refusal else "",
+        "code_attempts_left": services.attempts_left(application),
     }
     return render(request, PROVIDER_TEMPLATES + "application.html", ctx)
 

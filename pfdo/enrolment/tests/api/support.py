@@ -31,6 +31,8 @@ APPLICATION_KEYS = {
     "decide_by",
     "waitlist_position",
     "contract",
+    "code_attempts_left",
+    "code_voided_at",
 }
 CONTRACT_KEYS = {
     "id",
