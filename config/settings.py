@@ -251,9 +251,15 @@ PFDO_RATE_LIMITS = {
     # API tokens: per address, and per login (whoever asks)
     "token_ip": "30/3600",
     "token_account": "10/3600",
-    # certificate look-ups by provider staff: per staff member and per provider
-    "lookup_staff": "30/3600",
-    "lookup_provider": "200/86400",
+    # Certificate look-ups by provider staff (number + surname; the look-up page, and the
+    # preview and the filing of an in-person enrolment — two look-ups per child enrolled).
+    # A desk in September takes a family every 2–3 minutes: ~25 children an hour, 50
+    # look-ups, plus retyped numbers — 100 an hour per staff member leaves room; guessing
+    # stops at 100 tries an hour. A provider enrols 50–150 children a day: 300 look-ups, 600
+    # with a margin for misses and a second desk; what passes unnoticed by the limit is in
+    # the operator's report of look-ups.
+    "lookup_staff": "100/3600",
+    "lookup_provider": "600/86400",
     # in-person confirmation codes typed by provider staff, per staff member
     "confirm_code_staff": "20/3600",
 }

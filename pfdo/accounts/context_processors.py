@@ -51,6 +51,7 @@ def navigation(request):
         items.append((reverse("certificates:queue"), "Заявления на сертификаты"))
         items.append((reverse("certificates:registry"), "Сертификаты"))
         items.append((reverse("enrolment:operator_contracts"), "Договоры"))
+        items.append((reverse("enrolment:operator_lookups"), "Поиски сертификатов"))
         items.append((reverse("providers:registry"), "Поставщики"))
         items.append((reverse("catalog_manage:operator_programs"), "Программы"))
         items.append((reverse("accounts:user_list"), "Пользователи"))

@@ -33,6 +33,6 @@ class CertificatesConfig(AppConfig):
                 "certificates.left_without_place": "Сертификату не хватило места в квоте периода",
                 "certificates.children_imported": "Загружены дети из файла",
                 "certificates.child_viewed": "Просмотрена карточка ребёнка",
-                "certificates.looked_up": "Поставщик нашёл сертификат по номеру",
+                "certificates.looked_up": "Должностное лицо искало сертификат по номеру",
             }
         )

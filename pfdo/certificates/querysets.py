@@ -2,7 +2,8 @@
 
 Parents see their own children; operators their municipality; regional administrators
 their region. Provider staff see none of these rows: they look a certificate up by its
-exact number and get a reduced view (see selectors.lookup_for_provider).
+exact number and the child's surname and get a reduced view (enrolment's
+`look_up_for_provider`).
 """
 
 from __future__ import annotations

@@ -45,4 +45,7 @@ rules.add_perm(
     "certificates.request_switch",
     (is_parent & is_guardian_of) | (is_certificate_official & manages_object),
 )
+# The look-up by number: provider staff (number and surname, limited, enrolment's service)
+# and officials (their own registry, by number alone).
 rules.add_perm("certificates.lookup", is_provider_staff | is_certificate_official)
+rules.add_perm("certificates.look_up_registry", is_certificate_official)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
 from pfdo.certificates.models import Certificate, CertificateApplication, Child, SwitchRequest
-from pfdo.certificates.validators import normalize_document, normalize_snils, pd_hash
+from pfdo.certificates.validators import (
+    normalize_document,
+    normalize_snils,
+    pd_hash,
+    surname_key,
+)
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import current_period
 from pfdo.ledger import selectors as ledger
@@ -272,13 +278,31 @@ class ProviderView:
     certificate_id: int
 
 
-def lookup_for_provider(number: str) -> ProviderView | None:
-    digits = "".join(ch for ch in (number or "") if ch.isdigit())
-    if len(digits) != 10:
-        return None
-    certificate = Certificate.objects.filter(number=digits).select_related("child").first()
-    if certificate is None:
-        return None
+def certificate_digits(number: str) -> str:
+    """The 10 digits of a certificate number typed with spaces or hyphens; "" if it is not one."""
+    text = (number or "").strip()
+    if not set(text) <= set("0123456789 -"):
+        return ""
+    digits = text.replace(" ", "").replace("-", "")
+    return digits if len(digits) == 10 else ""
+
+
+def match_for_lookup(number: str, surname: str, *, certificates) -> tuple[Certificate | None, bool]:
+    """(the certificate with exactly this number among `certificates`, or None; whether
+    `surname` is its child's — validators.surname_key, compared in constant time).
+
+    The same work whatever the answer — one query, one comparison — so the time taken does
+    not tell a known number from an unknown one.
+    """
+    digits = certificate_digits(number)
+    certificate = certificates.filter(number=digits).select_related("child").first()
+    typed = surname_key(surname)
+    actual = surname_key(certificate.child.last_name) if certificate is not None else ""
+    same = hmac.compare_digest(typed.encode(), actual.encode())
+    return certificate, certificate is not None and bool(typed) and same
+
+
+def provider_view(certificate: Certificate) -> ProviderView:
     child = certificate.child
     return ProviderView(
         number=certificate.number,

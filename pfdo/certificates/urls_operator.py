@@ -1,8 +1,8 @@
-"""Page URLs of the operator's certificate work and the provider's certificate look-up."""
+"""Page URLs of the operator's certificate work (the provider's look-up is enrolment's)."""
 
 from django.urls import path
 
-from pfdo.certificates.views import applications, file_import, lookup, periods, registry
+from pfdo.certificates.views import applications, file_import, periods, registry
 
 app_name = "certificates"
 
@@ -81,10 +81,5 @@ urlpatterns = [
         "cabinet/certificate-applications/<int:pk>/reject/",
         applications.RejectApplicationView.as_view(),
         name="application_reject",
-    ),
-    path(
-        "cabinet/provider/certificate-lookup/",
-        lookup.LookupView.as_view(),
-        name="lookup",
     ),
 ]

@@ -1,10 +1,12 @@
-"""Checks of a child's identifiers: СНИЛС with its check digits, document numbers."""
+"""Checks of a child's identifiers: СНИЛС with its check digits, document numbers; the surname
+key of the provider's look-up."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -76,3 +78,17 @@ def _hash_key() -> bytes:
 def pd_hash(kind: str, value: str) -> str:
     """Keyed hash of an identifier: equal numbers match, the number is not recoverable."""
     return hmac.new(_hash_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+# Hyphens and dashes people type between the parts of a double surname.
+_SURNAME_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+
+def surname_key(raw: str) -> str:
+    """A surname as the look-up compares it: case, ё/е, surrounding spaces and the separator
+    of a double surname ignored — «Петрова-Водкина», «петрова водкина» and «ПЕТРОВА - ВОДКИНА»
+    are one key. Both parts of a double surname are needed (one part alone is another key)."""
+    text = unicodedata.normalize("NFKC", raw or "").casefold().replace("ё", "е")
+    text = text.translate(_APOSTROPHES)
+    return "-".join(part for part in _SURNAME_SEPARATORS.split(text) if part)

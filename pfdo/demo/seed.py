@@ -13,6 +13,7 @@ from pfdo.demo import catalog_bulk, enrolment_bulk
 from pfdo.demo import certificates as certificates_demo
 from pfdo.demo import enrolment as enrolment_demo
 from pfdo.demo import financing as financing_demo
+from pfdo.demo import lookups as lookups_demo
 from pfdo.demo import providers as providers_demo
 from pfdo.demo import territory as territory_demo
 from pfdo.financing.models import FinancingPeriod
@@ -38,6 +39,7 @@ class SeedReport:
     certificates: certificates_demo.Summary | None = None
     enrolment: enrolment_demo.Summary | None = None
     billing: billing_demo.Summary | None = None
+    lookups: int = 0  # provider look-ups of certificates in the operator's report
 
 
 def seed(
@@ -97,6 +99,8 @@ def seed(
     # Applications, waitlists and contracts of Vorkuta's children (the hand-written families
     # through the services, the generated children in bulk).
     report.enrolment = enrolment_demo.seed_enrolment(municipality=vorkuta, period=period)
+    # A desk's look-up and a run of guesses, for the operator's report of look-ups.
+    report.lookups = lookups_demo.seed_lookups(municipality=vorkuta)
     if scale in ("small", "city"):
         # Every ended month of the running period invoiced, accepted and paid; this one open.
         report.billing = billing_demo.seed_billing(

@@ -1,5 +1,6 @@
-"""Filter sets of applications and contracts: one implementation for the API and the pages
-(the provider's incoming list, the provider's and the officials' contract registers)."""
+"""Filter sets of applications, contracts and provider look-ups: one implementation for the
+API and the pages (the provider's incoming list, the provider's and the officials' contract
+registers, the operator's report of look-ups)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import django_filters
 from django.db.models import Q
 
 from pfdo.catalog.filters import MAX_ID, IdFilter
-from pfdo.enrolment.models import Application, Contract
+from pfdo.enrolment.models import Application, CertificateLookup, Contract
 
 
 def _id(what: str, field_name: str) -> IdFilter:
@@ -74,3 +75,54 @@ class ContractFilter(django_filters.FilterSet):
             Q(child__last_name__istartswith=surname)
             | Q(child__last_name__startswith=surname[:1].upper() + surname[1:].lower())
         )
+
+
+Outcome = CertificateLookup.Outcome
+MISSED = "missed"
+
+
+class CertificateLookupFilter(django_filters.FilterSet):
+    """The operator's report: by provider, staff member, days (the operator's time zone),
+    outcome ("missed" = either kind of "not found")."""
+
+    provider = _id("Поставщик", "provider_id")
+    actor = _id("Сотрудник", "actor_id")
+    date_from = django_filters.DateFilter(
+        label="С (ГГГГ-ММ-ДД)", field_name="at", lookup_expr="date__gte"
+    )
+    date_to = django_filters.DateFilter(
+        label="По (ГГГГ-ММ-ДД)", field_name="at", lookup_expr="date__lte"
+    )
+    outcome = django_filters.ChoiceFilter(
+        label="Итог",
+        choices=[
+            (Outcome.MATCHED.value, Outcome.MATCHED.label),
+            (MISSED, "не найден (любая причина)"),
+            (Outcome.WRONG_SURNAME.value, Outcome.WRONG_SURNAME.label),
+            (Outcome.UNKNOWN.value, Outcome.UNKNOWN.label),
+            (Outcome.REFUSED.value, Outcome.REFUSED.label),
+        ],
+        method="filter_outcome",
+    )
+    matched = django_filters.BooleanFilter(
+        label="Найден (true) или не найден (false)", method="filter_matched"
+    )
+    purpose = django_filters.ChoiceFilter(
+        label="Где", choices=CertificateLookup.Purpose.choices, field_name="purpose"
+    )
+
+    class Meta:
+        model = CertificateLookup
+        fields = ["provider", "actor", "date_from", "date_to", "outcome", "matched", "purpose"]
+
+    def filter_outcome(self, queryset, name, value):
+        if value == MISSED:
+            return queryset.filter(outcome__in=CertificateLookup.MISSES)
+        return queryset.filter(outcome=value)
+
+    def filter_matched(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(outcome=Outcome.MATCHED)
+        return queryset.filter(outcome__in=CertificateLookup.MISSES)

@@ -1,4 +1,5 @@
-"""Applications to groups, the waitlist, contracts and their monthly schedules."""
+"""Applications to groups, the waitlist, contracts and their monthly schedules; the record of
+provider staff's certificate look-ups."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from django.db.models import Q
 from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from pfdo.audit.models import AppendOnlyModel
 from pfdo.common import clock
 from pfdo.enrolment.querysets import (
     ApplicationQuerySet,
+    CertificateLookupQuerySet,
     ContinuationOfferQuerySet,
     ContractMonthQuerySet,
     ContractQuerySet,
@@ -424,3 +427,52 @@ class ContinuationOffer(models.Model):
     @transition(field=status, source=Status.OFFERED, target=Status.EXPIRED)
     def expire(self) -> None:
         self.decided_at = clock.now()
+
+
+class CertificateLookup(AppendOnlyModel):
+    """One attempt of provider staff to find a certificate by its number and the child's
+    surname (at the look-up page or API, or at an in-person enrolment): who, for which
+    provider, of which municipality, when, from where, and what came of it. Written once.
+
+    The surname typed is never stored. The number is stored when it is a certificate of the
+    provider's municipality (a hit, or a wrong surname: what guessing looks like); any other
+    miss may be a passport number or a СНИЛС typed into the wrong field, so it is not.
+    """
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", "найден"
+        WRONG_SURNAME = "wrong_surname", "номер есть, фамилия не совпала"
+        UNKNOWN = "unknown", "номера нет в муниципалитете"
+        REFUSED = "refused", "отказано: превышен лимит попыток"
+
+    class Purpose(models.TextChoices):
+        LOOKUP = "lookup", "проверка сертификата"
+        ENROL_PREVIEW = "enrol_preview", "запись лично: условия"
+        ENROL = "enrol", "запись лично: заявка"
+
+    MISSES = (Outcome.WRONG_SURNAME, Outcome.UNKNOWN)
+
+    provider = models.ForeignKey(
+        "providers.Provider", verbose_name="поставщик", on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField("где", max_length=16, choices=Purpose.choices)
+    number = models.CharField("номер сертификата", max_length=10, blank=True)
+    outcome = models.CharField("итог", max_length=16, choices=Outcome.choices)
+
+    objects = CertificateLookupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "поиск сертификата поставщиком"
+        verbose_name_plural = "поиски сертификатов поставщиками"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["municipality", "at"], name="enrolment_lookup_mun_at"),
+            models.Index(fields=["provider", "at"], name="enrolment_lookup_provider_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.provider_id} {self.outcome}"
+
+    @property
+    def matched(self) -> bool:
+        return self.outcome == self.Outcome.MATCHED

@@ -1,10 +1,12 @@
-"""Who sees which applications and contracts: the family, the provider's staff, officials."""
+"""Who sees which applications and contracts: the family, the provider's staff, officials;
+and who reads the record of provider look-ups: the officials."""
 
 from __future__ import annotations
 
 from django.apps import apps
 from django.db.models import Q
 
+from pfdo.audit.querysets import AppendOnlyQuerySet
 from pfdo.common.querysets import ScopedQuerySet
 
 
@@ -52,3 +54,12 @@ class ContractMonthQuerySet(_Scoped):
 
 class ContinuationOfferQuerySet(_Scoped):
     prefix = "contract__"
+
+
+class CertificateLookupQuerySet(AppendOnlyQuerySet):
+    """The operator's report of provider look-ups: operators their municipality's, regional
+    administrators their region's, superusers all. Providers and everyone else: none (the
+    outcome tells a known number from an unknown one, which the look-up itself never says)."""
+
+    def for_user(self, user):
+        return self._scope(user, own_rows=False)

@@ -81,3 +81,7 @@ rules.add_perm("enrolment.accept", is_parent & is_guardian_of)
 rules.add_perm("enrolment.list_provider", is_provider_staff)
 rules.add_perm("enrolment.view_roster", is_provider_staff & staffs_provider_of)
 rules.add_perm("enrolment.list_official", is_enrolment_official)
+# The look-up by certificate number and surname: provider staff for a provider they work for
+# (the object: the provider); the record of look-ups is the officials' report.
+rules.add_perm("enrolment.look_up_certificate", is_provider_staff & staffs_provider_of)
+rules.add_perm("enrolment.view_lookups", is_enrolment_official)

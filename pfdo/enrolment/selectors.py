@@ -1,4 +1,5 @@
-"""Read use-cases of enrolment for the provider's and the officials' pages and exports."""
+"""Read use-cases of enrolment for the provider's and the officials' pages and exports, and the
+operator's report of provider look-ups."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pfdo.catalog.models import Group, Program
 from pfdo.certificates.models import age_in_months
 from pfdo.common import clock
 from pfdo.common.months import month_label  # billing reads it from here too
-from pfdo.enrolment.models import Application, Contract
+from pfdo.enrolment.models import Application, CertificateLookup, Contract
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.selectors import manageable_municipalities
 from pfdo.ledger import selectors as ledger_selectors
@@ -429,3 +430,125 @@ def contract_months(contract: Contract) -> list[MonthRow]:
 def released_kopecks(contract: Contract) -> int:
     """How much of the contract's reservation went back to the certificate (voided months)."""
     return ledger_selectors.voided_kopecks(ref_type="contract", ref_id=contract.pk)
+
+
+# ------------------------------------------------------------- the report of look-ups
+
+# What makes a row of the report stand out. A desk that enrols children misses now and then
+# (a mistyped digit, a surname spelt differently): far fewer misses than hits. Guessing —
+# sequential numbers with likely surnames — is mostly misses; and any refusal by a rate
+# limit means someone went past what a busy desk needs.
+UNUSUAL_MISSES = 10  # at least this many misses ...
+UNUSUAL_MISS_SHARE = 3  # ... making up at least a third of the attempts
+
+
+@dataclass(frozen=True)
+class LookupCounts:
+    """Attempts of one provider, or of one staff member for one provider."""
+
+    provider_id: int
+    provider_name: str
+    matched: int
+    missed: int
+    refused: int
+    actor_id: int | None = None
+    actor_name: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.matched + self.missed + self.refused
+
+    @property
+    def unusual(self) -> bool:
+        many_misses = (
+            self.missed >= UNUSUAL_MISSES and self.missed * UNUSUAL_MISS_SHARE >= self.total
+        )
+        return bool(self.refused) or many_misses
+
+
+def lookups_for(user):
+    """The look-ups the official may read (their municipality, region), newest first."""
+    return CertificateLookup.objects.for_user(user).select_related(
+        "actor", "provider", "municipality"
+    )
+
+
+def _counted(rows, *fields: str):
+    Outcome = CertificateLookup.Outcome
+    return (
+        rows.order_by()
+        .values(*fields)
+        .annotate(
+            matched=Count("pk", filter=Q(outcome=Outcome.MATCHED)),
+            missed=Count("pk", filter=Q(outcome__in=CertificateLookup.MISSES)),
+            refused=Count("pk", filter=Q(outcome=Outcome.REFUSED)),
+        )
+    )
+
+
+def _person(first: str, last: str, login: str) -> str:
+    return " ".join(p for p in (last, first) if p) or login
+
+
+def _busiest_first(rows: list[LookupCounts]) -> list[LookupCounts]:
+    return sorted(rows, key=lambda r: (not r.unusual, -r.missed, -r.total, r.provider_name))
+
+
+def lookup_summary(rows) -> tuple[list[LookupCounts], list[LookupCounts]]:
+    """(per provider, per staff member and provider) counts of hits, misses and refusals of
+    the filtered `rows`, unusual ones first: two grouped queries whatever the volume."""
+    providers = [
+        LookupCounts(
+            provider_id=r["provider_id"],
+            provider_name=r["provider__short_name"],
+            matched=r["matched"],
+            missed=r["missed"],
+            refused=r["refused"],
+        )
+        for r in _counted(rows, "provider_id", "provider__short_name")
+    ]
+    staff = [
+        LookupCounts(
+            provider_id=r["provider_id"],
+            provider_name=r["provider__short_name"],
+            matched=r["matched"],
+            missed=r["missed"],
+            refused=r["refused"],
+            actor_id=r["actor_id"],
+            actor_name=_person(
+                r["actor__first_name"] or "",
+                r["actor__last_name"] or "",
+                r["actor__username"] or "",
+            ),
+        )
+        for r in _counted(
+            rows,
+            "provider_id",
+            "provider__short_name",
+            "actor_id",
+            "actor__first_name",
+            "actor__last_name",
+            "actor__username",
+        )
+    ]
+    return _busiest_first(providers), _busiest_first(staff)
+
+
+def lookup_filter_choices(rows) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The providers and staff members that appear in the official's look-ups (for the
+    report's filters)."""
+    providers = sorted(
+        rows.order_by().values_list("provider_id", "provider__short_name").distinct(),
+        key=lambda p: (p[1], p[0]),
+    )
+    staff = sorted(
+        {
+            (pk, _person(first or "", last or "", login or ""))
+            for pk, first, last, login in rows.order_by()
+            .values_list("actor_id", "actor__first_name", "actor__last_name", "actor__username")
+            .distinct()
+            if pk is not None
+        },
+        key=lambda p: (p[1], p[0]),
+    )
+    return providers, staff

@@ -1,7 +1,9 @@
-"""Page URLs of the provider's enrolment work and the operator's contract register."""
+"""Page URLs of the provider's enrolment work (with the certificate look-up) and the operator's
+contract register and report of look-ups."""
 
 from django.urls import path
 
+from pfdo.enrolment.views import lookup
 from pfdo.enrolment.views import provider as views
 
 PROVIDER_CABINET = "cabinet/provider/"
@@ -35,6 +37,11 @@ urlpatterns = [
     ),
     path(f"{PROVIDER_CABINET}enrol/", views.EnrolView.as_view(), name="provider_enrol"),
     path(
+        f"{PROVIDER_CABINET}certificate-lookup/",
+        lookup.LookupView.as_view(),
+        name="provider_lookup",
+    ),
+    path(
         f"{PROVIDER_CABINET}contracts/", views.ContractListView.as_view(), name="provider_contracts"
     ),
     path(
@@ -66,5 +73,10 @@ urlpatterns = [
         f"{OPERATOR_CABINET}contracts/<int:pk>/",
         views.OperatorContractView.as_view(),
         name="operator_contract",
+    ),
+    path(
+        f"{OPERATOR_CABINET}certificate-lookups/",
+        lookup.LookupReportView.as_view(),
+        name="operator_lookups",
     ),
 ]

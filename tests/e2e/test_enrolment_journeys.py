@@ -140,11 +140,13 @@ def test_provider_enrols_in_person_and_confirms_with_the_parents_code(
 ):
     parent, certificate = new_family("Истомин", "Тимур", dt.date(2016, 8, 1), "Светлана")
 
-    # 1. At the provider's desk: the certificate number, the group, the terms, then enrol.
+    # 1. At the provider's desk: the certificate number and the child's surname (the number
+    # alone finds nothing), the group, the terms, then enrol.
     log_in(page, live_server.url, "provider", DEMO_PASSWORD)
     page.goto(live_server.url + "/cabinet/provider/")
     page.goto(live_server.url + "/cabinet/provider/enrol/")
     page.get_by_label("Номер сертификата").fill(certificate.number)
+    page.get_by_label("Фамилия ребёнка").fill("истомин ")
     page.get_by_label("Группа").select_option(label=f"{PROGRAM} — Группа 2")
     page.get_by_role("button", name="Показать условия").click()
     result = page.get_by_test_id("lookup-result")

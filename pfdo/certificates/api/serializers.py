@@ -248,17 +248,6 @@ class ParentPasswordSerializer(serializers.Serializer):
     )
 
 
-class CertificateLookupSerializer(serializers.Serializer):
-    """All a provider learns by a certificate number: no ids, birth date or identifiers."""
-
-    number = serializers.CharField()
-    child_name = serializers.CharField()
-    age_years = serializers.IntegerField()
-    type = serializers.ChoiceField(choices=Certificate.Type.choices)
-    type_display = serializers.CharField()
-    is_active = serializers.BooleanField(help_text="Действует (не приостановлен и не аннулирован).")
-
-
 # ------------------------------------------------------------------------ applications
 
 
@@ -464,7 +453,3 @@ class ReissuePasswordSerializer(serializers.Serializer):
         max_value=2**63 - 1,
         help_text="Id законного представителя; по умолчанию — подавший заявление.",
     )
-
-
-class CertificateLookupQuerySerializer(serializers.Serializer):
-    number = serializers.CharField(help_text="Номер сертификата, 10 цифр.")

@@ -1,11 +1,11 @@
 """API of children, certificate applications and certificates: scoped reads, the operator's
-decisions, the parent's switch request and the provider's look-up by number. Each write is
-one service call; domain errors become the error body."""
+decisions and the parent's switch request (the look-up by number is enrolment's API). Each
+write is one service call; domain errors become the error body."""
 
 from __future__ import annotations
 
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,8 +17,6 @@ from pfdo.certificates.api.serializers import (
     CertificateApplicationCreateSerializer,
     CertificateApplicationSerializer,
     CertificateApprovalSerializer,
-    CertificateLookupQuerySerializer,
-    CertificateLookupSerializer,
     CertificateMovementSerializer,
     CertificateReasonSerializer,
     CertificateSerializer,
@@ -244,15 +242,6 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
 # ------------------------------------------------------------------------ certificates
 
 
-_NUMBER = OpenApiParameter(
-    "number",
-    str,
-    OpenApiParameter.QUERY,
-    required=True,
-    description="Номер сертификата: 10 цифр (пробелы допустимы).",
-)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Сертификаты",
@@ -264,13 +253,14 @@ _NUMBER = OpenApiParameter(
 )
 class CertificateViewSet(ScopedModelViewSet):
     model = Certificate
+    # Ids only, so /certificates/lookup/ (enrolment's API) is not taken for a certificate.
+    lookup_value_regex = "[0-9]+"
     serializer_class = CertificateSerializer
     filterset_class = CertificateFilter
     permission_map = {
         "list": "certificates.view",
         "retrieve": "certificates.view",
         "movements": "certificates.view",
-        "lookup": "certificates.lookup",
         "suspend": "certificates.manage",
         "reactivate": "certificates.manage",
         "cancel": "certificates.manage",
@@ -400,23 +390,3 @@ class CertificateViewSet(ScopedModelViewSet):
             page, many=True, context={"periods_by_account": periods}
         )
         return self.get_paginated_response(serializer.data)
-
-    @extend_schema(
-        parameters=[_NUMBER],
-        responses={200: CertificateLookupSerializer},
-        summary="Найти сертификат по номеру (поставщик)",
-        description=(
-            "Сотрудник поставщика или должностное лицо. Ответ — только ФИО и возраст ребёнка, "
-            "тип и действует ли сертификат: без id ребёнка, даты рождения, СНИЛС и документа. "
-            "Неизвестный или неверный номер — 404. Каждый поиск записывается в журнал действий."
-        ),
-        filters=False,
-    )
-    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
-    def lookup(self, request):
-        query = CertificateLookupQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        view = services.look_up_certificate(
-            actor=request.user, number=query.validated_data["number"]
-        )
-        return Response(CertificateLookupSerializer(view).data)

@@ -1,8 +1,6 @@
-"""Forms of the operator's certificate pages and of the provider's certificate look-up."""
+"""Forms of the operator's certificate pages."""
 
 from __future__ import annotations
-
-import re
 
 from django import forms
 
@@ -246,25 +244,6 @@ class FamilyRegistrationForm(_OneMunicipalityMixin, forms.Form):
 
     def child_sections(self):
         return [self[name] for name in CHILD_FIELDS]
-
-
-# ------------------------------------------------------------------------------ look-up
-
-
-class LookupForm(forms.Form):
-    number = forms.CharField(
-        label="Номер сертификата",
-        max_length=20,
-        help_text="10 цифр, например 11 02 000001.",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": "Введите номер сертификата."},
-    )
-
-    def clean_number(self):
-        digits = re.sub(r"[\s\-]", "", self.cleaned_data["number"])
-        if not (digits.isdigit() and len(digits) == 10):
-            raise forms.ValidationError("Номер сертификата — 10 цифр.")
-        return digits
 
 
 # ------------------------------------------------------------------------------- import

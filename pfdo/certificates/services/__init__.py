@@ -3,7 +3,7 @@
 children (the child's card) · applications (filing, the parent's account) · decisions (verify,
 reject, issue) · nominals (quota place, nominal, grant) · period_start (the period's grants) ·
 lifecycle (suspend, reactivate, cancel, expire) · switching (accounting → financing) ·
-desk (passwords, the provider's look-up).
+desk (passwords, the officials' look-up).
 """
 
 from pfdo.certificates.services._common import Issued, can_manage
@@ -22,7 +22,11 @@ from pfdo.certificates.services.decisions import (
     reject_application,
     verify_application,
 )
-from pfdo.certificates.services.desk import look_up_certificate, reissue_parent_password
+from pfdo.certificates.services.desk import (
+    LOOKUP_MISS,
+    look_up_certificate,
+    reissue_parent_password,
+)
 from pfdo.certificates.services.lifecycle import (
     cancel_certificate,
     cancellation_text,
@@ -50,6 +54,7 @@ from pfdo.certificates.services.switching import (
 
 __all__ = [
     "CHILD_FIELDS",
+    "LOOKUP_MISS",
     "Issued",
     "Registered",
     "Rekeyed",

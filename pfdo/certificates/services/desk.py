@@ -10,6 +10,7 @@ from pfdo.audit import services as audit
 from pfdo.certificates import selectors
 from pfdo.certificates.models import Certificate
 from pfdo.certificates.services._common import Issued, _ensure_manager
+from pfdo.common.authz import authorize
 from pfdo.common.errors import NotFound, ValidationFailed
 
 
@@ -29,29 +30,33 @@ def reissue_parent_password(
     return Issued(certificate=certificate, login=parent.username, password=password)
 
 
-def look_up_certificate(*, actor, number: str) -> selectors.ProviderView:
-    """A provider (or an official) finds a certificate by its number: the reduced view only.
+LOOKUP_MISS = "Сертификат не найден: проверьте номер и фамилию ребёнка."
 
-    Every look-up is written to the action history, a failed one too (someone guessing
-    numbers shows up there). Only a number that is a real certificate's is logged: a miss
-    may be a passport number (also 10 digits) or a СНИЛС typed into the wrong field. One
-    insert, committed before the miss is answered, so no transaction of its own.
+
+def look_up_certificate(*, actor, number: str, surname: str = "") -> selectors.ProviderView:
+    """An official finds a certificate of their own registry by its number: the reduced view.
+
+    Officials see their municipality's registry anyway, so the number alone answers and no
+    rate limit applies; a surname, when given, must match too. Provider staff look up through
+    enrolment's `look_up_for_provider` (number and surname, limited, recorded for the
+    operator). Every look-up is in the action history, a miss too; only a number that is a
+    certificate's is written (a miss may be a passport number typed into the wrong field).
     """
-    view = selectors.lookup_for_provider(number)
-    certificate = None
-    if view is not None:
-        certificate = (
-            Certificate.objects.select_related("municipality")
-            .filter(pk=view.certificate_id)
-            .first()
-        )
+    authorize(actor, "certificates.look_up_registry")
+    certificate, matched = selectors.match_for_lookup(
+        number,
+        surname,
+        certificates=Certificate.objects.for_user(actor).select_related("municipality"),
+    )
+    if surname and not matched:
+        certificate = None
     audit.record(
         actor=actor,
         action="certificates.looked_up",
         obj=certificate,
         municipality=certificate.municipality if certificate is not None else None,
-        details={"number": view.number if view is not None else "", "found": view is not None},
+        details={"number": certificate.number if certificate else "", "found": bool(certificate)},
     )
-    if view is None:
-        raise NotFound("Сертификат с таким номером не найден.")
-    return view
+    if certificate is None:
+        raise NotFound(LOOKUP_MISS)
+    return selectors.provider_view(certificate)

@@ -278,9 +278,14 @@ def test_no_response_to_provider_staff_contains_the_childs_identifiers(world):
                 assert not leaks(response.content, secrets), (method, url)
                 checked += 1
     assert checked > 50
-    # The look-up answered with the reduced view (name, age), not the identifiers.
-    lookup = api.get("/api/v1/certificates/lookup/", {"number": world.certificate.number})
+    # The look-up (number and surname) answered with the reduced view, not the identifiers.
+    lookup = api.post(
+        "/api/v1/certificates/lookup/",
+        {"number": world.certificate.number, "surname": "засекреченная"},
+        format="json",
+    )
     assert lookup.status_code == 200 and lookup.json()["child_name"].startswith("Засекреченная")
+    assert not leaks(lookup.content, secrets)
 
     pages = page_as(world, "staff")
     for page in PAGES:
@@ -288,7 +293,10 @@ def test_no_response_to_provider_staff_contains_the_childs_identifiers(world):
         obj = world.certificate if kind == "certificate" else world.application
         response = pages.get(_page_url(page, obj.pk))
         assert not leaks(response.content, secrets), page
-    response = pages.post(reverse("certificates:lookup"), {"number": world.certificate.number})
+    response = pages.post(
+        reverse("enrolment:provider_lookup"),
+        {"number": world.certificate.number, "surname": "Засекреченная"},
+    )
     assert response.status_code == 200
     assert "Засекреченная" in response.content.decode()
     assert not leaks(response.content, secrets)

@@ -1,5 +1,6 @@
 """Certificates API, certificates: list and filters, status changes, the parent's switch,
-passwords, movements, the provider's look-up, query counts."""
+passwords, movements, query counts (the look-up by number is enrolment's API: its tests
+are in enrolment/tests/test_lookup.py)."""
 
 # ruff: noqa: F811  (fixtures are imported from the support module and requested by name)
 
@@ -10,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pfdo.accounts.models import User
-from pfdo.audit.models import ActionLog
 from pfdo.certificates import services
 from pfdo.certificates.models import Certificate
 from pfdo.certificates.tests.api_support import (  # noqa: F401  (fixtures by name)
@@ -18,7 +18,6 @@ from pfdo.certificates.tests.api_support import (  # noqa: F401  (fixtures by na
     BALANCE_KEYS,
     CERTIFICATES,
     CHILDREN,
-    LOOKUP,
     NOMINAL,
     _today,
     as_user,
@@ -168,63 +167,6 @@ def test_movements_paginated_with_signed_effects(as_user, vorkuta, operator, par
         "period",
         "period_name",
     }
-
-
-# ------------------------------------------------------------------- provider look-up
-
-
-def test_provider_looks_up_by_number_and_learns_only_the_reduced_view(
-    as_user, vorkuta, operator, parent, staff, period
-):
-    certificate = issue(operator, vorkuta, parent).certificate
-    child = certificate.child
-    response = as_user(staff).get(LOOKUP, {"number": "11 02 000001"})
-    assert response.status_code == 200
-    assert response.json() == {
-        "number": "1102000001",
-        "child_name": "Иванова Мария Петровна",
-        "age_years": 10,
-        "type": "financing",
-        "type_display": "сертификат финансирования",
-        "is_active": True,
-    }
-    raw = response.content.decode()
-    for secret in (child.snils, child.snils_display, child.document_number, "2016-05-14"):
-        assert secret not in raw
-    entry = ActionLog.objects.get(action="certificates.looked_up")
-    assert entry.actor == staff and entry.object_id == str(certificate.pk)
-    assert entry.details == {"number": "1102000001", "found": True}
-    assert entry.municipality == vorkuta
-    # Officials may look up too.
-    assert as_user(operator).get(LOOKUP, {"number": "1102000001"}).status_code == 200
-
-
-@pytest.mark.parametrize("number", ["1102999999", "12", "8712 345678", "абв"])
-def test_unknown_or_malformed_number_is_404_and_logged_without_the_number(
-    as_user, vorkuta, operator, parent, staff, number
-):
-    issue(operator, vorkuta, parent)
-    error = assert_error(as_user(staff).get(LOOKUP, {"number": number}), 404, "not_found")
-    assert error["message"] == "Сертификат с таким номером не найден."
-    entry = ActionLog.objects.get(action="certificates.looked_up")
-    assert entry.details == {"number": "", "found": False}
-    assert entry.object_id == ""
-
-
-def test_lookup_refused_to_parents_payers_and_anonymous(
-    as_user, api_client, vorkuta, operator, parent, payer, period
-):
-    certificate = issue(operator, vorkuta, parent).certificate
-    assert_error(as_user(parent).get(LOOKUP, {"number": certificate.number}), 403)
-    assert_error(as_user(payer).get(LOOKUP, {"number": certificate.number}), 403)
-    api_client.force_authenticate(None)
-    assert_error(api_client.get(LOOKUP, {"number": certificate.number}), 401)
-    assert not ActionLog.objects.filter(action="certificates.looked_up").exists()
-
-
-def test_lookup_without_number_is_a_field_error(as_user, staff):
-    error = assert_error(as_user(staff).get(LOOKUP), 400, "validation_error")
-    assert "number" in error["fields"]
 
 
 # ------------------------------------------------------------------------ query counts

@@ -45,6 +45,10 @@ MATRIX = {
     "certificates.lookup": _same(
         (None, "certificate"), {"staff", "operator", "other_operator", "regional_admin"}
     ),
+    # Officials' look-up by number alone (staff need the surname: enrolment's service).
+    "certificates.look_up_registry": _same(
+        (None, "certificate"), {"operator", "other_operator", "regional_admin"}
+    ),
 }
 
 CASES = [

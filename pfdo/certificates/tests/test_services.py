@@ -8,14 +8,17 @@ import pytest
 from django.urls import reverse
 
 from pfdo.accounts.models import Notification
+from pfdo.audit.models import ActionLog
 from pfdo.certificates import selectors, services
 from pfdo.certificates.models import Certificate, CertificateApplication, Child, SwitchRequest
 from pfdo.certificates.tests.factories import approved_period, child_data, issue_certificate
+from pfdo.certificates.validators import surname_key
 from pfdo.common import clock
-from pfdo.common.errors import AccessDenied, Conflict, ValidationFailed
+from pfdo.common.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from pfdo.financing.tests.factories import FinancingPeriodFactory, NominalCategoryFactory
 from pfdo.ledger.models import Transfer
 from pfdo.ledger.selectors import verify_ledger
+from pfdo.territory.tests.factories import MunicipalityFactory
 
 TODAY = dt.date(2026, 11, 28)
 NOMINAL = 2_417_100
@@ -297,16 +300,63 @@ def test_reissue_password(vorkuta, operator, parent):
     assert again.password != issued.password and parent.check_password(again.password)
 
 
-def test_provider_lookup_reveals_no_identifiers(vorkuta, operator, parent):
+def test_lookup_match_and_the_reduced_view(vorkuta, operator, parent):
+    certificate = issue_certificate(
+        operator=operator, municipality=vorkuta, parent=parent, last_name="Петрова-Водкина"
+    ).certificate
+    certificates = Certificate.objects.filter(municipality=vorkuta)
+    for typed in ("Петрова-Водкина", "  петрова - водкина ", "ПЕТРОВА ВОДКИНА", "Петрова–Водкина"):
+        found, matched = selectors.match_for_lookup(
+            certificate.number, typed, certificates=certificates
+        )
+        assert found == certificate and matched, typed
+    for typed in ("Петрова", "Водкина", "", "Петрова-Водкин"):
+        found, matched = selectors.match_for_lookup(
+            certificate.number, typed, certificates=certificates
+        )
+        assert found == certificate and not matched, typed
+    assert selectors.match_for_lookup(
+        "1102999999", "Петрова-Водкина", certificates=certificates
+    ) == (
+        None,
+        False,
+    )
+    assert selectors.match_for_lookup("12", "x", certificates=certificates) == (None, False)
+    view = selectors.provider_view(certificate)
+    assert view.child_name == "Петрова-Водкина Мария Петровна" and view.age_years == 10
+    assert view.is_active
+    assert not {"snils", "document_number", "birth_date"} & set(vars(view))
+
+
+def test_surname_key_ignores_case_yo_spaces_and_the_separator():
+    assert surname_key(" Семёнова ") == surname_key("СЕМЕНОВА") == "семенова"
+    assert surname_key("Мамин  Сибиряк") == surname_key("мамин-сибиряк") == "мамин-сибиряк"
+    assert surname_key("О’Нил") == surname_key("о'нил")
+    assert surname_key("Иванова") != surname_key("Иванов")
+    assert surname_key("   ") == ""
+
+
+def test_officials_look_up_their_registry_by_number(vorkuta, operator, parent, make_user):
     certificate = issue_certificate(
         operator=operator, municipality=vorkuta, parent=parent
     ).certificate
-    view = selectors.lookup_for_provider(certificate.number)
-    assert view.child_name == "Иванова Мария Петровна" and view.age_years == 10
-    assert view.is_active
-    assert not {"snils", "document_number", "birth_date"} & set(vars(view))
-    assert selectors.lookup_for_provider("1102999999") is None
-    assert selectors.lookup_for_provider("12") is None
+    view = services.look_up_certificate(actor=operator, number=certificate.number_display)
+    assert view.child_name == "Иванова Мария Петровна"
+    with pytest.raises(NotFound):
+        services.look_up_certificate(actor=operator, number=certificate.number, surname="Петрова")
+    other = make_user("operator", municipality=MunicipalityFactory(region=vorkuta.region, number=7))
+    with pytest.raises(NotFound):  # another municipality's registry
+        services.look_up_certificate(actor=other, number=certificate.number)
+    with pytest.raises(AccessDenied):  # provider staff look up through enrolment's service
+        services.look_up_certificate(
+            actor=make_user("provider_staff", municipality=vorkuta), number=certificate.number
+        )
+    found = ActionLog.objects.filter(action="certificates.looked_up").order_by("pk")
+    assert [e.details for e in found] == [
+        {"number": certificate.number, "found": True},
+        {"number": "", "found": False},
+        {"number": "", "found": False},
+    ]
 
 
 def test_coverage_splits_price():

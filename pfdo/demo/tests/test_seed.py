@@ -8,6 +8,8 @@ the hand-written part alone) are in test_seed_fresh.py.
 import pytest
 from django.db import transaction
 from django.db.models import F
+from django.test import Client
+from rest_framework.test import APIClient
 
 from pfdo.accounts.models import Membership, User
 from pfdo.audit.models import ActionLog
@@ -23,7 +25,7 @@ from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm
 from pfdo.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
 from pfdo.demo.seed import seed
-from pfdo.enrolment.models import Application, Contract, ContractMonth
+from pfdo.enrolment.models import Application, CertificateLookup, Contract, ContractMonth
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
 from pfdo.providers.models import Provider
@@ -63,6 +65,7 @@ def counts():
         Application.objects.count(),
         Contract.objects.count(),
         ContractMonth.objects.count(),
+        CertificateLookup.objects.count(),
         list(NumberSequence.objects.values_list("last_value", flat=True)),
         list(Group.objects.order_by("pk").values_list("seats_taken", flat=True)),
         # What a re-run could change without adding rows.
@@ -192,6 +195,29 @@ def _assert_believable_catalogue():
     )
     assert {str(pk) for pk in programs.values_list("pk", flat=True)} <= {str(a) for a in audited}
     assert Program.history.count() >= programs.count()
+
+
+def test_the_readme_look_up_and_the_operators_report_of_look_ups(seeded, db):
+    # README, «Demo logins»: `provider` finds Анна's certificate 11 02 000003 with her
+    # surname; the number alone finds nothing.
+    assert seeded.lookups == CertificateLookup.objects.count() == 14
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username="provider"))
+    url = "/api/v1/certificates/lookup/"
+    found = client.post(url, {"number": "11 02 000003", "surname": "иванова"}, format="json")
+    assert found.status_code == 200, found.content
+    assert found.json()["child_name"] == "Иванова Анна Сергеевна"
+    assert client.post(url, {"number": "1102000003"}, format="json").status_code == 400
+    # The operator's report: «Полярный код»'s desk, and «Северное сияние» guessing numbers.
+    client.force_authenticate(User.objects.get(username="operator"))
+    summary = client.get("/api/v1/certificate-lookups/summary/").json()
+    rows = {r["provider_name"]: r for r in summary["providers"]}
+    assert {name for name, r in rows.items() if r["unusual"]} == {"ООО «Северное сияние»"}
+    assert rows["АНО «Центр робототехники «Полярный код»"]["matched"] == 2  # + ours above
+    page = Client()
+    page.force_login(User.objects.get(username="operator"))
+    html = page.get("/cabinet/operator/certificate-lookups/").content.decode()
+    assert "ООО «Северное сияние»</a> <strong>— необычно</strong>" in html
 
 
 def test_second_run_duplicates_nothing_and_keeps_passwords(seeded, db):

@@ -194,6 +194,13 @@ class ApplicationCreateSerializer(serializers.Serializer):
         max_length=40,
         help_text="in_person: номер сертификата ребёнка (10 цифр; пробелы допустимы).",
     )
+    surname = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        help_text="in_person: фамилия ребёнка; номер и фамилия должны совпасть, иначе ответ "
+        "тот же, что для неизвестного номера. Каждая попытка — в лимитах и отчёте оператора.",
+    )
 
     def validate(self, attrs):
         user = _user(self.context)
@@ -215,8 +222,11 @@ class ApplicationCreateSerializer(serializers.Serializer):
                     attrs["certificate"] = resolve_certificate(user, attrs["certificate"])
                 except serializers.ValidationError as exc:
                     errors["certificate"] = exc.detail
-        elif not (attrs.get("certificate_number") or "").strip():
-            errors["certificate_number"] = ["Укажите номер сертификата ребёнка."]
+        else:
+            if not (attrs.get("certificate_number") or "").strip():
+                errors["certificate_number"] = ["Укажите номер сертификата ребёнка."]
+            if not (attrs.get("surname") or "").strip():
+                errors["surname"] = ["Укажите фамилию ребёнка."]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -101,8 +101,10 @@ class ApplicationViewSet(ScopedModelViewSet):
             "Родитель (`channel` = online): `certificate` (id или номер), `group`, "
             "`copay_agreed`. Свободное место закрепляется за ребёнком до решения поставщика; "
             "в полной группе заявка встаёт в лист ожидания (`waitlist_position`). "
-            "Сотрудник поставщика (`channel` = in_person): `certificate_number`, `group` — "
-            "ребёнок пришёл лично; родитель подтверждает в кабинете или называет код. "
+            "Сотрудник поставщика (`channel` = in_person): `certificate_number`, `surname` "
+            "(фамилия ребёнка), `group` — ребёнок пришёл лично; номер и фамилия должны совпасть "
+            "(иначе 400, как для неизвестного номера; попытка — в лимитах поиска, сверх — 429); "
+            "родитель подтверждает в кабинете или называет код. "
             f"{REFUSALS}"
         ),
     )
@@ -115,7 +117,10 @@ class ApplicationViewSet(ScopedModelViewSet):
             if not can(request.user, "enrolment.enrol_in_person", group):
                 raise PermissionDenied()
             application = services.apply_in_person(
-                actor=request.user, certificate_number=values["certificate_number"], group=group
+                actor=request.user,
+                certificate_number=values["certificate_number"],
+                surname=values["surname"],
+                group=group,
             )
         else:
             if not can(request.user, "enrolment.accept", values["certificate"]):

@@ -1,4 +1,5 @@
-"""Forms of the provider's and the operator's enrolment pages: filters, decisions, in person."""
+"""Forms of the provider's and the operator's enrolment pages: filters, decisions, in person,
+the look-up of a certificate and the operator's report of look-ups."""
 
 from __future__ import annotations
 
@@ -88,14 +89,41 @@ class CodeForm(forms.Form):
 # ----------------------------------------------------------------------- in person
 
 
-class InPersonForm(forms.Form):
-    certificate_number = forms.CharField(
-        label="Номер сертификата",
+def _number_field(label: str = "Номер сертификата") -> forms.CharField:
+    return forms.CharField(
+        label=label,
         max_length=20,
         help_text="10 цифр, например 11 02 000001.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         error_messages={"required": "Введите номер сертификата."},
     )
+
+
+def _digits(value: str) -> str:
+    digits = re.sub(r"[\s\-]", "", value)
+    if not (digits.isdigit() and len(digits) == 10):
+        raise forms.ValidationError("Номер сертификата — 10 цифр.")
+    return digits
+
+
+SURNAME_HELP = "Фамилия ребёнка, как в сертификате: регистр и ё/е не важны, двойная — целиком."
+
+
+def _surname_field(*, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label="Фамилия ребёнка",
+        max_length=150,
+        required=required,
+        help_text=SURNAME_HELP,
+        # Not kept by the browser: a shared desk computer should not offer children's names.
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Введите фамилию ребёнка."},
+    )
+
+
+class InPersonForm(forms.Form):
+    certificate_number = _number_field()
+    surname = _surname_field()
     group = _GroupLabel(
         label="Группа",
         queryset=None,
@@ -111,10 +139,31 @@ class InPersonForm(forms.Form):
         self.fields["group"].queryset = groups
 
     def clean_certificate_number(self):
-        digits = re.sub(r"[\s\-]", "", self.cleaned_data["certificate_number"])
-        if not (digits.isdigit() and len(digits) == 10):
-            raise forms.ValidationError("Номер сертификата — 10 цифр.")
-        return digits
+        return _digits(self.cleaned_data["certificate_number"])
+
+
+class LookupForm(forms.Form):
+    """The look-up: number and surname (an official may leave the surname out); a staff
+    member of several organisations says for which one."""
+
+    number = _number_field()
+    surname = _surname_field(required=False)
+    provider = ModelChoiceField(
+        label="Организация",
+        queryset=None,
+        required=False,
+        empty_label="Выберите организацию",
+    )
+
+    def __init__(self, *args, providers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if providers is None or providers.count() < 2:
+            del self.fields["provider"]
+        else:
+            self.fields["provider"].queryset = providers
+
+    def clean_number(self):
+        return _digits(self.cleaned_data["number"])
 
 
 # --------------------------------------------------------------------------- contracts

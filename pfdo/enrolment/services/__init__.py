@@ -1,5 +1,6 @@
 """Write use-cases of enrolment: apply, decide, offer, accept, waitlist, terminate, expire,
-and what ends with a certificate or an excluded provider (`endings`).
+what ends with a certificate or an excluded provider (`endings`), and the provider's look-up
+of a certificate by number and surname (`lookup`).
 
 One module per use case; callers import the public names from here. Locks, seats and
 notices shared by the modules are in `_common`.
@@ -27,6 +28,11 @@ from pfdo.enrolment.services.endings import (
     end_certificate_contracts,
     end_provider_enrolments,
     terminate_excluded_contracts,
+)
+from pfdo.enrolment.services.lookup import (
+    look_up,
+    look_up_for_provider,
+    lookup_provider,
 )
 from pfdo.enrolment.services.offers import (
     AcceptanceTerms,
@@ -95,6 +101,9 @@ __all__ = [
     "decline_refusal",
     "end_certificate_contracts",
     "end_provider_enrolments",
+    "look_up",
+    "look_up_for_provider",
+    "lookup_provider",
     "offer_expired",
     "preview_in_person",
     "preview_terms",

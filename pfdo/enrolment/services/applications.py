@@ -10,13 +10,12 @@ from django.db import IntegrityError, transaction
 from pfdo.audit import services as audit
 from pfdo.catalog.models import Group
 from pfdo.certificates import selectors as certificate_selectors
-from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.authz import authorize
 from pfdo.common.errors import Conflict, NotFound, ValidationFailed
 from pfdo.common.transactions import atomic_retry
-from pfdo.enrolment.models import Application
+from pfdo.enrolment.models import Application, CertificateLookup
 from pfdo.enrolment.selectors import waitlist_position
 from pfdo.enrolment.services._common import (
     Status,
@@ -28,9 +27,10 @@ from pfdo.enrolment.services._common import (
     _take_seat,
 )
 from pfdo.enrolment.services.codes import issue_code
+from pfdo.enrolment.services.lookup import look_up_for_provider
 from pfdo.enrolment.services.preconditions import Terms, check_preconditions
 
-CERTIFICATE_DIGITS = 10
+Purpose = CertificateLookup.Purpose
 IN_PERSON_ONLY_STAFF = "Записывать детей в эту группу могут только сотрудники поставщика."
 
 
@@ -124,20 +124,37 @@ def apply(
     return application
 
 
+def apply_in_person(*, actor, certificate_number: str, surname: str, group: Group) -> Application:
+    """Provider staff enrol a child who came in person, by certificate number and the
+    child's surname (the look-up: limited and recorded, so call it outside a transaction).
+    The parent confirms in the cabinet, or on the spot with the one-time code sent to them.
+
+    A number or surname that does not match answers as an unknown number does, before any
+    check of the group: a refusal must not tell the child is there (already applied, age)."""
+    group = _load_group(group.pk)
+    authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
+    certificate = _look_up(actor, group, certificate_number, surname, Purpose.ENROL)
+    return _file_in_person(actor=actor, certificate_id=certificate.pk, group=group)
+
+
+def _look_up(actor, group: Group, number: str, surname: str, purpose: str) -> Certificate:
+    try:
+        return look_up_for_provider(
+            actor=actor,
+            provider=group.module.program.provider,
+            number=number,
+            surname=surname,
+            purpose=purpose,
+        )
+    except NotFound as exc:
+        raise ValidationFailed(fields={"certificate_number": exc.message}) from exc
+
+
 @atomic_retry
-def apply_in_person(*, actor, certificate_number: str, group: Group) -> Application:
-    """Provider staff enrol a child who came in person, by certificate number. The parent
-    confirms in the cabinet, or on the spot with the one-time code sent to them."""
+def _file_in_person(*, actor, certificate_id: int, group: Group) -> Application:
     group = _load_group(group.pk)
     provider = group.module.program.provider
-    authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
-    digits = "".join(ch for ch in (certificate_number or "") if ch.isdigit())
-    found = Certificate.objects.filter(number=digits).values_list("pk", flat=True).first()
-    if len(digits) != CERTIFICATE_DIGITS or found is None:
-        raise ValidationFailed(
-            fields={"certificate_number": "Сертификат с таким номером не найден."}
-        )
-    certificate = _lock_certificate(found)
+    certificate = _lock_certificate(certificate_id)
     guardian = certificate.child.guardians.order_by("pk").first()
     if guardian is None:
         raise _refuse("no_guardian", "У ребёнка нет законного представителя в системе.")
@@ -176,20 +193,19 @@ class InPersonPreview:
     group_full: bool
 
 
-def preview_in_person(*, actor, certificate_number: str, group: Group) -> InPersonPreview:
-    """Look the certificate up (the look-up is logged) and compute the terms for the group.
+def preview_in_person(
+    *, actor, certificate_number: str, surname: str, group: Group
+) -> InPersonPreview:
+    """Look the certificate up by number and surname (limited and recorded) and compute the
+    terms for the group.
 
     Nothing is reserved or held: the same checks run again when the enrolment is filed.
     """
     group = _load_group(group.pk)
     authorize(actor, "enrolment.enrol_in_person", group, message=IN_PERSON_ONLY_STAFF)
-    try:
-        view = certificate_services.look_up_certificate(actor=actor, number=certificate_number)
-    except NotFound as exc:
-        raise ValidationFailed(fields={"certificate_number": exc.message}) from exc
-    certificate = Certificate.objects.select_related("child", "municipality").get(
-        pk=view.certificate_id
-    )
+    certificate = _look_up(actor, group, certificate_number, surname, Purpose.ENROL_PREVIEW)
+    view = certificate_selectors.provider_view(certificate)
+    certificate = Certificate.objects.select_related("child", "municipality").get(pk=certificate.pk)
     terms, refusal = None, ""
     try:
         _refuse_if_applied(certificate, group)

@@ -19,6 +19,7 @@ from pfdo.common import clock
 from pfdo.common.tests.leaks import identifier_forms, leaks
 from pfdo.common.tests.worlds import copy_of, komi_and_vorkuta, make_user, world_once
 from pfdo.enrolment import services
+from pfdo.enrolment.models import CertificateLookup
 from pfdo.enrolment.tests.factories import approved_period, family, ready_group, staff_of
 from pfdo.providers.tests.factories import ProviderFactory
 from pfdo.territory.tests.factories import MunicipalityFactory
@@ -119,6 +120,11 @@ def _build_world():
     b_group = ready_group(vorkuta, provider=provider_q)
     w.application_b = services.apply(actor=w.parent_b, certificate=fam_b.certificate, group=b_group)
     w.contract_b = services.confirm(actor=w.staff_q, application=w.application_b)
+    # P's desk looked family A's certificate up (a row of the operator's report).
+    services.look_up_for_provider(
+        actor=w.staff_p, provider=provider_p, number=w.certificate.number, surname=SECRET_NAME
+    )
+    w.lookup = CertificateLookup.objects.get()
     return w
 
 
@@ -216,6 +222,52 @@ def test_each_family_and_provider_sees_only_its_own(world):
     for role, ids in contracts.items():
         rows = api_as(world, role).get("/api/v1/contracts/").json()["results"]
         assert {row["id"] for row in rows} == ids, role
+
+
+# The look-up by number and surname: provider staff of the municipality and its officials
+# find family A's certificate; the other municipality's operator does not; others are refused.
+LOOKUP_ANSWERS = {
+    "anonymous": 401,
+    "parent_a": 403,
+    "parent_b": 403,
+    "payer": 403,
+    "other_operator": 404,
+}
+# The report of look-ups: the municipality's and region's officials read family A's row.
+REPORT_READERS = {"operator", "regional_admin", "superuser"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lookup_matrix(world, role):
+    body = {"number": world.certificate.number, "surname": SECRET_NAME}
+    response = api_as(world, role).post("/api/v1/certificates/lookup/", body, format="json")
+    expected = LOOKUP_ANSWERS.get(role, 200)
+    assert response.status_code == expected, (role, response.content)
+    assert (SECRET_NAME in response.content.decode()) is (expected == 200)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lookup_report_matrix(world, role):
+    client = api_as(world, role)
+    detail = client.get(f"/api/v1/certificate-lookups/{world.lookup.pk}/")
+    listed = client.get("/api/v1/certificate-lookups/")
+    summary = client.get("/api/v1/certificate-lookups/summary/")
+    page = page_as(world, role).get(reverse("enrolment:operator_lookups"))
+    if role == "anonymous":
+        assert {detail.status_code, listed.status_code, summary.status_code} == {401}
+        assert page.status_code == 302 and "login" in page["Location"]
+    elif role in REPORT_READERS | {"other_operator"}:
+        seen = role in REPORT_READERS
+        assert detail.status_code == (200 if seen else 404), role
+        assert ({r["id"] for r in listed.json()["results"]} == {world.lookup.pk}) is seen
+        providers = {r["provider"] for r in summary.json()["providers"]}
+        assert (world.lookup.provider_id in providers) is seen
+        assert page.status_code == 200
+        assert (world.certificate.number in page.content.decode()) is seen
+    else:
+        assert {detail.status_code, listed.status_code, summary.status_code} == {403}, role
+        assert page.status_code == 403
+    assert SECRET_NAME not in page.content.decode()
 
 
 # Who may act on family A's objects; everyone else gets 403 (wrong role) or 404 (their role,
@@ -389,7 +441,11 @@ def test_no_enrolment_response_to_provider_staff_contains_the_childs_identifiers
     created = check(
         api.post(
             "/api/v1/applications/",
-            {"certificate_number": fam_c.certificate.number, "group": in_person.pk},
+            {
+                "certificate_number": fam_c.certificate.number,
+                "surname": SECRET_NAME,
+                "group": in_person.pk,
+            },
             format="json",
         ),
         "create in person",

@@ -327,7 +327,10 @@ def test_confirm_an_in_person_enrolment(client, fam, period):
     group = ready_group(fam.child.municipality)
     provider = group.module.program.provider
     application = services.apply_in_person(
-        actor=staff_of(provider), certificate_number=fam.certificate.number, group=group
+        actor=staff_of(provider),
+        certificate_number=fam.certificate.number,
+        surname=fam.child.last_name,
+        group=group,
     )
     login(client, fam.parent)
     page = text(client.get(application_url(application)))

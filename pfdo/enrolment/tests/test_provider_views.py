@@ -213,7 +213,10 @@ def test_in_person_enrolment_end_to_end_with_code(client, fam, group, staff, per
     assert client.get(ENROL).status_code == 200
     number = fam.certificate.number
     spaced = f"{number[:2]} {number[2:4]} {number[4:]}"
-    preview = client.post(ENROL, {"certificate_number": spaced, "group": group.pk})
+    surname = fam.child.last_name
+    preview = client.post(
+        ENROL, {"certificate_number": spaced, "surname": surname, "group": group.pk}
+    )
     assert preview.status_code == 200
     html = text(preview)
     assert fam.child.full_name in html and "10 лет" in html
@@ -224,10 +227,15 @@ def test_in_person_enrolment_end_to_end_with_code(client, fam, group, staff, per
     assert not Application.objects.exists()  # the preview files nothing
 
     # «Записать» without having shown these terms only shows them.
-    unseen = {"certificate_number": spaced, "group": group.pk, "action": "enrol"}
+    unseen = {
+        "certificate_number": spaced,
+        "surname": surname,
+        "group": group.pk,
+        "action": "enrol",
+    }
     assert "проверьте условия ещё раз" in text(client.post(ENROL, unseen, follow=True))
     assert not Application.objects.exists()
-    filed = client.post(ENROL, {**unseen, "previewed": f"{number}:{group.pk}"})
+    filed = client.post(ENROL, {**unseen, "previewed": f"{number}:{group.pk}:{surname}"})
     application = Application.objects.get()
     assert filed.status_code == 302
     assert filed["Location"] == reverse("enrolment:provider_application", args=[application.pk])
@@ -250,28 +258,36 @@ def test_in_person_enrolment_end_to_end_with_code(client, fam, group, staff, per
     money = certificate_selectors.balance(fam.certificate, period)
     assert money.reserved_kopecks == contract.certificate_kopecks > 0
     # Enrolling the same child again is refused with its message.
-    again = client.post(ENROL, {"certificate_number": number, "group": group.pk})
+    again = client.post(
+        ENROL, {"certificate_number": number, "surname": surname, "group": group.pk}
+    )
     assert "Ребёнок уже записан или ждёт места в этой группе." in text(again)
 
 
 def test_in_person_refusals_show_their_messages(client, vorkuta, fam, group, staff, operator):
     client.force_login(staff)
-    missing = client.post(ENROL, {"certificate_number": "1102999999", "group": group.pk})
+    surname = fam.child.last_name
+    missing = client.post(
+        ENROL, {"certificate_number": "1102999999", "surname": surname, "group": group.pk}
+    )
     assert missing.status_code == 200
-    assert "Сертификат с таким номером не найден." in text(missing)
-    short = client.post(ENROL, {"certificate_number": "123", "group": group.pk})
+    assert "Сертификат не найден: проверьте номер и фамилию ребёнка." in text(missing)
+    short = client.post(ENROL, {"certificate_number": "123", "surname": surname, "group": group.pk})
     assert "Номер сертификата — 10 цифр." in text(short)
     foreign = ready_group(vorkuta)
-    closed = client.post(ENROL, {"certificate_number": fam.certificate.number, "group": foreign.pk})
+    closed = client.post(
+        ENROL,
+        {"certificate_number": fam.certificate.number, "surname": surname, "group": foreign.pk},
+    )
     assert "Эта группа сейчас не принимает записи." in text(closed)
     certificate_services.suspend_certificate(
         actor=operator, certificate=fam.certificate, reason="Проверка"
     )
-    data = {"certificate_number": fam.certificate.number, "group": group.pk}
+    data = {"certificate_number": fam.certificate.number, "surname": surname, "group": group.pk}
     preview = client.post(ENROL, data)
     assert "Записать нельзя" in text(preview) and "записаться по нему нельзя" in text(preview)
     assert 'value="enrol"' not in text(preview)
-    shown = f"{fam.certificate.number}:{group.pk}"
+    shown = f"{fam.certificate.number}:{group.pk}:{surname}"
     forced = client.post(ENROL, {**data, "action": "enrol", "previewed": shown})
     assert forced.status_code == 200 and "записаться по нему нельзя" in text(forced)
     assert not Application.objects.exists()
@@ -283,9 +299,14 @@ def test_in_person_full_group_goes_to_waitlist(client, vorkuta, operator, period
     first, second = family(vorkuta, operator), family(vorkuta, operator)
     services.apply(actor=first.parent, certificate=first.certificate, group=group)
     client.force_login(staff)
-    data = {"certificate_number": second.certificate.number, "group": group.pk}
+    surname = second.child.last_name
+    data = {
+        "certificate_number": second.certificate.number,
+        "surname": surname,
+        "group": group.pk,
+    }
     assert "лист ожидания" in text(client.post(ENROL, data))
-    shown = f"{second.certificate.number}:{group.pk}"
+    shown = f"{second.certificate.number}:{group.pk}:{surname}"
     page = client.post(ENROL, {**data, "action": "enrol", "previewed": shown}, follow=True)
     assert "лист ожидания (1-я)" in text(page)
     assert Application.objects.get(child=second.child).status == Application.Status.WAITLISTED
@@ -550,7 +571,8 @@ def test_odd_input_never_fails(client, register, operator):
         assert client.get(CONTRACTS, params).status_code == 200
         assert client.get(APPLICATIONS, params).status_code == 200
         assert client.get(EXPORT, params).status_code == 302  # back to the register
-    assert client.post(ENROL, {"certificate_number": "\x00", "group": huge}).status_code == 200
+    odd = {"certificate_number": "\x00", "surname": "a\x00b", "group": huge}
+    assert client.post(ENROL, odd).status_code == 200
     client.force_login(operator)
     assert client.get(OPERATOR_CONTRACTS, {"program": huge, "group": huge}).status_code == 200
     assert client.get(f"{OPERATOR_CONTRACTS}{huge}/").status_code == 404

@@ -162,7 +162,10 @@ def test_in_person_with_code(vorkuta, operator, period):
     group = ready_group(vorkuta)
     staff = staff_of(group.module.program.provider)
     application = services.apply_in_person(
-        actor=staff, certificate_number=fam.certificate.number, group=group
+        actor=staff,
+        certificate_number=fam.certificate.number,
+        surname=fam.child.last_name,
+        group=group,
     )
     assert application.status == Application.Status.AWAITING_PARENT
     note = fam.parent.notifications.order_by("-pk").first()
@@ -175,7 +178,9 @@ def test_in_person_with_code(vorkuta, operator, period):
     assert contract.status == Contract.Status.ACTIVE
     assert balance(fam, period).reserved_kopecks == contract.certificate_kopecks > 0
     with pytest.raises(ValidationFailed):
-        services.apply_in_person(actor=staff, certificate_number="1102999999", group=group)
+        services.apply_in_person(
+            actor=staff, certificate_number="1102999999", surname="Иванова", group=group
+        )
 
 
 def test_short_balance_at_acceptance_needs_the_new_share_agreed(vorkuta, operator, period):

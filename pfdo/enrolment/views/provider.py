@@ -221,6 +221,11 @@ class ApplicationCodeView(StaffMixin, View):
 # ----------------------------------------------------------------------------- in person
 
 
+def _previewed(number: str, surname: str, group_id: int) -> str:
+    """What the parent was shown: «Записать» files only that (an edited field shows again)."""
+    return f"{number}:{group_id}:{' '.join(surname.split())}"
+
+
 class EnrolView(StaffMixin, View):
     """Step 1 «Показать условия»: the certificate's reduced view and the contract's terms.
     Step 2 «Записать»: the application is filed and the parent gets a code to confirm."""
@@ -240,23 +245,27 @@ class EnrolView(StaffMixin, View):
         preview = None
         if form.is_valid():
             data = form.cleaned_data
-            shown = f"{data['certificate_number']}:{data['group'].pk}"
+            shown = _previewed(data["certificate_number"], data["surname"], data["group"].pk)
             # «Записать» files only what the parent was just shown; edited fields show again.
             enrol = request.POST.get("action") == "enrol"
             if enrol and request.POST.get("previewed") != shown:
                 enrol = False
-                messages.info(request, "Номер или группа изменились: проверьте условия ещё раз.")
+                messages.info(
+                    request, "Номер, фамилия или группа изменились: проверьте условия ещё раз."
+                )
             try:
                 if enrol:
                     application = services.apply_in_person(
                         actor=request.user,
                         certificate_number=data["certificate_number"],
+                        surname=data["surname"],
                         group=data["group"],
                     )
                 else:
                     preview = services.preview_in_person(
                         actor=request.user,
                         certificate_number=data["certificate_number"],
+                        surname=data["surname"],
                         group=data["group"],
                     )
             except DomainError as exc:
@@ -279,7 +288,9 @@ class EnrolView(StaffMixin, View):
         ctx = {"form": form, "preview": preview}
         if preview is not None:
             ctx["age"] = selectors.years_label(preview.certificate.age_years)
-            ctx["previewed"] = f"{preview.certificate.number}:{preview.group.pk}"
+            ctx["previewed"] = _previewed(
+                preview.certificate.number, form.cleaned_data["surname"], preview.group.pk
+            )
         return render(request, PROVIDER_TEMPLATES + "enrol.html", ctx)
 
 

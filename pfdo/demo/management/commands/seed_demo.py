@@ -40,6 +40,11 @@ class Command(BaseCommand):
             )
         if report.billing is not None:
             self.stdout.write(report.billing.describe())
+        if report.lookups:
+            self.stdout.write(
+                f"Поисков сертификатов поставщиками: {report.lookups} (отчёт оператора: "
+                "/cabinet/operator/certificate-lookups/)."
+            )
         self.stdout.write("Логины (пароль у всех один):")
         for label, login, password, created in report.logins:
             mark = "создан" if created else "уже был"

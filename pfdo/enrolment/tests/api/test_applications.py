@@ -200,7 +200,12 @@ def test_officials_cannot_apply(as_user, fam, group, operator, make_user, vorkut
     response = as_user(operator).post(APPLICATIONS, apply_body(fam, group), format="json")
     assert_error(response, 403, "permission_denied")
     payer = make_user("payer", municipality=vorkuta)
-    body = {"channel": "in_person", "certificate_number": fam.certificate.number, "group": group.pk}
+    body = {
+        "channel": "in_person",
+        "certificate_number": fam.certificate.number,
+        "surname": fam.child.last_name,
+        "group": group.pk,
+    }
     assert_error(as_user(payer).post(APPLICATIONS, body, format="json"), 403)
     assert not Application.objects.exists()
 
@@ -294,7 +299,11 @@ def test_parent_cancels(as_user, fam, group):
 
 
 def test_in_person_then_the_parent_confirms(as_user, fam, group, staff, period):
-    body = {"certificate_number": fam.certificate.number, "group": group.pk}
+    body = {
+        "certificate_number": fam.certificate.number,
+        "surname": fam.child.last_name,
+        "group": group.pk,
+    }
     response = as_user(staff).post(APPLICATIONS, body, format="json")  # channel by role
     assert response.status_code == 201, response.content
     application = response.json()
@@ -306,7 +315,12 @@ def test_in_person_then_the_parent_confirms(as_user, fam, group, staff, period):
 
 
 def test_in_person_confirmed_with_the_code(as_user, fam, group, staff, period):
-    body = {"channel": "in_person", "certificate_number": fam.certificate.number, "group": group.pk}
+    body = {
+        "channel": "in_person",
+        "certificate_number": fam.certificate.number,
+        "surname": fam.child.last_name,
+        "group": group.pk,
+    }
     client = as_user(staff)
     application = client.post(APPLICATIONS, body, format="json").json()
     code = fam.parent.notifications.order_by("-pk").first().body.split("код ")[1][:6]
@@ -321,14 +335,23 @@ def test_in_person_confirmed_with_the_code(as_user, fam, group, staff, period):
 
 
 def test_in_person_unknown_number_is_a_field_error(as_user, group, staff):
-    body = {"channel": "in_person", "certificate_number": "1102999999", "group": group.pk}
+    body = {
+        "channel": "in_person",
+        "certificate_number": "1102999999",
+        "surname": "Иванова",
+        "group": group.pk,
+    }
     error = assert_error(as_user(staff).post(APPLICATIONS, body, format="json"), 400)
     assert "certificate_number" in error["fields"]
 
 
 def test_in_person_into_another_providers_group_is_refused(as_user, fam, vorkuta, staff):
     foreign = ready_group(vorkuta)
-    body = {"channel": "in_person", "certificate_number": fam.certificate.number}
+    body = {
+        "channel": "in_person",
+        "certificate_number": fam.certificate.number,
+        "surname": fam.child.last_name,
+    }
     response = as_user(staff).post(APPLICATIONS, {**body, "group": foreign.pk}, format="json")
     assert_error(response, 403)
     assert not Application.objects.exists()
