@@ -83,6 +83,11 @@ urlpatterns = [
         name="application_reject",
     ),
     path(
+        "cabinet/certificate-applications/<int:pk>/reject-duplicate/",
+        applications.RejectDuplicateView.as_view(),
+        name="application_reject_duplicate",
+    ),
+    path(
         "cabinet/provider/certificate-lookup/",
         lookup.LookupView.as_view(),
         name="lookup",

@@ -1,9 +1,10 @@
 """Write use-cases of certificates, one module per use case; the public names live here.
 
-children (the child's card) · applications (filing, the parent's account) · decisions (verify,
-reject, issue) · nominals (quota place, nominal, grant) · period_start (the period's grants) ·
-lifecycle (suspend, reactivate, cancel, expire) · switching (accounting → financing) ·
-desk (passwords, the provider's look-up).
+children (the child's card) · applications (filing, the parent's account) · public (the form
+without an account, one answer for everyone) · duplicates (a known child flagged, the one-click
+rejection) · decisions (verify, reject, issue) · nominals (quota place, nominal, grant) ·
+period_start (the period's grants) · lifecycle (suspend, reactivate, cancel, expire) ·
+switching (accounting → financing) · desk (passwords, the provider's look-up).
 """
 
 from pfdo.certificates.services._common import Issued, can_manage
@@ -12,7 +13,6 @@ from pfdo.certificates.services.applications import (
     apply_for_certificate,
     apply_online,
     file_in_person_application,
-    register_and_apply,
     register_family,
     register_parent,
 )
@@ -23,6 +23,11 @@ from pfdo.certificates.services.decisions import (
     verify_application,
 )
 from pfdo.certificates.services.desk import look_up_certificate, reissue_parent_password
+from pfdo.certificates.services.duplicates import (
+    DUPLICATE_REJECTION,
+    known_child,
+    reject_duplicate,
+)
 from pfdo.certificates.services.lifecycle import (
     cancel_certificate,
     cancellation_text,
@@ -40,6 +45,7 @@ from pfdo.certificates.services.nominals import (
     nominal_amount,
 )
 from pfdo.certificates.services.period_start import grant_period_nominals
+from pfdo.certificates.services.public import PublicApplication, register_and_apply
 from pfdo.certificates.services.rekey import Rekeyed, rekey_pd_hashes
 from pfdo.certificates.services.switching import (
     fulfil_switch_requests,
@@ -50,7 +56,9 @@ from pfdo.certificates.services.switching import (
 
 __all__ = [
     "CHILD_FIELDS",
+    "DUPLICATE_REJECTION",
     "Issued",
+    "PublicApplication",
     "Registered",
     "Rekeyed",
     "apply_for_certificate",
@@ -69,6 +77,7 @@ __all__ = [
     "grant_entry",
     "grant_nominal_ahead",
     "grant_period_nominals",
+    "known_child",
     "look_up_certificate",
     "nominal_amount",
     "reactivate_certificate",
@@ -77,6 +86,7 @@ __all__ = [
     "register_parent",
     "reissue_parent_password",
     "reject_application",
+    "reject_duplicate",
     "rekey_pd_hashes",
     "request_switch",
     "return_key",
