@@ -242,15 +242,36 @@ CACHES = {
 # them, while guessing, enumeration and form flooding stop after a handful of tries. Change any
 # with PFDO_RATE_LIMITS="name=count/seconds,name=count/seconds".
 PFDO_RATE_LIMITS = {
-    # anonymous forms, per client address
-    "certificate_apply_ip": "10/3600",
-    "provider_apply_ip": "5/3600",
+    # Anonymous forms (issue 13). Counted on every submission that reaches the service; the
+    # form's own format errors (empty fields, a bad СНИЛС checksum) are free and write nothing.
+    # A family files one certificate form per child, a school, library or МФЦ helping families
+    # from one address (or a mobile carrier's shared address) rarely more than one every few
+    # minutes; the 30-in-2-seconds flood of the issue stops at 20 an hour.
+    "certificate_apply_ip": "20/3600",
+    # Per typed e-mail, known or not (a refusal tells nothing): one family, up to eight children
+    # in an hour. Every submission writes a letter to that address, so this also caps how
+    # often a stranger can make the system mail someone's box.
+    "certificate_apply_email": "8/3600",
+    # An organisation applies once in its life; ten tries an hour leave room to fix the card's
+    # mistakes (checked by the service, so they count), 25 applications in 2 s do not pass.
+    "provider_apply_ip": "10/3600",
+    # Per typed ИНН from any address: a known ИНН sends the organisation a letter, so a flood
+    # of applications in its name stops at ten letters a day.
+    "provider_apply_inn": "10/86400",
+    # Password reset: a person asks once or twice; ten an hour per address covers a shared one.
     "password_reset_ip": "10/3600",
-    # one account's mailbox is not flooded by resets from many addresses
+    # Per typed e-mail, known or not (the 429 must not tell whether an account has it): the
+    # link lives 24 h, so three letters an hour to one mailbox is plenty; 20 is a flood.
     "password_reset_account": "3/3600",
-    # API tokens: per address, and per login (whoever asks)
+    # API tokens live PFDO_API_TOKEN_TTL_DAYS; an integration asks rarely. Per address, and
+    # per typed login (existing or not) on top of axes' lockout after wrong passwords.
     "token_ip": "30/3600",
     "token_account": "10/3600",
+    # Failed logins on the login page per address. axes locks a login after 5 failures and an
+    # address + browser string after 5; a client changing its browser string walks past the
+    # latter, this stops it. 30 failures in 15 minutes is six logins locked out from one
+    # address — beyond a school or office; successful logins never count.
+    "login_failures_ip": "30/900",
     # Certificate look-ups by provider staff (number + surname; the look-up page, and the
     # preview and the filing of an in-person enrolment — two look-ups per child enrolled).
     # A desk in September takes a family every 2–3 minutes: ~25 children an hour, 50

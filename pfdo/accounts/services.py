@@ -16,7 +16,7 @@ from pfdo.accounts.models import ApiToken, Membership, Notification, User
 from pfdo.accounts.roles import MUNICIPAL_ROLES, Role
 from pfdo.accounts.tokens import TOKEN_PREFIX, hash_token, new_raw_token
 from pfdo.audit import services as audit
-from pfdo.common import clock
+from pfdo.common import clock, ratelimit
 from pfdo.common.errors import Conflict, ValidationFailed
 
 # No look-alike characters: issued passwords are read off paper and typed by hand.
@@ -249,6 +249,45 @@ def revoke_api_token(*, actor, token: ApiToken) -> None:
     user = token.user
     ApiToken.objects.filter(pk=token.pk).delete()
     audit.record(actor=actor, action="accounts.api_token_revoked", obj=user)
+
+
+# ---------------------------------------------------------------------- anonymous attempts
+# Counted before anything is done (the refusal's row in the action history must survive);
+# over a limit `ratelimit.RateLimited` is raised: 429 with Retry-After.
+
+
+def count_password_reset(*, email: str) -> None:
+    """One reset letter asked for: per client address and per typed e-mail. The e-mail counts
+    whether or not an account has it, so a refusal tells no more than the "sent" page does."""
+    ratelimit.hit(
+        ("password_reset_ip", f"ip:{ratelimit.client_ip()}"),
+        ("password_reset_account", f"email:{(email or '').strip().lower()}"),
+    )
+
+
+def count_token_request(*, login: str) -> None:
+    """One API token asked for: per client address and per typed login (existing or not).
+    Wrong passwords also lock the login out through axes; this caps every attempt."""
+    ratelimit.hit(
+        ("token_ip", f"ip:{ratelimit.client_ip()}"),
+        ("token_account", f"login:{(login or '').strip().lower()}"),
+    )
+
+
+def check_login_address() -> None:
+    """Before a login on the page: an address that has used up its failed logins is refused.
+
+    axes locks a login, and an address with one browser; a client that changes its browser
+    string for every few guesses would walk through many logins from one address — this cap
+    on failures per address stops it, while successful logins (a school or office behind
+    one address) never count."""
+    key = f"ip:{ratelimit.client_ip()}"
+    if ratelimit.remaining("login_failures_ip", key) == 0:
+        ratelimit.hit(("login_failures_ip", key))  # over the limit: refused and recorded
+
+
+def count_login_failure() -> None:
+    ratelimit.hit(("login_failures_ip", f"ip:{ratelimit.client_ip()}"))
 
 
 # ------------------------------------------------------------------------------- notifications

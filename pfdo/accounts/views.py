@@ -85,6 +85,15 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        services.check_login_address()
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if any(e.code in ("invalid_login", "inactive") for e in form.non_field_errors().as_data()):
+            services.count_login_failure()
+        return super().form_invalid(form)
+
 
 class LogoutView(auth_views.LogoutView):
     pass
@@ -120,6 +129,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     form_class = PasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # Counted before the letter; over the limit the 429 page (the same whether or not the
+        # e-mail has an account: the per-account limit counts the typed address).
+        services.count_password_reset(email=form.cleaned_data["email"])
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -187,6 +187,10 @@ class CertificateApplication(models.Model):
         "статус", max_length=16, choices=Status.choices, default=Status.APPLIED, protected=False
     )
     reason = models.TextField("причина отказа", blank=True)
+    # Why an online application names a child the region already knows (a live certificate or
+    # an open application with the same СНИЛС or document). For the operator only: the
+    # applicant was answered as anyone else, so the public form tells nobody who is registered.
+    duplicate_reason = models.CharField("отмечено как дубликат", max_length=300, blank=True)
     created_at = models.DateTimeField("подано", default=clock.now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -82,4 +82,9 @@ urlpatterns = [
         applications.RejectApplicationView.as_view(),
         name="application_reject",
     ),
+    path(
+        "cabinet/certificate-applications/<int:pk>/reject-duplicate/",
+        applications.RejectDuplicateView.as_view(),
+        name="application_reject_duplicate",
+    ),
 ]

@@ -2,7 +2,8 @@
 with a different request is 409; a key whose first call is still running is 409 too.
 
 Answers below 500 are kept for `PFDO_IDEMPOTENCY_TTL_HOURS` (default 24); a 5xx is not kept,
-so the caller may retry with the same key.
+so the caller may retry with the same key — nor a 429 (too many attempts): nothing was done,
+and the retry its Retry-After invites must be carried out, not answered 429 again.
 """
 
 from __future__ import annotations
@@ -108,7 +109,11 @@ class IdempotencyMiddleware:
 
     def _remember(self, scope: str, key: str, response) -> None:
         records = IdempotencyRecord.objects.filter(scope=scope, key=key, status_code=None)
-        if response.status_code >= 500 or getattr(response, "streaming", False):
+        if (
+            response.status_code >= 500
+            or response.status_code == 429
+            or getattr(response, "streaming", False)
+        ):
             records.delete()
             return
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):

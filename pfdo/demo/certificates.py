@@ -189,7 +189,8 @@ def _kid(row: dict) -> dict:
 # The demo parent (login "parent", Иванова Мария Петровна) has two children: one with a
 # financing certificate, one with an accounting certificate chosen by the family. KIRILL's
 # birth certificate number is Артём Кузнецов's (a typo, or the same child under another
-# СНИЛС): the operator sees the application flagged as a possible duplicate.
+# СНИЛС): the operator sees the application flagged as a duplicate with the reason ("ребёнок
+# уже имеет сертификат № …") and a one-click rejection; Артём's family got a letter.
 _CHILDREN = {name: _kid(row) for name, row in _DATA["children"].items()}
 ANNA, MIKHAIL, DANIIL, KSENIA, ARTYOM = (
     _CHILDREN[n] for n in ("ANNA", "MIKHAIL", "DANIIL", "KSENIA", "ARTYOM")

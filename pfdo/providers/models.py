@@ -93,6 +93,10 @@ class Provider(models.Model):
         "статус в реестре", default=Status.UNDER_REVIEW, choices=Status.choices, protected=False
     )
     status_reason = models.TextField("причина последнего решения", blank=True)
+    # An application whose ИНН the municipality's registry already holds. The public form
+    # answered it as any other (issue 13: it must not tell which organisations applied); the
+    # operator sees why and rejects it with one click. Never included, never unique-checked.
+    duplicate_reason = models.CharField("отмечено как дубликат", max_length=300, blank=True)
     status_changed_at = models.DateTimeField("решение принято", null=True, blank=True)
     applied_at = models.DateTimeField("заявка подана", default=clock.now)
     included_at = models.DateTimeField("включён в реестр", null=True, blank=True)
@@ -116,7 +120,9 @@ class Provider(models.Model):
         ordering = ["short_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "inn"], name="providers_unique_inn_per_municipality"
+                fields=["municipality", "inn"],
+                condition=Q(duplicate_reason=""),
+                name="providers_unique_inn_per_municipality",
             ),
             models.CheckConstraint(
                 condition=~Q(legal_form="ip") | Q(inn__regex=r"^[0-9]{12}$"),

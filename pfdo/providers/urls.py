@@ -20,6 +20,11 @@ urlpatterns = [
         name="decide",
     ),
     path(
+        "cabinet/providers/<int:pk>/reject-duplicate/",
+        views.RejectDuplicateView.as_view(),
+        name="reject_duplicate",
+    ),
+    path(
         "cabinet/providers/<int:pk>/limits/",
         views.EnrolmentLimitView.as_view(),
         name="set_limit",

@@ -135,7 +135,7 @@ def _card_context(request, provider: Provider, *, decision=None, limit_forms=Non
     decisions = []
     available = {t.name for t in provider.get_available_status_transitions()}
     for move, (_, label, reason_required) in DECISIONS.items():
-        if move not in available:
+        if move not in available or (move == "include" and provider.duplicate_reason):
             continue
         form = (
             decision[1]
@@ -164,6 +164,7 @@ def _card_context(request, provider: Provider, *, decision=None, limit_forms=Non
         "limits": limits,
         "staff": selectors.staff_of(provider),
         "actions": actions,
+        "duplicate_rejection": services.DUPLICATE_REJECTION,
     }
 
 
@@ -194,6 +195,22 @@ class DecisionView(LoginRequiredMixin, View):
         if not any(d["move"] == move for d in ctx["decisions"]):
             messages.error(request, " ".join(form.non_field_errors()) or "Действие недоступно.")
         return render(request, "providers/operator_detail.html", ctx)
+
+
+class RejectDuplicateView(LoginRequiredMixin, View):
+    """One click on a flagged duplicate: refused with the neutral reason its applicant reads."""
+
+    def post(self, request, pk):
+        provider = _registry_provider(request, pk)
+        try:
+            services.reject_duplicate(actor=request.user, provider=provider)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("providers:operator_detail", pk=provider.pk)
+        messages.success(
+            request, f"Заявка «{provider.short_name}» отклонена как дубликат; заявитель уведомлён."
+        )
+        return redirect(reverse("providers:registry") + "?status=under_review")
 
 
 class EnrolmentLimitView(LoginRequiredMixin, View):

@@ -21,6 +21,7 @@ from pfdo.accounts.api.serializers import (
 from pfdo.accounts.authentication import BearerTokenAuthentication
 from pfdo.accounts.forms import INVALID_LOGIN
 from pfdo.accounts.models import ApiToken
+from pfdo.common.api.schema import RETRY_AFTER
 from pfdo.common.errors import DomainError
 from pfdo.common.idempotency import mark_secret
 
@@ -53,11 +54,16 @@ class TokenView(APIView):
         request=TokenRequestSerializer,
         responses={200: TokenResponseSerializer},
         auth=[],
+        parameters=[RETRY_AFTER],
         summary="Получить токен по логину и паролю",
+        description="Попытки ограничены с одного адреса и для одного логина (существует он "
+        "или нет), а после нескольких неверных паролей логин временно блокируется: в обоих "
+        "случаях 429 с Retry-After — через сколько секунд повторить.",
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        services.count_token_request(login=data.validated_data["login"])
         # Axes watches this call: repeated failures lock the login (answered by the
         # lockout handler with 429 and the time to retry).
         user = authenticate(

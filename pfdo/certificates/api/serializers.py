@@ -262,6 +262,11 @@ class CertificateApplicationSerializer(serializers.ModelSerializer):
         help_text="Сколько других детей региона совпадают по СНИЛС или документу (по ключевому "
         "хешу). Только должностным лицам муниципалитета; иначе null."
     )
+    duplicate_reason = serializers.SerializerMethodField(
+        help_text="Почему заявление отмечено как дубликат (например «ребёнок уже имеет "
+        "сертификат № …»); пусто — не отмечено. Только должностным лицам муниципалитета; "
+        "иначе null: заявителю при подаче ответили так же, как любому другому."
+    )
 
     class Meta:
         model = CertificateApplication
@@ -280,6 +285,7 @@ class CertificateApplicationSerializer(serializers.ModelSerializer):
             "decided_at",
             "certificate",
             "duplicates_count",
+            "duplicate_reason",
         ]
         read_only_fields = fields
 
@@ -296,6 +302,12 @@ class CertificateApplicationSerializer(serializers.ModelSerializer):
         if not manages_municipality(_user(self.context), application.municipality):
             return None
         return self.context.get("duplicate_flags", {}).get(application.pk, 0)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_duplicate_reason(self, application: CertificateApplication):
+        if not manages_municipality(_user(self.context), application.municipality):
+            return None
+        return application.duplicate_reason
 
 
 class CertificateApplicationCreateSerializer(serializers.Serializer):

@@ -101,6 +101,7 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
         "verify": "certificates.manage",
         "approve": "certificates.manage",
         "reject": "certificates.manage",
+        "reject_duplicate": "certificates.manage",
     }
 
     def scope_queryset(self, queryset):
@@ -145,7 +146,10 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
             "пользователя) или данные нового родителя (`parent_last_name`, "
             "`parent_first_name`, …): его кабинет создаётся без пароля, пароль выдаётся вместе "
             "с сертификатом. Ребёнок с тем же СНИЛС, у которого уже есть сертификат или "
-            "заявление, — 400 с кодом duplicate_child."
+            "заявление, — 400 с кодом duplicate_child, если заявление подаёт оператор или "
+            "законный представитель этого ребёнка; любому другому родителю ответ тот же, что "
+            "и на нового ребёнка: заявление принимается, оператор видит его отмеченным как "
+            "дубликат (duplicate_reason), представители ребёнка получают письмо."
         ),
     )
     def create(self, request):
@@ -236,6 +240,19 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
             application=application,
             reason=data.validated_data.get("reason", ""),
         )
+        return self._read(application)
+
+    @extend_schema(
+        request=None,
+        responses={200: CertificateApplicationSerializer},
+        summary="Отклонить как дубликат",
+        description=f"{OFFICIALS} Одним действием отклоняет заявление, отмеченное как "
+        "дубликат (duplicate_reason не пуст), с нейтральной причиной, которую увидит "
+        "заявитель. Заявление без отметки — 409 с кодом not_duplicate.",
+    )
+    @action(detail=True, methods=["post"], url_path="reject-duplicate")
+    def reject_duplicate(self, request, pk=None):
+        application = services.reject_duplicate(actor=request.user, application=self.get_object())
         return self._read(application)
 
 

@@ -1,9 +1,10 @@
 """Write use-cases of certificates, one module per use case; the public names live here.
 
-children (the child's card) · applications (filing, the parent's account) · decisions (verify,
-reject, issue) · nominals (quota place, nominal, grant) · period_start (the period's grants) ·
-lifecycle (suspend, reactivate, cancel, expire) · switching (accounting → financing) ·
-desk (passwords, the officials' look-up).
+children (the child's card) · applications (filing, the parent's account) · public (the form
+without an account, one answer for everyone) · duplicates (a known child flagged, the one-click
+rejection) · decisions (verify, reject, issue) · nominals (quota place, nominal, grant) ·
+period_start (the period's grants) · lifecycle (suspend, reactivate, cancel, expire) ·
+switching (accounting → financing) · desk (passwords, the officials' look-up).
 """
 
 from pfdo.certificates.services._common import Issued, can_manage
@@ -12,7 +13,6 @@ from pfdo.certificates.services.applications import (
     apply_for_certificate,
     apply_online,
     file_in_person_application,
-    register_and_apply,
     register_family,
     register_parent,
 )
@@ -26,6 +26,11 @@ from pfdo.certificates.services.desk import (
     LOOKUP_MISS,
     look_up_certificate,
     reissue_parent_password,
+)
+from pfdo.certificates.services.duplicates import (
+    DUPLICATE_REJECTION,
+    known_child,
+    reject_duplicate,
 )
 from pfdo.certificates.services.lifecycle import (
     cancel_certificate,
@@ -44,6 +49,7 @@ from pfdo.certificates.services.nominals import (
     nominal_amount,
 )
 from pfdo.certificates.services.period_start import grant_period_nominals
+from pfdo.certificates.services.public import PublicApplication, register_and_apply
 from pfdo.certificates.services.rekey import Rekeyed, rekey_pd_hashes
 from pfdo.certificates.services.switching import (
     fulfil_switch_requests,
@@ -54,8 +60,10 @@ from pfdo.certificates.services.switching import (
 
 __all__ = [
     "CHILD_FIELDS",
+    "DUPLICATE_REJECTION",
     "LOOKUP_MISS",
     "Issued",
+    "PublicApplication",
     "Registered",
     "Rekeyed",
     "apply_for_certificate",
@@ -74,6 +82,7 @@ __all__ = [
     "grant_entry",
     "grant_nominal_ahead",
     "grant_period_nominals",
+    "known_child",
     "look_up_certificate",
     "nominal_amount",
     "reactivate_certificate",
@@ -82,6 +91,7 @@ __all__ = [
     "register_parent",
     "reissue_parent_password",
     "reject_application",
+    "reject_duplicate",
     "rekey_pd_hashes",
     "request_switch",
     "return_key",

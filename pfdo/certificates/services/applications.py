@@ -18,9 +18,10 @@ from pfdo.certificates.services._common import (
     _ensure_manager,
     _serialise_applications,
 )
-from pfdo.certificates.services.children import _child_errors, _live_duplicate, clean_child
+from pfdo.certificates.services.children import _child_errors, clean_child
 from pfdo.certificates.services.decisions import approve_application
-from pfdo.certificates.validators import normalize_snils, pd_hash
+from pfdo.certificates.services.duplicates import known_child, tell_guardians
+from pfdo.certificates.validators import pd_hash
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.transactions import atomic_retry
@@ -39,9 +40,13 @@ def apply_for_certificate(
 ) -> CertificateApplication:
     """File the one application of a child; `parent` becomes (or stays) their representative.
 
-    A child with the same СНИЛС who already has a live certificate or an open application
-    in the region is refused; a child matching only by document is accepted and shown to the
-    operator as a possible duplicate.
+    A child the region already knows (a live certificate or an open application with the same
+    СНИЛС or document) is told apart by channel. At the operator's desk and in the import, and
+    for the child's own guardian online, a СНИЛС match is refused outright: they may know.
+    Anyone else applying online is answered as for a new child — the form must not tell who
+    is registered — and the application is filed on a card of its own, flagged for the
+    operator with the reason, and the guardians on file get a letter. A match by document
+    only (typos in СНИЛС are common) is accepted and flagged in every channel.
     """
     if channel != CertificateApplication.Channel.ONLINE:
         _ensure_manager(actor, municipality)
@@ -58,7 +63,10 @@ def apply_for_certificate(
     _serialise_applications(municipality)
     snils_hash = pd_hash("snils", data["snils"])
     document_hash = pd_hash("document", data["document_number"])
-    if _live_duplicate(municipality, snils_hash) is not None:
+    online = channel == CertificateApplication.Channel.ONLINE
+    known = known_child(municipality, snils_hash=snils_hash, document_hash=document_hash)
+    own = known is not None and known.child.guardianships.filter(user=parent).exists()
+    if known is not None and known.by_snils and (not online or own):
         raise ValidationFailed(
             "Этот ребёнок уже есть в системе.",
             code="duplicate_child",
@@ -67,11 +75,16 @@ def apply_for_certificate(
                 "Если сертификат или пароль потерян, обратитесь к оператору."
             },
         )
-    record = (
-        Child.objects.select_for_update()
-        .filter(municipality__region_id=municipality.region_id, snils_hash=snils_hash)
-        .first()
-    )
+    record = None
+    if known is None or not known.by_snils:
+        # The card of a child whose earlier application was refused or whose certificate
+        # ended is reused (the oldest card: a refused duplicate's card never wins over it).
+        record = (
+            Child.objects.select_for_update()
+            .filter(municipality__region_id=municipality.region_id, snils_hash=snils_hash)
+            .order_by("created_at", "pk")
+            .first()
+        )
     if record is None:
         record = Child(created_at=clock.now())
     for name, value in data.items():
@@ -81,6 +94,7 @@ def apply_for_certificate(
     record.municipality = municipality
     record.save()
     Guardianship.objects.get_or_create(child=record, user=parent, defaults={"relation": relation})
+    flagged = known.reason if known is not None else ""
     try:
         with transaction.atomic():
             application = CertificateApplication.objects.create(
@@ -89,6 +103,7 @@ def apply_for_certificate(
                 parent=parent,
                 channel=channel,
                 wants_financing=bool(wants_financing),
+                duplicate_reason=flagged,
                 created_by=actor if actor is not None and actor.is_authenticated else parent,
             )
     except IntegrityError as exc:  # a concurrent application for the same child
@@ -98,8 +113,14 @@ def apply_for_certificate(
         action="certificates.application_filed",
         obj=application,
         municipality=municipality,
-        details={"channel": channel, "wants_financing": bool(wants_financing)},
+        details={
+            "channel": channel,
+            "wants_financing": bool(wants_financing),
+            "flagged_duplicate": bool(flagged),
+        },
     )
+    if known is not None and online and not own:
+        tell_guardians(known, municipality=municipality, skip=parent)
     return application
 
 
@@ -222,105 +243,6 @@ def register_family(
     )
     issued = approve_application(actor=actor, application=application) if approve else None
     return Registered(application=application, issued=issued)
-
-
-def _already_applied(municipality, email: str, snils: str) -> bool:
-    """An open application for this child filed by the holder of this e-mail (a repeat)."""
-    return CertificateApplication.objects.filter(
-        municipality__region_id=municipality.region_id,
-        parent__email__iexact=email,
-        child__snils_hash=pd_hash("snils", normalize_snils(snils)),
-        status__in=CertificateApplication.OPEN,
-    ).exists()
-
-
-def _passwordless_parent(email: str, last_name: str, first_name: str) -> User | None:
-    """The account of an earlier online application that has no password yet, if the same
-    person applies again (same e-mail and name): after a rejection, or for another child
-    before the first certificate is issued. Without it they could neither sign in nor
-    register again. Nothing is revealed that the "e-mail already registered" error does not.
-    """
-    if not email:
-        return None
-    found = list(User.objects.filter(email__iexact=email, is_active=True)[:2])
-    if len(found) != 1 or found[0].has_usable_password():
-        return None
-    user = found[0]
-    same = user.last_name.strip().casefold() == (last_name or "").strip().casefold() and (
-        user.first_name.strip().casefold() == (first_name or "").strip().casefold()
-    )
-    return user if same else None
-
-
-@atomic_retry
-def register_and_apply(
-    *,
-    municipality,
-    parent_last_name: str,
-    parent_first_name: str,
-    email: str,
-    child: dict[str, Any],
-    parent_patronymic: str = "",
-    phone: str = "",
-    relation: str = Guardianship.Relation.MOTHER,
-    wants_financing: bool = True,
-) -> CertificateApplication:
-    """Online, without an account: the parent's account and the child's application at once.
-
-    One transaction, so a refused child leaves no account behind; the problems of both the
-    parent's and the child's fields are reported together. The account gets a password only
-    when the certificate is issued (approve_application); until then the same person (same
-    e-mail and name) applying again reuses it (see _passwordless_parent).
-    """
-    _serialise_applications(municipality)
-    email = (email or "").strip().lower()
-    errors = _child_errors(child)
-    if not email:
-        errors["email"] = ["Укажите адрес электронной почты: на него придут логин и решение."]
-    if (
-        email
-        and "snils" not in errors
-        and _already_applied(municipality, email, str(child.get("snils") or ""))
-    ):
-        raise Conflict(
-            "Заявление на этого ребёнка с этим адресом почты уже подано — второй раз подавать "
-            "не нужно. Решение придёт на почту.",
-            code="already_applied",
-        )
-    parent = _passwordless_parent(email, parent_last_name, parent_first_name)
-    if parent is None:
-        try:
-            parent = register_parent(
-                actor=None,
-                municipality=municipality,
-                last_name=parent_last_name or "",
-                first_name=parent_first_name or "",
-                patronymic=parent_patronymic or "",
-                email=email,
-                phone=phone or "",
-            )
-        except ValidationFailed as exc:
-            raise ValidationFailed(fields={**exc.fields, **errors}) from exc
-    if errors:
-        raise ValidationFailed(fields=errors)  # rolls the new account back
-    application = apply_for_certificate(
-        actor=parent,
-        municipality=municipality,
-        parent=parent,
-        child=child,
-        relation=relation,
-        wants_financing=wants_financing,
-        channel=CertificateApplication.Channel.ONLINE,
-    )
-    # A written record of the number and the login: the page that showed them may be lost.
-    accounts.notify(
-        user=parent,
-        subject=f"Заявление №{application.pk} на сертификат подано",
-        body=f"{application.child.short_name}: заявление №{application.pk} подано и ждёт "
-        f"проверки оператором (обычно несколько рабочих дней).\nЛогин для входа: "
-        f"{parent.username}. Пароль выдаётся вместе с сертификатом; решение придёт на эту почту.",
-    )
-    return application
 
 
 @atomic_retry

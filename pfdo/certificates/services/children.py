@@ -5,13 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q
-
 from pfdo.certificates.models import (
     MAX_AGE_MONTHS,
     MIN_AGE_MONTHS,
-    Certificate,
-    CertificateApplication,
     Child,
     age_in_months,
 )
@@ -108,14 +104,3 @@ def _years(n: int) -> str:
     else:
         word = "лет"
     return f"{n} {word}"
-
-
-def _live_duplicate(municipality, snils_hash: str):
-    """A child of the region with this СНИЛС who already has a live certificate or application."""
-    same = Child.objects.filter(
-        municipality__region_id=municipality.region_id, snils_hash=snils_hash
-    )
-    return same.filter(
-        Q(certificates__status__in=Certificate.LIVE)
-        | Q(applications__status__in=CertificateApplication.OPEN)
-    ).first()

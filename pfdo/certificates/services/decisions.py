@@ -107,6 +107,23 @@ def approve_application(*, actor, application: CertificateApplication) -> Issued
         raise Conflict("Ребёнку уже исполнилось 18 лет: сертификат не выдаётся.", code="too_old")
     if child.certificates.filter(status__in=Certificate.LIVE).exists():
         raise Conflict("У ребёнка уже есть действующий сертификат.", code="duplicate_child")
+    # A flagged duplicate sits on a card of its own: one live certificate per СНИЛС in the
+    # region is checked across cards.
+    twin = (
+        Certificate.objects.filter(
+            status__in=Certificate.LIVE,
+            child__snils_hash=child.snils_hash,
+            child__municipality__region_id=locked.municipality.region_id,
+        )
+        .exclude(child=child)
+        .first()
+    )
+    if twin is not None:
+        raise Conflict(
+            f"Ребёнок с этим СНИЛС уже имеет действующий сертификат № {twin.number_display}: "
+            "второй не выдаётся. Отклоните заявление как дубликат.",
+            code="duplicate_child",
+        )
     municipality = locked.municipality
     running = current_period(municipality, today)
     if running is not None and running.is_frozen(today):

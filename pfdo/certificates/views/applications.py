@@ -69,6 +69,7 @@ def _application_context(request, application, reject_form=None) -> dict:
         "managed_ids": set(manageable_municipalities(request.user).values_list("pk", flat=True)),
         "certificate": Certificate.objects.filter(application=application).first(),
         "reject_form": reject_form or RejectForm(),
+        "duplicate_rejection": services.DUPLICATE_REJECTION,
     }
 
 
@@ -126,6 +127,24 @@ class RejectApplicationView(OfficialMixin, View):
                 return redirect("certificates:queue")
         ctx = _application_context(request, application, reject_form=form)
         return render(request, OPERATOR_TEMPLATES + "application.html", ctx)
+
+
+class RejectDuplicateView(OfficialMixin, View):
+    """One click on a flagged duplicate: rejected with the neutral reason the applicant reads."""
+
+    def post(self, request, pk):
+        application = official_application(request, pk)
+        try:
+            services.reject_duplicate(actor=request.user, application=application)
+        except DomainError as exc:
+            flash_error(request, exc)
+            return redirect("certificates:application", pk=application.pk)
+        messages.success(
+            request,
+            f"Заявление № {application.pk} отклонено как дубликат; заявителю отправлено "
+            "уведомление без подробностей.",
+        )
+        return redirect("certificates:queue")
 
 
 class RegisterFamilyView(OfficialMixin, ServiceFormView):

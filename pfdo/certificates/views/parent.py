@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -23,8 +25,8 @@ from pfdo.financing.selectors import current_period
 from pfdo.territory import selectors as territory_selectors
 from pfdo.territory.models import Municipality
 
-# What the "application filed" page shows; kept in this browser's session only, so the
-# login is never reachable by a guessed URL.
+# What the "application filed" page shows (what the applicant typed); kept in this browser's
+# session only, so nobody else's e-mail is reachable by a guessed URL.
 SESSION_APPLIED = "family_applied"
 # Token of each submitted form → its result: a stale page posted again is recognised and
 # answered with the first result instead of a second application.
@@ -83,9 +85,7 @@ class ApplyView(ServiceFormView):
         earlier = _earlier_submission(request)
         if earlier is not None:
             messages.info(
-                request,
-                f"Заявление №{earlier['number']} уже подано — повторная отправка "
-                "не создала второго.",
+                request, "Это заявление уже отправлено — повторная отправка не создала второго."
             )
             request.session[SESSION_APPLIED] = earlier
             return redirect("family:applied")
@@ -113,16 +113,11 @@ class ApplyView(ServiceFormView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        application = getattr(self, "result", None)
-        if application is not None:
-            summary = {
-                "number": application.pk,
-                "login": application.parent.username,
-                "email": application.parent.email,
-                "municipality": application.municipality.name,
-                "child": application.child.first_name,
-                "wants_financing": application.wants_financing,
-            }
+        applied = getattr(self, "result", None)
+        if applied is not None:
+            # Only what the applicant typed: the page is the same for a new family, a known
+            # e-mail and a known child (the number and the login go by letter).
+            summary = dataclasses.asdict(applied)
             self.request.session[SESSION_APPLIED] = summary
             _remember_submission(self.request, form.cleaned_data.get("once", ""), summary)
         return response

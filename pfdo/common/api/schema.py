@@ -23,6 +23,17 @@ _ERROR_DESCRIPTIONS = {
     "429": "Слишком много попыток или запросов.",
 }
 
+# The 429 of a rate-limited operation carries Retry-After (seconds to wait); such an operation
+# declares it with `extend_schema(parameters=[RETRY_AFTER])` (its body is the shared error).
+RETRY_AFTER = OpenApiParameter(
+    name="Retry-After",
+    type=int,
+    location=OpenApiParameter.HEADER,
+    response=[429],
+    required=True,
+    description="Через сколько секунд можно повторить попытку.",
+)
+
 
 class AutoSchema(SpectacularAutoSchema):
     """Every operation documents the error body for 400/401/403/404/409/429."""

@@ -41,6 +41,11 @@ class ProviderSerializer(serializers.ModelSerializer):
         help_text="Банковские реквизиты и причина решения; null — вам не видны "
         "(видят оператор и плательщик муниципалитета и сотрудники поставщика)."
     )
+    duplicate_reason = serializers.SerializerMethodField(
+        help_text="Почему заявка отмечена как дубликат (ИНН уже в реестре муниципалитета); "
+        "пусто — не отмечена. Только тем, кто решает по реестру; иначе null: заявителю "
+        "ответили так же, как любому другому."
+    )
 
     class Meta:
         model = Provider
@@ -70,8 +75,16 @@ class ProviderSerializer(serializers.ModelSerializer):
             "rating_avg",
             "rating_count",
             "confidential",
+            "duplicate_reason",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_duplicate_reason(self, provider: Provider):
+        request = self.context.get("request")
+        if not can(getattr(request, "user", None), "providers.decide", provider):
+            return None
+        return provider.duplicate_reason
 
     @extend_schema_field(ProviderConfidentialSerializer(allow_null=True))
     def get_confidential(self, provider: Provider):

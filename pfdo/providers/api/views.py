@@ -9,6 +9,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from pfdo.common.api.schema import RETRY_AFTER
 from pfdo.common.api.viewsets import ScopedModelViewSet
 from pfdo.common.errors import ValidationFailed
 from pfdo.common.idempotency import mark_secret
@@ -65,6 +66,7 @@ class ProviderViewSet(ScopedModelViewSet):
         "partial_update": "providers.change_provider",
         "include": "providers.decide",
         "reject": "providers.decide",
+        "reject_duplicate": "providers.decide",
         "needs_check": "providers.decide",
         "reinstate": "providers.decide",
         "exclude": "providers.decide",
@@ -94,7 +96,12 @@ class ProviderViewSet(ScopedModelViewSet):
         responses={201: ProviderSerializer},
         summary="Подать заявку на включение в реестр",
         description="Без входа. Создаёт поставщика «на рассмотрении» и его первого сотрудника "
-        "(администратора организации) с логином и паролем staff_login / staff_password.",
+        "(администратора организации) с логином и паролем staff_login / staff_password. "
+        "ИНН, уже известный реестру муниципалитета, ответ не меняет: заявка принимается, "
+        "оператор видит её отмеченной как дубликат, организации с этим ИНН уходит письмо. "
+        "Ограничено число заявок с одного адреса и на один ИНН: сверх него — 429 с "
+        "Retry-After.",
+        parameters=[RETRY_AFTER],
     )
     def create(self, request):
         data = ProviderApplicationSerializer(data=request.data)
@@ -139,6 +146,19 @@ class ProviderViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, services.reject)
+
+    @extend_schema(
+        request=None,
+        responses={200: ProviderSerializer},
+        summary="Отклонить заявку как дубликат",
+        description="Оператор муниципалитета поставщика (или администратор региона). Одним "
+        "действием отказывает заявке, отмеченной как дубликат (duplicate_reason не пуст), с "
+        "нейтральной причиной; заявитель получает уведомление. Без отметки — 409 not_duplicate.",
+    )
+    @action(detail=True, methods=["post"], url_path="reject-duplicate")
+    def reject_duplicate(self, request, pk=None):
+        provider = services.reject_duplicate(actor=request.user, provider=self.get_object())
+        return self._render(provider)
 
     @_decision("Отправить на проверку (новые зачисления приостановлены)", required=True)
     @action(detail=True, methods=["post"], url_path="needs-check")

@@ -5,6 +5,7 @@ its `staff` and its enrolment `limits`; `validation` checks a card and a new sta
 Callers import the public names from here (`from pfdo.providers import services`).
 """
 
+from pfdo.providers.services.duplicates import DUPLICATE_REJECTION
 from pfdo.providers.services.limits import MAX_ENROLMENT_LIMIT, set_enrolment_limit
 from pfdo.providers.services.profile import update_profile
 from pfdo.providers.services.registry import (
@@ -19,6 +20,7 @@ from pfdo.providers.services.registry import (
     provider_excluded,
     reinstate,
     reject,
+    reject_duplicate,
     resubmit,
 )
 from pfdo.providers.services.staff import (
@@ -31,6 +33,7 @@ from pfdo.providers.services.validation import DUPLICATE_INN
 
 __all__ = [
     "DUPLICATE_INN",
+    "DUPLICATE_REJECTION",
     "MAX_ENROLMENT_LIMIT",
     "NewStaff",
     "ProviderNotActive",
@@ -47,6 +50,7 @@ __all__ = [
     "provider_excluded",
     "reinstate",
     "reject",
+    "reject_duplicate",
     "resubmit",
     "set_enrolment_limit",
     "update_profile",

@@ -4,6 +4,7 @@ provider may take new enrolments."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,15 +12,21 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django_fsm import can_proceed
 
+from pfdo.accounts import services as accounts
 from pfdo.audit import services as audit
-from pfdo.common import clock
+from pfdo.common import clock, context, ratelimit
 from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.hooks import Hook
 from pfdo.common.transactions import atomic_retry
-from pfdo.providers.models import ContractsOnExclusion, Provider
+from pfdo.providers.models import ContractsOnExclusion, Provider, ProviderStaff
 from pfdo.providers.services._common import authorize, create_staff, lock
+from pfdo.providers.services.duplicates import (
+    DUPLICATE_REJECTION,
+    duplicate_reason,
+    provider_on_file,
+    tell_provider_on_file,
+)
 from pfdo.providers.services.validation import (
-    DUPLICATE_INN,
     EMPTY_PROFILE,
     normalise_profile,
     profile_errors,
@@ -48,20 +55,45 @@ class ProviderNotActive(Conflict):
     default_message = "Поставщик сейчас не принимает новых зачислений."
 
 
-@atomic_retry
 def apply_provider(
     *, actor, municipality, profile: Mapping[str, Any], first_staff: NewStaff
 ) -> Provider:
     """A provider asks to enter the registry; its first staff user becomes its admin.
 
     Anyone may apply (no login needed). The provider waits `under_review` for the operator.
+    An ИНН the registry already holds is answered as any other (the form must not tell which
+    organisations applied): the application is filed flagged as a duplicate, and the
+    organisation on file gets a letter. Counted per client address and per ИНН before the
+    transaction (the refusal's row in the action history must survive): `RateLimited` over.
     """
+    _count_attempt(municipality, profile)
+    return _apply_provider(
+        actor=actor, municipality=municipality, profile=profile, first_staff=first_staff
+    )
+
+
+def _count_attempt(municipality, profile: Mapping[str, Any]) -> None:
+    ip = context.current().ip
+    if ip is None:
+        return  # no client: the demo seed or a command acting for the system
+    buckets = [("provider_apply_ip", f"ip:{ip}")]
+    inn = re.sub(r"\D", "", str(profile.get("inn") or ""))
+    if inn:
+        # Per ИНН from whatever address: caps the letters one organisation can be sent.
+        buckets.append(("provider_apply_inn", f"inn:{inn}"))
+    ratelimit.hit(*buckets, municipality=municipality)
+
+
+@atomic_retry
+def _apply_provider(
+    *, actor, municipality, profile: Mapping[str, Any], first_staff: NewStaff
+) -> Provider:
     if municipality is None or not municipality.is_active:
         raise ValidationFailed(
             fields={"municipality": "Выберите муниципалитет, подключённый к системе."}
         )
     data = {**EMPTY_PROFILE, **normalise_profile(profile)}
-    errors = profile_errors(data, municipality=municipality)
+    errors = profile_errors(data, municipality=municipality, check_duplicate=False)
     errors.update(staff_errors(first_staff, prefix="staff_", require_email=True))
     if first_staff.password is None:
         errors.setdefault("staff_password", []).append("Придумайте пароль.")
@@ -70,11 +102,21 @@ def apply_provider(
     provider = Provider(
         municipality=municipality, status=Status.UNDER_REVIEW, applied_at=clock.now(), **data
     )
+    existing = provider_on_file(municipality, provider.inn)
+    if existing is not None:
+        provider.duplicate_reason = duplicate_reason(existing)
     try:
         with transaction.atomic():
             provider.save()
-    except IntegrityError as exc:  # another application with this ИНН won the race
-        raise ValidationFailed(fields={"inn": DUPLICATE_INN}) from exc
+    except IntegrityError:  # another application with this ИНН committed first
+        existing = provider_on_file(municipality, provider.inn)
+        if existing is None:
+            raise
+        provider.duplicate_reason = duplicate_reason(existing)
+        with transaction.atomic():
+            provider.save()
+    if existing is not None:
+        tell_provider_on_file(existing)
     applicant = actor if actor is not None and actor.is_authenticated else None
     row, _ = create_staff(
         actor=applicant, provider=provider, staff=first_staff, is_admin=True, prefix="staff_"
@@ -88,6 +130,7 @@ def apply_provider(
             "inn": provider.inn,
             "legal_form": provider.legal_form,
             "admin": row.user.username,
+            "flagged_duplicate": bool(provider.duplicate_reason),
         },
     )
     return provider
@@ -209,13 +252,39 @@ def _decide(
 
 @atomic_retry
 def include(*, actor, provider: Provider, reason: str = "") -> Provider:
-    """The application is accepted: the provider enters the registry and may take children."""
+    """The application is accepted: the provider enters the registry and may take children.
+    A flagged duplicate never is: the organisation on file holds its ИНН."""
+    if provider.duplicate_reason:
+        raise Conflict(
+            f"Заявка — дубликат: {provider.duplicate_reason}. Отклоните её как дубликат.",
+            code="duplicate_provider",
+        )
     return _decide(actor=actor, provider=provider, move="include", reason=reason)
 
 
 @atomic_retry
 def reject(*, actor, provider: Provider, reason: str) -> Provider:
     return _decide(actor=actor, provider=provider, move="reject", reason=reason)
+
+
+@atomic_retry
+def reject_duplicate(*, actor, provider: Provider) -> Provider:
+    """One click: a flagged duplicate is refused with the neutral reason, and its applicant
+    is told so (cabinet and e-mail) without a word about the organisation on file."""
+    if not provider.duplicate_reason:
+        raise Conflict(
+            "Заявка не отмечена как дубликат: откажите с причиной.", code="not_duplicate"
+        )
+    rejected = _decide(actor=actor, provider=provider, move="reject", reason=DUPLICATE_REJECTION)
+    for row in ProviderStaff.objects.filter(provider=rejected, is_active=True).select_related(
+        "user"
+    ):
+        accounts.notify(
+            user=row.user,
+            subject="Заявка на включение в реестр отклонена",
+            body=f"«{rejected.short_name}»: {DUPLICATE_REJECTION}",
+        )
+    return rejected
 
 
 @atomic_retry

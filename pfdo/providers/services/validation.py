@@ -150,9 +150,16 @@ def _bank_errors(data: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
 
 
 def profile_errors(
-    data: Mapping[str, Any], *, municipality, provider_pk: int | None = None
+    data: Mapping[str, Any],
+    *,
+    municipality,
+    provider_pk: int | None = None,
+    check_duplicate: bool = True,
 ) -> dict[str, list[str]]:
-    """Every field message at once, so the applicant fixes the form in one pass."""
+    """Every field message at once, so the applicant fixes the form in one pass.
+
+    `check_duplicate=False` for the public application: a known ИНН is not the applicant's
+    mistake to be told of (registry.apply_provider files it flagged instead)."""
     errors: dict[str, list[str]] = defaultdict(list)
     for name, message in _REQUIRED.items():
         if not data[name]:
@@ -165,7 +172,7 @@ def profile_errors(
     _licence_errors(data, errors)
     _contact_errors(data, errors)
     _bank_errors(data, errors)
-    if data["inn"] and "inn" not in errors:
+    if check_duplicate and data["inn"] and "inn" not in errors:
         duplicate = Provider.objects.filter(municipality=municipality, inn=data["inn"])
         if provider_pk is not None:
             duplicate = duplicate.exclude(pk=provider_pk)

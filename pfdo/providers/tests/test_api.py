@@ -186,14 +186,6 @@ def test_missing_fields_all_reported(api_client, vorkuta):
     assert {"municipality", "inn", "ogrn", "staff_login", "staff_password"} <= set(error["fields"])
 
 
-def test_duplicate_inn_error_body(api_client, vorkuta):
-    existing = ProviderFactory(municipality=vorkuta)
-    error = assert_error(
-        api_client.post(URL, application(inn=existing.inn), format="json"), 400, "validation_error"
-    )
-    assert "уже есть в реестре" in error["fields"]["inn"][0]
-
-
 # ---------------------------------------------------------------- the admin's card
 
 

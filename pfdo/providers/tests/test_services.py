@@ -147,15 +147,20 @@ def test_bank_details_are_optional_but_complete_when_given(vorkuta):
     assert {"bik", "bank_name"} <= set(fields_of(excinfo))
 
 
-def test_duplicate_inn_in_the_municipality_is_refused(vorkuta, inta):
+def test_duplicate_inn_in_the_municipality_is_filed_flagged_and_never_included(
+    vorkuta, inta, operator
+):
     first = apply(vorkuta)
-    card = org_profile(inn=first.inn)
-    with pytest.raises(ValidationFailed) as excinfo:
-        apply(vorkuta, card)
-    assert services.DUPLICATE_INN in fields_of(excinfo)["inn"]
-    assert Provider.objects.count() == 1
+    second = apply(vorkuta, org_profile(inn=first.inn))
+    assert second.status == Provider.Status.UNDER_REVIEW
+    assert f"ИНН {first.inn} уже у поставщика «{first.short_name}»" in second.duplicate_reason
+    assert not Provider.objects.get(pk=first.pk).duplicate_reason
+    with pytest.raises(Conflict) as refused:
+        services.include(actor=operator, provider=second)
+    assert refused.value.code == "duplicate_provider"
     # Another municipality keeps its own registry.
-    assert apply(inta, org_profile(inn=first.inn)).municipality == inta
+    elsewhere = apply(inta, org_profile(inn=first.inn))
+    assert elsewhere.municipality == inta and not elsewhere.duplicate_reason
 
 
 @pytest.mark.parametrize(

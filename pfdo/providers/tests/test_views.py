@@ -113,13 +113,6 @@ def test_bad_application_shows_field_messages_and_saves_nothing(
     assert not User.objects.filter(username="morozov").exists()
 
 
-def test_duplicate_inn_on_the_page(client, vorkuta):
-    existing = ProviderFactory(municipality=vorkuta)
-    response = client.post(APPLY, application(vorkuta, inn=existing.inn))
-    assert "уже есть в реестре" in " ".join(field_errors(response, "inn"))
-    assert Provider.objects.count() == 1
-
-
 # ---------------------------------------------------------------- public page
 
 

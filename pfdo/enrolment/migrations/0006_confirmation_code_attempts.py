@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrolment', '0003_continuation_offer_for_worse_terms'),
+        ('enrolment', '0005_certificate_lookup_append_only'),
     ]
 
     operations = [
