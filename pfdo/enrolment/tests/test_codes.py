@@ -94,6 +94,7 @@ def file_in_person(w, fam=None, group=None, staff=None) -> tuple[Application, st
     application = services.apply_in_person(
         actor=staff or w.staff,
         certificate_number=fam.certificate.number,
+        surname=fam.certificate.child.last_name,
         group=group or w.groups[0],
     )
     assert application.status == Application.Status.AWAITING_PARENT

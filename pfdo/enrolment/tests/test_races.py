@@ -503,7 +503,10 @@ def test_thirty_wrong_codes_at_once_are_compared_five_times_then_the_code_is_voi
     staff = [staff_of(provider).pk for _ in range(3)]
     fam = family(vorkuta, operator)
     filed = services.apply_in_person(
-        actor=as_user(staff[0]), certificate_number=fam.certificate.number, group=group
+        actor=as_user(staff[0]),
+        certificate_number=fam.certificate.number,
+        surname=fam.certificate.child.last_name,
+        group=group,
     )
     note = fam.parent.notifications.get(subject="Подтвердите запись ребёнка")
     code = re.search(r"код (\d{6})", note.body).group(1)
