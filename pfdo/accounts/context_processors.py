@@ -52,6 +52,7 @@ def navigation(request):
         items.append((reverse("certificates:registry"), "Сертификаты"))
         items.append((reverse("enrolment:operator_contracts"), "Договоры"))
         items.append((reverse("providers:registry"), "Поставщики"))
+        items.append((reverse("providers:bank_queue"), "Смена реквизитов"))
         items.append((reverse("catalog_manage:operator_programs"), "Программы"))
         items.append((reverse("accounts:user_list"), "Пользователи"))
         items.append((reverse("audit:action_list"), "Журнал действий"))
