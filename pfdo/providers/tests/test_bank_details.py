@@ -329,6 +329,7 @@ def test_admin_requests_on_the_page_and_the_operator_approves_from_the_queue(
     assert log_of("providers.bank_change_approved").actor == operator
     assert notices(payer, provider.short_name)
     assert list(client.get(QUEUE).context["changes"]) == []  # the queue is empty again
+    assert list(client.get(QUEUE, {"status": ""}).context["changes"]) == [change]
 
 
 def test_operator_rejects_on_the_page_with_a_reason(client, provider, admin, operator, change):
