@@ -53,6 +53,7 @@ def navigation(request):
         items.append((reverse("enrolment:operator_contracts"), "Договоры"))
         items.append((reverse("enrolment:operator_lookups"), "Поиски сертификатов"))
         items.append((reverse("providers:registry"), "Поставщики"))
+        items.append((reverse("providers:bank_queue"), "Смена реквизитов"))
         items.append((reverse("catalog_manage:operator_programs"), "Программы"))
         items.append((reverse("accounts:user_list"), "Пользователи"))
         items.append((reverse("audit:action_list"), "Журнал действий"))

@@ -44,3 +44,13 @@ def users_visible_to(user, *, query: str = ""):
             | Q(email__icontains=query)
         )
     return qs.order_by("last_name", "first_name", "username")
+
+
+def members_of(municipality_id: int, role: str):
+    """Active users holding `role` in the municipality (whom to tell of its decisions)."""
+    return User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.active()
+        .filter(municipality_id=municipality_id, role=role)
+        .values("user_id"),
+    ).order_by("pk")

@@ -30,6 +30,9 @@ COLUMNS = [
     ("Документ", 26),
     ("Месяц", 16),
     ("Сумма, руб.", 16),
+    # Where the money went: the document's own payee details, as it was issued with.
+    ("Расчётный счёт получателя", 24),
+    ("БИК банка получателя", 12),
 ]
 
 
@@ -71,6 +74,8 @@ def registry_csv(rows: Iterable[RegistryRow]) -> Iterator[str]:
                 row.document,
                 row.month,
                 amount_text(row.amount_kopecks),
+                row.account,
+                row.bik,
             ]
         )
 
@@ -124,6 +129,8 @@ def registry_xlsx(rows: Iterable[RegistryRow]):
                 row.document,
                 row.month,
                 styled(amount_cell, _roubles(row.amount_kopecks)),
+                row.account,
+                row.bik,
             ]
         )
         total += row.amount_kopecks

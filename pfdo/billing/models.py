@@ -26,6 +26,10 @@ from pfdo.billing.querysets import (
 )
 from pfdo.common import clock
 from pfdo.common.months import month_label
+from pfdo.providers.models import BANK_FIELDS
+
+# The payee's bank details a document carries (`payee_bank_name`, …), one per provider field.
+PAYEE_FIELDS = tuple(f"payee_{name}" for name in BANK_FIELDS)
 
 
 class Lesson(models.Model):
@@ -163,6 +167,17 @@ class _Document(models.Model):
     )
     reject_reason = models.TextField("причина отклонения", blank=True)
     pay_by = models.DateField("оплатить до", null=True, blank=True)
+    # Where the money goes, as the provider's details stood when the document was last built
+    # or submitted. Once it is with the payer it never changes: an approved change of the
+    # provider's bank details redirects new documents only, never one already issued.
+    payee_bank_name = models.CharField("банк получателя", max_length=300, blank=True)
+    payee_bik = models.CharField("БИК банка получателя", max_length=9, blank=True)
+    payee_settlement_account = models.CharField(
+        "расчётный счёт получателя", max_length=20, blank=True
+    )
+    payee_correspondent_account = models.CharField(
+        "корр. счёт банка получателя", max_length=20, blank=True
+    )
 
     objects = DocumentQuerySet.as_manager()
 
@@ -176,6 +191,12 @@ class _Document(models.Model):
             return 0
         return self.payable_kopecks - self.paid_kopecks
 
+    def take_payee(self) -> None:
+        """Copy the provider's bank details as they stand now (the provider row the caller
+        loaded with the document)."""
+        for name in BANK_FIELDS:
+            setattr(self, f"payee_{name}", getattr(self.provider, name))
+
     # The life of a document: built (again) as a draft, submitted, accepted or rejected;
     # a draft or rejected advance request is withdrawn once the month is invoiced.
 
@@ -187,11 +208,13 @@ class _Document(models.Model):
     def redraft(self) -> None:
         self.built_at = clock.now()
         self.reject_reason = ""
+        self.take_payee()
 
     @transition(field=status, source=DocumentStatus.DRAFT, target=DocumentStatus.SUBMITTED)
     def submit(self, *, by) -> None:
         self.submitted_at = clock.now()
         self.submitted_by = by
+        self.take_payee()  # the details it is issued with, for good
 
     @transition(field=status, source=DocumentStatus.SUBMITTED, target=DocumentStatus.ACCEPTED)
     def accept(self, *, by, pay_by) -> None:

@@ -262,10 +262,13 @@ class RegistryRow:
     document: str
     month: str
     amount_kopecks: int
+    account: str = ""  # the payee's account and БИК as the document was issued with
+    bik: str = ""
 
 
 def payment_registry(payments) -> Iterator[RegistryRow]:
-    """Rows of the payment registry for the accountants, in chunks (no whole-table load)."""
+    """Rows of the payment registry for the accountants, in chunks (no whole-table load).
+    The payee's account is the document's own, never the provider's current one."""
     rows = payments.select_related("provider", "advance", "invoice").order_by("paid_on", "pk")
     for p in rows.iterator(chunk_size=2000):
         doc = p.invoice or p.advance
@@ -281,6 +284,8 @@ def payment_registry(payments) -> Iterator[RegistryRow]:
             ),
             month=month_label(doc.month),
             amount_kopecks=p.amount_kopecks,
+            account=doc.payee_settlement_account,
+            bik=doc.payee_bik,
         )
 
 

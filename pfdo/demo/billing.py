@@ -339,7 +339,7 @@ class _Plan(Journals):
             return
         base = sum(r.kopecks for r in lines)
         provider = self.providers[provider_id]
-        request = AdvanceRequest.objects.create(
+        request = AdvanceRequest(
             provider=provider,
             municipality_id=provider.municipality_id,
             period=period,
@@ -350,6 +350,8 @@ class _Plan(Journals):
             contracts_count=len(lines),
             built_at=now,
         )
+        request.take_payee()  # as the service's build does
+        request.save()
         AdvanceLine.objects.bulk_create(
             [
                 AdvanceLine(request=request, contract_id=r.contract_id, month_kopecks=r.kopecks)

@@ -10,7 +10,7 @@ from django.db import transaction
 from pfdo.demo import identifiers, literals
 from pfdo.demo.accounts import DEMO_PASSWORD
 from pfdo.providers import services
-from pfdo.providers.models import Provider, ProviderStaff
+from pfdo.providers.models import BankDetailsChange, Provider, ProviderStaff
 
 DEMO_STAFF_PASSWORD = "vorkuta-demo-2026"
 _DATA = literals.load("providers")
@@ -48,6 +48,24 @@ def seed_providers(*, municipality, actor=None) -> list[Provider]:
             services.include(actor=actor, provider=provider, reason="Документы проверены.")
         out.append(provider)
     return out
+
+
+def seed_bank_change(*, providers: list[Provider]) -> BankDetailsChange | None:
+    """A request to change bank details waiting in the operator's queue (the House of
+    children's creativity moves to another bank). A re-run creates nothing."""
+    spec = _DATA["bank_change"]
+    row = (
+        ProviderStaff.objects.filter(
+            user__username=spec["login"], is_admin=True, provider__in=providers
+        )
+        .select_related("user", "provider")
+        .first()
+    )
+    if row is None or BankDetailsChange.objects.filter(provider=row.provider).exists():
+        return None
+    return services.request_bank_change(
+        actor=row.user, provider=row.provider, details=spec["details"], comment=spec["comment"]
+    )
 
 
 def attach_demo_staff(*, user, provider: Provider) -> ProviderStaff:

@@ -75,6 +75,8 @@ def seed(
     providers_demo.attach_demo_staff(
         user=User.objects.get(username="provider"), provider=providers[DEMO_PROVIDER_INDEX]
     )
+    # A bank-details change waiting for the operator (its queue is in the navigation).
+    providers_demo.seed_bank_change(providers=providers)
     programs = catalog_demo.seed_catalog(providers=providers, period=period)
     # The rest of a believable Vorkuta registry, generated on top of the hand-written cards
     # (which tests and the README rely on); region scale seeds its own bulk catalogue instead.

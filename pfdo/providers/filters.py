@@ -1,11 +1,16 @@
-"""One filter set of providers for the registry page and the API."""
+"""Filter sets shared by pages and the API: the provider registry, bank-details requests."""
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 from pfdo.common.choices import LegalForm
-from pfdo.providers.models import Provider
+from pfdo.providers.models import BankDetailsChange, Provider
+
+# The largest id a BIGINT holds; a larger number would overflow the database driver.
+MAX_ID = 2**63 - 1
 
 
 class ProviderFilter(django_filters.FilterSet):
@@ -28,3 +33,28 @@ class ProviderFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class _IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class BankDetailsChangeFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=BankDetailsChange.Status.choices, label="Статус", empty_label="Все статусы"
+    )
+    provider = _IdFilter(
+        field_name="provider_id",
+        label="Поставщик",
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={
+            name: "Поставщик — целое положительное число (id)."
+            for name in ("invalid", "min_value", "max_value")
+        },
+    )
+
+    class Meta:
+        model = BankDetailsChange
+        fields = ["status", "provider"]

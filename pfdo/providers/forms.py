@@ -1,4 +1,5 @@
-"""Forms of the provider registry: application, profile, decisions, staff, limits.
+"""Forms of the provider registry: application, profile, decisions, staff, limits, bank
+details requests.
 
 Forms only parse; the services check ИНН, ОГРН, licence and bank details and their messages
 land on these fields by name.
@@ -11,7 +12,7 @@ from django.conf import settings
 
 from pfdo.common.forms import ModelChoiceField
 from pfdo.providers import services
-from pfdo.providers.models import PROFILE_FIELDS, ContractsOnExclusion, Provider
+from pfdo.providers.models import BANK_FIELDS, PROFILE_FIELDS, ContractsOnExclusion, Provider
 from pfdo.territory.models import Municipality
 
 _NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
@@ -62,17 +63,26 @@ class ProviderProfileForm(forms.Form):
 
     locals().update(_profile_fields())
 
-    def __init__(self, *args, locked: tuple[str, ...] = (), **kwargs):
+    def __init__(self, *args, locked: tuple[str, ...] = (), bank_locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         for name in locked:
             self.fields[name].disabled = True
             self.fields[name].help_text = "После включения в реестр не меняется."
+        # Not even shown disabled: the page says where they change (a request), and nothing
+        # posted under these names can reach the service.
+        self.bank_locked = bank_locked
+        if bank_locked:
+            for name in BANK_FIELDS:
+                del self.fields[name]
 
     def sections(self):
-        return [(title, [self[name] for name in names]) for title, names in SECTIONS]
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in SECTIONS
+        ]
 
     def profile(self) -> dict:
-        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
+        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS if name in self.fields}
 
 
 class ProviderApplicationForm(ProviderProfileForm):
@@ -226,4 +236,45 @@ class EnrolmentLimitForm(forms.Form):
         min_value=0,
         max_value=services.MAX_ENROLMENT_LIMIT,
         help_text="Пусто — без лимита.",
+    )
+
+
+_BANK_HELP = {
+    "bik": "9 цифр.",
+    "settlement_account": "20 цифр; контрольный ключ проверяется по БИК.",
+    "correspondent_account": "20 цифр, начинается с 301.",
+}
+
+
+class BankDetailsRequestForm(forms.Form):
+    """The admin's request for new bank details. Every field is optional here: the service
+    says what is missing or wrong, all messages at once, in the words the API uses."""
+
+    locals().update(
+        forms.fields_for_model(
+            Provider,
+            fields=list(BANK_FIELDS),
+            widgets={name: _WIDGETS[name] for name in BANK_FIELDS if name in _WIDGETS},
+            help_texts=_BANK_HELP,
+        )
+    )
+    comment = forms.CharField(
+        label="Почему меняются реквизиты",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Например: счёт открыт в другом банке. Оператор увидит этот комментарий.",
+    )
+
+    def details(self) -> dict:
+        return {name: self.cleaned_data[name] for name in BANK_FIELDS}
+
+
+class BankDetailsRejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Причина отказа (обязательно)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Её увидит поставщик.",
     )

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from pfdo.common import clock
 from pfdo.common.choices import LegalForm
 from pfdo.providers.querysets import (
+    BankDetailsChangeQuerySet,
     EnrolmentLimitQuerySet,
     ProviderQuerySet,
     ProviderStaffQuerySet,
@@ -43,6 +44,11 @@ PROFILE_FIELDS = (
 
 # Identity of the legal person: after inclusion only a new application may change it.
 LOCKED_AFTER_INCLUSION = ("legal_form", "inn", "ogrn")
+
+# Where the municipality's money goes. After inclusion they change only through a
+# `BankDetailsChange` the operator approves: whoever holds the admin's password must not be
+# able to redirect payments by editing the card.
+BANK_FIELDS = ("bank_name", "bik", "settlement_account", "correspondent_account")
 
 
 class ContractsOnExclusion(models.TextChoices):
@@ -154,6 +160,16 @@ class Provider(models.Model):
         )
 
     @property
+    def bank_details_locked(self) -> bool:
+        """Bank details change only by an approved request once the provider was included
+        (before that the operator reviews the whole card at inclusion)."""
+        return self.identity_locked
+
+    @property
+    def bank_details(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in BANK_FIELDS}
+
+    @property
     def accepts_enrolments(self) -> bool:
         return self.status == self.Status.ACTIVE
 
@@ -253,3 +269,94 @@ class EnrolmentLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.max_children}"
+
+
+class BankDetailsChange(models.Model):
+    """A provider admin's request to change the bank details (заявка на смену реквизитов).
+
+    Only the operator of the provider's municipality approves it, and only then do the
+    provider's details change; until then payments keep going to the old account. One
+    pending request per provider. `old_*` hold the details the request replaces: as they
+    stood when it was filed, and as they stood when it was approved once it is.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "ждёт решения оператора"
+        APPROVED = "approved", "подтверждена"
+        REJECTED = "rejected", "отклонена"
+        WITHDRAWN = "withdrawn", "отозвана"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="bank_changes")
+    status = FSMField(
+        "статус", max_length=16, default=Status.PENDING, choices=Status.choices, protected=False
+    )
+    bank_name = models.CharField("банк", max_length=300)
+    bik = models.CharField("БИК", max_length=9)
+    settlement_account = models.CharField("расчётный счёт", max_length=20)
+    correspondent_account = models.CharField("корр. счёт", max_length=20, blank=True)
+    old_bank_name = models.CharField("прежний банк", max_length=300, blank=True)
+    old_bik = models.CharField("прежний БИК", max_length=9, blank=True)
+    old_settlement_account = models.CharField("прежний расчётный счёт", max_length=20, blank=True)
+    old_correspondent_account = models.CharField("прежний корр. счёт", max_length=20, blank=True)
+    comment = models.TextField("комментарий поставщика", blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filed_at = models.DateTimeField("подана", default=clock.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField("решение", null=True, blank=True)
+    reason = models.TextField("причина отказа", blank=True)
+
+    objects = BankDetailsChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "заявка на смену реквизитов"
+        verbose_name_plural = "заявки на смену реквизитов"
+        ordering = ["-filed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(status="pending"),
+                name="providers_one_pending_bank_change",
+                violation_error_message="Заявка на смену реквизитов уже ждёт решения оператора.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Смена реквизитов № {self.pk} — {self.provider}"
+
+    @property
+    def new_details(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in BANK_FIELDS}
+
+    @property
+    def old_details(self) -> dict[str, str]:
+        return {name: getattr(self, f"old_{name}") for name in BANK_FIELDS}
+
+    def set_old(self, details: dict[str, str]) -> None:
+        for name in BANK_FIELDS:
+            setattr(self, f"old_{name}", details[name])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    # Guards (who, the provider's lock) and audit live in the services.
+    @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
+    def approve(self, *, by, old: dict[str, str]) -> None:
+        self.set_old(old)
+        self.decided_by = by
+        self.decided_at = clock.now()
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
+    def reject(self, *, by, reason: str) -> None:
+        self.decided_by = by
+        self.decided_at = clock.now()
+        self.reason = reason
+
+    @transition(field=status, source=Status.PENDING, target=Status.WITHDRAWN)
+    def withdraw(self, *, by) -> None:
+        self.decided_by = by
+        self.decided_at = clock.now()

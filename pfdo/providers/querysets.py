@@ -80,3 +80,25 @@ class EnrolmentLimitQuerySet(ScopedQuerySet):
         if not user or not user.is_authenticated:
             return self.none()
         return self.all() if q is None else self.filter(q).distinct()
+
+
+class BankDetailsChangeQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        """The provider's admins, and the officials and payer of its municipality (the payer
+        pays to the account, so it sees what changed it)."""
+        if not user or not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(
+                provider__staff__user=user,
+                provider__staff__is_admin=True,
+                provider__staff__is_active=True,
+            )
+            | Q(provider__municipality_id__in=user.municipality_ids_for("operator", "payer"))
+            | Q(provider__municipality__region_id__in=user.region_ids_for("regional_admin"))
+        ).distinct()
+
+    def pending(self):
+        return self.filter(status="pending")

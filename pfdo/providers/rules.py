@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import rules
 
-from pfdo.providers.models import Provider, ProviderStaff, staffed_provider_ids
+from pfdo.providers.models import (
+    BankDetailsChange,
+    Provider,
+    ProviderStaff,
+    staffed_provider_ids,
+)
 
 
 def _authenticated(user) -> bool:
@@ -68,6 +73,26 @@ def is_admin_of(user, provider: Provider | None = None) -> bool:
     ).exists()
 
 
+@rules.predicate
+def is_operator_of(user, provider: Provider | None = None) -> bool:
+    """The operator of the provider's municipality only: not the regional administrator, not
+    a superuser. A change of bank details is the municipality's own decision on its money."""
+    if not _authenticated(user):
+        return False
+    if provider is None:
+        return user.has_role("operator")
+    return provider.municipality_id in user.municipality_ids_for("operator")
+
+
+def _of_change(predicate):
+    """The predicate asked of the request's provider (or of the role, without a request)."""
+
+    def test(user, change: BankDetailsChange | None = None) -> bool:
+        return predicate.test(user, change.provider if change is not None else None)
+
+    return rules.predicate(test, name=f"{predicate.name}_of_change")
+
+
 rules.add_perm("providers.apply", rules.always_allow)
 rules.add_perm("providers.list_registry", is_registry_official)
 rules.add_perm("providers.decide", is_registry_official)
@@ -77,3 +102,13 @@ rules.add_perm("providers.view_own_organisation", is_staff_of)
 rules.add_perm("providers.change_provider", is_admin_of)
 rules.add_perm("providers.view_staff", is_admin_of | is_registry_official)
 rules.add_perm("providers.manage_staff", is_admin_of)
+# Bank details: the admin asks (on a provider), the operator decides (on a request).
+rules.add_perm("providers.request_bank_change", is_admin_of)
+rules.add_perm("providers.list_bank_changes", is_registry_official | is_payer_of | is_admin_of)
+rules.add_perm("providers.review_bank_changes", is_registry_official | is_payer_of)
+rules.add_perm(
+    "providers.view_bank_change",
+    _of_change(is_registry_official) | _of_change(is_payer_of) | _of_change(is_admin_of),
+)
+rules.add_perm("providers.decide_bank_change", _of_change(is_operator_of))
+rules.add_perm("providers.withdraw_bank_change", _of_change(is_admin_of))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pfdo.financing.models import FinancingPeriod
-from pfdo.providers.models import EnrolmentLimit, Provider, ProviderStaff
+from pfdo.providers.models import BankDetailsChange, EnrolmentLimit, Provider, ProviderStaff
 
 
 def staff_row_of(user) -> ProviderStaff | None:
@@ -51,3 +51,21 @@ def published_programs(provider: Provider):
     return provider.programs.filter(is_published=True, archived_at__isnull=True).order_by(
         "name", "pk"
     )
+
+
+def bank_changes_of(provider: Provider):
+    """The provider's requests to change its bank details, newest first."""
+    return BankDetailsChange.objects.filter(provider=provider).select_related(
+        "filed_by", "decided_by"
+    )
+
+
+def bank_change_queue(user, *, status: str | None = "pending"):
+    """Requests `user` may see (the operator's queue: pending first, oldest first), with an
+    optional status; `status=None` lists every request."""
+    rows = BankDetailsChange.objects.for_user(user).select_related(
+        "provider", "provider__municipality", "filed_by", "decided_by"
+    )
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("filed_at", "pk") if status == "pending" else rows

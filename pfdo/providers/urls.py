@@ -29,7 +29,33 @@ urlpatterns = [
         views.EnrolmentLimitView.as_view(),
         name="set_limit",
     ),
+    path("cabinet/providers/bank-details/", views.BankQueueView.as_view(), name="bank_queue"),
+    path(
+        "cabinet/providers/bank-details/<int:pk>/",
+        views.BankChangeView.as_view(),
+        name="bank_change",
+    ),
+    path(
+        "cabinet/providers/bank-details/<int:pk>/approve/",
+        views.BankChangeApproveView.as_view(),
+        name="bank_change_approve",
+    ),
+    path(
+        "cabinet/providers/bank-details/<int:pk>/reject/",
+        views.BankChangeRejectView.as_view(),
+        name="bank_change_reject",
+    ),
     path("cabinet/provider/organisation/", views.OrganisationView.as_view(), name="organisation"),
+    path(
+        "cabinet/provider/organisation/bank-details/",
+        views.OrganisationBankView.as_view(),
+        name="organisation_bank",
+    ),
+    path(
+        "cabinet/provider/organisation/bank-details/<int:pk>/withdraw/",
+        views.OrganisationBankWithdrawView.as_view(),
+        name="organisation_bank_withdraw",
+    ),
     path(
         "cabinet/provider/organisation/edit/",
         views.OrganisationEditView.as_view(),

@@ -1,4 +1,4 @@
-"""Check digits of Russian registration numbers: ИНН, ОГРН, ОГРНИП, bank account with БИК."""
+"""Check digits of Russian registration numbers: ИНН, ОГРН, ОГРНИП, bank accounts with БИК."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ def account_is_valid(account: str, bik: str) -> bool:
     if not (account.isdigit() and len(account) == 20 and bik.isdigit() and len(bik) == 9):
         return False
     digits = bik[-3:] + account
+    return sum(int(d) * w for d, w in zip(digits, _ACCOUNT, strict=False)) % 10 == 0
+
+
+def correspondent_account_is_valid(account: str, bik: str) -> bool:
+    """A bank's correspondent account (20 digits, 301…) against its БИК: the same key as a
+    settlement account, over «0» and the БИК's 5th–6th digits (the bank's RKC)."""
+    if not (account.isdigit() and len(account) == 20 and bik.isdigit() and len(bik) == 9):
+        return False
+    digits = "0" + bik[4:6] + account
     return sum(int(d) * w for d, w in zip(digits, _ACCOUNT, strict=False)) % 10 == 0
 
 

@@ -1,5 +1,6 @@
 """Pages of the provider registry: the public application and provider page, the operator's
-registry and card, the provider admin's «Моя организация»."""
+registry and card, the provider admin's «Моя организация», and requests to change the bank
+details (the admin files, the operator of the municipality decides)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from pfdo.common.views import (
     authorize_page,
 )
 from pfdo.providers import selectors, services
-from pfdo.providers.filters import ProviderFilter
+from pfdo.providers.filters import BankDetailsChangeFilter, ProviderFilter
 from pfdo.providers.forms import (
+    BankDetailsRejectForm,
+    BankDetailsRequestForm,
     DecisionForm,
     EnrolmentLimitForm,
     ExclusionForm,
@@ -33,7 +36,13 @@ from pfdo.providers.forms import (
     ProviderProfileForm,
     StaffForm,
 )
-from pfdo.providers.models import LOCKED_AFTER_INCLUSION, PROFILE_FIELDS, Provider, ProviderStaff
+from pfdo.providers.models import (
+    LOCKED_AFTER_INCLUSION,
+    PROFILE_FIELDS,
+    BankDetailsChange,
+    Provider,
+    ProviderStaff,
+)
 
 _APPLIED_KEY = "providers_applied"
 
@@ -165,6 +174,7 @@ def _card_context(request, provider: Provider, *, decision=None, limit_forms=Non
         "staff": selectors.staff_of(provider),
         "actions": actions,
         "duplicate_rejection": services.DUPLICATE_REJECTION,
+        "bank_changes": selectors.bank_changes_of(provider)[:5],
     }
 
 
@@ -272,6 +282,9 @@ class OrganisationView(OrganisationMixin, TemplateView):
             is_admin=can(user, "providers.change_provider", self.provider),
             staff=selectors.staff_of(self.provider),
             staff_form=StaffForm(),
+            pending_bank_change=selectors.bank_changes_of(self.provider)
+            .filter(status=BankDetailsChange.Status.PENDING)
+            .first(),
         )
         return ctx
 
@@ -288,6 +301,7 @@ class OrganisationEditView(OrganisationMixin, ServiceFormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["locked"] = self._locked()
+        kwargs["bank_locked"] = self.provider.bank_details_locked
         kwargs["initial"] = {name: getattr(self.provider, name) for name in PROFILE_FIELDS}
         return kwargs
 
@@ -366,3 +380,150 @@ class ResubmitView(OrganisationMixin, View):
         else:
             messages.success(request, "Заявка подана повторно и ждёт решения оператора.")
         return redirect("providers:organisation")
+
+
+# ---------------------------------------------------------------- bank details
+
+
+class OrganisationBankView(OrganisationMixin, View):
+    """The admin's page of the bank details: what payments go to now, the request waiting
+    for the operator (to withdraw), a form for a new one, and the requests so far."""
+
+    permission = "providers.request_bank_change"
+    template_name = "providers/organisation_bank.html"
+
+    def _render(self, request, form=None, status=200):
+        refusal = services.bank_request_refusal(self.provider)
+        ctx = {
+            "provider": self.provider,
+            "changes": selectors.bank_changes_of(self.provider),
+            "refusal": refusal,
+            "form": form or (BankDetailsRequestForm() if refusal is None else None),
+        }
+        return render(request, self.template_name, ctx, status=status)
+
+    def get(self, request):
+        return self._render(request)
+
+    def post(self, request):
+        form = BankDetailsRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                services.request_bank_change(
+                    actor=request.user,
+                    provider=self.provider,
+                    details=form.details(),
+                    comment=form.cleaned_data["comment"],
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    "Заявка подана. Реквизиты сменятся, когда её подтвердит оператор "
+                    "муниципалитета; до тех пор оплата идёт по прежним.",
+                )
+                return redirect("providers:organisation_bank")
+        return self._render(request, form)
+
+
+class OrganisationBankWithdrawView(OrganisationMixin, View):
+    permission = "providers.request_bank_change"
+
+    def post(self, request, pk):
+        change = get_object_or_404(
+            BankDetailsChange.objects.for_user(request.user).filter(provider=self.provider), pk=pk
+        )
+        try:
+            services.withdraw_bank_change(actor=request.user, change=change)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Заявка на смену реквизитов отозвана.")
+        return redirect("providers:organisation_bank")
+
+
+class BankQueueView(PermissionRequiredMixin, ScopedListView):
+    """The operator's queue (pending first); the payer and the region see it too."""
+
+    model = BankDetailsChange
+    permission_required = "providers.review_bank_changes"
+    template_name = "providers/bank_queue.html"
+    context_object_name = "changes"
+
+    def get_queryset(self):
+        data = self.request.GET.copy()
+        data.setdefault("status", BankDetailsChange.Status.PENDING)
+        self.filterset = BankDetailsChangeFilter(
+            data, queryset=selectors.bank_change_queue(self.request.user, status=None)
+        )
+        rows = self.filterset.qs
+        if self.filterset.form.cleaned_data.get("status") == BankDetailsChange.Status.PENDING:
+            return rows.order_by("filed_at", "pk")
+        return rows
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filter_form"] = self.filterset.form
+        return ctx
+
+
+def _bank_change(request, pk: int) -> BankDetailsChange:
+    """A request the user may see (404 otherwise)."""
+    authorize_page(request.user, "providers.review_bank_changes")
+    change = get_object_or_404(selectors.bank_change_queue(request.user, status=None), pk=pk)
+    authorize_page(request.user, "providers.view_bank_change", change)
+    return change
+
+
+def _bank_change_page(request, change, *, reject_form=None, status=200):
+    ctx = {
+        "change": change,
+        "provider": change.provider,
+        "can_decide": change.is_pending
+        and can(request.user, "providers.decide_bank_change", change),
+        "reject_form": reject_form or BankDetailsRejectForm(),
+        "can_open_card": can(request.user, "providers.decide", change.provider),
+    }
+    return render(request, "providers/bank_change.html", ctx, status=status)
+
+
+class BankChangeView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        return _bank_change_page(request, _bank_change(request, pk))
+
+
+class BankChangeApproveView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        change = _bank_change(request, pk)
+        authorize_page(request.user, "providers.decide_bank_change", change)
+        try:
+            services.approve_bank_change(actor=request.user, change=change)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Реквизиты поставщика «{change.provider.short_name}» изменены; плательщик "
+                "получил уведомление.",
+            )
+        return redirect("providers:bank_change", pk=change.pk)
+
+
+class BankChangeRejectView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        change = _bank_change(request, pk)
+        authorize_page(request.user, "providers.decide_bank_change", change)
+        form = BankDetailsRejectForm(request.POST)
+        if form.is_valid():
+            try:
+                services.reject_bank_change(
+                    actor=request.user, change=change, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, "Заявка отклонена; поставщик получил уведомление.")
+                return redirect("providers:bank_change", pk=change.pk)
+        change.refresh_from_db()
+        return _bank_change_page(request, change, reject_form=form)

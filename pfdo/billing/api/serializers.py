@@ -211,7 +211,22 @@ _DOCUMENT_FIELDS = [
     "decided_at",
     "reject_reason",
     "pay_by",
+    "payee",
 ]
+
+
+class PayeeSerializer(serializers.Serializer):
+    """The payee's bank details a document carries: the provider's as they stood when the
+    document was built, fixed for good when it was submitted."""
+
+    bank_name = serializers.CharField(source="payee_bank_name", read_only=True, allow_blank=True)
+    bik = serializers.CharField(source="payee_bik", read_only=True, allow_blank=True)
+    settlement_account = serializers.CharField(
+        source="payee_settlement_account", read_only=True, allow_blank=True
+    )
+    correspondent_account = serializers.CharField(
+        source="payee_correspondent_account", read_only=True, allow_blank=True
+    )
 
 
 class _DocumentSerializer(serializers.ModelSerializer):
@@ -226,6 +241,12 @@ class _DocumentSerializer(serializers.ModelSerializer):
     )
     reject_reason = serializers.CharField(
         read_only=True, allow_blank=True, help_text="Причина отклонения; пусто, если нет."
+    )
+    payee = PayeeSerializer(
+        source="*",
+        read_only=True,
+        help_text="Реквизиты получателя, с которыми документ подан (позднейшая смена "
+        "реквизитов поставщика их не меняет).",
     )
 
 
@@ -359,6 +380,11 @@ class PaymentSerializer(serializers.ModelSerializer):
         source="invoice_id", read_only=True, allow_null=True, help_text="Id счёта."
     )
     month = serializers.SerializerMethodField(help_text="Месяц оплаченного документа.")
+    payee = PayeeSerializer(
+        source="document",
+        read_only=True,
+        help_text="Реквизиты получателя из оплаченного документа.",
+    )
 
     class Meta:
         model = Payment
@@ -372,6 +398,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "paid_on",
             "amount_kopecks",
             "recorded_at",
+            "payee",
         ]
         read_only_fields = fields
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from pfdo.accounts import services as accounts
 from pfdo.audit import services as audit
-from pfdo.billing.models import OPEN_STATUSES, DocumentStatus, Invoice
+from pfdo.billing.models import OPEN_STATUSES, PAYEE_FIELDS, DocumentStatus, Invoice
 from pfdo.billing.selectors import period_of_month
 from pfdo.common import clock
 from pfdo.common.authz import authorize, can
@@ -244,7 +244,7 @@ def _submit(actor, model, document, what: str, action: str):
     if refusal is not None:
         raise refusal
     locked.submit(by=actor)
-    locked.save(update_fields=["status", "submitted_at", "submitted_by"])
+    locked.save(update_fields=["status", "submitted_at", "submitted_by", *PAYEE_FIELDS])
     audit.record(actor=actor, action=action, obj=locked, municipality=locked.municipality)
     return locked
 

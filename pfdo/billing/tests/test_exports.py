@@ -127,11 +127,14 @@ def test_csv_lines_quote_what_a_spreadsheet_would_run():
         document="Счёт № 7",
         month="октябрь 2026",
         amount_kopecks=100_000_00,
+        account="40702810932800009876",
+        bik="048702640",
     )
     lines = list(exports.registry_csv([row]))
     assert lines[0].startswith(exports.BOM + "Дата платежа;")
     assert lines[1] == (
-        '02.11.2026;\'=1+1;"ООО ""Север""; филиал";1101000011;Счёт № 7;октябрь 2026;100000,00\r\n'
+        '02.11.2026;\'=1+1;"ООО ""Север""; филиал";1101000011;Счёт № 7;октябрь 2026;100000,00;'
+        "40702810932800009876;048702640\r\n"
     )
 
 
@@ -161,6 +164,8 @@ def test_csv_registry_rows_amounts_and_no_children(client, payer, paid):
             f"Счёт № {invoice_one.pk}",
             "октябрь 2026",
             "1234,56",
+            "",
+            "",
         ],
         [
             "03.11.2026",
@@ -170,6 +175,8 @@ def test_csv_registry_rows_amounts_and_no_children(client, payer, paid):
             f"Счёт № {invoice_two.pk}",
             "октябрь 2026",
             "0,05",
+            "",
+            "",
         ],
         [
             "04.11.2026",
@@ -179,6 +186,8 @@ def test_csv_registry_rows_amounts_and_no_children(client, payer, paid):
             f"Счёт № {invoice_one.pk}",
             "октябрь 2026",
             "765,44",
+            "",
+            "",
         ],
     ]
     for _, fam, contract, _ in providers.values():

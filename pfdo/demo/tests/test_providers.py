@@ -3,7 +3,7 @@
 from pfdo.accounts.models import User
 from pfdo.audit.models import ActionLog
 from pfdo.demo import providers as demo
-from pfdo.providers.models import Provider, ProviderStaff
+from pfdo.providers.models import BankDetailsChange, Provider, ProviderStaff
 from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
 
 
@@ -35,3 +35,15 @@ def test_attach_demo_staff_is_idempotent(vorkuta, make_user):
     user = User.objects.get(pk=user.pk)
     assert user.has_perm("providers.manage_staff", provider)
     assert user.has_role("provider_staff")
+
+
+def test_seed_bank_change_leaves_one_request_for_the_operator(vorkuta):
+    providers = demo.seed_providers(municipality=vorkuta)
+    change = demo.seed_bank_change(providers=providers)
+    assert change is not None and change.status == BankDetailsChange.Status.PENDING
+    assert account_is_valid(change.settlement_account, change.bik)
+    # Pending: the provider is still paid to its old account.
+    assert change.provider.settlement_account == change.old_settlement_account
+    assert change.provider.settlement_account != change.settlement_account
+    assert demo.seed_bank_change(providers=providers) is None
+    assert BankDetailsChange.objects.count() == 1

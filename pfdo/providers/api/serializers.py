@@ -7,7 +7,14 @@ from rest_framework import serializers
 
 from pfdo.common.api.fields import SlugRelatedField
 from pfdo.common.authz import can
-from pfdo.providers.models import PROFILE_FIELDS, ContractsOnExclusion, Provider, ProviderStaff
+from pfdo.providers.models import (
+    BANK_FIELDS,
+    PROFILE_FIELDS,
+    BankDetailsChange,
+    ContractsOnExclusion,
+    Provider,
+    ProviderStaff,
+)
 from pfdo.territory.models import Municipality
 
 _NO_MODEL_VALIDATORS = {name: {"validators": []} for name in ("inn", "ogrn", "bik")}
@@ -138,13 +145,23 @@ class ProviderApplicationSerializer(serializers.ModelSerializer):
         validators: list = []  # the service checks duplicates with a field message
 
 
+_BANK_LOCKED_HELP = (
+    "После включения в реестр здесь не меняется: другое значение — 400 bank_details_locked; "
+    "смена реквизитов — заявкой POST /api/v1/bank-details-changes/, её подтверждает оператор."
+)
+
+
 class ProviderUpdateSerializer(serializers.ModelSerializer):
-    """PATCH of the card by the provider admin; ИНН, ОГРН and form are locked after inclusion."""
+    """PATCH of the card by the provider admin; ИНН, ОГРН and form are locked after inclusion,
+    and so are the bank details (they change by a request the operator approves)."""
 
     class Meta:
         model = Provider
         fields = list(PROFILE_FIELDS)
-        extra_kwargs = _NO_MODEL_VALIDATORS
+        extra_kwargs = _NO_MODEL_VALIDATORS | {
+            name: {**_NO_MODEL_VALIDATORS.get(name, {}), "help_text": _BANK_LOCKED_HELP}
+            for name in BANK_FIELDS
+        }
         validators: list = []
 
 
@@ -231,4 +248,81 @@ class EnrolmentLimitSetSerializer(serializers.Serializer):
     period = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     max_children = serializers.IntegerField(
         allow_null=True, min_value=0, max_value=2**31 - 1, help_text="null снимает лимит"
+    )
+
+
+# ---------------------------------------------------------------- bank details
+
+
+class BankDetailsSerializer(serializers.Serializer):
+    bank_name = serializers.CharField(read_only=True)
+    bik = serializers.CharField(read_only=True)
+    settlement_account = serializers.CharField(read_only=True)
+    correspondent_account = serializers.CharField(read_only=True, allow_blank=True)
+
+
+class _ProviderRefSerializer(serializers.ModelSerializer):
+    municipality = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Provider
+        fields = ["id", "short_name", "inn", "municipality"]
+        read_only_fields = fields
+
+
+class BankDetailsChangeSerializer(serializers.ModelSerializer):
+    provider = _ProviderRefSerializer(read_only=True)
+    status = serializers.ChoiceField(choices=BankDetailsChange.Status.choices, read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    requested = BankDetailsSerializer(
+        source="new_details", read_only=True, help_text="Запрошенные реквизиты."
+    )
+    previous = BankDetailsSerializer(
+        source="old_details",
+        read_only=True,
+        help_text="Реквизиты, которые заявка заменяет (на момент подачи; после "
+        "подтверждения — на момент подтверждения).",
+    )
+    filed_by = serializers.CharField(source="filed_by.full_name", read_only=True, default="")
+    decided_by = serializers.CharField(source="decided_by.full_name", read_only=True, default="")
+
+    class Meta:
+        model = BankDetailsChange
+        fields = [
+            "id",
+            "provider",
+            "status",
+            "status_display",
+            "requested",
+            "previous",
+            "comment",
+            "filed_by",
+            "filed_at",
+            "decided_by",
+            "decided_at",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class BankDetailsChangeCreateSerializer(serializers.Serializer):
+    provider = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Id поставщика (ваша организация)."
+    )
+    bank_name = serializers.CharField(max_length=300, allow_blank=True, help_text="Банк.")
+    bik = serializers.CharField(max_length=9, allow_blank=True, help_text="БИК, 9 цифр.")
+    settlement_account = serializers.CharField(
+        max_length=20, allow_blank=True, help_text="Расчётный счёт, 20 цифр, ключ по БИК."
+    )
+    correspondent_account = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="Корр. счёт банка, 20 цифр."
+    )
+    comment = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Почему меняются реквизиты."
+    )
+
+
+class BankDetailsRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, allow_blank=True, help_text="Причина отказа (обязательна)."
     )

@@ -1,10 +1,10 @@
 """API of the provider registry: public reads, the application, the admin's card and staff,
-and the operator's registry decisions."""
+the operator's registry decisions, and requests to change the bank details."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,6 +16,9 @@ from pfdo.common.idempotency import mark_secret
 from pfdo.financing.models import FinancingPeriod
 from pfdo.providers import selectors, services
 from pfdo.providers.api.serializers import (
+    BankDetailsChangeCreateSerializer,
+    BankDetailsChangeSerializer,
+    BankDetailsRejectSerializer,
     DecisionSerializer,
     EnrolmentLimitSerializer,
     EnrolmentLimitSetSerializer,
@@ -27,8 +30,15 @@ from pfdo.providers.api.serializers import (
     StaffCreateSerializer,
     StaffSerializer,
 )
-from pfdo.providers.filters import ProviderFilter
-from pfdo.providers.models import PROFILE_FIELDS, EnrolmentLimit, Provider, ProviderStaff
+from pfdo.providers.filters import BankDetailsChangeFilter, ProviderFilter
+from pfdo.providers.models import (
+    BANK_FIELDS,
+    PROFILE_FIELDS,
+    BankDetailsChange,
+    EnrolmentLimit,
+    Provider,
+    ProviderStaff,
+)
 
 _STAFF_FIELDS = (
     "login",
@@ -120,6 +130,10 @@ class ProviderViewSet(ScopedModelViewSet):
         request=ProviderUpdateSerializer,
         responses={200: ProviderSerializer},
         summary="Изменить сведения поставщика (администратор организации)",
+        description="После включения в реестр ИНН, ОГРН и форма не меняются, а банковские "
+        "реквизиты (bank_name, bik, settlement_account, correspondent_account) меняются только "
+        "заявкой POST /api/v1/bank-details-changes/, которую подтверждает оператор "
+        "муниципалитета: другое значение здесь — 400 bank_details_locked с полями реквизитов.",
     )
     def partial_update(self, request, pk=None):
         provider = self.get_object()
@@ -284,3 +298,115 @@ class ProviderViewSet(ScopedModelViewSet):
         if row is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(EnrolmentLimitSerializer(row).data)
+
+
+# ---------------------------------------------------------------- bank details
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Заявки на смену банковских реквизитов",
+        description="Администратор организации — заявки своей организации; оператор, "
+        "плательщик и администратор региона — заявки поставщиков своего муниципалитета "
+        "(региона). Фильтры: status (pending — очередь оператора), provider.",
+    ),
+    retrieve=extend_schema(summary="Заявка на смену банковских реквизитов"),
+)
+class BankDetailsChangeViewSet(ScopedModelViewSet):
+    """The provider admin files, the operator of the municipality approves or rejects; only an
+    approval changes the provider's bank details. Documents already issued keep theirs."""
+
+    model = BankDetailsChange
+    serializer_class = BankDetailsChangeSerializer
+    filterset_class = BankDetailsChangeFilter
+    permission_map = {
+        "list": "providers.list_bank_changes",
+        "retrieve": "providers.view_bank_change",
+        "create": "providers.request_bank_change",
+        "approve": "providers.decide_bank_change",
+        "reject": "providers.decide_bank_change",
+        "withdraw": "providers.withdraw_bank_change",
+    }
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related(
+            "provider", "provider__municipality", "filed_by", "decided_by"
+        ).order_by("-filed_at", "-pk")
+
+    def _render(self, change, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=change.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    @extend_schema(
+        request=BankDetailsChangeCreateSerializer,
+        responses={201: BankDetailsChangeSerializer},
+        summary="Подать заявку на смену банковских реквизитов",
+        description="Администратор организации, включённой в реестр. Реквизиты проверяются "
+        "(БИК — 9 цифр, ключ расчётного и корр. счёта по БИК); ошибки — 400 validation_error "
+        "с полями. Одна заявка в ожидании на поставщика: вторая — 409 bank_change_pending; "
+        "до включения в реестр — 409 bank_details_editable (реквизиты меняются в карточке). "
+        "Пока оператор не подтвердит заявку, оплата идёт по прежним реквизитам.",
+        filters=False,
+    )
+    def create(self, request):
+        data = BankDetailsChangeCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        provider = (
+            Provider.objects.for_user(request.user)
+            .select_related("municipality")
+            .filter(pk=values.pop("provider"))
+            .first()
+        )
+        if provider is None:
+            raise ValidationFailed(fields={"provider": "Поставщик не найден."})
+        change = services.request_bank_change(
+            actor=request.user,
+            provider=provider,
+            details={name: values.get(name, "") for name in BANK_FIELDS},
+            comment=values.get("comment", ""),
+        )
+        return self._render(change, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: BankDetailsChangeSerializer},
+        summary="Подтвердить смену реквизитов (оператор)",
+        description="Оператор муниципалитета поставщика. Реквизиты поставщика становятся "
+        "запрошенными; плательщик и администраторы поставщика получают уведомление. Уже "
+        "решённая заявка — 409 bank_change_decided.",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def approve(self, request, pk=None):
+        change = services.approve_bank_change(actor=request.user, change=self.get_object())
+        return self._render(change)
+
+    @extend_schema(
+        request=BankDetailsRejectSerializer,
+        responses={200: BankDetailsChangeSerializer},
+        summary="Отклонить смену реквизитов (оператор, с причиной)",
+        description="Оператор муниципалитета поставщика; причина обязательна (400 с полем "
+        "reason). Реквизиты не меняются, администраторы поставщика получают уведомление.",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        change = self.get_object()
+        data = BankDetailsRejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.reject_bank_change(
+            actor=request.user, change=change, reason=data.validated_data["reason"]
+        )
+        return self._render(change)
+
+    @extend_schema(
+        request=None,
+        responses={200: BankDetailsChangeSerializer},
+        summary="Отозвать заявку (администратор организации)",
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def withdraw(self, request, pk=None):
+        change = services.withdraw_bank_change(actor=request.user, change=self.get_object())
+        return self._render(change)

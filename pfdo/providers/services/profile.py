@@ -1,4 +1,5 @@
-"""The provider's own card: its admin edits it; after inclusion the legal identity is locked."""
+"""The provider's own card: its admin edits it; after inclusion the legal identity is locked
+and the bank details change only through a request the operator approves (`bank_details`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from django.db import IntegrityError, transaction
 from pfdo.audit import services as audit
 from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.transactions import atomic_retry
-from pfdo.providers.models import LOCKED_AFTER_INCLUSION, PROFILE_FIELDS, Provider
+from pfdo.providers.models import (
+    BANK_FIELDS,
+    LOCKED_AFTER_INCLUSION,
+    PROFILE_FIELDS,
+    Provider,
+)
 from pfdo.providers.services._common import authorize, lock
+from pfdo.providers.services.bank_details import USE_A_REQUEST
 from pfdo.providers.services.validation import DUPLICATE_INN, normalise_profile, profile_errors
 
 Status = Provider.Status
@@ -44,10 +51,15 @@ def update_profile(*, actor, provider: Provider, changes: Mapping[str, Any]) -> 
         }
         if locked:
             raise ValidationFailed("Эти сведения изменить нельзя.", fields=locked)
+    if provider.bank_details_locked:
+        bank = {name: USE_A_REQUEST for name in BANK_FIELDS if name in changed}
+        if bank:
+            raise ValidationFailed(USE_A_REQUEST, code="bank_details_locked", fields=bank)
     merged = {name: getattr(provider, name) for name in PROFILE_FIELDS} | data
     errors = profile_errors(merged, municipality=provider.municipality, provider_pk=provider.pk)
     if errors:
         raise ValidationFailed(fields=errors)
+    old_bank = provider.bank_details
     for name, value in changed.items():
         setattr(provider, name, value)
     try:
@@ -60,6 +72,12 @@ def update_profile(*, actor, provider: Provider, changes: Mapping[str, Any]) -> 
         action="providers.profile_updated",
         obj=provider,
         municipality=provider.municipality,
-        details={"fields": sorted(changed)},
+        details={"fields": sorted(changed), **_bank_change(old_bank, provider.bank_details)},
     )
     return provider
+
+
+def _bank_change(old: dict[str, str], new: dict[str, str]) -> dict:
+    """Old and new bank details for the history when an applicant edits them before
+    inclusion (bank details are the organisation's, not personal data)."""
+    return {"bank": {"old": old, "new": new}} if old != new else {}

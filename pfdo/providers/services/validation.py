@@ -17,7 +17,12 @@ from pfdo.common import clock
 from pfdo.common.choices import LegalForm
 from pfdo.common.errors import ValidationFailed
 from pfdo.providers.models import PROFILE_FIELDS, Provider
-from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
+from pfdo.providers.validators import (
+    account_is_valid,
+    correspondent_account_is_valid,
+    inn_is_valid,
+    ogrn_is_valid,
+)
 
 if TYPE_CHECKING:
     from pfdo.providers.services.staff import NewStaff
@@ -126,10 +131,14 @@ def _contact_errors(data: Mapping[str, Any], errors: dict[str, list[str]]) -> No
             errors["website"].append("Введите адрес сайта целиком, например https://example.ru.")
 
 
-def _bank_errors(data: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
+def bank_errors(
+    data: Mapping[str, Any], errors: dict[str, list[str]], *, required: bool = False
+) -> None:
+    """Bank name, БИК, settlement account (key against the БИК), correspondent account.
+    Optional on a card until the first invoice; `required` on a request to change them."""
     bik, account, corr = data["bik"], data["settlement_account"], data["correspondent_account"]
-    if not (bik or account or corr or data["bank_name"]):
-        return  # bank details are optional until the first invoice
+    if not (required or bik or account or corr or data["bank_name"]):
+        return
     if not data["bank_name"]:
         errors["bank_name"].append("Укажите банк.")
     bik_ok = bik.isdigit() and len(bik) == 9
@@ -147,6 +156,10 @@ def _bank_errors(data: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
         )
     if corr and not (corr.isdigit() and len(corr) == 20):
         errors["correspondent_account"].append("Корреспондентский счёт — 20 цифр.")
+    elif corr and bik_ok and not correspondent_account_is_valid(corr, bik):
+        errors["correspondent_account"].append(
+            "Корреспондентский счёт не сходится с БИК (контрольный ключ): проверьте оба номера."
+        )
 
 
 def profile_errors(
@@ -171,7 +184,7 @@ def profile_errors(
     _identity_errors(data, errors)
     _licence_errors(data, errors)
     _contact_errors(data, errors)
-    _bank_errors(data, errors)
+    bank_errors(data, errors)
     if check_duplicate and data["inn"] and "inn" not in errors:
         duplicate = Provider.objects.filter(municipality=municipality, inn=data["inn"])
         if provider_pk is not None:

@@ -82,6 +82,21 @@ def make_ogrnip15(n: int) -> str:
 VALID_BIK = "048702640"
 VALID_ACCOUNT = "40702810932800009876"
 
+# Complete bank details of two banks (every key matches its БИК): where a provider is paid
+# now, and where a request would move its payments.
+KOMI_BANK = {
+    "bank_name": "Коми отделение № 8617 ПАО Сбербанк",
+    "bik": VALID_BIK,
+    "settlement_account": VALID_ACCOUNT,
+    "correspondent_account": "30101810400000000640",
+}
+OTHER_BANK = {
+    "bank_name": "ПАО Сбербанк, г. Москва",
+    "bik": "044525225",
+    "settlement_account": "40702810938000012345",
+    "correspondent_account": "30101810400000000225",
+}
+
 _SEQ = iter(range(500, 10_000_000))
 
 

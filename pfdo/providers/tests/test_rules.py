@@ -3,9 +3,10 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from pfdo.common.authz import can
 from pfdo.financing.tests.factories import FinancingPeriodFactory
-from pfdo.providers.models import EnrolmentLimit, Provider, ProviderStaff
-from pfdo.providers.tests.factories import ProviderFactory
+from pfdo.providers.models import BankDetailsChange, EnrolmentLimit, Provider, ProviderStaff
+from pfdo.providers.tests.factories import KOMI_BANK, OTHER_BANK, ProviderFactory
 
 ROLES = [
     "anonymous",
@@ -49,6 +50,15 @@ MATRIX = {
         "superuser",
     },
     "providers.view_own_organisation": {"admin", "member"},
+    "providers.request_bank_change": {"admin"},
+}
+
+# perm → roles that hold it on a pending request to change the provider's bank details
+CHANGE_MATRIX = {
+    "providers.view_bank_change": {"admin", "operator", "regional_admin", "payer", "superuser"},
+    # The municipality's own operator only: not the region, not the payer.
+    "providers.decide_bank_change": {"operator"},
+    "providers.withdraw_bank_change": {"admin"},
 }
 
 
@@ -58,6 +68,25 @@ def test_object_permission_matrix(who, provider, perm, role):
     user = who(role)
     # Django answers every permission of an active superuser with yes.
     assert user.has_perm(perm, provider) is (role in MATRIX[perm] | {"superuser"})
+
+
+@pytest.mark.parametrize("perm", sorted(CHANGE_MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_bank_change_permission_matrix(who, provider, admin, perm, role):
+    for name, value in KOMI_BANK.items():
+        setattr(provider, name, value)
+    provider.save()
+    change = BankDetailsChange.objects.create(provider=provider, filed_by=admin, **OTHER_BANK)
+    user = who(role)
+    assert user.has_perm(perm, change) is (role in CHANGE_MATRIX[perm] | {"superuser"})
+    if role == "superuser":  # Django's yes; the rule the services ask says who really may
+        assert can(user, perm, change) is (role in CHANGE_MATRIX[perm])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bank_change_queue_is_for_officials_and_the_payer(who, role):
+    expected = role in {"operator", "other_operator", "regional_admin", "payer", "superuser"}
+    assert who(role).has_perm("providers.review_bank_changes") is expected
 
 
 @pytest.mark.parametrize("role", ROLES)

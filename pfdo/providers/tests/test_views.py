@@ -353,7 +353,10 @@ def test_admin_edits_the_card(client, provider, admin):
     assert provider.inn != make_inn10(777)  # the locked field ignored the posted value
 
 
-def test_edit_shows_field_messages(client, provider, admin):
+def test_edit_shows_field_messages(client, pending):
+    # Under review the whole card is editable, bank details too (checked at inclusion).
+    admin = add_staff(pending).user
+    provider = pending
     login(client, admin)
     form = client.get(ORGANISATION + "edit/").context["form"]
     data = {name: form[name].value() or "" for name in form.fields}
