@@ -224,6 +224,11 @@ else:
     PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY", default="") or _generated_key(
         VAR_DIR / "pd_hash_key"
     )
+# Uploaded images (the programme photo): a side above 8000 px or more pixels than 8000 × 8000
+# is refused from the header, before decoding (a phone's 12–48 MP photo passes; a small PNG
+# claiming 30000 × 30000 does not). The pixel cap is Pillow's own limit in every process too.
+PFDO_IMAGE_MAX_SIDE = env.int("PFDO_IMAGE_MAX_SIDE", default=8000)
+PFDO_IMAGE_MAX_PIXELS = env.int("PFDO_IMAGE_MAX_PIXELS", default=8000 * 8000)
 # Uploaded import files wait here between the check and the import (deleted after 2 hours).
 PFDO_IMPORT_DIR = env.str("PFDO_IMPORT_DIR", default=str(VAR_DIR / "imports"))
 
@@ -242,7 +247,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pfdo.common.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -268,6 +273,9 @@ SPECTACULAR_SETTINGS = {
 
 PFDO_MUNICIPALITY = env.str("PFDO_MUNICIPALITY", default="vorkuta")
 PFDO_API_TOKEN_TTL_DAYS = env.int("PFDO_API_TOKEN_TTL_DAYS", default=30)
+# The deepest JSON body the API parses: its deepest real payload (attendance marks, a group's
+# schedule) nests 3 levels; a hostile body nested thousands deep is refused as 400, not 500.
+PFDO_API_MAX_JSON_DEPTH = env.int("PFDO_API_MAX_JSON_DEPTH", default=32)
 PFDO_IDEMPOTENCY_TTL_HOURS = env.int("PFDO_IDEMPOTENCY_TTL_HOURS", default=24)
 PFDO_SITE_NAME = env.str("PFDO_SITE_NAME", default="Навигатор дополнительного образования")
 
