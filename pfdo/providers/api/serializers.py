@@ -41,6 +41,11 @@ class ProviderSerializer(serializers.ModelSerializer):
         help_text="Банковские реквизиты и причина решения; null — вам не видны "
         "(видят оператор и плательщик муниципалитета и сотрудники поставщика)."
     )
+    legal_address = serializers.SerializerMethodField(
+        help_text="Юридический адрес. У ИП это адрес его регистрации по месту жительства: "
+        "null для всех, кроме оператора и плательщика муниципалитета и сотрудников поставщика "
+        "(публично — адрес ведения деятельности, actual_address)."
+    )
 
     class Meta:
         model = Provider
@@ -72,6 +77,13 @@ class ProviderSerializer(serializers.ModelSerializer):
             "confidential",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_legal_address(self, provider: Provider) -> str | None:
+        request = self.context.get("request")
+        if not can(getattr(request, "user", None), "providers.view_legal_address", provider):
+            return None
+        return provider.legal_address
 
     @extend_schema_field(ProviderConfidentialSerializer(allow_null=True))
     def get_confidential(self, provider: Provider):
