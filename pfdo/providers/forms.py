@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from pfdo.common.forms import ModelChoiceField
+from pfdo.common.forms import ModelChoiceField, PersonNameField
 from pfdo.providers import services
 from pfdo.providers.models import PROFILE_FIELDS, ContractsOnExclusion, Provider
 from pfdo.territory.models import Municipality
@@ -84,9 +84,9 @@ class ProviderApplicationForm(ProviderProfileForm):
         queryset=Municipality.objects.filter(is_active=True),
         empty_label=None,
     )
-    staff_last_name = forms.CharField(label="Фамилия", max_length=150)
-    staff_first_name = forms.CharField(label="Имя", max_length=150)
-    staff_patronymic = forms.CharField(label="Отчество", max_length=150, required=False)
+    staff_last_name = PersonNameField(label="Фамилия")
+    staff_first_name = PersonNameField(label="Имя")
+    staff_patronymic = PersonNameField(label="Отчество", required=False)
     staff_position = forms.CharField(label="Должность", max_length=200, required=False)
     staff_email = forms.EmailField(label="Электронная почта сотрудника")
     staff_phone = forms.CharField(label="Телефон сотрудника", max_length=32, required=False)
@@ -193,9 +193,9 @@ class ExclusionForm(DecisionForm):
 
 
 class StaffForm(forms.Form):
-    last_name = forms.CharField(label="Фамилия", max_length=150)
-    first_name = forms.CharField(label="Имя", max_length=150)
-    patronymic = forms.CharField(label="Отчество", max_length=150, required=False)
+    last_name = PersonNameField(label="Фамилия")
+    first_name = PersonNameField(label="Имя")
+    patronymic = PersonNameField(label="Отчество", required=False)
     position = forms.CharField(label="Должность", max_length=200, required=False)
     email = forms.EmailField(label="Электронная почта", required=False)
     phone = forms.CharField(label="Телефон", max_length=32, required=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pfdo.common.api.fields import SlugRelatedField
+from pfdo.common.api.fields import PersonNameField, SlugRelatedField
 from pfdo.common.authz import can
 from pfdo.providers.models import PROFILE_FIELDS, ContractsOnExclusion, Provider, ProviderStaff
 from pfdo.territory.models import Municipality
@@ -106,11 +106,9 @@ class ProviderApplicationSerializer(serializers.ModelSerializer):
     staff_password = serializers.CharField(
         max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}
     )
-    staff_last_name = serializers.CharField(max_length=150, write_only=True)
-    staff_first_name = serializers.CharField(max_length=150, write_only=True)
-    staff_patronymic = serializers.CharField(
-        max_length=150, write_only=True, required=False, allow_blank=True
-    )
+    staff_last_name = PersonNameField(write_only=True)
+    staff_first_name = PersonNameField(write_only=True)
+    staff_patronymic = PersonNameField(write_only=True, required=False, allow_blank=True)
     staff_email = serializers.EmailField(write_only=True)
     staff_phone = serializers.CharField(
         max_length=32, write_only=True, required=False, allow_blank=True
@@ -204,9 +202,9 @@ class StaffSerializer(serializers.ModelSerializer):
 
 class StaffCreateSerializer(serializers.Serializer):
     login = serializers.CharField(max_length=150)
-    last_name = serializers.CharField(max_length=150)
-    first_name = serializers.CharField(max_length=150)
-    patronymic = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = PersonNameField()
+    first_name = PersonNameField()
+    patronymic = PersonNameField(required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     position = serializers.CharField(max_length=200, required=False, allow_blank=True)
