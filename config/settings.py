@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Right after the static files: every answer of the application gets the CSP and no-store.
+    "pfdo.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -283,6 +285,26 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 CSRF_FAILURE_VIEW = "pfdo.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy of every answer (pfdo.common.middleware.SecurityHeadersMiddleware):
+# scripts and styles only from files of this server — no inline <script>, <style>, style=""
+# or on…="" handler in any template (static/js/app.js holds the behaviour, htmx is told not to
+# inject its own <style> nor eval) — images also as data: URIs (Pico's icons, Swagger UI), no
+# plugins, no <base>, forms posting only here, no framing. The browsable API's pages alone
+# add style-src 'unsafe-inline' (its Bootstrap markup). PFDO_CSP_REPORT_ONLY=1 sends it as
+# Content-Security-Policy-Report-Only, to try a change on a running site.
+PFDO_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PFDO_CSP_REPORT_ONLY = env.bool("PFDO_CSP_REPORT_ONLY", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -27,12 +27,15 @@ from pfdo.certificates.tests.parent_pages_support import (  # noqa: F401  (fixtu
     registration,
 )
 from pfdo.certificates.tests.test_imports import csv_file, row, xlsx_file
-from pfdo.common.validators import PERSON_NAME_MESSAGE
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = "=cmd|' /C calc'!A0"
+# The field message the person-name rule gives (pfdo.common.validators), as people read it.
+PERSON_NAME_MESSAGE = (
+    "Только буквы (русские или латинские), пробелы, дефисы и апострофы; начинается с буквы."
+)
 REGISTER = "/cabinet/certificate-applications/new/"
 
 

@@ -4,12 +4,15 @@ spreadsheet formulas with a field message, on the pages and in the API."""
 import pytest
 
 from pfdo.accounts.models import User
-from pfdo.common.validators import PERSON_NAME_MESSAGE
 from pfdo.providers.models import Provider, ProviderStaff
 from pfdo.providers.tests.factories import org_profile
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = "=cmd|' /C calc'!A0"
+# The field message the person-name rule gives (pfdo.common.validators), as people read it.
+PERSON_NAME_MESSAGE = (
+    "Только буквы (русские или латинские), пробелы, дефисы и апострофы; начинается с буквы."
+)
 ORGANISATION = "/cabinet/provider/organisation/"
 
 pytestmark = pytest.mark.django_db
