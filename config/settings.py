@@ -33,6 +33,19 @@ def _generated_key(path: Path) -> str:
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def _production_key(name: str, what: str) -> str:
+    """A key production cannot start without: a clear refusal naming it, never a default."""
+    value = env.str(name, default="").strip()
+    if not value:
+        raise environ.ImproperlyConfigured(
+            f"PFDO_ENV=production refuses to start without {name}: set it in the environment "
+            f"(or .env) to {what}. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return value
+
+
 PFDO_ENV = env.str("PFDO_ENV", default="development")
 PRODUCTION = PFDO_ENV == "production"
 
@@ -45,6 +58,8 @@ if DEBUG:
     SECRET_KEY = env.str(
         "SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789-abcdefghij"
     )
+elif PRODUCTION:
+    SECRET_KEY = _production_key("SECRET_KEY", "Django's secret key (signs sessions and links)")
 else:
     SECRET_KEY = env.str("SECRET_KEY")
 
@@ -219,7 +234,10 @@ SITE_URL = env.str("PFDO_SITE_URL", default="http://127.0.0.1:8000")
 # generated once into var/pd_hash_key, so the demo's seeding and its server (and every other
 # process of this checkout) hash with one key. After changing it run `rekey_pd_hashes`.
 if PRODUCTION:
-    PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY")
+    PFDO_PD_HASH_KEY = _production_key(
+        "PFDO_PD_HASH_KEY",
+        "the key of the personal-data hashes (СНИЛС, documents); keep it as long as the data",
+    )
     if PFDO_PD_HASH_KEY == SECRET_KEY:
         raise environ.ImproperlyConfigured("PFDO_PD_HASH_KEY must differ from SECRET_KEY")
 else:
@@ -282,6 +300,9 @@ PFDO_IDEMPOTENCY_TTL_HOURS = env.int("PFDO_IDEMPOTENCY_TTL_HOURS", default=24)
 PFDO_SITE_NAME = env.str("PFDO_SITE_NAME", default="Навигатор дополнительного образования")
 
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: pages, htmx, Swagger UI and the browsable API take the token
+# from the page itself, so the cookie is out of reach of scripts too.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 CSRF_FAILURE_VIEW = "pfdo.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
