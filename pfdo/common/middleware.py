@@ -74,7 +74,8 @@ class SecurityHeadersMiddleware:
             response[name] = self._policy_for(response)
         user = getattr(request, "user", None)
         personal = request.path.startswith("/api/") or bool(user and user.is_authenticated)
-        if personal or "Cache-Control" not in response:
+        cache = response.get("Cache-Control", "")
+        if "no-store" not in cache and (personal or not cache):
             response["Cache-Control"] = "no-store"
         return response
 
