@@ -33,6 +33,19 @@ def _generated_key(path: Path) -> str:
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def _production_key(name: str, what: str) -> str:
+    """A key production cannot start without: a clear refusal naming it, never a default."""
+    value = env.str(name, default="").strip()
+    if not value:
+        raise environ.ImproperlyConfigured(
+            f"PFDO_ENV=production refuses to start without {name}: set it in the environment "
+            f"(or .env) to {what}. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return value
+
+
 PFDO_ENV = env.str("PFDO_ENV", default="development")
 PRODUCTION = PFDO_ENV == "production"
 
@@ -45,6 +58,8 @@ if DEBUG:
     SECRET_KEY = env.str(
         "SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789-abcdefghij"
     )
+elif PRODUCTION:
+    SECRET_KEY = _production_key("SECRET_KEY", "Django's secret key (signs sessions and links)")
 else:
     SECRET_KEY = env.str("SECRET_KEY")
 
@@ -88,6 +103,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Right after the static files: every answer of the application gets the CSP and no-store.
+    "pfdo.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -218,13 +235,21 @@ SITE_URL = env.str("PFDO_SITE_URL", default="http://127.0.0.1:8000")
 # generated once into var/pd_hash_key, so the demo's seeding and its server (and every other
 # process of this checkout) hash with one key. After changing it run `rekey_pd_hashes`.
 if PRODUCTION:
-    PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY")
+    PFDO_PD_HASH_KEY = _production_key(
+        "PFDO_PD_HASH_KEY",
+        "the key of the personal-data hashes (СНИЛС, documents); keep it as long as the data",
+    )
     if PFDO_PD_HASH_KEY == SECRET_KEY:
         raise environ.ImproperlyConfigured("PFDO_PD_HASH_KEY must differ from SECRET_KEY")
 else:
     PFDO_PD_HASH_KEY = env.str("PFDO_PD_HASH_KEY", default="") or _generated_key(
         VAR_DIR / "pd_hash_key"
     )
+# Uploaded images (the programme photo): a side above 8000 px or more pixels than 8000 × 8000
+# is refused from the header, before decoding (a phone's 12–48 MP photo passes; a small PNG
+# claiming 30000 × 30000 does not). The pixel cap is Pillow's own limit in every process too.
+PFDO_IMAGE_MAX_SIDE = env.int("PFDO_IMAGE_MAX_SIDE", default=8000)
+PFDO_IMAGE_MAX_PIXELS = env.int("PFDO_IMAGE_MAX_PIXELS", default=8000 * 8000)
 # Uploaded import files wait here between the check and the import (deleted after 2 hours).
 PFDO_IMPORT_DIR = env.str("PFDO_IMPORT_DIR", default=str(VAR_DIR / "imports"))
 
@@ -313,7 +338,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pfdo.common.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -339,13 +364,39 @@ SPECTACULAR_SETTINGS = {
 
 PFDO_MUNICIPALITY = env.str("PFDO_MUNICIPALITY", default="vorkuta")
 PFDO_API_TOKEN_TTL_DAYS = env.int("PFDO_API_TOKEN_TTL_DAYS", default=30)
+# The deepest JSON body the API parses: its deepest real payload (attendance marks, a group's
+# schedule) nests 3 levels; a hostile body nested thousands deep is refused as 400, not 500.
+PFDO_API_MAX_JSON_DEPTH = env.int("PFDO_API_MAX_JSON_DEPTH", default=32)
 PFDO_IDEMPOTENCY_TTL_HOURS = env.int("PFDO_IDEMPOTENCY_TTL_HOURS", default=24)
 PFDO_SITE_NAME = env.str("PFDO_SITE_NAME", default="Навигатор дополнительного образования")
 
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: pages, htmx, Swagger UI and the browsable API take the token
+# from the page itself, so the cookie is out of reach of scripts too.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 CSRF_FAILURE_VIEW = "pfdo.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy of every answer (pfdo.common.middleware.SecurityHeadersMiddleware):
+# scripts and styles only from files of this server — no inline <script>, <style>, style=""
+# or on…="" handler in any template (static/js/app.js holds the behaviour, htmx is told not to
+# inject its own <style> nor eval) — images also as data: URIs (Pico's icons, Swagger UI), no
+# plugins, no <base>, forms posting only here, no framing. The browsable API's pages alone
+# add style-src 'unsafe-inline' (its Bootstrap markup). PFDO_CSP_REPORT_ONLY=1 sends it as
+# Content-Security-Policy-Report-Only, to try a change on a running site.
+PFDO_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PFDO_CSP_REPORT_ONLY = env.bool("PFDO_CSP_REPORT_ONLY", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -18,6 +18,7 @@ from pfdo.accounts.tokens import TOKEN_PREFIX, hash_token, new_raw_token
 from pfdo.audit import services as audit
 from pfdo.common import clock, ratelimit
 from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.validators import person_name_error
 
 # No look-alike characters: issued passwords are read off paper and typed by hand.
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
@@ -63,6 +64,10 @@ def create_user(
     username = username.strip()
     if not username:
         raise ValidationFailed(fields={"username": "Укажите логин."})
+    names = {"first_name": first_name, "last_name": last_name, "patronymic": patronymic}
+    bad_names = {field: problem for field, v in names.items() if (problem := person_name_error(v))}
+    if bad_names:
+        raise ValidationFailed(fields=bad_names)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed(fields={"username": "Пользователь с таким логином уже существует."})
     issued = None

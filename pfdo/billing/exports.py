@@ -16,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pfdo.billing.selectors import RegistryRow
+from pfdo.common.spreadsheets import safe_text
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "DD.MM.YYYY"
@@ -47,11 +48,6 @@ def _roubles(kopecks: int) -> Decimal:
     return (Decimal(kopecks) / 100).quantize(Decimal("0.01"))
 
 
-def _safe(value: str) -> str:
-    """A cell starting with = + - @ would be a formula in a spreadsheet: quote it."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 class _Line:
     """csv.writer writes into this and gets the line back, so the file is streamed."""
 
@@ -68,11 +64,11 @@ def registry_csv(rows: Iterable[RegistryRow]) -> Iterator[str]:
         yield writer.writerow(
             [
                 f"{row.paid_on:%d.%m.%Y}",
-                _safe(row.order_number),
-                _safe(row.provider),
-                row.inn,
-                row.document,
-                row.month,
+                safe_text(row.order_number),
+                safe_text(row.provider),
+                safe_text(row.inn),
+                safe_text(row.document),
+                safe_text(row.month),
                 amount_text(row.amount_kopecks),
                 row.account,
                 row.bik,
@@ -84,7 +80,7 @@ def registry_xlsx(rows: Iterable[RegistryRow]):
     """Write the registry to a temporary file and return it open at the start.
 
     Amounts are numbers (roubles with kopecks) so the sheet can sum them; the last row is
-    the total. Text goes in as text, never as a formula.
+    the total. Text goes in as text, never as a formula (`safe_text`).
     """
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Реестр платежей")
@@ -101,13 +97,6 @@ def registry_xlsx(rows: Iterable[RegistryRow]):
 
     sheet.append([header_cell(title) for title, _ in COLUMNS])
 
-    def text(value: str):
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-
     # Styled cells are written as soon as they are appended, so one per column is reused.
     date_cell = WriteOnlyCell(sheet)
     date_cell.number_format = DATE_FORMAT
@@ -123,11 +112,11 @@ def registry_xlsx(rows: Iterable[RegistryRow]):
         sheet.append(
             [
                 styled(date_cell, row.paid_on),
-                text(row.order_number),
-                text(row.provider),
-                row.inn,
-                row.document,
-                row.month,
+                safe_text(row.order_number),
+                safe_text(row.provider),
+                safe_text(row.inn),
+                safe_text(row.document),
+                safe_text(row.month),
                 styled(amount_cell, _roubles(row.amount_kopecks)),
                 row.account,
                 row.bik,

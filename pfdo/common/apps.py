@@ -7,3 +7,8 @@ class CommonConfig(AppConfig):
     name = "pfdo.common"
     label = "common"
     verbose_name = "Общее"
+
+    def ready(self):
+        from pfdo.common.images import configure_pillow
+
+        configure_pillow()

@@ -1,4 +1,4 @@
-"""Form fields shared by the apps: money typed by people."""
+"""Form fields shared by the apps: money and person names typed by people."""
 
 from __future__ import annotations
 
@@ -8,12 +8,26 @@ from decimal import Decimal
 from django import forms
 
 from pfdo.common.money import format_kopecks
+from pfdo.common.validators import validate_person_name
 
 # Above any real budget of one municipality; keeps typos like an extra "000000" out.
 MAX_KOPECKS = 10**15
 
 SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+class PersonNameField(forms.CharField):
+    """A surname, first name or patronymic: letters, spaces, hyphens, apostrophes."""
+
+    default_validators = [validate_person_name]
+
+    def __init__(self, *, max_length: int = 150, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+
+    def to_python(self, value):
+        # Runs of spaces (and a tab or NBSP pasted from a document) become one space.
+        return " ".join(super().to_python(value).split())
 
 
 class RoublesField(forms.CharField):

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from pfdo.common.spreadsheets import safe_text
 from pfdo.enrolment.selectors import ExportRow
 
 MONEY_FORMAT = "#,##0.00"
@@ -46,8 +47,8 @@ def _roubles(kopecks: int) -> Decimal:
 def contracts_xlsx(rows: Iterable[ExportRow], *, with_provider: bool):
     """Write the register to a temporary file and return it open at the start.
 
-    Text goes in as text: a child's name or a reason starting with "=" stays a string and
-    never becomes a formula in the accountant's spreadsheet.
+    Text goes in as text: a programme's name or a reason starting with "=" (or + - @) is
+    written by `safe_text` and never becomes a formula in the accountant's spreadsheet.
     """
     columns = [c for i, c in enumerate(COLUMNS) if with_provider or i != PROVIDER_COLUMN]
     book = Workbook(write_only=True)
@@ -63,15 +64,6 @@ def contracts_xlsx(rows: Iterable[ExportRow], *, with_provider: bool):
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-
-    def text(value: str):
-        # openpyxl turns a string starting with "=" into a formula: force text for those only
-        # (a fresh cell each; plain values are cheaper for the rest).
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
 
     # Styled cells are written as soon as they are appended, so one per column is reused.
     dates = [WriteOnlyCell(sheet) for _ in range(2)]
@@ -93,14 +85,14 @@ def contracts_xlsx(rows: Iterable[ExportRow], *, with_provider: bool):
     for row in rows:
         sheet.append(
             [
-                text(row.number),
-                text(row.status),
-                text(row.child),
+                safe_text(row.number),
+                safe_text(row.status),
+                safe_text(row.child),
                 row.age_years,
-                *([text(row.provider)] if with_provider else []),
-                text(row.program),
-                text(row.module),
-                text(row.group),
+                *([safe_text(row.provider)] if with_provider else []),
+                safe_text(row.program),
+                safe_text(row.module),
+                safe_text(row.group),
                 styled(dates[0], row.starts_on),
                 styled(dates[1], row.ends_on),
                 styled(amounts[0], _roubles(row.price_kopecks)),
@@ -108,8 +100,8 @@ def contracts_xlsx(rows: Iterable[ExportRow], *, with_provider: bool):
                 styled(amounts[2], _roubles(row.copay_kopecks)),
                 styled(moments[0], row.accepted_at),
                 styled(moments[1], row.ended_at),
-                text(row.terminated_by),
-                text(row.reason),
+                safe_text(row.terminated_by),
+                safe_text(row.reason),
             ]
         )
     out = tempfile.TemporaryFile()  # noqa: SIM115

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from pfdo.common.forms import ModelChoiceField
+from pfdo.common.forms import ModelChoiceField, PersonNameField
 from pfdo.providers import services
 from pfdo.providers.models import BANK_FIELDS, PROFILE_FIELDS, ContractsOnExclusion, Provider
 from pfdo.territory.models import Municipality
@@ -33,6 +33,9 @@ _HELP = {
     "kpp": "Только у организаций.",
     "licence_exempt": "Только ИП, который ведёт занятия сам, без наёмных педагогов.",
     "bik": "Банковские реквизиты нужны для оплаты; их видят только оператор и плательщик.",
+    "legal_address": "У ИП — адрес регистрации; публично не показывается.",
+    "actual_address": "Где проходят занятия; показывается в каталоге. ИП, который ведёт "
+    "занятия не дома, не указывает здесь домашний адрес.",
 }
 
 # Groups of fields for the page, so a long form reads in sections on a phone.
@@ -91,9 +94,9 @@ class ProviderApplicationForm(ProviderProfileForm):
         queryset=Municipality.objects.filter(is_active=True),
         empty_label=None,
     )
-    staff_last_name = forms.CharField(label="Фамилия", max_length=150)
-    staff_first_name = forms.CharField(label="Имя", max_length=150)
-    staff_patronymic = forms.CharField(label="Отчество", max_length=150, required=False)
+    staff_last_name = PersonNameField(label="Фамилия")
+    staff_first_name = PersonNameField(label="Имя")
+    staff_patronymic = PersonNameField(label="Отчество", required=False)
     staff_position = forms.CharField(label="Должность", max_length=200, required=False)
     staff_email = forms.EmailField(label="Электронная почта сотрудника")
     staff_phone = forms.CharField(label="Телефон сотрудника", max_length=32, required=False)
@@ -200,9 +203,9 @@ class ExclusionForm(DecisionForm):
 
 
 class StaffForm(forms.Form):
-    last_name = forms.CharField(label="Фамилия", max_length=150)
-    first_name = forms.CharField(label="Имя", max_length=150)
-    patronymic = forms.CharField(label="Отчество", max_length=150, required=False)
+    last_name = PersonNameField(label="Фамилия")
+    first_name = PersonNameField(label="Имя")
+    patronymic = PersonNameField(label="Отчество", required=False)
     position = forms.CharField(label="Должность", max_length=200, required=False)
     email = forms.EmailField(label="Электронная почта", required=False)
     phone = forms.CharField(label="Телефон", max_length=32, required=False)

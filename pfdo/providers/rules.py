@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import rules
 
+from pfdo.common.choices import LegalForm
 from pfdo.providers.models import (
     BankDetailsChange,
     Provider,
@@ -93,11 +94,23 @@ def _of_change(predicate):
     return rules.predicate(test, name=f"{predicate.name}_of_change")
 
 
+@rules.predicate
+def is_organisation(user, provider: Provider | None = None) -> bool:
+    """A legal person: its legal address is public registry data. An ИП's legal address is
+    where the entrepreneur lives (down to the flat); only those who deal with the ИП see it,
+    the public sees its address of activity."""
+    return provider is not None and provider.legal_form != LegalForm.IP
+
+
 rules.add_perm("providers.apply", rules.always_allow)
 rules.add_perm("providers.list_registry", is_registry_official)
 rules.add_perm("providers.decide", is_registry_official)
 rules.add_perm("providers.set_enrolment_limit", is_registry_official)
 rules.add_perm("providers.view_confidential", is_registry_official | is_payer_of | is_staff_of)
+rules.add_perm(
+    "providers.view_legal_address",
+    is_organisation | is_registry_official | is_payer_of | is_staff_of,
+)
 rules.add_perm("providers.view_own_organisation", is_staff_of)
 rules.add_perm("providers.change_provider", is_admin_of)
 rules.add_perm("providers.view_staff", is_admin_of | is_registry_official)

@@ -96,6 +96,9 @@ class PublicProviderView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["programs"] = selectors.published_programs(self.object)
+        ctx["legal_address_visible"] = can(
+            self.request.user, "providers.view_legal_address", self.object
+        )
         return ctx
 
 

@@ -3,6 +3,7 @@ personal data of children, and who may download it."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from decimal import Decimal
@@ -222,10 +223,11 @@ def test_xlsx_registry_rows_amounts_total_and_no_children(client, payer, paid):
     second = providers["second"][0]
     assert [(r[0].date(), r[1], r[2], r[3]) for r in body] == [
         (dt.date(2026, 11, 2), "101", first.short_name, first.inn),
-        (dt.date(2026, 11, 3), "=SUM(A1)", second.short_name, second.inn),
+        (dt.date(2026, 11, 3), "'=SUM(A1)", second.short_name, second.inn),
         (dt.date(2026, 11, 4), "102", first.short_name, first.inn),
     ]
-    # Amounts are numbers in roubles; the "=" order number stayed text, not a formula.
+    # Amounts are numbers in roubles; the "=" order number was quoted (as in the CSV), so it
+    # stays text even when the sheet is saved again as CSV.
     assert [Decimal(str(r[6])) for r in body] == [
         Decimal("1234.56"),
         Decimal("0.05"),
@@ -244,7 +246,7 @@ def test_xlsx_registry_filter_by_provider(client, payer, paid):
     providers, _ = paid
     second = providers["second"][0]
     rows = xlsx_rows(login(client, payer).get(XLSX, {"provider": second.pk}))
-    assert [r[1] for r in rows[1:-1]] == ["=SUM(A1)"]
+    assert [r[1] for r in rows[1:-1]] == ["'=SUM(A1)"]
 
 
 def test_bad_filters_give_no_file_but_the_message(client, payer, paid):
@@ -276,3 +278,28 @@ def test_registry_is_for_officials_of_the_municipality(
     assert client.get(CSV, {"municipality": "vorkuta"}).status_code == 404
     own = csv_text(client.get(CSV)).split("\r\n")
     assert own[1:] == [""]  # the header only: no Vorkuta payments
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_text_cell_of_both_files_is_neutralised(lead):
+    """A provider named like a formula (its name is free text) and every other text column:
+    the CSV and the XLSX both quote text a spreadsheet would run."""
+    hostile = f"{lead}cmd|' /C calc'!A0"
+    row = RegistryRow(
+        paid_on=dt.date(2026, 11, 2),
+        order_number=hostile,
+        provider=hostile,
+        inn=hostile,
+        document=hostile,
+        month=hostile,
+        amount_kopecks=-250,
+    )
+    line = list(exports.registry_csv([row]))[1]
+    cells = next(csv.reader([line], delimiter=";"))
+    assert cells[1:6] == ["'" + hostile] * 5
+    assert cells[6] == "-2,50"  # a number stays a number
+    sheet = openpyxl.load_workbook(exports.registry_xlsx([row])).active
+    # XML keeps no bare carriage return: openpyxl reads "\r" back as "\n".
+    values = [cell.value.replace("\n", "\r") for cell in sheet[2][1:6]]
+    assert values == ["'" + hostile] * 5
+    assert all(cell.data_type != "f" for cells in sheet.iter_rows() for cell in cells)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.db import transaction
-from PIL import Image, UnidentifiedImageError
 
 from pfdo.catalog.models import Program
 from pfdo.catalog.services._common import authorize, record
 from pfdo.common import clock
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.images import checked_image
 from pfdo.common.transactions import atomic_retry
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -16,23 +15,16 @@ PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 def _checked_photo(photo) -> str:
-    """The file's real image format (by its content, not its name), or a field error."""
-    if photo.size > PHOTO_MAX_BYTES:
-        raise ValidationFailed(fields={"photo": "Фото — не больше 5 МБ."})
-    try:
-        photo.seek(0)
-        with Image.open(photo) as image:
-            image.verify()
-            kind = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed(
-            fields={"photo": "Это не изображение: загрузите JPEG, PNG или WebP."}
-        ) from exc
-    finally:
-        photo.seek(0)
-    if kind not in PHOTO_FORMATS:
-        raise ValidationFailed(fields={"photo": "Загрузите фото в формате JPEG, PNG или WebP."})
-    return PHOTO_FORMATS[kind]
+    """The file's real image format (by its content, not its name), or a field error; an
+    image whose header claims too many pixels is refused before anything is decoded."""
+    return checked_image(
+        photo,
+        field="photo",
+        formats=PHOTO_FORMATS,
+        max_bytes=PHOTO_MAX_BYTES,
+        not_image="Это не изображение: загрузите JPEG, PNG или WebP.",
+        wrong_format="Загрузите фото в формате JPEG, PNG или WebP.",
+    )
 
 
 @atomic_retry

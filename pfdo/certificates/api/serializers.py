@@ -18,7 +18,7 @@ from pfdo.certificates.models import (
     SwitchRequest,
 )
 from pfdo.certificates.rules import manages_municipality
-from pfdo.common.api.fields import SlugRelatedField
+from pfdo.common.api.fields import PersonNameField, SlugRelatedField
 from pfdo.ledger.selectors import CertificateBalance, TransferKind
 from pfdo.territory.models import Municipality
 
@@ -336,9 +336,9 @@ class CertificateApplicationCreateSerializer(serializers.Serializer):
     wants_financing = serializers.BooleanField(
         default=True, help_text="false — нужны только бесплатные (бюджетные) программы."
     )
-    last_name = serializers.CharField(max_length=150)
-    first_name = serializers.CharField(max_length=150)
-    patronymic = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = PersonNameField()
+    first_name = PersonNameField()
+    patronymic = PersonNameField(required=False, allow_blank=True)
     birth_date = serializers.DateField(help_text="Ребёнку от 5 до 18 лет.")
     sex = serializers.ChoiceField(choices=Child.Sex.choices)
     document_type = serializers.ChoiceField(
@@ -356,9 +356,9 @@ class CertificateApplicationCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Только лично у оператора: id или логин существующего пользователя.",
     )
-    parent_last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    parent_first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    parent_patronymic = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    parent_last_name = PersonNameField(required=False, allow_blank=True)
+    parent_first_name = PersonNameField(required=False, allow_blank=True)
+    parent_patronymic = PersonNameField(required=False, allow_blank=True)
     email = serializers.EmailField(
         required=False, allow_blank=True, help_text="E-mail нового законного представителя."
     )

@@ -7,7 +7,7 @@ from django import forms
 from pfdo.certificates import services
 from pfdo.certificates.models import Child, Guardianship
 from pfdo.certificates.validators import normalize_document, normalize_snils
-from pfdo.common.forms import ModelChoiceField
+from pfdo.common.forms import ModelChoiceField, PersonNameField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -156,9 +156,9 @@ class FamilyRegistrationForm(_OneMunicipalityMixin, forms.Form):
         max_length=150,
         help_text="Если у родителя уже есть учётная запись. Иначе заполните поля ниже.",
     )
-    parent_last_name = forms.CharField(label="Фамилия родителя", required=False, max_length=150)
-    parent_first_name = forms.CharField(label="Имя родителя", required=False, max_length=150)
-    parent_patronymic = forms.CharField(label="Отчество родителя", required=False, max_length=150)
+    parent_last_name = PersonNameField(label="Фамилия родителя", required=False)
+    parent_first_name = PersonNameField(label="Имя родителя", required=False)
+    parent_patronymic = PersonNameField(label="Отчество родителя", required=False)
     email = forms.EmailField(
         label="E-mail родителя",
         required=False,
@@ -175,9 +175,9 @@ class FamilyRegistrationForm(_OneMunicipalityMixin, forms.Form):
         label="Кем приходится ребёнку", choices=Guardianship.Relation.choices
     )
 
-    last_name = forms.CharField(label="Фамилия ребёнка", required=False, max_length=150)
-    first_name = forms.CharField(label="Имя ребёнка", required=False, max_length=150)
-    patronymic = forms.CharField(label="Отчество ребёнка", required=False, max_length=150)
+    last_name = PersonNameField(label="Фамилия ребёнка", required=False)
+    first_name = PersonNameField(label="Имя ребёнка", required=False)
+    patronymic = PersonNameField(label="Отчество ребёнка", required=False)
     birth_date = forms.DateField(
         label="Дата рождения",
         required=False,

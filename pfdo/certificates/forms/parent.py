@@ -11,7 +11,7 @@ from pfdo.certificates import services
 from pfdo.certificates.models import Child, Guardianship
 from pfdo.common import clock
 from pfdo.common.errors import ValidationFailed
-from pfdo.common.forms import ModelChoiceField
+from pfdo.common.forms import ModelChoiceField, PersonNameField
 
 FINANCING_HELP = (
     "Сертификат финансирования — на нём деньги (номинал на год). Ими оплачиваются "
@@ -45,15 +45,13 @@ class ChildCardForm(forms.Form):
         initial=Guardianship.Relation.MOTHER,
         widget=forms.RadioSelect,
     )
-    last_name = forms.CharField(
-        label="Фамилия ребёнка",
-        max_length=150,
-        error_messages=_required("Укажите фамилию ребёнка."),
+    last_name = PersonNameField(
+        label="Фамилия ребёнка", error_messages=_required("Укажите фамилию ребёнка.")
     )
-    first_name = forms.CharField(
-        label="Имя ребёнка", max_length=150, error_messages=_required("Укажите имя ребёнка.")
+    first_name = PersonNameField(
+        label="Имя ребёнка", error_messages=_required("Укажите имя ребёнка.")
     )
-    patronymic = forms.CharField(label="Отчество ребёнка", max_length=150, required=False)
+    patronymic = PersonNameField(label="Отчество ребёнка", required=False)
     birth_date = forms.DateField(
         label="Дата рождения",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -128,13 +126,11 @@ class RegistrationForm(ChildCardForm):
         empty_label="— выберите —",
         error_messages=_required("Выберите муниципалитет."),
     )
-    parent_last_name = forms.CharField(
-        label="Ваша фамилия", max_length=150, error_messages=_required("Укажите фамилию.")
+    parent_last_name = PersonNameField(
+        label="Ваша фамилия", error_messages=_required("Укажите фамилию.")
     )
-    parent_first_name = forms.CharField(
-        label="Ваше имя", max_length=150, error_messages=_required("Укажите имя.")
-    )
-    parent_patronymic = forms.CharField(label="Ваше отчество", max_length=150, required=False)
+    parent_first_name = PersonNameField(label="Ваше имя", error_messages=_required("Укажите имя."))
+    parent_patronymic = PersonNameField(label="Ваше отчество", required=False)
     email = forms.EmailField(
         label="Электронная почта",
         max_length=254,

@@ -14,6 +14,7 @@ from pfdo.certificates.imports.report import TITLES, ImportRow
 from pfdo.certificates.models import Child, Guardianship
 from pfdo.certificates.validators import pd_hash
 from pfdo.common.errors import ValidationFailed
+from pfdo.common.validators import person_name_error
 
 
 def _text(value: Any) -> str:
@@ -172,6 +173,8 @@ def _clean_row(number: int, cells: list[Any], columns: dict[str, int], today: dt
             row.error(key, f"Укажите {label} родителя.")
         elif len(parent[name]) > 150:
             row.error(key, "Не длиннее 150 символов.")
+        elif problem := person_name_error(parent[name]):
+            row.error(key, problem)
     if parent["email"]:
         try:
             validate_email(parent["email"])

@@ -25,6 +25,7 @@ from pfdo.certificates.validators import pd_hash
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.transactions import atomic_retry
+from pfdo.common.validators import person_name_error
 
 
 @atomic_retry
@@ -149,6 +150,13 @@ def register_parent(
         errors["parent_last_name"] = "Укажите фамилию."
     if not first_name.strip():
         errors["parent_first_name"] = "Укажите имя."
+    for field, value in (
+        ("parent_last_name", last_name),
+        ("parent_first_name", first_name),
+        ("parent_patronymic", patronymic),
+    ):
+        if field not in errors and (problem := person_name_error(" ".join(value.split()))):
+            errors[field] = problem
     email = email.strip().lower()
     if email and User.objects.filter(email__iexact=email).exists():
         errors["email"] = (

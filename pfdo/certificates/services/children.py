@@ -14,6 +14,7 @@ from pfdo.certificates.models import (
 from pfdo.certificates.validators import normalize_document, normalize_snils, snils_error
 from pfdo.common import clock
 from pfdo.common.errors import ValidationFailed
+from pfdo.common.validators import person_name_error
 
 CHILD_FIELDS = (
     "last_name",
@@ -40,6 +41,8 @@ def clean_child(values: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
             errors[name] = "Заполните поле."
         elif len(text) > 150:
             errors[name] = "Не длиннее 150 символов."
+        elif problem := person_name_error(text):
+            errors[name] = problem
         data[name] = text
     birth = values.get("birth_date")
     if isinstance(birth, str):

@@ -20,6 +20,19 @@ def valid_snils() -> str:
 _doc = itertools.count(100_001)
 
 
+_LETTERS = "абвгдежзиклмнопрстуфхцчшэюя"
+
+
+def nth_name(n: int, base: str = "Ребёнок") -> str:
+    """A distinct name for the n-th of many children: letters only, as names must be."""
+    suffix = ""
+    while True:
+        n, digit = divmod(n, len(_LETTERS))
+        suffix = _LETTERS[digit] + suffix
+        if not n:
+            return base + suffix
+
+
 def child_data(**overrides) -> dict:
     """The fields of a child's card as a form or the API sends them."""
     data = {

@@ -32,7 +32,7 @@ from pfdo.certificates.tests.api_support import (  # noqa: F401  (fixtures by na
     regional_admin,
     staff,
 )
-from pfdo.certificates.tests.factories import approved_period, child_data
+from pfdo.certificates.tests.factories import approved_period, child_data, nth_name
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +195,7 @@ def test_lists_ask_a_constant_number_of_queries(
         url: _count(admin, regional_admin, url) for url in (CHILDREN, APPLICATIONS, CERTIFICATES)
     }
     for n in range(19):
-        issued = issue(operator, vorkuta, parent, first_name=f"Ребёнок{n}")
+        issued = issue(operator, vorkuta, parent, first_name=nth_name(n))
         if n % 2:
             services.suspend_certificate(actor=operator, certificate=issued.certificate, reason="x")
     assert Certificate.objects.count() == 20

@@ -117,7 +117,7 @@ def test_verify_then_approve_shows_the_password_once(client, operator, applicati
     assert 'data-testid="issued-password"' in text
     assert "сменить при первом входе" in text
     assert certificate.number_display in text and parent.username in text
-    assert "@media print" in text
+    assert "css/certificate-print.css" in text  # its print styles
     parent.refresh_from_db()
     assert parent.check_password(password)
     # Nowhere else: not in the URL, not in notifications, not in the audit log.

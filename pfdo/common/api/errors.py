@@ -13,6 +13,13 @@ from pfdo.common.http import error_body
 from pfdo.common.ratelimit import RateLimited
 
 
+class MalformedRequest(exceptions.ParseError):
+    """A request body refused before or while it is parsed (not JSON, nested too deep, too
+    big): 400 `malformed_request` with its own Russian message."""
+
+    default_detail = _MESSAGES["parse_error"]
+
+
 def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested detail → {"field" or "field.sub" or "items.0.field": [messages]}."""
     out: dict[str, list[str]] = {}
@@ -61,7 +68,9 @@ def exception_handler(exc, context):
                 message = f"Слишком много запросов. Повторите через {int(exc.wait)} с."
         if isinstance(exc, exceptions.ParseError):
             code = "malformed_request"
-            message = _MESSAGES["parse_error"]
+            # DRF's own parse errors carry English parser details; ours carry Russian ones.
+            is_ours = isinstance(exc, MalformedRequest)
+            message = str(exc.detail) if is_ours else _MESSAGES["parse_error"]
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):

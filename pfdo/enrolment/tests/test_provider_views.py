@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pfdo.catalog.models import Group
+from pfdo.catalog.models import Group, Module, Program
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates import services as certificate_services
 from pfdo.common import clock
@@ -438,9 +438,27 @@ def test_xlsx_export_has_filtered_rows_and_no_identifiers(client, register):
             v != child.birth_date and v != dt.datetime.combine(child.birth_date, dt.time())
             for v in values
         )
-    # A reason that looks like a formula stays text.
-    formula_like = [c for c in cells if str(c.value).startswith("=HYPERLINK")]
-    assert formula_like and all(c.data_type == "s" for c in formula_like)
+    # A reason that looks like a formula is quoted text.
+    formula_like = [c for c in cells if "=HYPERLINK" in str(c.value)]
+    assert formula_like and all(
+        c.data_type == "s" and c.value.startswith("'=") for c in formula_like
+    )
+
+
+def test_xlsx_export_quotes_programme_and_group_names_that_look_like_formulas(client, register):
+    """Programme, module and group names are free text of the provider: in the accountant's
+    file they are quoted text, whatever they start with."""
+    group = register["a"]
+    module, program = group.module, group.module.program
+    Program.objects.filter(pk=program.pk).update(name="=cmd|' /C calc'!A0")
+    Module.objects.filter(pk=module.pk).update(name="+1+1")
+    Group.objects.filter(pk=group.pk).update(name="@SUM(1)")
+    client.force_login(register["staff"])
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(client.get(EXPORT).streaming_content)))
+    texts = [c.value for c in _cells(book) if isinstance(c.value, str)]
+    assert "'=cmd|' /C calc'!A0" in texts and "'+1+1" in texts and "'@SUM(1)" in texts
+    assert not [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert all(c.data_type != "f" for c in _cells(book))
 
 
 def test_roster_shows_name_age_and_waitlist_only(client, vorkuta, operator, period):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pfdo.common.api.fields import SlugRelatedField
+from pfdo.common.api.fields import PersonNameField, SlugRelatedField
 from pfdo.common.authz import can
 from pfdo.providers.models import (
     BANK_FIELDS,
@@ -53,6 +53,11 @@ class ProviderSerializer(serializers.ModelSerializer):
         "пусто — не отмечена. Только тем, кто решает по реестру; иначе null: заявителю "
         "ответили так же, как любому другому."
     )
+    legal_address = serializers.SerializerMethodField(
+        help_text="Юридический адрес. У ИП это адрес его регистрации по месту жительства: "
+        "null для всех, кроме оператора и плательщика муниципалитета и сотрудников поставщика "
+        "(публично — адрес ведения деятельности, actual_address)."
+    )
 
     class Meta:
         model = Provider
@@ -93,6 +98,13 @@ class ProviderSerializer(serializers.ModelSerializer):
             return None
         return provider.duplicate_reason
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_legal_address(self, provider: Provider) -> str | None:
+        request = self.context.get("request")
+        if not can(getattr(request, "user", None), "providers.view_legal_address", provider):
+            return None
+        return provider.legal_address
+
     @extend_schema_field(ProviderConfidentialSerializer(allow_null=True))
     def get_confidential(self, provider: Provider):
         request = self.context.get("request")
@@ -114,11 +126,9 @@ class ProviderApplicationSerializer(serializers.ModelSerializer):
     staff_password = serializers.CharField(
         max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}
     )
-    staff_last_name = serializers.CharField(max_length=150, write_only=True)
-    staff_first_name = serializers.CharField(max_length=150, write_only=True)
-    staff_patronymic = serializers.CharField(
-        max_length=150, write_only=True, required=False, allow_blank=True
-    )
+    staff_last_name = PersonNameField(write_only=True)
+    staff_first_name = PersonNameField(write_only=True)
+    staff_patronymic = PersonNameField(write_only=True, required=False, allow_blank=True)
     staff_email = serializers.EmailField(write_only=True)
     staff_phone = serializers.CharField(
         max_length=32, write_only=True, required=False, allow_blank=True
@@ -222,9 +232,9 @@ class StaffSerializer(serializers.ModelSerializer):
 
 class StaffCreateSerializer(serializers.Serializer):
     login = serializers.CharField(max_length=150)
-    last_name = serializers.CharField(max_length=150)
-    first_name = serializers.CharField(max_length=150)
-    patronymic = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = PersonNameField()
+    first_name = PersonNameField()
+    patronymic = PersonNameField(required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     position = serializers.CharField(max_length=200, required=False, allow_blank=True)

@@ -16,6 +16,7 @@ from pfdo.accounts.models import User
 from pfdo.common import clock
 from pfdo.common.choices import LegalForm
 from pfdo.common.errors import ValidationFailed
+from pfdo.common.validators import person_name_error
 from pfdo.providers.models import PROFILE_FIELDS, Provider
 from pfdo.providers.validators import (
     account_is_valid,
@@ -215,6 +216,8 @@ def staff_errors(staff: NewStaff, *, prefix: str, require_email: bool) -> dict[s
     for name in ("last_name", "first_name", "patronymic"):
         if len(getattr(staff, name)) > 150:
             errors[f"{prefix}{name}"].append("Не длиннее 150 символов.")
+        elif problem := person_name_error(getattr(staff, name).strip()):
+            errors[f"{prefix}{name}"].append(problem)
     if len(staff.phone) > 32:
         errors[f"{prefix}phone"].append("Не длиннее 32 символов.")
     if len(staff.position) > 200:
