@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0002_provider_contracts_terminate_on'),
+        ('providers', '0003_provider_duplicate_reason'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
