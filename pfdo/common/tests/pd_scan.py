@@ -6,11 +6,12 @@ and in conftest.py (each test's setup, call and teardown fail on what they produ
 covers the test client, the API client and the browser journeys' live server alike.
 
 What is looked for, from how the project writes them (certificates/validators.py):
-- СНИЛС as shown and typed, `123-456-789 01` (also with a hyphen or spaces for the last
-  separator): always; 11 digits in a row or grouped 3-3-3-2 by spaces: when the check digits
-  are right (money, dates, phones and 10-digit certificate numbers never are: the boundaries
-  refuse `+7…`, decimals and longer runs; JSON numbers are money, a СНИЛС is a string there).
-  Numbers up to 001-001-998 had no check digits and cannot be told from other numbers.
+- СНИЛС as shown and typed, `123-456-789 01` (or `-01`): always; 11 digits in a row or
+  grouped 3-3-3-2 by spaces: when the check digits are right and the run stands alone — not
+  after a `+` (phones), not part of a decimal, a word or a longer number, and not a bare JSON
+  number (money in kopecks; a СНИЛС is a string there). Dates, money as pages write it and
+  10-digit certificate numbers never take this shape. Numbers up to 001-001-998 had no
+  check digits and cannot be told from other numbers.
 - a birth certificate `II-ЕА 123456` (Roman numerals, two Russian letters, six digits) and a
   passport `8712 345678` (four and six digits, apart; a certificate number is shown 2-2-6).
 
