@@ -19,12 +19,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
 .PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean
-.PHONY: bench-enrolment bench-billing
+.PHONY: bench-enrolment bench-billing lock audit audit-test
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
-	@echo "make test  - lint, architecture contracts, migrations check, deploy check, the whole suite on PostgreSQL, what differs on SQLite"
+	@echo "make test  - lint, security checks, architecture contracts, migrations check, deploy check, audit, the whole suite on PostgreSQL, what differs on SQLite"
 	@echo "make test-postgres / make test-sqlite - one of the two test stages (test-sqlite-all: the whole suite on SQLite)"
+	@echo "make audit - the locked dependencies (requirements.lock) against known vulnerabilities"
+	@echo "make lock  - resolve pyproject.toml afresh into requirements.lock"
 	@echo "make soak  - the property tests with ten times the examples and fresh seeds (HYPOTHESIS_PROFILE=soak)"
 	@echo "make bench - region-scale catalogue benchmark on PostgreSQL (prints median/p95)"
 	@echo "make bench-billing - month run over 150,000 contracts on PostgreSQL (prints time, peak memory)"
@@ -34,10 +36,25 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# Re-install when the dependency list changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev]"
+# Re-install when the dependency list or the lock changes; the lock pins every package (its
+# constraints), so what `make audit` audits is what is installed.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q -c requirements.lock -e ".[dev]"
 	@touch $@
+
+# Resolve pyproject.toml afresh (the newest versions it allows) into requirements.lock.
+lock: | $(BIN)/python
+	$(BIN)/python scripts/lock.py write
+
+# The locked dependencies against PyPI's advisories; fails on a vulnerability and on any
+# package that could not be audited (the service unreachable, say).
+audit: $(VENV)/.installed
+	$(BIN)/python scripts/audit.py --strict
+
+# What `make test` runs: fails on a vulnerability, or on a package skipped while PyPI answers;
+# when the advisory service does not answer it says NOT AUDITED with the reason and goes on.
+audit-test: $(VENV)/.installed
+	$(BIN)/python scripts/audit.py
 
 var/secret_key:
 	@mkdir -p var
@@ -60,6 +77,9 @@ seed: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# ruff's S rules are bandit's checks; every suppression of one must say why.
+	$(BIN)/python scripts/check_suppressions.py
+	$(BIN)/python scripts/lock.py check
 	$(BIN)/lint-imports
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
@@ -124,7 +144,7 @@ test-postgres: test-postgres-parallel test-postgres-serial test-contract
 # SQLite subset; beside them the API contract (one busy core for minutes), then the login
 # journey on SQLite, so neither core waits idle for the other lane. The second lane's output
 # follows the first's.
-test: lint test-postgres-parallel
+test: lint audit-test test-postgres-parallel
 	@mkdir -p var; status=0; \
 	( $(MAKE) --no-print-directory test-contract && \
 	  $(MAKE) --no-print-directory test-sqlite-serial ) > var/contract.log 2>&1 & contract=$$!; \

@@ -86,6 +86,33 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+# A child's СНИЛС or document number in an answer to a non-official or in a log line fails
+# the phase of the test that produced it (pfdo/common/tests/pd_scan.py, config/settings_test.py):
+# setup and teardown too, so what a module's world or a live server did is never lost.
+def _scan_for_personal_data(item, phase):
+    from pfdo.common.tests import pd_scan
+
+    try:
+        return (yield)
+    finally:
+        pd_scan.raise_if_found(f"the {phase} of {item.nodeid}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from _scan_for_personal_data(item, "setup"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from _scan_for_personal_data(item, "call"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    return (yield from _scan_for_personal_data(item, "teardown"))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """With PFDO_REQUIRE_* set (CI), a skipped test fails the run."""
     if not REQUIRED:

@@ -3,6 +3,8 @@
 The database still comes from DATABASE_URL, so the same suite runs on SQLite and PostgreSQL.
 """
 
+import copy
+
 from config.settings import *  # noqa: F403
 from config.settings import PASSWORD_HASHERS as _PRODUCTION_HASHERS
 
@@ -14,3 +16,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Every answer to a non-official and every log line of the test run is searched for a
+# child's СНИЛС and document numbers; conftest.py fails the test that produced one
+# (pfdo/common/tests/pd_scan.py). Outermost, so it reads what the client finally gets.
+MIDDLEWARE = ["pfdo.common.tests.pd_scan.PersonalDataScanMiddleware", *MIDDLEWARE]  # noqa: F405
+LOGGING = copy.deepcopy(LOGGING)  # noqa: F405
+LOGGING["handlers"]["pd_scan"] = {"class": "pfdo.common.tests.pd_scan.PersonalDataLogHandler"}
+LOGGING["root"]["handlers"] = [*LOGGING["root"]["handlers"], "pd_scan"]

@@ -41,7 +41,7 @@ TARGET_SECONDS = 60
 TARGET_MB = 500
 # Only for the bench database: DEBUG off needs a key, and the personal-data hashes of the
 # seeded children derive from it, so it stays the same from run to run.
-BENCH_SECRET_KEY = "bench-billing-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+BENCH_SECRET_KEY = "bench-billing-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - the throwaway bench key
 REGION_PARENTS = "-region-"  # logins of the families pfdo.demo.enrolment_bulk writes
 BILLING_TABLES = ("billing_invoice", "billing_invoiceline")
 
@@ -79,7 +79,7 @@ def _manage(*args: str) -> Run:
     command = [sys.executable, str(ROOT / "manage.py"), *args]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err)  # noqa: S603
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err)  # noqa: S603 - this interpreter, fixed args
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped above

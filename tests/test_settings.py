@@ -21,7 +21,7 @@ def load_settings(**env):
         "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], "
         "settings.SESSION_COOKIE_SECURE, settings.EMAIL_BACKEND)"
     )
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
     )
 

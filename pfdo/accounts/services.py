@@ -21,7 +21,7 @@ from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.validators import person_name_error
 
 # No look-alike characters: issued passwords are read off paper and typed by hand.
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet, not a password
 
 
 def generate_password(length: int = 10) -> str:

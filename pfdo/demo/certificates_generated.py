@@ -194,7 +194,8 @@ class _Dates:
 
     def issue_day(self, kind: str, birth: dt.date) -> dt.date:
         first, last = self.window(kind, birth)
-        assert first is not None
+        if first is None:  # birth_date() draws only children whose window is open
+            raise RuntimeError(f"no issue day fits a child born {birth} ({kind})")
         if kind in (FIN, FIN_CANCELLED) and self.rng.random() < 0.7:
             # Most families apply in September, when the clubs start.
             last = min(last, first + dt.timedelta(days=29))
@@ -326,7 +327,8 @@ class _Writer:
             raw = f"{rng.choice(('I', 'II', 'III'))}-ЕА {digits}"
             doc_type = Child.DocumentType.BIRTH_CERTIFICATE
         number, problem = normalize_document(doc_type, raw)
-        assert problem is None, problem
+        if problem is not None:  # the generator writes the canonical forms only
+            raise RuntimeError(problem)
         snils_digits = snils(150_000_000 + m.number * 1_000_000 + index * 37)
         girl = sex == "f"
         return Child(
