@@ -524,9 +524,11 @@ class BankChangeRejectView(LoginRequiredMixin, View):
                     actor=request.user, change=change, reason=form.cleaned_data["reason"]
                 )
             except DomainError as exc:
+                if not exc.fields:  # decided meanwhile: the form is gone, say why
+                    messages.error(request, exc.message)
+                    return redirect("providers:bank_change", pk=change.pk)
                 apply_domain_error(form, exc)
             else:
                 messages.success(request, "Заявка отклонена; поставщик получил уведомление.")
                 return redirect("providers:bank_change", pk=change.pk)
-        change.refresh_from_db()
         return _bank_change_page(request, change, reject_form=form)

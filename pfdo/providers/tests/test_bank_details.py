@@ -347,6 +347,16 @@ def test_operator_rejects_on_the_page_with_a_reason(client, provider, admin, ope
     assert client.get(BANK_PAGE).context["form"] is not None  # may file a corrected one
 
 
+def test_a_request_decided_meanwhile_says_so_on_the_page(client, operator, change):
+    services.approve_bank_change(actor=operator, change=change)
+    client.force_login(operator)
+    response = client.post(f"{QUEUE}{change.pk}/reject/", {"reason": "Поздно"}, follow=True)
+    assert "Заявка уже подтверждена" in response.content.decode()
+    assert 'data-testid="reject"' not in response.content.decode()
+    change.refresh_from_db()
+    assert change.status == Status.APPROVED
+
+
 def test_request_page_shows_field_messages(client, provider, admin):
     client.force_login(admin)
     bad = {**OTHER_BANK, "settlement_account": OTHER_BANK["settlement_account"][:-1] + "0"}
