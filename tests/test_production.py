@@ -99,7 +99,7 @@ def server(var_dir, make_user, vorkuta):
     user.password = make_password(PASSWORD, hasher="argon2")  # production's hasher
     user.save(update_fields=["password"])
     log = (var_dir / "server.log").open("w")
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", SERVER],
         cwd=ROOT,
         env=production_env(var_dir),
