@@ -53,7 +53,16 @@ def _database_url() -> str:
 
 
 def production_env(var_dir: Path, **changes: str | None) -> dict[str, str]:
-    drop = {"DEBUG", "SECRET_KEY", "PFDO_PD_HASH_KEY", "PFDO_ENV", "DJANGO_SETTINGS_MODULE"}
+    # What this test run set for itself (settings, the browser tests' async escape hatch)
+    # is not the deployment's.
+    drop = {
+        "DEBUG",
+        "SECRET_KEY",
+        "PFDO_PD_HASH_KEY",
+        "PFDO_ENV",
+        "DJANGO_SETTINGS_MODULE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(
         PFDO_ENV="production",

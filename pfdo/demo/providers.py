@@ -93,6 +93,9 @@ class GeneratedProvider:
     address: str  # street and house, without the city
     description: str
     weight: int  # relative size of its catalogue
+    # An ИП's registered (home) address, street to flat, without the city: its legal address,
+    # which the public never sees; `address` is where it teaches.
+    home: str = ""
 
 
 _M, _S, _IP = "municipal", "state", "ip"
@@ -137,7 +140,9 @@ def generated_card(index: int, spec: GeneratedProvider) -> dict:
         "inn": _generated_inn(index, spec.legal_form),
         "ogrn": _generated_ogrn(index, spec.legal_form),
         "director_name": spec.director,
-        "legal_address": address,
+        "legal_address": f"{postcode}, Республика Коми, г. Воркута, {spec.home}"
+        if spec.home
+        else address,
         "actual_address": address,
         "description": spec.description,
         "settlement_account": _generated_account(index, spec.legal_form),

@@ -47,3 +47,16 @@ def test_seed_bank_change_leaves_one_request_for_the_operator(vorkuta):
     assert change.provider.settlement_account != change.settlement_account
     assert demo.seed_bank_change(providers=providers) is None
     assert BankDetailsChange.objects.count() == 1
+
+
+def test_every_demo_ip_lives_somewhere_else_than_it_teaches():
+    """The demo shows the public card of an ИП without its home: each ИП of the demo has a
+    home (its legal address, with the flat) apart from the address where it teaches."""
+    ips = [spec for spec in demo.GENERATED_PROVIDERS if spec.legal_form == "ip"]
+    assert ips
+    for index, spec in enumerate(demo.GENERATED_PROVIDERS):
+        card = demo.generated_card(index, spec)
+        if spec.legal_form == "ip":
+            assert "кв." in card["legal_address"] and "кв." not in card["actual_address"]
+        else:
+            assert card["legal_address"] == card["actual_address"]
