@@ -252,7 +252,10 @@ def _anna_robotics_code_void(c: _Ctx, certificate, group) -> None:
     day = c.today - dt.timedelta(days=1)
     with c.at(day, 17, 5):
         application = services.apply_in_person(
-            actor=staff, certificate_number=certificate.number, group=group
+            actor=staff,
+            certificate_number=certificate.number,
+            surname=certificate.child.last_name,
+            group=group,
         )
     sent = c.guardian(certificate).notifications.latest("pk").body
     code = int(re.search(r"код (\d{6})", sent).group(1))
