@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "pfdo.catalog",
     "pfdo.enrolment",
     "pfdo.billing",
+    "pfdo.reports",
     "pfdo.demo",
 ]
 

@@ -48,6 +48,7 @@ def navigation(request):
         items.append((reverse("billing:official_overview"), "Расчёты с поставщиками"))
         items.append((reverse("financing:calendar"), "Производственный календарь"))
     if official:
+        items.append((reverse("reports:home"), "Показатели"))
         items.append((reverse("certificates:queue"), "Заявления на сертификаты"))
         items.append((reverse("certificates:registry"), "Сертификаты"))
         items.append((reverse("enrolment:operator_contracts"), "Договоры"))

@@ -1,0 +1,1 @@
+"""Read-only reports: coverage against the 25% target, dashboards, the regional view, exports."""

@@ -1,0 +1,45 @@
+"""The shape of a report answer in the API schema: tables of typed columns and raw rows."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class ColumnSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=["text", "int", "money", "percent", "date", "month"],
+        help_text=(
+            "Как читать значения столбца: int — число; money — копейки (целое); percent — "
+            "проценты строкой с двумя знаками ('25.00'); date — ГГГГ-ММ-ДД; month — ГГГГ-ММ; "
+            "text — строка. null — значение неизвестно (например, доля при нулевом знаменателе)."
+        ),
+    )
+
+
+class TableSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    columns = ColumnSerializer(many=True)
+    rows = serializers.ListField(
+        child=serializers.DictField(allow_null=True),
+        help_text="Строки: объект по ключам столбцов.",
+    )
+    note = serializers.CharField(allow_blank=True)
+
+
+class FiltersSerializer(serializers.Serializer):
+    municipality = serializers.CharField(help_text="Код муниципалитета.")
+    period = serializers.IntegerField(help_text="id периода финансирования.")
+    period_name = serializers.CharField()
+    month = serializers.CharField(allow_null=True, help_text="ГГГГ-ММ или null — весь период.")
+    direction = serializers.CharField(allow_blank=True)
+    provider = serializers.IntegerField(allow_null=True)
+
+
+class ReportSerializer(serializers.Serializer):
+    section = serializers.CharField()
+    title = serializers.CharField()
+    filters = FiltersSerializer()
+    tables = TableSerializer(many=True)

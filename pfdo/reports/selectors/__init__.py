@@ -1,0 +1,1 @@
+"""Read-only figures, one module per dashboard section; every function takes `Filters`."""

@@ -1,0 +1,16 @@
+"""Page URLs of the reports."""
+
+from django.urls import path
+
+from pfdo.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("cabinet/reports/", views.ReportsHomeView.as_view(), name="home"),
+    path(
+        "cabinet/reports/municipalities/<slug:code>/<slug:section>/",
+        views.SectionView.as_view(),
+        name="section",
+    ),
+]
