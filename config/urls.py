@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("pfdo.certificates.api.urls")),
     path("", include("pfdo.enrolment.api.urls")),
     path("", include("pfdo.billing.api.urls")),
+    path("", include("pfdo.ratings.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include("pfdo.certificates.urls_parent")),
     path("", include("pfdo.enrolment.urls")),
     path("", include("pfdo.billing.urls")),
+    path("", include("pfdo.ratings.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
