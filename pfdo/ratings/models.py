@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, transition
 
+from pfdo.catalog.models import RATING_MIN_COUNT
 from pfdo.common import clock
 from pfdo.ratings.querysets import RatingQuerySet, ReplyQuerySet
 
@@ -23,7 +24,7 @@ CRITERIA: list[tuple[str, str]] = [
 MIN_SCORE = 1
 MAX_SCORE = 5
 # A programme (and a provider) with fewer ratings shows the count, not an average.
-MIN_COUNT_FOR_AVERAGE = 3
+MIN_COUNT_FOR_AVERAGE = RATING_MIN_COUNT
 TEXT_MAX_LENGTH = 2000
 REPLY_MAX_LENGTH = 2000
 
