@@ -22,7 +22,7 @@ from pfdo.ratings import selectors, services
 from pfdo.ratings.models import Rating, Reply
 from pfdo.ratings.tests.world import SCORES, TODAY, build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # also in the SQLite pass
 built = world_once(build)
 
 
