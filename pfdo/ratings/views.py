@@ -3,6 +3,8 @@ provider's ratings with its replies. Each write is one service call."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import Http404
@@ -148,6 +150,14 @@ class ModerationView(_Gate, TemplateView):
         )
 
 
+def _queue_url(request) -> str:
+    """Back to the queue as it was filtered (only a known status is carried over)."""
+    status = request.GET.get("status", "")
+    if status not in Rating.TextStatus.values:
+        status = ""
+    return f"{reverse('ratings:moderation')}?{urlencode({'status': status})}"
+
+
 def _moderated(request, pk: int) -> Rating:
     rating = selectors.moderation_queue(request.user).filter(pk=pk).first()
     if rating is None:
@@ -166,7 +176,7 @@ class PublishView(_Gate, View):
             _flash(request, exc)
         else:
             messages.success(request, "Отзыв опубликован.")
-        return redirect(f"{reverse('ratings:moderation')}?status={request.GET.get('status', '')}")
+        return redirect(_queue_url(request))
 
 
 class HideView(_Gate, View):
@@ -182,9 +192,7 @@ class HideView(_Gate, View):
                 apply_domain_error(form, exc)
             else:
                 messages.success(request, "Отзыв скрыт; автор увидит причину.")
-                return redirect(
-                    f"{reverse('ratings:moderation')}?status={request.GET.get('status', '')}"
-                )
+                return redirect(_queue_url(request))
         view = ModerationView(request=request, kwargs={})
         view.setup(request)
         context = view.get_context_data(hide_form=form, failed_pk=rating.pk)
