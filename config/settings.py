@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "pfdo.catalog",
     "pfdo.enrolment",
     "pfdo.billing",
+    "pfdo.ratings",
     "pfdo.reports",
     "pfdo.demo",
 ]
@@ -369,6 +370,8 @@ PFDO_API_TOKEN_TTL_DAYS = env.int("PFDO_API_TOKEN_TTL_DAYS", default=30)
 # schedule) nests 3 levels; a hostile body nested thousands deep is refused as 400, not 500.
 PFDO_API_MAX_JSON_DEPTH = env.int("PFDO_API_MAX_JSON_DEPTH", default=32)
 PFDO_IDEMPOTENCY_TTL_HOURS = env.int("PFDO_IDEMPOTENCY_TTL_HOURS", default=24)
+# A parent may change a programme rating this many days after giving it; then it is locked.
+PFDO_RATING_EDIT_DAYS = env.int("PFDO_RATING_EDIT_DAYS", default=30)
 PFDO_SITE_NAME = env.str("PFDO_SITE_NAME", default="Навигатор дополнительного образования")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("pfdo.certificates.api.urls")),
     path("", include("pfdo.enrolment.api.urls")),
     path("", include("pfdo.billing.api.urls")),
+    path("", include("pfdo.ratings.api.urls")),
     path("", include("pfdo.reports.api.urls")),
 ]
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", include("pfdo.certificates.urls_parent")),
     path("", include("pfdo.enrolment.urls")),
     path("", include("pfdo.billing.urls")),
+    path("", include("pfdo.ratings.urls")),
     path("", include("pfdo.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -33,6 +33,7 @@ def navigation(request):
     if Role.PARENT in roles:
         items.append((reverse("family:home"), "Мои дети"))
         items.append((reverse("enrolment:parent_list"), "Заявки и договоры"))
+        items.append((reverse("ratings:family_list"), "Мои оценки"))
         items.append((reverse("catalog:list"), "Каталог"))
     if Role.PROVIDER_STAFF in roles:
         items.append((reverse("providers:organisation"), "Моя организация"))
@@ -41,6 +42,7 @@ def navigation(request):
         items.append((reverse("enrolment:provider_contracts"), "Договоры"))
         items.append((reverse("enrolment:provider_enrol"), "Записать по сертификату"))
         items.append((reverse("billing:provider_billing"), "Оплата услуг"))
+        items.append((reverse("ratings:provider_list"), "Отзывы"))
     if Role.EXPERT in roles:
         items.append((reverse("catalog_manage:expert_queue"), "Сертификация"))
     if official or Role.PAYER in roles:
@@ -56,6 +58,7 @@ def navigation(request):
         items.append((reverse("providers:registry"), "Поставщики"))
         items.append((reverse("providers:bank_queue"), "Смена реквизитов"))
         items.append((reverse("catalog_manage:operator_programs"), "Программы"))
+        items.append((reverse("ratings:moderation"), "Отзывы"))
         items.append((reverse("accounts:user_list"), "Пользователи"))
         items.append((reverse("audit:action_list"), "Журнал действий"))
     unread = Notification.objects.for_user(user).unread().count()

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, When
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from pfdo.catalog import search, selectors
-from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
+from pfdo.catalog.models import RATING_MIN_COUNT, Group, Module, Program, ScheduleEntry
 from pfdo.common.choices import Direction
 
 MAX_AGE_YEARS = 21
@@ -357,9 +357,10 @@ class ProgramFilter(django_filters.FilterSet):
             queryset = selectors.with_min_price(queryset)
             return queryset.order_by(F("min_price_kopecks").asc(nulls_last=True), "name", "id")
         if ordering == "-rating_avg":
-            return queryset.order_by(
-                F("rating_avg").desc(nulls_last=True), "-rating_count", "name", "id"
-            )
+            # Averages only from RATING_MIN_COUNT ratings on (the ratings app stores none
+            # below): those first by average, then the rest by how many ratings they have.
+            shown = Case(When(rating_count__gte=RATING_MIN_COUNT, then=F("rating_avg")))
+            return queryset.order_by(shown.desc(nulls_last=True), "-rating_count", "name", "id")
         if ranked:
             return queryset.order_by("-search_rank", "name", "id")
         return queryset

@@ -31,6 +31,9 @@ ASSESSMENT_CRITERIA: list[tuple[str, str]] = [
     ("accessibility", "Доступность для детей, в том числе с ОВЗ"),
 ]
 ASSESSMENT_MAX_SCORE = 5
+# A programme (or provider) with fewer parents' ratings shows their count, not an average: the
+# ratings app stores `rating_avg` only from this many on, and the catalogue sorts by it.
+RATING_MIN_COUNT = 3
 
 
 def format_age(months: int | None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
+from pfdo.catalog.models import RATING_MIN_COUNT, Group, Module, Program, ScheduleEntry
 from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm, StudyForm, TeacherQualification
 from pfdo.demo import literals
@@ -299,7 +299,8 @@ def _seed_municipality(
                 )
             )
             if program_rows[-1].rating_avg is not None:
-                program_rows[-1].rating_count = rng.randint(1, 60)
+                # An average is shown from RATING_MIN_COUNT ratings on (same draws as before).
+                program_rows[-1].rating_count = max(RATING_MIN_COUNT, rng.randint(1, 60))
     Program.objects.bulk_create(program_rows, batch_size=BATCH)
     report.programs += len(program_rows)
 

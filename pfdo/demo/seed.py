@@ -15,6 +15,7 @@ from pfdo.demo import enrolment as enrolment_demo
 from pfdo.demo import financing as financing_demo
 from pfdo.demo import lookups as lookups_demo
 from pfdo.demo import providers as providers_demo
+from pfdo.demo import ratings as ratings_demo
 from pfdo.demo import territory as territory_demo
 from pfdo.financing.models import FinancingPeriod
 
@@ -40,6 +41,7 @@ class SeedReport:
     enrolment: enrolment_demo.Summary | None = None
     billing: billing_demo.Summary | None = None
     lookups: int = 0  # provider look-ups of certificates in the operator's report
+    ratings: int = 0  # parents' ratings of programmes (after the billed months)
 
 
 def seed(
@@ -109,6 +111,13 @@ def seed(
             municipality=vorkuta,
             period=period,
             payer=User.objects.get(username="payer"),
+            demo_staff=User.objects.get(username="provider"),
+            parent=User.objects.get(username="parent"),
+        )
+        # Parents rate programmes whose months were billed (the demo parent's left to try).
+        report.ratings = ratings_demo.seed_ratings(
+            municipality=vorkuta,
+            operator=User.objects.get(username="operator"),
             demo_staff=User.objects.get(username="provider"),
             parent=User.objects.get(username="parent"),
         )

@@ -150,6 +150,13 @@ class ProgramSerializer(serializers.ModelSerializer):
             "rating_count",
             "photo_url",
         ]
+        extra_kwargs = {
+            "rating_avg": {
+                "help_text": "Средняя оценка родителей программы, 1–5, два знака; null, пока "
+                "оценок меньше трёх (тогда показывается только их число, rating_count)."
+            },
+            "rating_count": {"help_text": "Сколько раз родители оценили программу."},
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_photo_url(self, program: Program) -> str | None:

@@ -31,6 +31,7 @@ from pfdo.catalog.services.publication import (
     publish,
     unpublish,
 )
+from pfdo.catalog.services.ratings import refresh_program_rating
 from pfdo.catalog.services.registries import set_registries
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "publish",
     "recompute_after_approval",
     "recompute_normative_costs",
+    "refresh_program_rating",
     "reject_certification",
     "return_to_draft",
     "set_program_photo",

@@ -225,7 +225,14 @@ def test_programme_page_shows_modules_money_groups_and_schedule(client, provider
 def test_programme_page_shows_the_rating_when_there_is_one(client, provider):
     program = full_programme(provider, name="Шахматы", rating_avg="4.67", rating_count=12)
     text = client.get(reverse("catalog:program_detail", args=[program.pk])).content.decode()
-    assert "4,7 из 5 (12 оценок)" in text
+    assert "<strong>4,7</strong> из 5 · 12 оценок" in text
+
+
+def test_programme_page_shows_the_count_alone_below_three_ratings(client, provider):
+    program = full_programme(provider, name="Шахматы", rating_avg=None, rating_count=2)
+    text = client.get(reverse("catalog:program_detail", args=[program.pk])).content.decode()
+    assert "2 оценки — средний балл покажем с трёх оценок" in text
+    assert "из 5" not in text
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
 from pfdo.providers.models import Provider
 from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
+from pfdo.ratings.models import Rating, Reply
 from pfdo.territory.models import Municipality, Region
 
 HAND_WRITTEN_LOGINS = (
@@ -66,6 +67,9 @@ def counts():
         Contract.objects.count(),
         ContractMonth.objects.count(),
         CertificateLookup.objects.count(),
+        Rating.objects.count(),
+        Reply.objects.count(),
+        list(Program.objects.order_by("pk").values_list("rating_avg", "rating_count")),
         list(NumberSequence.objects.values_list("last_value", flat=True)),
         list(Group.objects.order_by("pk").values_list("seats_taken", flat=True)),
         # What a re-run could change without adding rows.
@@ -222,6 +226,26 @@ def test_the_readme_look_up_and_the_operators_report_of_look_ups(seeded, db):
     page.force_login(User.objects.get(username="operator"))
     html = page.get("/cabinet/operator/certificate-lookups/").content.decode()
     assert "ООО «Северное сияние»</a> <strong>— необычно</strong>" in html
+
+
+def test_parents_ratings_through_the_services(seeded, db):
+    assert seeded.ratings == Rating.objects.count() > 0
+    rated = Program.objects.filter(rating_count__gt=0)
+    # Three programmes show an average (at least three ratings), some only a count.
+    assert rated.filter(rating_count__gte=3, rating_avg__isnull=False).count() >= 3
+    assert rated.filter(rating_count__lt=3, rating_avg__isnull=True).exists()
+    assert not rated.filter(rating_count__lt=3, rating_avg__isnull=False).exists()
+    assert Rating.objects.filter(text_status="published").exists()
+    hidden = Rating.objects.get(text_status="hidden")
+    assert hidden.hidden_reason
+    reply = Reply.objects.select_related("rating").get()
+    assert reply.author.username == "provider"
+    # every rating is the service's: an action-history row each, contracts that qualify
+    assert ActionLog.objects.filter(action="ratings.rated").count() == Rating.objects.count()
+    # the demo parent's own contracts are left for the visitor to rate
+    assert not Rating.objects.filter(author__username="parent").exists()
+    page = Client().get("/catalog/", {"ordering": "-rating_avg"}).content.decode()
+    assert "из 5 · 4 оценки" in page
 
 
 def test_second_run_duplicates_nothing_and_keeps_passwords(seeded, db):

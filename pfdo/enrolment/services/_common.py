@@ -139,6 +139,12 @@ def _contract_link(contract: Contract) -> str:
     return reverse("enrolment:parent_contract", args=[contract.pk])
 
 
+def rating_form_path(contract: Contract) -> str:
+    """The family's form rating the contract's programme (served by the ratings app, above
+    this one: a path, not an import)."""
+    return f"/cabinet/parent/ratings/contracts/{contract.pk}/"
+
+
 def _notify_parent(application: Application, subject: str, body: str, link: str = "") -> None:
     """A notice to the application's parent; it links to the application unless told."""
     accounts.notify(

@@ -26,6 +26,7 @@ from pfdo.enrolment.services._common import (
     _notify_parent,
     _notify_provider,
     _save_status,
+    rating_form_path,
 )
 from pfdo.enrolment.services.waitlist import _end_application
 from pfdo.ledger import selectors as ledger_selectors
@@ -184,5 +185,5 @@ def _complete_locked(certificate: Certificate, contract: Contract) -> None:
         f"Договор № {contract.number} завершён",
         f"{certificate.child.short_name}: обучение по договору завершено. Оцените программу в "
         "личном кабинете.",
-        link=_contract_link(contract),
+        link=rating_form_path(contract),
     )

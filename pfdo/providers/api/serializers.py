@@ -89,6 +89,14 @@ class ProviderSerializer(serializers.ModelSerializer):
             "confidential",
             "duplicate_reason",
         ]
+        extra_kwargs = {
+            "rating_avg": {
+                "help_text": "Средняя оценка родителей по всем программам поставщика, 1–5, "
+                "два знака; null, пока оценок меньше трёх (тогда показывается только их "
+                "число, rating_count)."
+            },
+            "rating_count": {"help_text": "Сколько раз родители оценили программы поставщика."},
+        }
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True))

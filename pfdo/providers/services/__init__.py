@@ -18,6 +18,7 @@ from pfdo.providers.services.bank_details import (
 from pfdo.providers.services.duplicates import DUPLICATE_REJECTION
 from pfdo.providers.services.limits import MAX_ENROLMENT_LIMIT, set_enrolment_limit
 from pfdo.providers.services.profile import update_profile
+from pfdo.providers.services.ratings import refresh_provider_rating
 from pfdo.providers.services.registry import (
     ProviderNotActive,
     apply_provider,
@@ -62,6 +63,7 @@ __all__ = [
     "include",
     "mark_needs_check",
     "provider_excluded",
+    "refresh_provider_rating",
     "reinstate",
     "reject",
     "reject_bank_change",

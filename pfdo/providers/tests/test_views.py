@@ -126,7 +126,7 @@ def test_public_page_shows_the_card_and_published_programs(client, provider):
         assert value in text
     assert f'href="/catalog/{shown.pk}/"' in text and "Робототехника для начинающих" in text
     assert "Черновик" not in text
-    assert "оценок пока нет" in text
+    assert "Оценок пока нет" in text
 
 
 def test_public_page_never_shows_bank_details(client, vorkuta):

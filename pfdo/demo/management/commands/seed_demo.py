@@ -45,6 +45,8 @@ class Command(BaseCommand):
                 f"Поисков сертификатов поставщиками: {report.lookups} (отчёт оператора: "
                 "/cabinet/operator/certificate-lookups/)."
             )
+        if report.ratings:
+            self.stdout.write(f"Оценок программ родителями: {report.ratings}.")
         self.stdout.write("Логины (пароль у всех один):")
         for label, login, password, created in report.logins:
             mark = "создан" if created else "уже был"
