@@ -308,6 +308,18 @@ PFDO_RATE_LIMITS = {
     "lookup_provider": "600/86400",
     # in-person confirmation codes typed by provider staff, per staff member
     "confirm_code_staff": "20/3600",
+    # The public enrolment check (issue 14): surname, first name and the last 4 digits of the
+    # child's document. A family checks its children once in a while; a school or МФЦ helping
+    # families from one address a few dozen an hour. Guessing the 4 digits takes up to
+    # 10 000 tries per child, so per address it stops at 30 an hour, and per child's name
+    # (what a guesser cannot vary; counted from any address) at 10 a day — a family
+    # mistyping a few times still gets through.
+    "enrolment_check_ip": "30/3600",
+    "enrolment_check_name": "10/86400",
+    # The public status of a certificate application (its number and the e-mail). Numbers
+    # are sequential, so per address 30 an hour; per number 10 a day stops trying e-mails.
+    "application_status_ip": "30/3600",
+    "application_status_number": "10/86400",
 }
 for _item in env.list("PFDO_RATE_LIMITS", default=[]):
     _name, _, _spec = _item.partition("=")
