@@ -330,6 +330,11 @@ for _item in env.list("PFDO_RATE_LIMITS", default=[]):
 # a parent reading the code aloud may be misheard once or twice, five leave a guesser one
 # chance in 200 000. And wrong codes over all applications of one certificate in 24 hours (a
 # provider that rejects and files again gets no fresh tries on the same child that day).
+# How the public pages tell a family to reach the municipality's operator (the enrolment
+# check's "an enrolment you do not know of", the application status): phone, address, hours.
+# Empty: the pages name the municipality's operator without contacts.
+PFDO_OPERATOR_CONTACT = env.str("PFDO_OPERATOR_CONTACT", default="")
+
 PFDO_CONFIRM_CODE_ATTEMPTS = env.int("PFDO_CONFIRM_CODE_ATTEMPTS", default=5)
 PFDO_CONFIRM_CODE_CERTIFICATE_ATTEMPTS = env.int(
     "PFDO_CONFIRM_CODE_CERTIFICATE_ATTEMPTS", default=10
