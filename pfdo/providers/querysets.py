@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q
 
 from pfdo.common.querysets import ScopedQuerySet
@@ -41,14 +44,17 @@ class ProviderQuerySet(ScopedQuerySet):
         return self.filter(q)
 
     def search_name(self, query: str):
-        """By a part of the short or full name only (the public registry's search)."""
-        query = " ".join((query or "").split())
+        """By a part of the short or full name only (the public registry's search), whatever
+        the case: ILIKE on PostgreSQL; on SQLite, whose LIKE folds ASCII only, a regular
+        expression (Django runs it through Python's `re`, which folds Cyrillic), where "е"
+        also finds "ё"."""
+        query = " ".join((query or "").split()).lower()
         if not query:
             return self
-        q = Q()
-        for variant in {query, query.lower(), query.capitalize(), query.upper()}:
-            q |= Q(short_name__icontains=variant) | Q(full_name__icontains=variant)
-        return self.filter(q)
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(Q(short_name__icontains=query) | Q(full_name__icontains=query))
+        pattern = "".join("[её]" if ch in "её" else re.escape(ch) for ch in query)
+        return self.filter(Q(short_name__iregex=pattern) | Q(full_name__iregex=pattern))
 
     def teaching(self, direction: str):
         """Providers with a published programme of this direction. The catalogue sits above
