@@ -376,6 +376,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProgramKindEnum": "pfdo.catalog.models.Program.Kind",
         "MunicipalityKindEnum": "pfdo.territory.models.Municipality.Kind",
+        # Also used by the public enrolment check and application status (issue 14).
+        "ContractStatusEnum": "pfdo.enrolment.models.Contract.Status",
+        "CertificateApplicationStatusEnum": "pfdo.certificates.models.CertificateApplication.Status",
     },
 }
 

@@ -35,7 +35,10 @@ class EnrolmentSerializer(serializers.Serializer):
     ends_on = serializers.DateField(
         help_text="Окончание договора (у расторгнутого — последний день действия)."
     )
-    status = serializers.ChoiceField(choices=[(s, Contract.Status(s).label) for s in check.SHOWN])
+    status = serializers.ChoiceField(
+        choices=Contract.Status.choices,
+        help_text="active (действует), completed (завершён) или terminated (расторгнут).",
+    )
     status_display = serializers.CharField()
     is_active = serializers.BooleanField(help_text="Договор действует сейчас.")
 
