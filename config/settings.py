@@ -310,6 +310,18 @@ PFDO_RATE_LIMITS = {
     "lookup_provider": "600/86400",
     # in-person confirmation codes typed by provider staff, per staff member
     "confirm_code_staff": "20/3600",
+    # The public enrolment check (issue 14): surname, first name and the last 4 digits of the
+    # child's document. A family checks its children once in a while; a school or МФЦ helping
+    # families from one address a few dozen an hour. Guessing the 4 digits takes up to
+    # 10 000 tries per child, so per address it stops at 30 an hour, and per child's name
+    # (what a guesser cannot vary; counted from any address) at 10 a day — a family
+    # mistyping a few times still gets through.
+    "enrolment_check_ip": "30/3600",
+    "enrolment_check_name": "10/86400",
+    # The public status of a certificate application (its number and the e-mail). Numbers
+    # are sequential, so per address 30 an hour; per number 10 a day stops trying e-mails.
+    "application_status_ip": "30/3600",
+    "application_status_number": "10/86400",
 }
 for _item in env.list("PFDO_RATE_LIMITS", default=[]):
     _name, _, _spec = _item.partition("=")
@@ -320,6 +332,11 @@ for _item in env.list("PFDO_RATE_LIMITS", default=[]):
 # a parent reading the code aloud may be misheard once or twice, five leave a guesser one
 # chance in 200 000. And wrong codes over all applications of one certificate in 24 hours (a
 # provider that rejects and files again gets no fresh tries on the same child that day).
+# How the public pages tell a family to reach the municipality's operator (the enrolment
+# check's "an enrolment you do not know of", the application status): phone, address, hours.
+# Empty: the pages name the municipality's operator without contacts.
+PFDO_OPERATOR_CONTACT = env.str("PFDO_OPERATOR_CONTACT", default="")
+
 PFDO_CONFIRM_CODE_ATTEMPTS = env.int("PFDO_CONFIRM_CODE_ATTEMPTS", default=5)
 PFDO_CONFIRM_CODE_CERTIFICATE_ATTEMPTS = env.int(
     "PFDO_CONFIRM_CODE_CERTIFICATE_ATTEMPTS", default=10
@@ -361,6 +378,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProgramKindEnum": "pfdo.catalog.models.Program.Kind",
         "MunicipalityKindEnum": "pfdo.territory.models.Municipality.Kind",
+        # Also used by the public enrolment check and application status (issue 14).
+        "ContractStatusEnum": "pfdo.enrolment.models.Contract.Status",
+        "CertificateApplicationStatusEnum": "pfdo.certificates.models.CertificateApplication.Status",
     },
 }
 

@@ -7,10 +7,18 @@ so the planner answers `@@` from the index. Every word of the query becomes a st
 (`робототехнике` → `'робототехник':*`), joined by AND: the words a parent types while the list
 narrows ("робот", "танц") already find "Робототехника", "Танцевальная студия".
 
+A programme is also found by its provider's name ("Робо-Арктика" finds the programmes of
+ООО «Робо-Арктика»). On PostgreSQL the providers whose name document
+(`SearchVector("short_name", "full_name", config="russian")`, the GIN index of providers'
+migration 0005) matches the query are read first — a few ids from a table of hundreds — and
+the programmes of those providers are ORed to the text match as a plain `provider_id IN (…)`,
+so the planner combines the two indexes (a bitmap OR) instead of scanning programmes.
+
 SQLite has no Russian stemmer and its LIKE folds case for ASCII only ("робот" would not find
-"Робототехника"). There each word must occur in the name or description, matched with Django's
-`iregex`: on SQLite Django runs REGEXP through Python's `re`, whose IGNORECASE folds Cyrillic
-too. Words lose a common Russian ending first (a crude stem) and "е" also matches "ё".
+"Робототехника"). There each word must occur in the name or description or the provider's
+name, matched with Django's `iregex`: on SQLite Django runs REGEXP through Python's `re`, whose
+IGNORECASE folds Cyrillic too. Words lose a common Russian ending first (a crude stem) and "е"
+also matches "ё".
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Q, QuerySet
+
+from pfdo.providers.models import Provider
 
 SEARCH_CONFIG = "russian"
 MAX_WORDS = 8
@@ -86,6 +96,22 @@ def search_vector() -> SearchVector:
     return SearchVector("name", "description", config=SEARCH_CONFIG)
 
 
+def provider_vector() -> SearchVector:
+    """The provider's name document; keep identical to the index of providers' migration."""
+    return SearchVector("short_name", "full_name", config=SEARCH_CONFIG)
+
+
+def matching_provider_ids(query: SearchQuery, *, using: str) -> list[int]:
+    """Ids of the providers whose name matches (any status: the programme queryset being
+    searched already holds only the programmes its caller may see)."""
+    return list(
+        Provider.objects.using(using)
+        .alias(name_document=provider_vector())
+        .filter(name_document=query)
+        .values_list("pk", flat=True)
+    )
+
+
 def search_query(text: str) -> SearchQuery | None:
     """A tsquery of stemmed word prefixes joined by AND (None when there is nothing to find)."""
     found = words(text)
@@ -140,12 +166,21 @@ def search_programs(
         query = search_query(text)
         if query is None:
             return queryset
-        queryset = queryset.alias(search_document=search_vector()).filter(search_document=query)
+        matched = Q(search_document=query)
+        providers = matching_provider_ids(query, using=queryset.db)
+        if providers:
+            matched |= Q(provider_id__in=providers)
+        queryset = queryset.alias(search_document=search_vector()).filter(matched)
         if rank:
             queryset = queryset.annotate(search_rank=SearchRank(search_vector(), query))
         return queryset
     found = words(text)
     for word in found:
         part = stem(word)
-        queryset = queryset.filter(icontains("name", part) | icontains("description", part))
+        queryset = queryset.filter(
+            icontains("name", part)
+            | icontains("description", part)
+            | icontains("provider__short_name", part)
+            | icontains("provider__full_name", part)
+        )
     return queryset

@@ -262,3 +262,16 @@ def attach_family_coverage(program: Program, family) -> list:
             _module_coverage(program, module, child, row, today) for child, row in pairs
         ]
     return [child for child, _ in pairs]
+
+
+def provider_choices(municipality_code: str | None = None) -> list[tuple[int, str]]:
+    """The catalogue form's providers: those with a published programme (of the municipality
+    chosen, or anywhere), by name; one query."""
+    programs = Program.objects.published()
+    if municipality_code:
+        programs = programs.filter(municipality__code=municipality_code)
+    return list(
+        programs.order_by("provider__short_name", "provider_id")
+        .values_list("provider_id", "provider__short_name")
+        .distinct()
+    )

@@ -34,5 +34,6 @@ class CertificatesConfig(AppConfig):
                 "certificates.children_imported": "Загружены дети из файла",
                 "certificates.child_viewed": "Просмотрена карточка ребёнка",
                 "certificates.looked_up": "Должностное лицо искало сертификат по номеру",
+                "certificates.application_status_checked": "Запрошен статус заявления на сертификат",
             }
         )

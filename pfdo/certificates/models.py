@@ -72,6 +72,10 @@ class Child(models.Model):
     snils = models.CharField("СНИЛС", max_length=11, help_text="11 цифр без разделителей")
     snils_hash = models.CharField(max_length=64, db_index=True, editable=False)
     document_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    # The public enrolment check's key: a keyed hash of the surname, the first name and the
+    # last 4 digits of the document (validators.child_check_hash), kept current wherever the
+    # card changes and re-keyed with the others (`rekey_pd_hashes`).
+    check_hash = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
     municipality = models.ForeignKey(
         "territory.Municipality",
         verbose_name="муниципалитет проживания",
@@ -88,7 +92,7 @@ class Child(models.Model):
     created_at = models.DateTimeField("внесён", default=clock.now)
 
     objects = ChildQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["snils", "document_number"])
+    history = HistoricalRecords(excluded_fields=["snils", "document_number", "check_hash"])
 
     class Meta:
         verbose_name = "ребёнок"

@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from pfdo.certificates.views import parent
+from pfdo.certificates.views import parent, status
 
 app_name = "family"
 
 urlpatterns = [
     path("certificates/apply/", parent.ApplyView.as_view(), name="apply"),
     path("certificates/apply/done/", parent.AppliedView.as_view(), name="applied"),
+    path(
+        "certificates/apply/status/",
+        status.ApplicationStatusView.as_view(),
+        name="application_status",
+    ),
     path("cabinet/parent/children/", parent.FamilyHomeView.as_view(), name="home"),
     path("cabinet/parent/children/new/", parent.AddChildView.as_view(), name="add_child"),
     path(

@@ -92,3 +92,27 @@ def surname_key(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw or "").casefold().replace("ё", "е")
     text = text.translate(_APOSTROPHES)
     return "-".join(part for part in _SURNAME_SEPARATORS.split(text) if part)
+
+
+def document_suffix(number: str) -> str:
+    """The last 4 digits of a document number as stored (`II-ЕА 123456` → `3456`)."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    return digits[-4:] if len(digits) >= 4 else ""
+
+
+def enrolment_check_hash(last_name: str, first_name: str, suffix: str) -> str:
+    """Keyed hash of what the public enrolment check asks: the surname and the first name as
+    the look-up compares them (case, ё/е, double-surname separators ignored) and the last 4
+    digits of the child's document. The check finds a child by it without the document
+    number or the name ever being compared or logged in clear."""
+    return pd_hash(
+        "enrolment_check", f"{surname_key(last_name)}|{surname_key(first_name)}|{suffix}"
+    )
+
+
+def child_check_hash(child) -> str:
+    """The enrolment-check hash of a child's card (empty when its document has no 4 digits)."""
+    suffix = document_suffix(child.document_number)
+    if not suffix:
+        return ""
+    return enrolment_check_hash(child.last_name, child.first_name, suffix)

@@ -30,7 +30,7 @@ from pfdo.certificates.models import (
     age_in_months,
     eighteenth_birthday,
 )
-from pfdo.certificates.validators import normalize_document, pd_hash
+from pfdo.certificates.validators import child_check_hash, normalize_document, pd_hash
 from pfdo.common import clock
 from pfdo.demo import literals
 from pfdo.demo.people import (
@@ -331,7 +331,7 @@ class _Writer:
             raise RuntimeError(problem)
         snils_digits = snils(150_000_000 + m.number * 1_000_000 + index * 37)
         girl = sex == "f"
-        return Child(
+        child = Child(
             last_name=female_surname(male) if girl else male,
             first_name=rng.choice(GIRLS if girl else BOYS),
             patronymic=daughter_patronymic if girl else son_patronymic,
@@ -345,6 +345,8 @@ class _Writer:
             municipality=m,
             has_disability=rng.random() < 0.025,
         )
+        child.check_hash = child_check_hash(child)
+        return child
 
     def _decide(self, child: Child, p: _Plan):
         """The child's application and, if one was issued, certificate (numbers come later)."""

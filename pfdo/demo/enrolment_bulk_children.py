@@ -26,7 +26,7 @@ from pfdo.certificates.models import (
     age_in_months,
     eighteenth_birthday,
 )
-from pfdo.certificates.validators import normalize_document, pd_hash
+from pfdo.certificates.validators import child_check_hash, normalize_document, pd_hash
 from pfdo.common.months import months_between
 from pfdo.demo import people
 from pfdo.demo.people import add_years, moment
@@ -283,6 +283,7 @@ class Children:
             has_disability=rng.random() < 0.025,
             created_at=filed,
         )
+        child.check_hash = child_check_hash(child)
         application = CertificateApplication(
             municipality=m,
             channel=(

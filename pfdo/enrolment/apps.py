@@ -38,5 +38,6 @@ class EnrolmentConfig(AppConfig):
                 "enrolment.continuation_offered": "Семье предложено продолжить договор на новых условиях",
                 "enrolment.continuation_declined": "Семья отказалась продолжить договор",
                 "enrolment.continuation_expired": "Согласие на продолжение договора не получено в срок",
+                "enrolment.enrolment_checked": "Публичная проверка зачисления ребёнка",
             }
         )

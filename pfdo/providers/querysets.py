@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+import re
+
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q
 
 from pfdo.common.querysets import ScopedQuerySet
 
@@ -39,6 +42,36 @@ class ProviderQuerySet(ScopedQuerySet):
         for variant in variants:
             q |= Q(short_name__icontains=variant) | Q(full_name__icontains=variant)
         return self.filter(q)
+
+    def search_name(self, query: str):
+        """By a part of the short or full name only (the public registry's search), whatever
+        the case: ILIKE on PostgreSQL; on SQLite, whose LIKE folds ASCII only, a regular
+        expression (Django runs it through Python's `re`, which folds Cyrillic), where "е"
+        also finds "ё"."""
+        query = " ".join((query or "").split()).lower()
+        if not query:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(Q(short_name__icontains=query) | Q(full_name__icontains=query))
+        pattern = "".join("[её]" if ch in "её" else re.escape(ch) for ch in query)
+        return self.filter(Q(short_name__iregex=pattern) | Q(full_name__iregex=pattern))
+
+    def teaching(self, direction: str):
+        """Providers with a published programme of this direction. The catalogue sits above
+        the providers (it may not be imported here): its model is reached through the
+        relation, and its rule of publication is the one `selectors.published_programs`
+        applies on the provider's page."""
+        programs = self.model._meta.get_field("programs").related_model
+        return self.filter(
+            Exists(
+                programs.objects.filter(
+                    provider=OuterRef("pk"),
+                    direction=direction,
+                    is_published=True,
+                    archived_at__isnull=True,
+                )
+            )
+        )
 
     def in_official_scope(self, user):
         """Providers whose registry `user` keeps: operator's municipality, admin's region."""

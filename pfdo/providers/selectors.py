@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
+
 from pfdo.financing.models import FinancingPeriod
 from pfdo.providers.models import BankDetailsChange, EnrolmentLimit, Provider, ProviderStaff
 
@@ -44,6 +46,19 @@ def enrolment_limits(provider: Provider) -> list[tuple[FinancingPeriod, Enrolmen
     ).order_by("-starts_on")
     limits = {limit.period_id: limit for limit in provider.enrolment_limits.all()}
     return [(period, limits.get(period.pk)) for period in periods]
+
+
+def public_registry():
+    """The public registry (/providers/): providers in the registry (or being checked), each
+    with the number of its published programmes, by name — one query per page whatever the
+    number of providers (the page and the API narrow it with `filters.ProviderFilter`)."""
+    published = Q(programs__is_published=True, programs__archived_at__isnull=True)
+    return (
+        Provider.objects.public()
+        .select_related("municipality")
+        .annotate(published_count=Count("programs", filter=published))
+        .order_by("short_name", "pk")
+    )
 
 
 def published_programs(provider: Provider):

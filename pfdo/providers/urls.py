@@ -7,6 +7,7 @@ from pfdo.providers import views
 app_name = "providers"
 
 urlpatterns = [
+    path("providers/", views.PublicRegistryView.as_view(), name="public_list"),
     path("providers/apply/", views.ApplyView.as_view(), name="apply"),
     path("providers/apply/done/", views.ApplyDoneView.as_view(), name="apply_done"),
     path("providers/<int:pk>/", views.PublicProviderView.as_view(), name="public_detail"),

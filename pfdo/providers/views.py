@@ -11,11 +11,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import ListView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from pfdo.audit import selectors as audit_selectors
 from pfdo.common.authz import can
+from pfdo.common.choices import Direction
 from pfdo.common.errors import DomainError
 from pfdo.common.views import (
     ScopedDetailView,
@@ -25,7 +26,7 @@ from pfdo.common.views import (
     authorize_page,
 )
 from pfdo.providers import selectors, services
-from pfdo.providers.filters import BankDetailsChangeFilter, ProviderFilter
+from pfdo.providers.filters import FORM_CHOICES, BankDetailsChangeFilter, ProviderFilter
 from pfdo.providers.forms import (
     BankDetailsRejectForm,
     BankDetailsRequestForm,
@@ -43,6 +44,8 @@ from pfdo.providers.models import (
     Provider,
     ProviderStaff,
 )
+from pfdo.territory import selectors as territory_selectors
+from pfdo.territory.models import Municipality
 
 _APPLIED_KEY = "providers_applied"
 
@@ -81,6 +84,58 @@ class ApplyDoneView(View):
         if not applied:
             return redirect("providers:apply")
         return render(request, "providers/apply_done.html", {"applied": applied})
+
+
+class PublicRegistryView(ListView):
+    """/providers/: the public registry of providers — search by name, filters by form and
+    by direction, the municipality this site serves first (as the catalogue)."""
+
+    template_name = "providers/public_list.html"
+    context_object_name = "providers"
+    paginate_by = 30
+
+    def filter_data(self):
+        data = self.request.GET.copy()
+        if not data:
+            served = territory_selectors.served_municipality()
+            if served:
+                data["municipality"] = served.code
+        # The public page filters by the public statuses only (its queryset), never by status.
+        data.pop("status", None)
+        return data
+
+    def get_queryset(self):
+        self.filterset = ProviderFilter(self.filter_data(), queryset=selectors.public_registry())
+        if not self.filterset.is_valid():
+            return self.filterset.queryset.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = self.filterset.form
+        ctx.update(
+            form=form,
+            values={
+                name: form.data.get(name, "")
+                for name in ("search", "municipality", "legal_form", "direction")
+            },
+            filter_errors=[
+                (form.fields[name].label if name in form.fields else "", messages)
+                for name, messages in form.errors.items()
+            ],
+            forms=FORM_CHOICES,
+            directions=Direction.choices,
+            municipalities=Municipality.objects.for_user(self.request.user)
+            .filter(is_active=True)
+            .order_by("name"),
+            query_string=self._query_without_page(),
+        )
+        return ctx
+
+    def _query_without_page(self) -> str:
+        data = self.filterset.form.data.copy()
+        data.pop("page", None)
+        return data.urlencode()
 
 
 class PublicProviderView(ScopedDetailView):

@@ -7,6 +7,7 @@ from pfdo.catalog import search
 from pfdo.catalog.models import Program
 from pfdo.catalog.tests.factories import ProgramFactory
 from pfdo.catalog.tests.test_filters import make_provider
+from pfdo.providers.models import Provider
 
 pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
 
@@ -90,3 +91,41 @@ def test_postgres_query_uses_the_gin_index(programs):
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
     assert "catalog_program_search_ru" in plan, plan
+
+
+@pytest.fixture
+def robo_arktika(vorkuta, programs):
+    """A provider whose programmes' own texts never name it (issue 14: "Робо-Арктика")."""
+    provider = make_provider(
+        vorkuta,
+        short_name="ООО «Робо-Арктика»",
+        full_name="Общество с ограниченной ответственностью «Робо-Арктика»",
+    )
+    ProgramFactory(provider=provider, name="Лего-конструирование", description="Для малышей.")
+    ProgramFactory(provider=provider, name="Дроны", description="Полёты и пайка.")
+
+
+@pytest.mark.parametrize("fulltext", [None, False])
+def test_a_providers_name_finds_its_programmes(robo_arktika, fulltext):
+    expected = ["Дроны", "Лего-конструирование"]
+    assert found("Робо-Арктика", fulltext=fulltext) == expected
+    assert found("робо арктика", fulltext=fulltext) == expected
+    assert found("АРКТИКА", fulltext=fulltext) == expected
+    # The programme's own words still narrow: every word must match one of the documents.
+    assert found("дроны", fulltext=fulltext) == ["Дроны"]
+    assert found("Робо-Арктика шахматы", fulltext=fulltext) == []
+
+
+@pytest.mark.postgres_only
+def test_postgres_provider_names_use_their_gin_index(robo_arktika):
+    query = search.search_query("Робо-Арктика")
+    providers = Provider.objects.alias(name_document=search.provider_vector()).filter(
+        name_document=query
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = providers.explain()
+        programmes = search.search_programs(Program.objects.all(), "Робо-Арктика").explain()
+    assert "providers_provider_name_search_ru" in plan, plan
+    # The programmes: the text index ORed with the providers' ids, no scan of every programme.
+    assert "catalog_program_search_ru" in programmes, programmes

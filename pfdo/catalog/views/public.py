@@ -81,6 +81,7 @@ class CatalogView(ListView):
             ctx["municipalities"] = Municipality.objects.for_user(self.request.user).filter(
                 is_active=True
             )
+            ctx["provider_choices"] = selectors.provider_choices(form.data.get("municipality"))
         provider_id = form.cleaned_data.get("provider") if form.is_valid() else None
         if provider_id:
             ctx["provider"] = (

@@ -1,8 +1,10 @@
-"""API URLs of children, certificate applications and certificates."""
+"""API URLs of children, certificate applications and certificates, and the public status of
+an application."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from pfdo.certificates.api import views
+from pfdo.certificates.api import status, views
 
 router = SimpleRouter()
 router.register("children", views.ChildViewSet, basename="child")
@@ -13,4 +15,12 @@ router.register(
 )
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Before the router: its detail route would take "status" for an id.
+    path(
+        "certificate-applications/status/",
+        status.ApplicationStatusView.as_view(),
+        name="certificate-application-status",
+    ),
+    *router.urls,
+]

@@ -225,3 +225,18 @@ class AddChildForm(ChildCardForm):
             "wants_financing": data["wants_financing"],
             "child": self.child_data(),
         }
+
+
+class ApplicationStatusForm(forms.Form):
+    number = forms.CharField(
+        label="Номер заявления",
+        max_length=20,
+        help_text="Из письма «Заявление №… на сертификат подано».",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label="Электронная почта",
+        max_length=254,
+        help_text="Та, что указана в заявлении.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -1,8 +1,8 @@
 """Write use-cases of certificates, one module per use case; the public names live here.
 
 children (the child's card) · applications (filing, the parent's account) · public (the form
-without an account, one answer for everyone) · duplicates (a known child flagged, the one-click
-rejection) · decisions (verify, reject, issue) · nominals (quota place, nominal, grant) ·
+without an account, one answer for everyone) · status (an application's public status by
+number and e-mail) · duplicates (a known child flagged, the one-click rejection) · decisions (verify, reject, issue) · nominals (quota place, nominal, grant) ·
 period_start (the period's grants) · lifecycle (suspend, reactivate, cancel, expire) ·
 switching (accounting → financing) · desk (passwords, the officials' look-up).
 """
@@ -51,6 +51,7 @@ from pfdo.certificates.services.nominals import (
 from pfdo.certificates.services.period_start import grant_period_nominals
 from pfdo.certificates.services.public import PublicApplication, register_and_apply
 from pfdo.certificates.services.rekey import Rekeyed, rekey_pd_hashes
+from pfdo.certificates.services.status import ApplicationStatus, application_status
 from pfdo.certificates.services.switching import (
     fulfil_switch_requests,
     request_switch,
@@ -62,10 +63,12 @@ __all__ = [
     "CHILD_FIELDS",
     "DUPLICATE_REJECTION",
     "LOOKUP_MISS",
+    "ApplicationStatus",
     "Issued",
     "PublicApplication",
     "Registered",
     "Rekeyed",
+    "application_status",
     "apply_for_certificate",
     "apply_online",
     "approve_application",

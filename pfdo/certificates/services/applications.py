@@ -21,7 +21,7 @@ from pfdo.certificates.services._common import (
 from pfdo.certificates.services.children import _child_errors, clean_child
 from pfdo.certificates.services.decisions import approve_application
 from pfdo.certificates.services.duplicates import known_child, tell_guardians
-from pfdo.certificates.validators import pd_hash
+from pfdo.certificates.validators import child_check_hash, pd_hash
 from pfdo.common import clock
 from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.transactions import atomic_retry
@@ -92,6 +92,7 @@ def apply_for_certificate(
         setattr(record, name, value)
     record.snils_hash = snils_hash
     record.document_hash = document_hash
+    record.check_hash = child_check_hash(record)
     record.municipality = municipality
     record.save()
     Guardianship.objects.get_or_create(child=record, user=parent, defaults={"relation": relation})

@@ -1,4 +1,5 @@
-"""Re-key the stored keyed hashes of children's СНИЛС and documents after PFDO_PD_HASH_KEY changes.
+"""Re-key the stored keyed hashes of children's СНИЛС and documents (and the enrolment check's
+hash of the name and the document's last digits) after PFDO_PD_HASH_KEY changes.
 
 A keyed hash cannot be converted from one key to another: only the raw value can be hashed
 again. The raw СНИЛС and document number are stored on the child's card (`Child.snils`,
@@ -19,11 +20,15 @@ from dataclasses import dataclass
 
 from pfdo.audit import services as audit
 from pfdo.certificates.models import Child
-from pfdo.certificates.validators import pd_hash
+from pfdo.certificates.validators import child_check_hash, pd_hash
 from pfdo.common.transactions import atomic_retry
 from pfdo.territory.models import Municipality
 
 _CHUNK = 2_000
+# What the hashes are computed from, and the hashes: the duplicate search's two and the
+# public enrolment check's (surname, first name, last 4 digits of the document).
+_CARD_FIELDS = ("pk", "snils", "document_number", "last_name", "first_name")
+_HASHES = ("snils_hash", "document_hash", "check_hash")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +42,8 @@ class Rekeyed:
 
 @atomic_retry
 def rekey_pd_hashes(*, actor=None, dry_run: bool = False) -> Rekeyed:
-    """Recompute every stored СНИЛС/document hash with the current key; one transaction.
+    """Recompute every stored СНИЛС/document/enrolment-check hash with the current key; one
+    transaction.
 
     Idempotent: a second run with the same key changes nothing (and audits nothing). Every municipality row is
     locked first, the lock applications take, so no application files a hash meanwhile.
@@ -48,21 +54,27 @@ def rekey_pd_hashes(*, actor=None, dry_run: bool = False) -> Rekeyed:
     children = children_changed = 0
     changed: list[Child] = []
     rows = Child.objects.select_for_update().order_by("pk")
-    for child in rows.only("pk", "snils", "document_number", "snils_hash", "document_hash"):
+    for child in rows.only(*_CARD_FIELDS, *_HASHES):
         children += 1
         snils_hash = pd_hash("snils", child.snils)
         document_hash = pd_hash("document", child.document_number)
+        check_hash = child_check_hash(child)
         renamed[child.snils_hash] = snils_hash
         renamed[child.document_hash] = document_hash
-        if (child.snils_hash, child.document_hash) != (snils_hash, document_hash):
+        if (child.snils_hash, child.document_hash, child.check_hash) != (
+            snils_hash,
+            document_hash,
+            check_hash,
+        ):
             child.snils_hash, child.document_hash = snils_hash, document_hash
+            child.check_hash = check_hash
             changed.append(child)
             children_changed += 1
             if len(changed) >= _CHUNK and not dry_run:
-                Child.objects.bulk_update(changed, ["snils_hash", "document_hash"])
+                Child.objects.bulk_update(changed, list(_HASHES))
                 changed = []
     if changed and not dry_run:
-        Child.objects.bulk_update(changed, ["snils_hash", "document_hash"])
+        Child.objects.bulk_update(changed, list(_HASHES))
 
     history = Child.history.model
     history_rows = history_changed = history_cleared = 0

@@ -248,3 +248,28 @@ def test_demo_parent_and_demo_provider_have_something_to_see(seeded):
         status=Contract.Status.OFFERED, child__first_name="Даниил"
     ).exists()
     assert ActionLog.objects.filter(action="enrolment.contract_terminated").exists()
+
+
+def test_the_public_enrolment_check_finds_the_demo_children(seeded):
+    """README's demo: Анна Иванова, the last digits of her birth certificate I-ЕА 100101."""
+    anna = services.check_enrolment(
+        actor=None, surname="Иванова", first_name="Анна", document_suffix="0101"
+    )
+    assert "Школа юного художника" in {e.program for e in anna.enrolments}
+    assert all(e.is_active for e in anna.enrolments)
+    # A generated child (bulk-written cards carry the key too).
+    contract = (
+        Contract.objects.filter(status=Contract.Status.ACTIVE)
+        .exclude(child__last_name="Иванова")
+        .select_related("child", "group__module__program")
+        .order_by("pk")
+        .first()
+    )
+    child = contract.child
+    found = services.check_enrolment(
+        actor=None,
+        surname=child.last_name,
+        first_name=child.first_name,
+        document_suffix="".join(ch for ch in child.document_number if ch.isdigit())[-4:],
+    )
+    assert contract.group.module.program.name in {e.program for e in found.enrolments}

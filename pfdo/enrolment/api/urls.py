@@ -1,10 +1,10 @@
 """API URLs of enrolment applications and contracts, and of the look-up by certificate number
-and surname with the operator's report of look-ups."""
+and surname with the operator's report of look-ups, and the public enrolment check."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from pfdo.enrolment.api import lookups, views
+from pfdo.enrolment.api import check, lookups, views
 
 router = SimpleRouter()
 router.register("applications", views.ApplicationViewSet, basename="enrolment-application")
@@ -20,5 +20,6 @@ urlpatterns = [
         lookups.CertificateLookupView.as_view(),
         name="certificate-lookup-by-number",
     ),
+    path("enrolment-check/", check.EnrolmentCheckView.as_view(), name="enrolment-check"),
     *router.urls,
 ]

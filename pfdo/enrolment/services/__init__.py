@@ -1,6 +1,6 @@
 """Write use-cases of enrolment: apply, decide, offer, accept, waitlist, terminate, expire,
 what ends with a certificate or an excluded provider (`endings`), and the provider's look-up
-of a certificate by number and surname (`lookup`).
+of a certificate by number and surname (`lookup`), and the public enrolment check (`check`).
 
 One module per use case; callers import the public names from here. Locks, seats and
 notices shared by the modules are in `_common`.
@@ -13,6 +13,7 @@ from pfdo.enrolment.services.applications import (
     apply_in_person,
     preview_in_person,
 )
+from pfdo.enrolment.services.check import EnrolmentCheck, check_enrolment
 from pfdo.enrolment.services.codes import attempts as code_attempts
 from pfdo.enrolment.services.codes import attempts_left, confirm_with_code
 from pfdo.enrolment.services.contracts import accept, decline
@@ -70,6 +71,7 @@ from pfdo.enrolment.services.waitlist import promote_waitlist, release_place
 
 __all__ = [
     "AcceptanceTerms",
+    "EnrolmentCheck",
     "EnrolmentRefused",
     "InPersonPreview",
     "JobResult",
@@ -83,6 +85,7 @@ __all__ = [
     "attempts_left",
     "cancel",
     "cancel_refusal",
+    "check_enrolment",
     "check_preconditions",
     "code_attempts",
     "code_refusal",
