@@ -42,9 +42,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pfdo.certificates.models import Certificate
+from pfdo.common import clock
+from pfdo.common.months import month_end, months_between
 from pfdo.enrolment.models import Contract
 from pfdo.reports.models import TARGET_AGES, ChildPopulation
-from pfdo.reports.tables import percent
+from pfdo.reports.tables import Chart, Column, Figure, Table, percent
 
 TARGET = Decimal(25)
 # Contracts that were accepted: the child attended (or was entitled to) under the certificate.
@@ -235,3 +237,227 @@ def summaries(
     return {
         mid: summary(*counts.get((mid, "on"), (0, 0)), people.get(mid), on.year) for mid in starts
     }
+
+
+# ---------------------------------------------------------------- the dashboard's section
+
+AGE_GROUPS = (("5–9 лет", 5, 9), ("10–13 лет", 10, 13), ("14–17 лет", 14, 17))
+
+
+def report_day(filters) -> dt.date:
+    """The day the section's current figures are taken on: today, within the period (or the
+    chosen month); a period or month still to come is read on its first day."""
+    start = filters.month or filters.period.starts_on
+    end = month_end(filters.month) if filters.month else filters.period.ends_on
+    return min(end, max(clock.today(), start))
+
+
+def _ages_population(municipality_id: int) -> dict[int, dict[int, int]]:
+    """{year: {age: children}} of the target ages — one query."""
+    result: dict[int, dict[int, int]] = {}
+    rows = ChildPopulation.objects.filter(
+        municipality_id=municipality_id, age__in=TARGET_AGES
+    ).values_list("year", "age", "children")
+    for year, age, children in rows:
+        result.setdefault(year, {})[age] = children
+    return result
+
+
+def _met(share: Decimal | None) -> str:
+    if share is None:
+        return "нет данных"
+    return "да" if share >= TARGET else "нет"
+
+
+def tables(filters) -> list[Table]:
+    """Coverage now (with the headline), month by month over the period, and by age group —
+    two queries."""
+    municipality = filters.municipality
+    day = report_day(filters)
+    months = [filters.month] if filters.month else months_between(filters.period.starts_on, day)
+    month_days = {month: min(month_end(month), day) for month in months}
+    points = [Point(("month", month), on) for month, on in month_days.items()]
+    points += [Point(("age", label), day, low, high) for label, low, high in AGE_GROUPS]
+    counts = count(
+        {municipality.pk: filters.period.starts_on},
+        points,
+        direction=filters.direction,
+        provider=filters.provider,
+    )
+    by_age = _ages_population(municipality.pk)
+    by_year = {year: sum(ages.values()) for year, ages in by_age.items()}
+
+    def figures(key, on) -> CoverageSummary:
+        return summary(*counts.get((municipality.pk, key), (0, 0)), by_year, on.year)
+
+    narrowed = ""
+    if filters.direction or filters.provider is not None:
+        narrowed = (
+            " «Воспользовались» — только договоры выбранной направленности/поставщика; "
+            "держатели сертификатов фильтрами не сужаются."
+        )
+    # Today's figure is the sum of the age groups: they split the target ages, a child is in one.
+    holders, users = 0, 0
+    for label, _, _ in AGE_GROUPS:
+        h, u = counts.get((municipality.pk, ("age", label)), (0, 0))
+        holders, users = holders + h, users + u
+    now = summary(holders, users, by_year, day.year)
+    return [
+        _now_table(filters, day, now, narrowed),
+        _monthly_table(month_days, figures, narrowed),
+        _age_table(day, counts, municipality.pk, by_age, narrowed),
+    ]
+
+
+def _population_note(summary_: CoverageSummary, year: int) -> str:
+    if summary_.population_year is None:
+        return "Численность детей не внесена — доли не считаются."
+    if summary_.population_year != year:
+        return f"Численность за {year} г. не внесена: взята за {summary_.population_year} г."
+    return f"Численность детей — за {year} г."
+
+
+def _now_table(filters, day, now: CoverageSummary, narrowed) -> Table:
+    status = {True: "met", False: "missed"}.get(now.target_met, "")
+    note = {
+        True: "цель 25 % достигнута",
+        False: "цель 25 % не достигнута",
+        None: "цель 25 %: нет данных о численности",
+    }[now.target_met]
+    rows = [
+        {
+            "measure": "Детей 5–17 лет в муниципалитете",
+            "children": now.population,
+            "share": None,
+            "target": None,
+            "met": "",
+        },
+        {
+            "measure": "Держат сертификат",
+            "children": now.holders,
+            "share": now.holders_share,
+            "target": TARGET,
+            "met": _met(now.holders_share),
+        },
+        {
+            "measure": "Воспользовались (договор в периоде)",
+            "children": now.users,
+            "share": now.users_share,
+            "target": None,
+            "met": "",
+        },
+    ]
+    return Table(
+        key="coverage_now",
+        title=f"Охват на {day:%d.%m.%Y}",
+        columns=[
+            Column("measure", "Показатель"),
+            Column("children", "Детей", "int"),
+            Column("share", "Доля от численности", "percent"),
+            Column("target", "Цель", "percent"),
+            Column("met", "Цель достигнута"),
+        ],
+        rows=rows,
+        chart=Chart("hbar", "measure", ("share",), target=TARGET, target_label="цель 25 %"),
+        note=(
+            f"Дети 5–17 лет (с 5-летия до 18-летия) на {day:%d.%m.%Y}, чей сертификат выдан и "
+            "не аннулирован и не истёк к этому дню (приостановленный считается). "
+            "«Воспользовались» — есть принятый договор по сертификату, действовавший с начала "
+            f"периода по этот день. {_population_note(now, day.year)}{narrowed}"
+        ),
+        figures=[
+            Figure("детей 5–17 лет держат сертификат", now.holders_share, "percent", note, status),
+            Figure("воспользовались сертификатом", now.users_share, "percent"),
+        ],
+    )
+
+
+def _monthly_table(month_days, figures, narrowed) -> Table:
+    rows = []
+    years = set()
+    for month, on in month_days.items():
+        item = figures(("month", month), on)
+        years.add(item.population_year)
+        rows.append(
+            {
+                "month": month,
+                "population": item.population,
+                "holders": item.holders,
+                "holders_share": item.holders_share,
+                "users": item.users,
+                "users_share": item.users_share,
+                "target": TARGET,
+                "met": _met(item.holders_share),
+            }
+        )
+    return Table(
+        key="coverage_by_month",
+        title="Охват по месяцам",
+        columns=[
+            Column("month", "Месяц", "month"),
+            Column("population", "Детей 5–17 лет", "int"),
+            Column("holders", "Держат сертификат", "int"),
+            Column("holders_share", "Доля держателей", "percent"),
+            Column("users", "Воспользовались", "int"),
+            Column("users_share", "Доля воспользовавшихся", "percent"),
+            Column("target", "Цель", "percent"),
+            Column("met", "Цель достигнута"),
+        ],
+        rows=rows,
+        chart=Chart(
+            "line",
+            "month",
+            ("holders_share", "users_share"),
+            target=TARGET,
+            target_label="цель 25 %",
+        ),
+        note=(
+            "На последний день каждого месяца (текущий — на сегодня); численность — за "
+            "календарный год месяца (если год не внесён — за последний внесённый). "
+            "«Воспользовались» — договор по сертификату с начала периода по конец месяца."
+            + narrowed
+        ),
+    )
+
+
+def _age_table(day, counts, municipality_id, by_age, narrowed) -> Table:
+    year = max((y for y in by_age if y <= day.year), default=None)
+    ages = by_age.get(year, {})
+    rows = []
+    for label, low, high in AGE_GROUPS:
+        holders, users = counts.get((municipality_id, ("age", label)), (0, 0))
+        population = sum(ages.get(age, 0) for age in range(low, high + 1)) if ages else None
+        rows.append(
+            {
+                "group": label,
+                "population": population,
+                "holders": holders,
+                "holders_share": percent(holders, population) if population else None,
+                "users": users,
+                "users_share": percent(users, population) if population else None,
+            }
+        )
+    return Table(
+        key="coverage_by_age",
+        title=f"Охват по возрастным группам на {day:%d.%m.%Y}",
+        columns=[
+            Column("group", "Возраст"),
+            Column("population", "Детей", "int"),
+            Column("holders", "Держат сертификат", "int"),
+            Column("holders_share", "Доля держателей", "percent"),
+            Column("users", "Воспользовались", "int"),
+            Column("users_share", "Доля воспользовавшихся", "percent"),
+        ],
+        rows=rows,
+        chart=Chart(
+            "bar",
+            "group",
+            ("holders_share", "users_share"),
+            target=TARGET,
+            target_label="цель 25 %",
+        ),
+        note=(
+            "Возраст — полных лет на дату отчёта; численность по возрастам — за "
+            f"{year or day.year} г." + narrowed
+        ),
+    )
