@@ -42,22 +42,22 @@ NOTE_NOW = (
 def totals(filters) -> Table:
     groups = _groups(filters)
     figures = groups.aggregate(
-        groups=Count("pk"),
-        capacity=Sum("capacity"),
-        taken=Sum("seats_taken"),
-        full=Count("pk", filter=Q(seats_taken__gte=F("capacity"))),
+        n_groups=Count("pk"),
+        n_capacity=Sum("capacity"),
+        n_taken=Sum("seats_taken"),
+        n_full=Count("pk", filter=Q(seats_taken__gte=F("capacity"))),
     )
     waiting = Application.objects.filter(
         status=Application.Status.WAITLISTED, group__in=groups
     ).aggregate(children=Count("pk"), groups=Count("group", distinct=True))
-    capacity, taken = figures["capacity"] or 0, figures["taken"] or 0
+    capacity, taken = figures["n_capacity"] or 0, figures["n_taken"] or 0
     row = {
         "scope": "Все группы",
-        "groups": figures["groups"],
+        "groups": figures["n_groups"],
         "capacity": capacity,
         "taken": taken,
         "free": capacity - taken,
-        "full": figures["full"],
+        "full": figures["n_full"],
         "waiting": waiting["children"],
         "waiting_groups": waiting["groups"],
     }
