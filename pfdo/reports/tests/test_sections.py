@@ -130,12 +130,14 @@ def test_certificates_contracts_and_places_by_hand(world):
         "waiting_groups": 1,
     }
     [waiting] = places["places_waitlists"].rows
-    assert (waiting["program"], waiting["waiting"], waiting["since"]) == (
-        "Живопись",
+    assert (waiting["group"], waiting["waiting"], waiting["since"]) == (
+        f"Живопись · {world.arts.name}",
         1,
         dt.date(2026, 10, 20),
     )
-    assert [(r["program"], r["free"]) for r in places["places_free"].rows] == [("Робототехника", 7)]
+    assert [(r["group"], r["free"]) for r in places["places_free"].rows] == [
+        (f"Робототехника · {world.tech.name}", 7)
+    ]
     assert tables_of(world, "places", direction="arts")["places_free"].rows == []
 
 
@@ -225,9 +227,9 @@ def test_exports_cell_by_cell(world):
     assert rows[header_at + 1] == ["Техническая", 3, 1, 0, 2, 0, 3, 1, 2, 0, 0]
     assert rows[header_at + 4] == ["Художественная", 2, 1, 1, 0, 0, 0, 0, 0, 0, 0]
     rows = sheet_rows(client.get(f"{base}/places/?export=xlsx&table=places_waitlists"))
-    header_at = next(i for i, row in enumerate(rows) if row[0] == "Группа")
-    assert rows[header_at + 1][1:5] == [
-        "Живопись",
+    header_at = next(i for i, row in enumerate(rows) if row[0] == "Программа · группа")
+    assert rows[header_at + 1][:4] == [
+        f"Живопись · {world.arts.name}",
         world.arts.module.program.provider.short_name,
         1,
         dt.datetime(2026, 10, 20),
