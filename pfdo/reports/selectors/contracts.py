@@ -9,7 +9,7 @@ from django.db.models import Case, CharField, Count, F, Value, When
 from pfdo.common.choices import Direction, LegalForm
 from pfdo.common.months import month_end
 from pfdo.enrolment.models import Application, Contract
-from pfdo.reports.selectors.coverage import AGE_GROUPS, report_day, years_before
+from pfdo.reports.selectors.coverage import AGE_GROUPS, day_start, report_day, years_before
 from pfdo.reports.tables import Chart, Column, Table
 
 A = Application.Status
@@ -61,8 +61,11 @@ def _scoped(filters, day):
     by direction and provider."""
     start = filters.month or filters.period.starts_on
     end = month_end(filters.month) if filters.month else filters.period.ends_on
+    # Local day boundaries as moments: an index range, not a date cast per row.
     applications = Application.objects.filter(
-        municipality=filters.municipality, created_at__date__gte=start, created_at__date__lte=end
+        municipality=filters.municipality,
+        created_at__gte=day_start(start),
+        created_at__lt=day_start(end + dt.timedelta(days=1)),
     )
     contracts = Contract.objects.filter(
         municipality=filters.municipality,

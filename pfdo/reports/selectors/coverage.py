@@ -15,8 +15,8 @@ What the figures mean (docs/decisions.md, 2026-12-05, issue 14 — reports):
 - the **population** is that of D's calendar year (statistics count ages on 1 January); when
   that year was not entered, the latest earlier year that was (`population_year` says which).
 
-Each figure is a grouped aggregate: the number of queries does not depend on the number of
-municipalities, certificates or contracts.
+Each figure is a grouped aggregate: the number of queries (three for `summaries`) does not
+depend on the number of municipalities, certificates or contracts.
 """
 
 from __future__ import annotations
@@ -31,14 +31,12 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
-    Exists,
-    OuterRef,
+    F,
     Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pfdo.certificates.models import Certificate
@@ -86,45 +84,24 @@ def aged(on: dt.date, low: int, high: int, field: str = "child__birth_date") -> 
     return Q(**{f"{field}__lte": years_before(on, low), f"{field}__gt": years_before(on, high + 1)})
 
 
+def day_start(on: dt.date) -> dt.datetime:
+    """The first moment of day `on` (local time), for comparisons of timestamps."""
+    return timezone.make_aware(dt.datetime.combine(on, dt.time()))
+
+
 def _day_end(on: dt.date) -> dt.datetime:
-    """The first moment after day `on` (local time), for comparisons of timestamps."""
-    return timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time()))
+    """The first moment after day `on` (local time)."""
+    return day_start(on + dt.timedelta(days=1))
 
 
-def holding(on: dt.date) -> Q:
-    """Certificates held on day `on` (see the module's docstring)."""
+def holding(on: dt.date, prefix: str = "") -> Q:
+    """Certificates held on day `on` (see the module's docstring); `prefix` reaches the
+    certificate from another model (`certificate__`)."""
     end = _day_end(on)
-    return Q(issued_at__lt=end, valid_until__gte=on) & (
-        Q(status__in=Certificate.LIVE) | Q(status_changed_at__gte=end)
+    return Q(**{f"{prefix}issued_at__lt": end, f"{prefix}valid_until__gte": on}) & (
+        Q(**{f"{prefix}status__in": Certificate.LIVE})
+        | Q(**{f"{prefix}status_changed_at__gte": end})
     )
-
-
-def _used(on: dt.date, *, direction: str = "", provider=None) -> Exists:
-    """A contract under the certificate accepted by `on` and in force some time between the
-    window's start and `on`: the window starts with the period (the outer row's
-    `period_start`), or on `on` itself when there is no period."""
-    end = _day_end(on)
-    window_day = Coalesce(OuterRef("period_start"), Value(on), output_field=DateField())
-    window_moment = Coalesce(
-        OuterRef("period_start_at"),
-        Value(_day_end(on - dt.timedelta(days=1))),
-        output_field=DateTimeField(),
-    )
-    contracts = Contract.objects.filter(
-        certificate=OuterRef("pk"),
-        status__in=USED_STATUSES,
-        accepted_at__lt=end,
-        starts_on__lte=on,
-        ends_on__gte=window_day,
-    ).filter(
-        # A contract terminated early counts up to its last day in force (`ended_at`).
-        ~Q(status=Contract.Status.TERMINATED) | Q(ended_at__gte=window_moment)
-    )
-    if direction:
-        contracts = contracts.filter(group__module__program__direction=direction)
-    if provider is not None:
-        contracts = contracts.filter(provider=provider)
-    return Exists(contracts)
 
 
 @dataclass(frozen=True)
@@ -137,6 +114,13 @@ class Point:
     high: int = TARGET_AGES.stop - 1
 
 
+def _per_municipality(field: str, values: dict[int, object], output_field) -> Case:
+    return Case(
+        *(When(**{field: mid}, then=Value(value)) for mid, value in values.items()),
+        output_field=output_field,
+    )
+
+
 def count(
     starts: dict[int, dt.date | None],
     points: Iterable[Point],
@@ -145,45 +129,87 @@ def count(
     provider=None,
 ) -> dict[tuple[int, object], tuple[int, int]]:
     """Holders and users for every municipality id of `starts` (mapped to its period's first
-    day, or None) and every point — one query: `{(municipality id, point key): (holders,
-    users)}`."""
+    day, or None) and every point: `{(municipality id, point key): (holders, users)}`.
+
+    Two queries, each a conditional distinct count per point: holders over the certificates,
+    users over the accepted contracts joined to their certificates (no correlated subquery, so
+    the cost grows with the rows, not rows × points). Without a period the window is the
+    point's day itself, so a municipality without one is counted on a single day (as
+    `summaries` does)."""
     points = list(points)
     if not starts or not points:
         return {}
-    start_case = Case(
-        *(When(municipality_id=mid, then=Value(day)) for mid, day in starts.items() if day),
-        default=Value(None),
-        output_field=DateField(),
-    )
-    start_at_case = Case(
-        *(
-            When(municipality_id=mid, then=Value(_day_end(day - dt.timedelta(days=1))))
-            for mid, day in starts.items()
-            if day
-        ),
-        default=Value(None),
-        output_field=DateTimeField(),
-    )
-    aggregates = {}
-    for i, point in enumerate(points):
-        held = holding(point.on) & aged(point.on, point.low, point.high)
-        used = _used(point.on, direction=direction, provider=provider)
-        aggregates[f"h{i}"] = Count("child_id", distinct=True, filter=held)
-        aggregates[f"u{i}"] = Count("child_id", distinct=True, filter=held & Q(used))
-    first = min(point.on for point in points)
-    rows = (
-        Certificate.objects.filter(municipality_id__in=list(starts))
-        .filter(issued_at__lt=_day_end(max(point.on for point in points)))
-        .filter(Q(status__in=Certificate.LIVE) | Q(status_changed_at__gte=_day_end(first)))
-        .annotate(period_start=start_case, period_start_at=start_at_case)
+    days = {point.on for point in points}
+    if None in starts.values() and len(days) > 1:
+        raise ValueError("a municipality without a period is counted on one day only")
+    first, last = min(days), max(days)
+    ids = list(starts)
+    live_since_first = Q(status__in=Certificate.LIVE) | Q(status_changed_at__gte=_day_end(first))
+
+    holder_counts = {
+        f"h{i}": Count(
+            "child_id",
+            distinct=True,
+            filter=holding(point.on) & aged(point.on, point.low, point.high),
+        )
+        for i, point in enumerate(points)
+    }
+    holders = (
+        Certificate.objects.filter(municipality_id__in=ids, issued_at__lt=_day_end(last))
+        .filter(live_since_first)
         .values("municipality_id")
-        .annotate(**aggregates)
+        .annotate(**holder_counts)
         .order_by()
     )
+
+    # A contract counts from the day it was both begun and accepted, while in force some day
+    # from the window's start (a contract terminated early, up to its `ended_at`).
+    window = {mid: day or last for mid, day in starts.items()}
+    field = "certificate__municipality_id"
+    contracts = (
+        Contract.objects.filter(
+            certificate__municipality_id__in=ids,
+            status__in=USED_STATUSES,
+            accepted_at__lt=_day_end(last),
+            starts_on__lte=last,
+            ends_on__gte=min(window.values()),
+        )
+        .filter(
+            Q(certificate__status__in=Certificate.LIVE)
+            | Q(certificate__status_changed_at__gte=_day_end(first))
+        )
+        .annotate(
+            window_start=_per_municipality(field, window, DateField()),
+            window_moment=_per_municipality(
+                field,
+                {mid: _day_end(day - dt.timedelta(days=1)) for mid, day in window.items()},
+                DateTimeField(),
+            ),
+        )
+        .filter(ends_on__gte=F("window_start"))
+        .filter(~Q(status=Contract.Status.TERMINATED) | Q(ended_at__gte=F("window_moment")))
+    )
+    if direction:
+        contracts = contracts.filter(group__module__program__direction=direction)
+    if provider is not None:
+        contracts = contracts.filter(provider=provider)
+    user_counts = {
+        f"u{i}": Count(
+            "certificate__child_id",
+            distinct=True,
+            filter=holding(point.on, "certificate__")
+            & aged(point.on, point.low, point.high, "certificate__child__birth_date")
+            & Q(starts_on__lte=point.on, accepted_at__lt=_day_end(point.on)),
+        )
+        for i, point in enumerate(points)
+    }
+    users = {row[field]: row for row in contracts.values(field).annotate(**user_counts).order_by()}
     result = {}
-    for row in rows:
+    for row in holders:
+        mid = row["municipality_id"]
+        used = users.get(mid, {})
         for i, point in enumerate(points):
-            result[(row["municipality_id"], point.key)] = (row[f"h{i}"], row[f"u{i}"])
+            result[(mid, point.key)] = (row[f"h{i}"], used.get(f"u{i}", 0))
     return result
 
 
@@ -228,7 +254,7 @@ def summaries(
     pairs, on: dt.date, *, direction: str = "", provider=None
 ) -> dict[int, CoverageSummary]:
     """Coverage of each (municipality, period or None) on day `on`, keyed by municipality id —
-    two queries whatever the number of pairs. `direction`/`provider` narrow the users."""
+    three queries whatever the number of pairs. `direction`/`provider` narrow the users."""
     starts = {
         municipality.pk: (period.starts_on if period else None) for municipality, period in pairs
     }
@@ -271,7 +297,7 @@ def _met(share: Decimal | None) -> str:
 
 def tables(filters) -> list[Table]:
     """Coverage now (with the headline), month by month over the period, and by age group —
-    two queries."""
+    three queries."""
     municipality = filters.municipality
     day = report_day(filters)
     months = [filters.month] if filters.month else months_between(filters.period.starts_on, day)

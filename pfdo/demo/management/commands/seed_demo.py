@@ -45,6 +45,11 @@ class Command(BaseCommand):
                 f"Поисков сертификатов поставщиками: {report.lookups} (отчёт оператора: "
                 "/cabinet/operator/certificate-lookups/)."
             )
+        self.stdout.write(
+            "Численность детей внесена по всем муниципалитетам"
+            + (f" (возрастов записано: {report.population})" if report.population else "")
+            + "; охват против цели 25 %: /cabinet/reports/."
+        )
         self.stdout.write("Логины (пароль у всех один):")
         for label, login, password, created in report.logins:
             mark = "создан" if created else "уже был"
