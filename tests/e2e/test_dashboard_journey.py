@@ -3,6 +3,9 @@ the monthly table downloaded as XLSX, and no sideways scrolling on a phone."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
@@ -48,7 +51,8 @@ def test_operator_reads_coverage_against_25_and_downloads_it(page: Page, live_se
     # The XLSX of that table, cell by cell against the figures.
     with page.expect_download() as info:
         monthly.get_by_role("link", name="XLSX").click()
-    sheet = load_workbook(info.value.path()).worksheets[0]
+    # The download is saved without a suffix, which openpyxl refuses as a path: read the bytes.
+    sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).worksheets[0]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][0] == "Охват по месяцам"
     header_at = next(i for i, row in enumerate(rows) if row[0] == "Месяц")
