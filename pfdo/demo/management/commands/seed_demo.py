@@ -47,6 +47,11 @@ class Command(BaseCommand):
             )
         if report.ratings:
             self.stdout.write(f"Оценок программ родителями: {report.ratings}.")
+        self.stdout.write(
+            "Численность детей внесена по всем муниципалитетам"
+            + (f" (возрастов записано: {report.population})" if report.population else "")
+            + "; охват против цели 25 %: /cabinet/reports/."
+        )
         self.stdout.write("Логины (пароль у всех один):")
         for label, login, password, created in report.logins:
             mark = "создан" if created else "уже был"
