@@ -51,6 +51,7 @@ from pfdo.enrolment.services.preconditions import (
     Terms,
     check_preconditions,
     compute_terms,
+    family_group_terms,
     preview_terms,
     schedule_clash,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "code_attempts",
     "code_refusal",
     "compute_terms",
+    "family_group_terms",
     "confirm",
     "confirm_by_parent",
     "confirm_refusal",
