@@ -115,7 +115,7 @@ def test_file_mail_default_is_the_var_folder_and_a_relative_folder_is_under_the_
 
 def test_make_run_links_mail_to_the_port_it_serves():
     # The demo's e-mails linked to :8000 whatever PORT the demo was served on.
-    dry = subprocess.run(  # noqa: S603 - make, a dry run of the repository's own Makefile
+    dry = subprocess.run(
         ["make", "-n", "run", "PORT=8123"],  # noqa: S607 - make from PATH, as developers run it
         cwd=ROOT,
         capture_output=True,

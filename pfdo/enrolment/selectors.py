@@ -552,3 +552,28 @@ def lookup_filter_choices(rows) -> tuple[list[tuple[int, str]], list[tuple[int, 
         key=lambda p: (p[1], p[0]),
     )
     return providers, staff
+
+
+# ------------------------------------------------------ how the family pays its co-payment
+
+
+def copay_payment_text(provider: Provider) -> str:
+    """To whom, how and when the family pays the co-payment: to the provider, by its bank
+    details when it has them on file (else by agreement with it), month by month as the
+    contract's schedule says. The system holds no due day: the agreement with the provider
+    sets it."""
+    payee = provider.full_name or provider.short_name
+    if provider.inn:
+        payee += f", ИНН {provider.inn}"
+    if provider.settlement_account and provider.bik:
+        bank = f" в {provider.bank_name}" if provider.bank_name else ""
+        how = f"переводом на расчётный счёт {provider.settlement_account}{bank}, БИК {provider.bik}"
+        if provider.correspondent_account:
+            how += f", корр. счёт {provider.correspondent_account}"
+    else:
+        how = "по договору с организацией (реквизиты для оплаты даёт организация)"
+    return (
+        f"Доплату семья платит поставщику — {payee} — {how}; помесячно, суммами из графика "
+        "договора (столбец «Доплата»), в срок, установленный договором с организацией. "
+        "Сертификат доплату не оплачивает, и через систему ПФДО она не проходит."
+    )

@@ -561,6 +561,30 @@ def test_printable_contract_for_family_staff_and_operator(client, vorkuta, opera
     assert client.get(url).status_code == 302
 
 
+def test_contract_says_how_to_whom_and_when_the_copay_is_paid(client, vorkuta, fam):
+    # The contract did not say how, to whom and when the family pays its co-payment.
+    group = ready_group(vorkuta, price=9_000_000, normative=2_000_000)
+    provider = group.module.program.provider
+    application = services.apply(
+        actor=fam.parent, certificate=fam.certificate, group=group, copay_agreed=True
+    )
+    contract = services.confirm(actor=staff_of(provider), application=application)
+    login(client, fam.parent)
+    offer = plain(text(client.get(contract_url(contract))))
+    assert f"Доплату семья платит поставщику — {provider.full_name}, ИНН {provider.inn}" in offer
+    assert "по договору с организацией" in offer  # no bank details on file: none invented
+    services.accept(actor=fam.parent, contract=contract, copay_kopecks=contract.copay_kopecks)
+    provider.bank_name, provider.bik = "ПАО Сбербанк", "048702640"
+    provider.settlement_account, provider.correspondent_account = "40702810028000001234", ""
+    provider.save()
+    for url in (contract_url(contract), reverse("enrolment:contract_print", args=[contract.pk])):
+        page = text(client.get(url))
+        said = plain(cell(page, "copay-payment"))
+        assert provider.full_name in said
+        assert "расчётный счёт 40702810028000001234 в ПАО Сбербанк, БИК 048702640" in said
+        assert "помесячно" in said and "в срок, установленный договором" in said
+
+
 def test_parent_pages_are_for_parents(client, operator, fam):
     application = services.apply(
         actor=fam.parent, certificate=fam.certificate, group=ready_group(fam.child.municipality)

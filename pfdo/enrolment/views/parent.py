@@ -286,6 +286,7 @@ class ApplicationView(ParentRequiredMixin, ScopedDetailView):
         ctx.update(
             group=group,
             program=group.module.program,
+            provider=application.provider,
             contract=Contract.objects.filter(application=application).first(),
             position=(
                 selectors.waitlist_position(application)
