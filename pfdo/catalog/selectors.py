@@ -27,6 +27,8 @@ from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
 from pfdo.catalog.querysets import PUBLIC_PROVIDER_STATUSES
 from pfdo.certificates.selectors import Coverage, coverage
 from pfdo.common import clock
+from pfdo.common.ages import age_range_years
+from pfdo.common.ages import years_word as _years_word
 from pfdo.common.hooks import Hook
 from pfdo.financing.models import NominalCategory
 
@@ -153,29 +155,6 @@ def attach_card_extras(programs: Iterable[Program]) -> list[Program]:
         program.lesson_days = [WEEKDAY_SHORT[d] for d in sorted(days[program.pk])]
         program.age_years = age_range_years(program.age_from_months, program.age_to_months)
     return programs
-
-
-def _years_word(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return "год"
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return "года"
-    return "лет"
-
-
-def age_range_years(from_months: int | None, to_months: int | None) -> str:
-    """(84, 168) → '7–14 лет'; open ends read 'от 7 лет' / 'до 14 лет'."""
-    low = None if from_months is None else from_months // 12
-    high = None if to_months is None else to_months // 12
-    if low is None and high is None:
-        return "любой возраст"
-    if high is None:
-        return f"от {low} {_years_word(low)}"
-    if low is None:
-        return f"до {high} {_years_word(high)}"
-    if low == high:
-        return f"{low} {_years_word(low)}"
-    return f"{low}–{high} {_years_word(high)}"
 
 
 def program_detail_queryset(user) -> QuerySet[Program]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from pfdo.catalog.models import Group, Program
 from pfdo.certificates.models import age_in_months
 from pfdo.common import clock
+from pfdo.common.ages import years_word
 from pfdo.common.months import month_label  # billing reads it from here too
 from pfdo.enrolment.models import Application, CertificateLookup, Contract
 from pfdo.financing.models import FinancingPeriod
@@ -31,14 +32,7 @@ INCOMING = (
 
 def years_label(years: int) -> str:
     """7 → «7 лет», 2 → «2 года», 21 → «21 год»."""
-    tail, tens = years % 10, years % 100
-    if tail == 1 and tens != 11:
-        word = "год"
-    elif 2 <= tail <= 4 and not 12 <= tens <= 14:
-        word = "года"
-    else:
-        word = "лет"
-    return f"{years} {word}"
+    return f"{years} {years_word(years)}"
 
 
 # ------------------------------------------------------------------------- applications

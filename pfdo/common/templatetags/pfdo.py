@@ -1,7 +1,8 @@
-"""Template filters: money in kopecks shown as roubles."""
+"""Template filters: money in kopecks shown as roubles, Russian plurals, ages in years."""
 
 from django import template
 
+from pfdo.common import ages
 from pfdo.common.money import format_kopecks
 
 register = template.Library()
@@ -13,3 +14,16 @@ def money(kopecks):
     if kopecks is None or kopecks == "":
         return "—"
     return format_kopecks(int(kopecks))
+
+
+@register.filter
+def plural_ru(n, forms: str) -> str:
+    """{{ 2|plural_ru:"программа,программы,программ" }} → 'программы'."""
+    one, few, many = forms.split(",")
+    return ages.plural(int(n or 0), one, few, many)
+
+
+@register.simple_tag
+def age_years(from_months, to_months) -> str:
+    """{% age_years c.age_from_months c.age_to_months %} → '5–18 лет'."""
+    return ages.age_range_years(from_months, to_months)
