@@ -311,16 +311,26 @@ def test_withdraw_frees_the_place_and_a_second_click_is_a_message(client, fam):
     application = services.apply(actor=fam.parent, certificate=fam.certificate, group=group)
     login(client, fam.parent)
     page = text(client.get(application_url(application)))
-    assert 'data-testid="cancel"' in page
     url = reverse("enrolment:parent_application_cancel", args=[application.pk])
-    response = client.post(url, follow=True)
+    assert re.search(rf'href="{url}"[^>]*data-testid="cancel"', page)  # a link to the question
+    # One click used to withdraw: now the first step asks, and changes nothing.
+    for first_step in (client.get(url), client.post(url)):
+        asked = text(first_step)
+        assert first_step.status_code == 200
+        assert "Отозвать заявку?" in asked and 'data-testid="cancel-confirm"' in asked
+        assert "Место в группе освободится" in asked
+        application.refresh_from_db()
+        assert application.status == Application.Status.NEW
+        assert Group.objects.get(pk=group.pk).seats_taken == 1
+    response = client.post(url, {"confirmed": "yes"}, follow=True)
     assert "Заявка отозвана" in messages_of(text(response))
     application.refresh_from_db()
     assert application.status == Application.Status.CANCELLED
     assert Group.objects.get(pk=group.pk).seats_taken == 0
-    again = client.post(url, follow=True)
+    again = client.post(url, {"confirmed": "yes"}, follow=True)
     assert again.status_code == 200
     assert "отозвать её нельзя" in messages_of(text(again))
+    assert "отозвать её нельзя" in cell(text(client.get(url)), "cancel-refusal")
 
 
 def test_confirm_an_in_person_enrolment(client, fam, period):
@@ -520,7 +530,9 @@ def test_another_parent_gets_404_everywhere(client, vorkuta, operator, fam, peri
         contract_url(contract, "decline"),
         contract_url(contract, "terminate"),
     ):
-        assert client.post(url, {"confirm": "on"}).status_code == 404, url
+        assert client.post(url, {"confirm": "on", "confirmed": "yes"}).status_code == 404, url
+    cancel = reverse("enrolment:parent_application_cancel", args=[other_group_application.pk])
+    assert client.get(cancel).status_code == 404
     contract.refresh_from_db()
     assert contract.status == Contract.Status.ACTIVE
     other_group_application.refresh_from_db()
