@@ -72,12 +72,15 @@ def with_ready_group(queryset: QuerySet) -> QuerySet:
 
 
 def nominal_cap(municipality_ref: str) -> Subquery:
-    """The largest nominal of the approved period running today in the municipality at
-    `municipality_ref` (an OuterRef path): more than that no certificate pays for a module,
-    whatever its price and normative cost. NULL when no period runs."""
+    """The largest general nominal (not an ОВЗ-only category) of the approved period running
+    today in the municipality at `municipality_ref` (an OuterRef path): more than that a child's
+    certificate does not pay for a module, whatever its price and normative cost — on the safe
+    side for a child with ОВЗ, whose larger nominal the parent's own figures show. NULL when no
+    period runs."""
     today = clock.today()
     return Subquery(
         NominalCategory.objects.filter(
+            disability_only=False,
             period__municipality=OuterRef(municipality_ref),
             period__status="approved",
             period__starts_on__lte=today,
@@ -199,10 +202,11 @@ def current_nominals(user, municipality) -> list[NominalCategory]:
 
 def attach_certificate_limits(program: Program, nominals: list[NominalCategory]) -> None:
     """Give each module `certificate_max_kopecks` — what a certificate pays at most:
-    min(price, normative cost, the largest nominal of the period running) — and
+    min(price, normative cost, the largest general nominal of the period running) — and
     `min_copay_kopecks`, the co-payment at least; None while price or normative is unknown.
     A child's own balance may lower it (the parent's page shows that per child)."""
-    cap = max((n.nominal_kopecks for n in nominals), default=None)
+    general = [n for n in nominals if not n.disability_only] or nominals
+    cap = max((n.nominal_kopecks for n in general), default=None)
     for module in program.modules.all():
         covers = module.certificate_covers_kopecks
         if covers is not None and cap is not None:
