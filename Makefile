@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in the demo's e-mails point to the port it serves on.
+PFDO_SITE_URL ?= http://127.0.0.1:$(PORT)
 # The demo runs as users see it (styled error pages, no debug output); DEBUG=1 for development.
 DEBUG ?= 0
 PFDO_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo
@@ -65,14 +67,15 @@ run: $(VENV)/.installed var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
 	@# A demo database seeded under an older hash key is re-keyed first (a no-op otherwise).
 	$(BIN)/python manage.py rekey_pd_hashes
-	$(BIN)/python manage.py seed_demo --scale small
+	PFDO_SITE_URL=$(PFDO_SITE_URL) $(BIN)/python manage.py seed_demo --scale small
 	@echo ""
 	@echo "Демо: http://127.0.0.1:$(PORT)/   API: http://127.0.0.1:$(PORT)/api/docs/"
 	@echo ""
-	DEBUG=$(DEBUG) SECRET_KEY="$$(cat var/secret_key)" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=$(DEBUG) SECRET_KEY="$$(cat var/secret_key)" PFDO_SITE_URL=$(PFDO_SITE_URL) \
+		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 seed: $(VENV)/.installed
-	$(BIN)/python manage.py seed_demo --scale small
+	PFDO_SITE_URL=$(PFDO_SITE_URL) $(BIN)/python manage.py seed_demo --scale small
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

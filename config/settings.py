@@ -222,9 +222,24 @@ STORAGES = {
     },
 }
 
-EMAIL_CONFIG = env.email_url(
-    "EMAIL_URL",
-    default=f"filemail://{VAR_DIR / 'mail'}" if not PRODUCTION else "smtp://localhost:25",
+
+def _email_config(url: str) -> dict:
+    """django-environ reads `filemail:///abs/path` as the relative path `abs/path` (and
+    `filemail://var/mail` as host `var`, path `mail`): the folder of file mail is taken as
+    written, a relative one under the project."""
+    config = environ.Env.email_url_config(url)
+    if url.startswith("filemail://"):
+        folder = Path(url.removeprefix("filemail://").split("?", 1)[0])
+        config["EMAIL_FILE_PATH"] = str(folder if folder.is_absolute() else BASE_DIR / folder)
+        config["EMAIL_HOST"] = None
+    return config
+
+
+EMAIL_CONFIG = _email_config(
+    env.str(
+        "EMAIL_URL",
+        default=f"filemail://{VAR_DIR / 'mail'}" if not PRODUCTION else "smtp://localhost:25",
+    )
 )
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pfdo@localhost")

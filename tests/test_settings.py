@@ -89,3 +89,42 @@ def test_development_defaults_to_sqlite_and_file_mail():
     debug, engine, secure, email = result.stdout.split()
     assert (debug, engine, secure) == ("True", "django.db.backends.sqlite3", "False")
     assert email.endswith("filebased.EmailBackend")
+
+
+def _mail_folder(**env) -> str:
+    full = {k: v for k, v in os.environ.items() if k not in {"EMAIL_URL", "PFDO_ENV", "DEBUG"}}
+    full.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    code = "from django.conf import settings; print(settings.EMAIL_FILE_PATH)"
+    result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_file_mail_keeps_an_absolute_folder(tmp_path):
+    # django-environ alone read filemail:///abs/path as the relative path "abs/path".
+    folder = tmp_path / "outbox"
+    assert _mail_folder(EMAIL_URL=f"filemail://{folder}") == str(folder)
+
+
+def test_file_mail_default_is_the_var_folder_and_a_relative_folder_is_under_the_project(tmp_path):
+    assert _mail_folder(PFDO_VAR_DIR=str(tmp_path)) == str(tmp_path / "mail")
+    assert _mail_folder(EMAIL_URL="filemail://var/mail") == str(ROOT / "var" / "mail")
+
+
+def test_make_run_links_mail_to_the_port_it_serves():
+    # The demo's e-mails linked to :8000 whatever PORT the demo was served on.
+    dry = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"],  # noqa: S607 - make from PATH, as developers run it
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.replace("\\\n", " ").splitlines()
+    seed = next(line for line in lines if "seed_demo" in line)
+    serve = next(line for line in lines if "runserver" in line)
+    for line in (seed, serve):
+        assert "PFDO_SITE_URL=http://127.0.0.1:8123 " in line

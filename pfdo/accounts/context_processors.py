@@ -34,7 +34,6 @@ def navigation(request):
         items.append((reverse("family:home"), "Мои дети"))
         items.append((reverse("enrolment:parent_list"), "Заявки и договоры"))
         items.append((reverse("ratings:family_list"), "Мои оценки"))
-        items.append((reverse("catalog:list"), "Каталог"))
     if Role.PROVIDER_STAFF in roles:
         items.append((reverse("providers:organisation"), "Моя организация"))
         items.append((reverse("catalog_manage:my_programs"), "Мои программы"))
@@ -46,7 +45,7 @@ def navigation(request):
     if Role.EXPERT in roles:
         items.append((reverse("catalog_manage:expert_queue"), "Сертификация"))
     if official or Role.PAYER in roles:
-        items.append((reverse("financing:period_list"), "Программы ПФ"))
+        items.append((reverse("financing:period_list"), "Периоды финансирования"))
         items.append((reverse("billing:official_overview"), "Расчёты с поставщиками"))
         items.append((reverse("financing:calendar"), "Производственный календарь"))
     if official:

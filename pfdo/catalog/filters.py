@@ -20,7 +20,7 @@ MAX_AGE_YEARS = 21
 
 PRICE_CHOICES = [
     ("free", "бесплатно"),
-    ("covered", "сертификат покрывает полностью"),
+    ("covered", "сертификат может оплатить всю цену"),
     ("copay", "с доплатой родителей"),
 ]
 REGISTRY_CHOICES = [
@@ -195,16 +195,22 @@ def group_exists(
 
 
 def covered_q() -> Q:
-    """A module the certificate pays in full: price within a known normative cost."""
+    """A module a certificate with its whole nominal left pays in full: the price within a
+    known normative cost and within the nominal."""
     return Q(price_kopecks__isnull=False, normative_cost_kopecks__isnull=False) & Q(
-        price_kopecks__lte=F("normative_cost_kopecks")
+        price_kopecks__lte=selectors.certificate_part()
     )
 
 
+def copay_q() -> Q:
+    """A module dearer than what a certificate pays at most (normative cost or nominal)."""
+    return Q(price_kopecks__gt=selectors.certificate_part())
+
+
 PRICE_CONDITIONS = {
-    "free": (Q(price_kopecks=0), False),
-    "covered": (covered_q(), True),
-    "copay": (Q(price_kopecks__gt=F("normative_cost_kopecks")), True),
+    "free": (lambda: Q(price_kopecks=0), False),
+    "covered": (covered_q, True),
+    "copay": (copay_q, True),
 }
 
 REGISTRY_CONDITIONS = {
@@ -317,7 +323,10 @@ class ProgramFilter(django_filters.FilterSet):
 
     def filter_price(self, queryset, name, value):
         condition, certified_only = PRICE_CONDITIONS[value]
-        queryset = queryset.filter(Exists(Module.objects.filter(condition, program=OuterRef("pk"))))
+        # Built per request: the nominal is the one of the period running today.
+        queryset = queryset.filter(
+            Exists(Module.objects.filter(condition(), program=OuterRef("pk")))
+        )
         if certified_only:
             # Only a certified programme is paid by a financing certificate at all.
             queryset = queryset.filter(certification_status=Program.Certification.CERTIFIED)

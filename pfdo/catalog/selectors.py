@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Exists,
     F,
     IntegerField,
@@ -20,12 +21,15 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Least
 
 from pfdo.catalog.models import Group, Module, Program, ScheduleEntry
 from pfdo.catalog.querysets import PUBLIC_PROVIDER_STATUSES
 from pfdo.certificates.selectors import Coverage, coverage
 from pfdo.common import clock
+from pfdo.common.ages import age_range_years
+from pfdo.common.ages import years_word as _years_word
+from pfdo.common.hooks import Hook
 from pfdo.financing.models import NominalCategory
 
 WEEKDAY_SHORT = {1: "пн", 2: "вт", 3: "ср", 4: "чт", 5: "пт", 6: "сб", 7: "вс"}
@@ -67,14 +71,48 @@ def with_ready_group(queryset: QuerySet) -> QuerySet:
     )
 
 
+def nominal_cap(municipality_ref: str) -> Subquery:
+    """The largest general nominal (not an ОВЗ-only category) of the approved period running
+    today in the municipality at `municipality_ref` (an OuterRef path): more than that a child's
+    certificate does not pay for a module, whatever its price and normative cost — on the safe
+    side for a child with ОВЗ, whose larger nominal the parent's own figures show. NULL when no
+    period runs."""
+    today = clock.today()
+    return Subquery(
+        NominalCategory.objects.filter(
+            disability_only=False,
+            period__municipality=OuterRef(municipality_ref),
+            period__status="approved",
+            period__starts_on__lte=today,
+            period__ends_on__gte=today,
+        )
+        .order_by()
+        .values("period__municipality")
+        .annotate(value=Max("nominal_kopecks"))
+        .values("value")[:1],
+        output_field=BigIntegerField(),
+    )
+
+
+def certificate_part(municipality_ref: str = "program__municipality"):
+    """What a certificate pays at most for a module: min(price, normative cost, the nominal);
+    with no period running the nominal is unknown and the normative cost is the limit."""
+    return Least(
+        F("price_kopecks"),
+        F("normative_cost_kopecks"),
+        Coalesce(nominal_cap(municipality_ref), F("normative_cost_kopecks")),
+        output_field=BigIntegerField(),
+    )
+
+
 def with_card_data(queryset: QuerySet) -> QuerySet:
     """Annotate what a catalogue card shows: price range, smallest co-payment, free places.
 
-    `min_copayment_kopecks` is the smallest `price − min(price, normative)` over the modules:
-    0 means some module is paid in full by a financing certificate; None, that no module has
-    both a price and a normative cost (nothing can be promised yet).
+    `min_copayment_kopecks` is the smallest `price − min(price, normative, nominal)` over the
+    modules: 0 means a certificate with its whole nominal left could pay some module in full;
+    None, that no module has both a price and a normative cost (nothing can be promised yet).
     """
-    copayment = Greatest(F("price_kopecks") - F("normative_cost_kopecks"), Value(0))
+    copayment = Greatest(F("price_kopecks") - certificate_part(), Value(0))
     free_places = Subquery(
         Group.objects.filter(module__program=OuterRef("pk"), enrolment_open=True)
         .order_by()
@@ -122,29 +160,6 @@ def attach_card_extras(programs: Iterable[Program]) -> list[Program]:
     return programs
 
 
-def _years_word(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return "год"
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return "года"
-    return "лет"
-
-
-def age_range_years(from_months: int | None, to_months: int | None) -> str:
-    """(84, 168) → '7–14 лет'; open ends read 'от 7 лет' / 'до 14 лет'."""
-    low = None if from_months is None else from_months // 12
-    high = None if to_months is None else to_months // 12
-    if low is None and high is None:
-        return "любой возраст"
-    if high is None:
-        return f"от {low} {_years_word(low)}"
-    if low is None:
-        return f"до {high} {_years_word(high)}"
-    if low == high:
-        return f"{low} {_years_word(low)}"
-    return f"{low}–{high} {_years_word(high)}"
-
-
 def program_detail_queryset(user) -> QuerySet[Program]:
     """Programmes `user` may open, with modules → groups → lessons prefetched (4 queries)."""
     groups = Group.objects.order_by("starts_on", "name", "id").prefetch_related(
@@ -185,7 +200,42 @@ def current_nominals(user, municipality) -> list[NominalCategory]:
     )
 
 
+def attach_certificate_limits(program: Program, nominals: list[NominalCategory]) -> None:
+    """Give each module `certificate_max_kopecks` — what a certificate pays at most:
+    min(price, normative cost, the largest general nominal of the period running) — and
+    `min_copay_kopecks`, the co-payment at least; None while price or normative is unknown.
+    A child's own balance may lower it (the parent's page shows that per child)."""
+    general = [n for n in nominals if not n.disability_only] or nominals
+    cap = max((n.nominal_kopecks for n in general), default=None)
+    for module in program.modules.all():
+        covers = module.certificate_covers_kopecks
+        if covers is not None and cap is not None:
+            covers = min(covers, cap)
+        module.certificate_max_kopecks = covers
+        module.min_copay_kopecks = None if covers is None else module.price_kopecks - covers
+
+
 # ---------------------------------------------------- what a parent's certificates cover
+
+family_group_terms = Hook(
+    "catalog.family_group_terms",
+    """The terms a contract in each group of a programme would have today for each of the
+    family's financing certificates — the same computation the enrolment's terms page and the
+    contract use, so the programme page shows the same figures. Called with `program` (modules
+    and groups prefetched) and `certificates`; a handler answers a dict
+    {(group_id, certificate_id): (terms, refusal)}: terms with `starts_on`, `ends_on`,
+    `months`, `price_kopecks`, `certificate_kopecks`, `copay_kopecks`, `remaining_kopecks`, or
+    the refusal's message.""",
+)
+
+
+@dataclass(frozen=True)
+class GroupTerms:
+    """A contract in `group` for the child today: `terms`, or why there can be none."""
+
+    group: Any
+    terms: Any = None
+    refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,6 +255,7 @@ class ChildCoverage:
     age_text: str = ""
     other_municipality: bool = False
     note: str = ""
+    groups: tuple[GroupTerms, ...] = ()
 
 
 def _age_fits(program: Program, age_months: int) -> bool:
@@ -212,7 +263,9 @@ def _age_fits(program: Program, age_months: int) -> bool:
     return (low is None or age_months >= low) and (high is None or age_months <= high)
 
 
-def _module_coverage(program: Program, module: Module, child, row, today) -> ChildCoverage:
+def _module_coverage(
+    program: Program, module: Module, child, row, today, group_terms: dict
+) -> ChildCoverage:
     certificate = row.certificate
     age = child.age_months(today)
     base = {
@@ -235,6 +288,11 @@ def _module_coverage(program: Program, module: Module, child, row, today) -> Chi
         return ChildCoverage(kind="needs_financing", **base)
     if module.price_kopecks is None or module.normative_cost_kopecks is None:
         return ChildCoverage(kind="unknown", **base)
+    groups = tuple(
+        GroupTerms(group, *group_terms[(group.pk, certificate.pk)])
+        for group in module.groups.all()
+        if (group.pk, certificate.pk) in group_terms
+    )
     note = ""
     if row.period is None:
         note = "Сейчас нет действующего периода финансирования: денег на сертификате нет."
@@ -246,20 +304,33 @@ def _module_coverage(program: Program, module: Module, child, row, today) -> Chi
             available_kopecks=row.money.available_kopecks if row.money is not None else 0,
         ),
         note=note,
+        groups=groups,
         **base,
     )
 
 
 def attach_family_coverage(program: Program, family) -> list:
     """Give each module of `program` its `family_coverage`: one row per child's live
-    certificate (`family` from certificates.selectors.family_overview); return the children
-    that have one. No queries: modules are prefetched and balances were computed once.
+    certificate (`family` from certificates.selectors.family_overview), with the terms of a
+    contract in each group from `family_group_terms`; return the children that have one.
+    Modules are prefetched and balances read once per certificate and period, whatever the
+    number of modules and groups.
     """
     today = clock.today()
     pairs = [(entry.child, row) for entry in family for row in entry.certificates]
+    payable = [
+        row.certificate
+        for _, row in pairs
+        if row.certificate.is_financing and row.certificate.status == "active"
+    ]
+    group_terms: dict = {}
+    if payable and program.is_certified and program.budget_registry == Program.BudgetRegistry.NONE:
+        for answer in family_group_terms.collect(program=program, certificates=payable):
+            group_terms.update(answer)
     for module in program.modules.all():
         module.family_coverage = [
-            _module_coverage(program, module, child, row, today) for child, row in pairs
+            _module_coverage(program, module, child, row, today, group_terms)
+            for child, row in pairs
         ]
     return [child for child, _ in pairs]
 

@@ -9,10 +9,61 @@ from pfdo.certificates import selectors
 from pfdo.certificates.models import Certificate, CertificateApplication
 from pfdo.common.forms import ModelChoiceField
 
-# --------------------------------------------------------------------------------- the API
+# ------------------------------------------------------- applications: the page and the API
 
 
-class CertificateApplicationFilter(django_filters.FilterSet):
+class _SearchForm(forms.Form):
+    def clean_q(self):
+        value = self.cleaned_data.get("q") or ""
+        if "\x00" in value:
+            raise forms.ValidationError("Недопустимые символы.")
+        return " ".join(value.split())
+
+
+APPLICATION_ORDERING = [
+    ("-created_at", "сначала новые"),
+    ("created_at", "сначала старые"),
+]
+
+
+class ApplicationSearchFilter(django_filters.FilterSet):
+    """Search and order of certificate applications, the same on the operator's queue and
+    in /api/v1/certificate-applications/: by number or the child's name, newest first unless
+    asked. Searches only what the reader's scope already holds."""
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label="Номер заявления или ФИО ребёнка",
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Номер или фамилия"}),
+    )
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering",
+        label="Порядок",
+        choices=APPLICATION_ORDERING,
+        empty_label=None,
+    )
+
+    class Meta:
+        model = CertificateApplication
+        fields = ["q", "ordering"]
+        form = _SearchForm
+
+    def filter_q(self, queryset, name, value):
+        return selectors.search_applications(queryset, value)
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        newest = self.form.cleaned_data.get("ordering") != "created_at"
+        if newest:
+            return queryset.order_by("-created_at", "-pk")
+        return queryset.order_by("created_at", "pk")
+
+
+class CertificateApplicationFilter(ApplicationSearchFilter):
     status = django_filters.ChoiceFilter(
         choices=CertificateApplication.Status.choices, label="Статус"
     )
@@ -20,9 +71,8 @@ class CertificateApplicationFilter(django_filters.FilterSet):
         field_name="municipality__code", label="Код муниципалитета, например vorkuta"
     )
 
-    class Meta:
-        model = CertificateApplication
-        fields = ["status", "municipality"]
+    class Meta(ApplicationSearchFilter.Meta):
+        fields = ["status", "municipality", "q", "ordering"]
 
 
 class CertificateFilter(django_filters.FilterSet):
@@ -114,8 +164,9 @@ class RegistryFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("q", "") if self.is_bound and self.is_valid() else ""
 
 
-class QueueFilter(django_filters.FilterSet):
-    """The operator's queue of applications: open ones by default, one status, or all."""
+class QueueFilter(ApplicationSearchFilter):
+    """The operator's queue of applications: open ones by default, one status, or all;
+    searched and ordered as the API's (newest first by default)."""
 
     OPEN = "open"
     ALL = "all"
@@ -131,9 +182,8 @@ class QueueFilter(django_filters.FilterSet):
         ],
     )
 
-    class Meta:
-        model = CertificateApplication
-        fields = ["status"]
+    class Meta(ApplicationSearchFilter.Meta):
+        fields = ["status", "q", "ordering"]
 
     def filter_status(self, queryset, name, value):
         if value == self.ALL:
@@ -144,7 +194,11 @@ class QueueFilter(django_filters.FilterSet):
 
     @property
     def qs(self):
-        # A missing or wrong choice shows the open applications, as the page's default.
-        if not (self.is_bound and self.is_valid() and self.form.cleaned_data.get("status")):
-            return self.queryset.open()
-        return super().qs
+        # A form with a mistake (or no form) shows the open applications, newest first, as
+        # the page's default; the mistake is shown on the form.
+        if not (self.is_bound and self.is_valid()):
+            return self.queryset.open().order_by("-created_at", "-pk")
+        qs = super().qs
+        if not self.form.cleaned_data.get("status"):
+            qs = qs.open()
+        return qs

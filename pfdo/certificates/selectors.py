@@ -433,6 +433,11 @@ def search_registry(certificates, query: str):
     digits = query.replace(" ", "").replace("-", "")
     if digits.isdigit():
         return certificates.filter(number__startswith=digits)
+    return _with_child_name(certificates, query)
+
+
+def _with_child_name(queryset, query: str):
+    """Rows whose child's name has every word of `query` (case variants for SQLite)."""
     for word in query.split():
         q = Q()
         for variant in {word, word.lower(), word.capitalize()}:
@@ -441,8 +446,20 @@ def search_registry(certificates, query: str):
                 | Q(child__first_name__icontains=variant)
                 | Q(child__patronymic__icontains=variant)
             )
-        certificates = certificates.filter(q)
-    return certificates
+        queryset = queryset.filter(q)
+    return queryset
+
+
+def search_applications(applications, query: str):
+    """Certificate applications by number (all digits: the application's number) or by the
+    words of the child's name. Searches only `applications`, already scoped to the reader."""
+    query = " ".join((query or "").split())
+    if not query:
+        return applications
+    digits = query.lstrip("№ ").replace(" ", "")
+    if digits.isdigit():
+        return applications.filter(pk=int(digits)) if len(digits) <= 18 else applications.none()
+    return _with_child_name(applications, query)
 
 
 def search_by_identifier(

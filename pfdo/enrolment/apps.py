@@ -10,6 +10,7 @@ class EnrolmentConfig(AppConfig):
 
     def ready(self) -> None:
         from pfdo.audit import labels
+        from pfdo.catalog import selectors as catalog
         from pfdo.certificates import services as certificates
         from pfdo.enrolment import services
         from pfdo.providers import services as providers
@@ -18,6 +19,8 @@ class EnrolmentConfig(AppConfig):
         # (services/endings.py); the lower apps call these hooks inside their transaction.
         certificates.certificate_ending.connect(services.end_certificate_contracts)
         providers.provider_excluded.connect(services.end_provider_enrolments)
+        # The programme page shows the same terms as the enrolment's terms page.
+        catalog.family_group_terms.connect(services.family_group_terms)
 
         labels.register(
             {

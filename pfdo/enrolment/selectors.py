@@ -14,6 +14,7 @@ from django.utils import timezone
 from pfdo.catalog.models import Group, Program
 from pfdo.certificates.models import age_in_months
 from pfdo.common import clock
+from pfdo.common.ages import years_word
 from pfdo.common.months import month_label  # billing reads it from here too
 from pfdo.enrolment.models import Application, CertificateLookup, Contract
 from pfdo.financing.models import FinancingPeriod
@@ -31,14 +32,7 @@ INCOMING = (
 
 def years_label(years: int) -> str:
     """7 → «7 лет», 2 → «2 года», 21 → «21 год»."""
-    tail, tens = years % 10, years % 100
-    if tail == 1 and tens != 11:
-        word = "год"
-    elif 2 <= tail <= 4 and not 12 <= tens <= 14:
-        word = "года"
-    else:
-        word = "лет"
-    return f"{years} {word}"
+    return f"{years} {years_word(years)}"
 
 
 # ------------------------------------------------------------------------- applications
@@ -552,3 +546,28 @@ def lookup_filter_choices(rows) -> tuple[list[tuple[int, str]], list[tuple[int, 
         key=lambda p: (p[1], p[0]),
     )
     return providers, staff
+
+
+# ------------------------------------------------------ how the family pays its co-payment
+
+
+def copay_payment_text(provider: Provider) -> str:
+    """To whom, how and when the family pays the co-payment: to the provider, by its bank
+    details when it has them on file (else by agreement with it), month by month as the
+    contract's schedule says. The system holds no due day: the agreement with the provider
+    sets it."""
+    payee = provider.full_name or provider.short_name
+    if provider.inn:
+        payee += f", ИНН {provider.inn}"
+    if provider.settlement_account and provider.bik:
+        bank = f" в {provider.bank_name}" if provider.bank_name else ""
+        how = f"переводом на расчётный счёт {provider.settlement_account}{bank}, БИК {provider.bik}"
+        if provider.correspondent_account:
+            how += f", корр. счёт {provider.correspondent_account}"
+    else:
+        how = "по договору с организацией (реквизиты для оплаты даёт организация)"
+    return (
+        f"Доплату семья платит поставщику — {payee} — {how}; помесячно, суммами из графика "
+        "договора (столбец «Доплата»), в срок, установленный договором с организацией. "
+        "Сертификат доплату не оплачивает, и через систему ПФДО она не проходит."
+    )

@@ -153,8 +153,12 @@ class PeriodDetailView(DetailView):
         ctx["categories"] = selectors.categories_of(period)
         ctx["largest_nominal"] = selectors.largest_nominal_kopecks(period)
         ctx["largest_promise"] = selectors.largest_promise_kopecks(period)
-        ctx["lock_reason"] = services.lock_reason(period) if period.is_locked else ""
         ctx["can_list"] = can(user, "financing.list_scope_periods")
+        # Which fields are locked and why is for the officials who edit; the public page
+        # (families read it for nominals) does not show the operator's warnings.
+        ctx["lock_reason"] = (
+            services.lock_reason(period) if period.is_locked and ctx["can_list"] else ""
+        )
         ctx["can_edit"] = can(user, "financing.change_period", period)
         ctx["can_approve"] = period.status == FinancingPeriod.Status.DRAFT and can(
             user, "financing.approve_period", period

@@ -4,6 +4,67 @@
 (function () {
   "use strict";
 
+  // <details data-nav-menu="(media query)">: the site menu, rendered open (so it works
+  // without JS), folded behind its button where the query matches (narrow screens; wider
+  // ones for the long staff menus) and open again when the screen widens.
+  function fitMenu(menu, query) {
+    menu.open = !query.matches;
+  }
+  function watchMenus() {
+    if (!window.matchMedia) return;
+    var menus = document.querySelectorAll("details[data-nav-menu]");
+    for (var i = 0; i < menus.length; i++) {
+      var menu = menus[i];
+      var query = window.matchMedia(menu.getAttribute("data-nav-menu") || "(max-width: 1023px)");
+      fitMenu(menu, query);
+      if (query.addEventListener) {
+        query.addEventListener("change", fitMenu.bind(null, menu, query));
+      }
+    }
+  }
+  // .table-wrap wider than its column: a scroll region the keyboard reaches (tabindex=0,
+  // role=region, named after its caption or the heading before it) with a visible cue.
+  // Templates that know a table is wide say so themselves; this covers the others.
+  function regionName(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    for (var node = wrap.previousElementSibling; node; node = node.previousElementSibling) {
+      if (/^H[1-6]$/.test(node.tagName)) return node.textContent.trim();
+    }
+    var heading = document.querySelector("main h1");
+    return heading ? heading.textContent.trim() : "Таблица";
+  }
+  function markScrollers(root) {
+    var wraps = (root || document).querySelectorAll(".table-wrap");
+    for (var i = 0; i < wraps.length; i++) {
+      var wrap = wraps[i];
+      var wide = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle("is-scrollable", wide);
+      if (wide && !wrap.hasAttribute("role")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", regionName(wrap) + " (прокручивается вбок)");
+      }
+    }
+  }
+  var resizeTimer = null;
+  function onReady() {
+    watchMenus();
+    markScrollers(document);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", onReady);
+  } else {
+    onReady();
+  }
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(function () { markScrollers(document); }, 150);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    markScrollers(event.target);
+  });
+
   // <button data-print>: print the page.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-print]");

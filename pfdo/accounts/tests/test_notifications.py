@@ -126,3 +126,15 @@ def test_parent_home_shows_the_unread_count_and_the_cabinet_links(client, mother
     assert "Уведомления (новых: 1)" in html
     assert reverse("family:home") in html
     assert reverse("family:add_child") in html
+
+
+def test_mail_links_to_the_configured_site(
+    mother, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    # make run passes PFDO_SITE_URL for its PORT; the link follows it, not a fixed :8000.
+    settings.SITE_URL = "http://127.0.0.1:8123/"
+    mother.email = "mother@example.org"
+    mother.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        note(mother, "Договор заключён", link="/cabinet/parent/")
+    assert mailoutbox[0].body.endswith("\n\nhttp://127.0.0.1:8123/cabinet/parent/")

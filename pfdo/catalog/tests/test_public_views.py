@@ -76,11 +76,37 @@ def test_card_shows_what_a_parent_decides_by(client, provider, shown):
     assert "Техническая" in text
     assert "7–14 лет" in text
     assert "18\u00a0000,00\u00a0₽" in text
-    assert "сертификат покрывает полностью" in text
+    assert "сертификат может оплатить всю цену, если на нём хватает остатка" in text
     assert "доплата от 5\u00a0000,00\u00a0₽" in text
     assert "Свободных мест: 8" in text
     assert "Занятия: вт, чт" in text
     assert reverse("catalog:program_detail", args=[shown.pk]) in text
+
+
+def test_a_programme_dearer_than_the_nominal_is_never_said_to_be_covered(client, provider):
+    # 40 550 ₽ within a 45 000 ₽ normative cost was "сертификат покрывает полностью", yet the
+    # nominal is 24 171 ₽: the family met a co-payment at enrolment.
+    today = clock.today()
+    period = FinancingPeriodFactory(
+        municipality=provider.municipality,
+        starts_on=today.replace(month=1, day=1),
+        ends_on=today.replace(month=12, day=31),
+    )
+    NominalCategoryFactory(period=period, nominal_kopecks=2_417_100)
+    dear = full_programme(provider, name="Дорогая", price=4_055_000, normative=4_500_000)
+    full_programme(provider, name="Недорогая", price=1_800_000, normative=2_000_000)
+    card = client.get(LIST, {"q": "Дорогая"}).content.decode()
+    card = card[card.index(">Дорогая<") :]
+    card = card[: card.index("</article>")]
+    assert "всю цену" not in card and "покрывает" not in card
+    assert "доплата от 16\u00a0379,00\u00a0₽" in card
+    covered = client.get(LIST, {"price": "covered"}).content.decode()
+    assert "Недорогая" in covered and ">Дорогая<" not in covered
+    assert ">Дорогая<" in client.get(LIST, {"price": "copay"}).content.decode()
+    detail = client.get(reverse("catalog:program_detail", args=[dear.pk])).content.decode()
+    assert "покрывает полностью" not in detail
+    assert 'data-testid="module-certificate-max">24\u00a0171,00\u00a0₽' in detail
+    assert "не меньше 16\u00a0379,00\u00a0₽" in detail
 
 
 def test_first_visit_shows_the_served_municipality_and_all_is_a_choice(client, shown, settings):

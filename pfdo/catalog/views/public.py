@@ -124,6 +124,7 @@ class ProgramDetailView(ScopedDetailView):
             if program.is_certified
             else []
         )
+        selectors.attach_certificate_limits(program, ctx["nominals"])
         user = self.request.user
         if user.is_authenticated and user.has_role(Role.PARENT):
             # Balances once per request, then per module in memory (see attach_family_coverage).

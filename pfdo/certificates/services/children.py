@@ -13,6 +13,7 @@ from pfdo.certificates.models import (
 )
 from pfdo.certificates.validators import normalize_document, normalize_snils, snils_error
 from pfdo.common import clock
+from pfdo.common.ages import years_word
 from pfdo.common.errors import ValidationFailed
 from pfdo.common.validators import person_name_error
 
@@ -100,10 +101,4 @@ def _child_errors(child: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _years(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        word = "год"
-    elif n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        word = "года"
-    else:
-        word = "лет"
-    return f"{n} {word}"
+    return f"{n} {years_word(n)}"

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from pfdo.accounts.models import Notification, User
 from pfdo.audit.models import ActionLog, PersonalDataAccess
@@ -46,7 +47,7 @@ pytestmark = pytest.mark.django_db
 # ---------------------------------------------------------------------------- applications
 
 
-def test_queue_lists_open_applications_oldest_first_with_duplicate_flag(
+def test_queue_lists_open_applications_newest_first_with_duplicate_flag(
     client, operator, vorkuta, parent
 ):
     first = services.apply_for_certificate(
@@ -67,11 +68,52 @@ def test_queue_lists_open_applications_oldest_first_with_duplicate_flag(
     client = login(client, operator)
     response = client.get(QUEUE)
     assert response.status_code == 200
-    assert [a.pk for a, _ in response.context["rows"]] == [first.pk, twin.pk]
+    # Newest first by default (the queue listed the oldest first); the old order on request.
+    assert [a.pk for a, _ in response.context["rows"]] == [twin.pk, first.pk]
     assert dict((a.pk, n) for a, n in response.context["rows"]) == {first.pk: 1, twin.pk: 1}
     assert "возможный дубликат" in text_of(response)
+    oldest = client.get(QUEUE, {"ordering": "created_at"})
+    assert [a.pk for a, _ in oldest.context["rows"]] == [first.pk, twin.pk]
     only_rejected = client.get(QUEUE, {"status": "rejected"})
     assert [a.pk for a, _ in only_rejected.context["rows"]] == [rejected.pk]
+
+
+def test_queue_searches_by_number_or_surname_within_the_operators_municipality(
+    client, operator, vorkuta, parent, make_user
+):
+    from pfdo.territory.tests.factories import MunicipalityFactory
+
+    mine = services.apply_for_certificate(
+        actor=parent, municipality=vorkuta, parent=parent, child=child_data(last_name="Сидорова")
+    )
+    other = services.apply_for_certificate(
+        actor=parent, municipality=vorkuta, parent=parent, child=child_data(last_name="Петрова")
+    )
+    inta = MunicipalityFactory(code="inta", name="Инта", number=4)
+    elsewhere = services.apply_for_certificate(
+        actor=parent, municipality=inta, parent=parent, child=child_data(last_name="Сидорова")
+    )
+    client = login(client, operator)
+
+    def found(**query):
+        return [a.pk for a, _ in client.get(QUEUE, query).context["rows"]]
+
+    assert found(q="сидорова") == [mine.pk]  # Инта's Сидорова is not the operator's to see
+    assert found(q=str(other.pk)) == [other.pk]
+    assert found(q=f"№ {mine.pk}") == [mine.pk]
+    assert found(q=str(elsewhere.pk)) == []
+    page = text_of(client.get(QUEUE, {"q": "Сидорова"}))
+    assert "Найдено заявлений: 1" in page and 'value="Сидорова"' in page
+    # The API's list takes the same filter, in the same scope.
+    api = APIClient()
+    api.force_authenticate(operator)
+    listed = api.get("/api/v1/certificate-applications/", {"q": "Сидорова"})
+    assert listed.status_code == 200
+    assert [row["id"] for row in listed.json()["results"]] == [mine.pk]
+    ordered = api.get("/api/v1/certificate-applications/", {"ordering": "created_at"}).json()
+    assert [row["id"] for row in ordered["results"]] == [mine.pk, other.pk]
+    bad = api.get("/api/v1/certificate-applications/", {"ordering": "name"})
+    assert bad.status_code == 400
 
 
 def test_application_page_shows_child_parent_and_duplicates(

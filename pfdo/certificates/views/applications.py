@@ -27,7 +27,8 @@ from pfdo.financing.selectors import manageable_municipalities
 
 
 class QueueView(OfficialMixin, ScopedListView):
-    """Applications waiting for the operator, oldest first, with a duplicate flag per row."""
+    """Applications for the operator: open ones newest first by default, searchable by number
+    or the child's name, in pages, with a duplicate flag per row."""
 
     model = CertificateApplication
     template_name = OPERATOR_TEMPLATES + "queue.html"
@@ -41,7 +42,7 @@ class QueueView(OfficialMixin, ScopedListView):
             .select_related("child", "municipality", "parent")
         )
         self.filterset = QueueFilter(self.request.GET or None, queryset=qs)
-        return self.filterset.qs.order_by("created_at", "pk")
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -52,6 +52,7 @@ from pfdo.enrolment.services.preconditions import (
     Terms,
     check_preconditions,
     compute_terms,
+    family_group_terms,
     preview_terms,
     schedule_clash,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "decline_refusal",
     "end_certificate_contracts",
     "end_provider_enrolments",
+    "family_group_terms",
     "look_up",
     "look_up_for_provider",
     "lookup_provider",

@@ -14,8 +14,10 @@ from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.authz import authorize
 from pfdo.common.errors import Conflict, NotFound, ValidationFailed
+from pfdo.common.money import format_kopecks
 from pfdo.common.transactions import atomic_retry
-from pfdo.enrolment.models import Application, CertificateLookup
+from pfdo.enrolment import selectors
+from pfdo.enrolment.models import Application, CertificateLookup, Contract
 from pfdo.enrolment.selectors import waitlist_position
 from pfdo.enrolment.services._common import (
     Status,
@@ -84,6 +86,7 @@ def _new_application(
         municipality=certificate.municipality,
         details={"group": group.pk, "status": status, "channel": channel},
     )
+    application.filed_terms = terms  # what the family is told it agrees to (not stored)
     return application
 
 
@@ -172,10 +175,37 @@ def _file_in_person(*, actor, certificate_id: int, group: Group) -> Application:
             application,
             "Подтвердите запись ребёнка",
             f"{certificate.child.short_name}: «{provider.short_name}» записывает ребёнка в группу "
-            f"«{group.name}». Подтвердите в личном кабинете или назовите сотруднику код {code}. "
-            "Если вы не обращались к поставщику, не подтверждайте и сообщите оператору.",
+            f"«{group.name}».\n\n{_terms_text(provider, group, application.filed_terms)}\n\n"
+            f"Назвать сотруднику код {code} — значит согласиться с этими условиями и заключить "
+            "договор. Можно и подтвердить запись в личном кабинете. Если вы не обращались к "
+            "поставщику, не называйте код, не подтверждайте и сообщите оператору.",
         )
     return application
+
+
+def _terms_text(provider, group: Group, terms: Terms) -> str:
+    """The contract's terms in the in-person code's notice: telling the code concludes it."""
+    program = group.module.program
+    lines = [
+        f"Условия договора: программа «{program.name}», модуль «{group.module.name}», группа "
+        f"«{group.name}»; исполнитель — {provider.full_name or provider.short_name}; занятия с "
+        f"{terms.starts_on:%d.%m.%Y} по {terms.ends_on:%d.%m.%Y} ({len(terms.months)} мес.)."
+    ]
+    if terms.funding == Contract.Funding.BUDGET:
+        lines.append(
+            "Обучение бесплатно: программа в бюджетном реестре, деньги сертификата не "
+            "расходуются, доплаты нет."
+        )
+        return "\n".join(lines)
+    lines.append(
+        f"Цена за этот срок — {format_kopecks(terms.price_kopecks)}; сертификат оплатит "
+        f"{format_kopecks(terms.certificate_kopecks)}; доплата семьи — "
+        + (format_kopecks(terms.copay_kopecks) if terms.copay_kopecks else "нет")
+        + "."
+    )
+    if terms.copay_kopecks:
+        lines.append(selectors.copay_payment_text(provider))
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.authz import authorize
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import DomainError, ValidationFailed
 from pfdo.common.money import format_kopecks
 from pfdo.common.months import months_between, months_touched
 from pfdo.enrolment.models import Application, Contract
-from pfdo.enrolment.services._common import _refuse
+from pfdo.enrolment.services._common import EnrolmentRefused, _refuse
 from pfdo.enrolment.services.earmark import continuation_earmark
 from pfdo.enrolment.terms import Split, budget_split, prorate, split_contract
 from pfdo.financing.models import FinancingPeriod
@@ -146,16 +146,53 @@ def _available(certificate: Certificate, period: FinancingPeriod, today: dt.date
     return available
 
 
-def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | None = None) -> Terms:
+class TermsMemo:
+    """What `compute_terms` reads for one certificate, read once per period: a page that shows
+    the terms of every group of a programme (the programme page) asks for each group, and the
+    periods and balances are the same for all of them."""
+
+    def __init__(self) -> None:
+        self._periods: dict[tuple, FinancingPeriod | EnrolmentRefused] = {}
+        self._available: dict[tuple[int, int], int] = {}
+
+    def period(self, certificate: Certificate, group: Group, today: dt.date) -> FinancingPeriod:
+        key = (certificate.municipality_id, max(group.starts_on, today), group.ends_on)
+        if key not in self._periods:
+            try:
+                self._periods[key] = _period_of(certificate, group, today)
+            except EnrolmentRefused as exc:
+                self._periods[key] = exc
+        found = self._periods[key]
+        if isinstance(found, EnrolmentRefused):
+            raise found
+        return found
+
+    def available(self, certificate: Certificate, period: FinancingPeriod, today: dt.date) -> int:
+        key = (certificate.pk, period.pk)
+        if key not in self._available:
+            available = _available(certificate, period, today)
+            # Contracts continuing into this period take its nominal first (issue 12).
+            self._available[key] = max(available - continuation_earmark(certificate, period), 0)
+        return self._available[key]
+
+
+def compute_terms(
+    *,
+    certificate: Certificate,
+    group: Group,
+    today: dt.date | None = None,
+    memo: TermsMemo | None = None,
+) -> Terms:
     """Dates clipped to the group, the period, the certificate's validity and today (a
     contract starts no earlier than it is accepted); price and normative cost for those
     months; certificate part = min(price, normative cost, available); the rest is the
-    co-payment."""
+    co-payment. `memo` keeps the periods and balances read between calls (one request)."""
     today = today or clock.today()
+    memo = memo or TermsMemo()
     program = group.module.program
     if group.starts_on is None or group.ends_on is None:
         raise _refuse("group_incomplete", "У группы не указаны даты занятий.")
-    period = _period_of(certificate, group, today)
+    period = memo.period(certificate, group, today)
     start = max(group.starts_on, period.starts_on, today)
     end = min(group.ends_on, period.ends_on)
     if end < start:
@@ -183,9 +220,7 @@ def compute_terms(*, certificate: Certificate, group: Group, today: dt.date | No
                 "оператор утверждает программу персонифицированного финансирования; запишитесь "
                 "после этого.",
             )
-        available = _available(certificate, period, today)
-        # Contracts continuing into this period take its nominal first (issue 12).
-        available = max(available - continuation_earmark(certificate, period), 0)
+        available = memo.available(certificate, period, today)
     split = _split(
         group,
         len(months),
@@ -347,3 +382,25 @@ def preview_terms(*, actor, certificate: Certificate, group: Group) -> Terms:
     the money shown before applying. Someone else's certificate is not found."""
     authorize(actor, "enrolment.accept", certificate, hide=True, message="Сертификат не найден.")
     return compute_terms(certificate=certificate, group=group)
+
+
+def family_group_terms(*, program: Program, certificates: list[Certificate]) -> dict:
+    """The programme page's answer to `catalog.selectors.family_group_terms`: `compute_terms`
+    for each group of `program` and each of the family's certificates (their own: the page
+    passes the parent's), the refusal's message where there can be no contract. Periods and
+    balances are read once per period and certificate (`TermsMemo`), not once per group."""
+    today = clock.today()
+    answer: dict = {}
+    memo = TermsMemo()
+    for certificate in certificates:
+        for module in program.modules.all():
+            for group in module.groups.all():
+                try:
+                    terms = compute_terms(
+                        certificate=certificate, group=group, today=today, memo=memo
+                    )
+                except DomainError as exc:
+                    answer[(group.pk, certificate.pk)] = (None, exc.message)
+                else:
+                    answer[(group.pk, certificate.pk)] = (terms, "")
+    return answer

@@ -17,6 +17,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from pfdo.audit.models import ActionLog
+from pfdo.catalog.models import Module
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates import services as certificate_services
 from pfdo.common import clock
@@ -432,3 +433,42 @@ def test_an_application_ended_otherwise_keeps_no_usable_code(w, end):
     response = api(w.staff).post(code_url(application), {"code": code}, format="json")
     assert response.status_code in (404, 409), response.content
     assert not Contract.objects.filter(application=application).exists()
+
+
+# ----------------------------------------------------- the notice states the contract's terms
+
+
+def test_code_notice_states_the_terms_the_code_agrees_to(w):
+    # Telling the code concludes the contract, yet the notice named neither the programme,
+    # nor the price nor the co-payment.
+    group = w.groups[0]
+    Module.objects.filter(pk=group.module_id).update(
+        price_kopecks=4_055_000, normative_cost_kopecks=4_500_000
+    )
+    application, code = file_in_person(w)
+    fam = w.families[0]
+    body = fam.parent.notifications.filter(subject="Подтвердите запись ребёнка").latest("pk").body
+    program = group.module.program
+    nbsp = "\u00a0"
+    for part in (
+        f"программа «{program.name}»",
+        f"модуль «{group.module.name}»",
+        f"группа «{group.name}»",
+        f"исполнитель — {w.provider.full_name}",
+        "занятия с 28.11.2026 по 31.05.2027 (7 мес.)",
+        # 7 of the group's 9 months: 40 550 × 7/9; the certificate pays its 24 171.
+        f"Цена за этот срок — 31{nbsp}538,88{nbsp}₽",
+        f"сертификат оплатит 24{nbsp}171,00{nbsp}₽",
+        f"доплата семьи — 7{nbsp}367,88{nbsp}₽",
+        f"Доплату семья платит поставщику — {w.provider.full_name}, ИНН {w.provider.inn}",
+        "по договору с организацией",  # no bank details on file
+        "помесячно",
+        f"Назвать сотруднику код {code} — значит согласиться с этими условиями",
+    ):
+        assert part in body, part
+    contract = services.confirm_with_code(actor=w.staff, application=application, code=code)
+    assert (contract.price_kopecks, contract.certificate_kopecks, contract.copay_kopecks) == (
+        3_153_888,
+        2_417_100,
+        736_788,
+    )

@@ -311,16 +311,26 @@ def test_withdraw_frees_the_place_and_a_second_click_is_a_message(client, fam):
     application = services.apply(actor=fam.parent, certificate=fam.certificate, group=group)
     login(client, fam.parent)
     page = text(client.get(application_url(application)))
-    assert 'data-testid="cancel"' in page
     url = reverse("enrolment:parent_application_cancel", args=[application.pk])
-    response = client.post(url, follow=True)
+    assert re.search(rf'href="{url}"[^>]*data-testid="cancel"', page)  # a link to the question
+    # One click used to withdraw: now the first step asks, and changes nothing.
+    for first_step in (client.get(url), client.post(url)):
+        asked = text(first_step)
+        assert first_step.status_code == 200
+        assert "Отозвать заявку?" in asked and 'data-testid="cancel-confirm"' in asked
+        assert "Место в группе освободится" in asked
+        application.refresh_from_db()
+        assert application.status == Application.Status.NEW
+        assert Group.objects.get(pk=group.pk).seats_taken == 1
+    response = client.post(url, {"confirmed": "yes"}, follow=True)
     assert "Заявка отозвана" in messages_of(text(response))
     application.refresh_from_db()
     assert application.status == Application.Status.CANCELLED
     assert Group.objects.get(pk=group.pk).seats_taken == 0
-    again = client.post(url, follow=True)
+    again = client.post(url, {"confirmed": "yes"}, follow=True)
     assert again.status_code == 200
     assert "отозвать её нельзя" in messages_of(text(again))
+    assert "отозвать её нельзя" in cell(text(client.get(url)), "cancel-refusal")
 
 
 def test_confirm_an_in_person_enrolment(client, fam, period):
@@ -520,7 +530,9 @@ def test_another_parent_gets_404_everywhere(client, vorkuta, operator, fam, peri
         contract_url(contract, "decline"),
         contract_url(contract, "terminate"),
     ):
-        assert client.post(url, {"confirm": "on"}).status_code == 404, url
+        assert client.post(url, {"confirm": "on", "confirmed": "yes"}).status_code == 404, url
+    cancel = reverse("enrolment:parent_application_cancel", args=[other_group_application.pk])
+    assert client.get(cancel).status_code == 404
     contract.refresh_from_db()
     assert contract.status == Contract.Status.ACTIVE
     other_group_application.refresh_from_db()
@@ -559,6 +571,30 @@ def test_printable_contract_for_family_staff_and_operator(client, vorkuta, opera
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_contract_says_how_to_whom_and_when_the_copay_is_paid(client, vorkuta, fam):
+    # The contract did not say how, to whom and when the family pays its co-payment.
+    group = ready_group(vorkuta, price=9_000_000, normative=2_000_000)
+    provider = group.module.program.provider
+    application = services.apply(
+        actor=fam.parent, certificate=fam.certificate, group=group, copay_agreed=True
+    )
+    contract = services.confirm(actor=staff_of(provider), application=application)
+    login(client, fam.parent)
+    offer = plain(text(client.get(contract_url(contract))))
+    assert f"Доплату семья платит поставщику — {provider.full_name}, ИНН {provider.inn}" in offer
+    assert "по договору с организацией" in offer  # no bank details on file: none invented
+    services.accept(actor=fam.parent, contract=contract, copay_kopecks=contract.copay_kopecks)
+    provider.bank_name, provider.bik = "ПАО Сбербанк", "048702640"
+    provider.settlement_account, provider.correspondent_account = "40702810028000001234", ""
+    provider.save()
+    for url in (contract_url(contract), reverse("enrolment:contract_print", args=[contract.pk])):
+        page = text(client.get(url))
+        said = plain(cell(page, "copay-payment"))
+        assert provider.full_name in said
+        assert "расчётный счёт 40702810028000001234 в ПАО Сбербанк, БИК 048702640" in said
+        assert "помесячно" in said and "в срок, установленный договором" in said
 
 
 def test_parent_pages_are_for_parents(client, operator, fam):

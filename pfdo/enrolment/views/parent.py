@@ -286,6 +286,7 @@ class ApplicationView(ParentRequiredMixin, ScopedDetailView):
         ctx.update(
             group=group,
             program=group.module.program,
+            provider=application.provider,
             contract=Contract.objects.filter(application=application).first(),
             position=(
                 selectors.waitlist_position(application)
@@ -311,9 +312,26 @@ class _ApplicationAction(ParentRequiredMixin, View):
 
 
 class CancelApplicationView(_ApplicationAction):
-    """POST: the parent withdraws an application that has no contract yet."""
+    """The parent withdraws an application that has no contract yet, in two steps: GET (or
+    a POST without `confirmed`, from a stale page) shows what withdrawing means; the POST
+    from that page, with `confirmed`, withdraws. A page, not a script dialog: it works
+    without JavaScript, and one stray click changes nothing."""
+
+    def get(self, request, pk):
+        application = self.application(pk)
+        return render(
+            request,
+            TEMPLATES + "cancel_confirm.html",
+            {
+                "application": application,
+                "refusal": services.cancel_refusal(application),
+                "awaiting_parent": application.status == Status.AWAITING_PARENT,
+            },
+        )
 
     def post(self, request, pk):
+        if request.POST.get("confirmed") != "yes":
+            return self.get(request, pk)
         application = self.application(pk)
         try:
             services.cancel(actor=request.user, application=application)

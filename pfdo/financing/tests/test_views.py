@@ -232,6 +232,29 @@ def test_public_page_of_an_approved_period_with_calculator(client, vorkuta):
     assert client.get(reverse("financing:period_detail", args=[draft.pk])).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("limit", "words"),
+    [(1, "1 бюджетную программу"), (2, "2 бюджетные программы"), (5, "5 бюджетных программ")],
+)
+def test_public_period_page_reads_plainly(client, operator, vorkuta, limit, words):
+    # The public page showed the operator's red warning about locked fields, "право на 2
+    # бюджетных программ" and ages in months ("60–216 мес.").
+    period = FinancingPeriodFactory(
+        municipality=vorkuta,
+        accounting_program_limit=limit,
+        commitments_started_at=dt.datetime(2026, 9, 1, 12, tzinfo=dt.UTC),
+    )
+    NominalCategoryFactory(period=period, age_from_months=60, age_to_months=216)
+    url = reverse("financing:period_detail", args=[period.pk])
+    page = client.get(url).content.decode()
+    assert f"Сертификат учёта даёт право на {words}" in page
+    assert re.search(r'data-testid="category-age">5–18 лет<', page)
+    assert "мес.</td>" not in page
+    assert 'data-testid="lock-reason"' not in page and "закрыто для правки" not in page
+    client.force_login(operator)
+    assert 'data-testid="lock-reason"' in client.get(url).content.decode()
+
+
 def test_approve_from_the_page(client, operator, vorkuta):
     period = FinancingPeriodFactory(municipality=vorkuta, status=DRAFT)
     client.force_login(operator)
