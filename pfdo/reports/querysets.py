@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 
+from pfdo.common.querysets import ScopedQuerySet
 
-class ChildPopulationQuerySet(models.QuerySet):
+
+class ChildPopulationQuerySet(ScopedQuerySet):
     def for_user(self, user):
         """Operators see their municipalities, regional administrators their regions."""
         if not user or not user.is_authenticated:
