@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 
 from pfdo.ledger.models import OVERDRAFT_KINDS, Account, Transfer
 
@@ -449,3 +450,157 @@ def available_by_holder(period, *, kind: str = Account.Kind.CERTIFICATE) -> dict
             "debits_pending_kopecks",
         )
     }
+
+
+# --- read by reports
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyFlows:
+    """What moved in a period (or one month of it), in kopecks, by what it means.
+
+    funded: the budget put into the period (net of lowerings); granted: nominals credited to
+    certificates; revoked: nominals returned when a certificate ended; lapsed: unreserved money
+    returned at the period's close; reserved: reservations made by contracts; released: what
+    left reservations without being charged (voids, and the part of a reservation posted for
+    less); charged: months billed (net of corrections); paid: payment orders to providers.
+    Open reservations are what was reserved less what was released or charged (gross).
+    """
+
+    funded_kopecks: int = 0
+    granted_kopecks: int = 0
+    revoked_kopecks: int = 0
+    lapsed_kopecks: int = 0
+    reserved_kopecks: int = 0
+    released_kopecks: int = 0
+    charged_kopecks: int = 0
+    corrected_kopecks: int = 0
+    paid_kopecks: int = 0
+
+    def __add__(self, other: MoneyFlows) -> MoneyFlows:
+        return MoneyFlows(
+            **{
+                name: getattr(self, name) + getattr(other, name)
+                for name in MoneyFlows.__dataclass_fields__
+            }
+        )
+
+    @property
+    def open_reserved_kopecks(self) -> int:
+        """Reservations neither charged nor released."""
+        return self.reserved_kopecks - self.released_kopecks - self.charged_gross_kopecks
+
+    @property
+    def charged_gross_kopecks(self) -> int:
+        return self.charged_kopecks + self.corrected_kopecks
+
+    @property
+    def committed_kopecks(self) -> int:
+        """Reserved by contracts and not given back: open reservations plus net charges."""
+        return self.open_reserved_kopecks + self.charged_kopecks
+
+
+def money_flows_by_month(
+    period_ids: Iterable[int],
+    *,
+    provider_id: int | None = None,
+    contract_ids: Iterable[int] | QuerySet | None = None,
+) -> dict[tuple[int, dt.date], MoneyFlows]:
+    """(period id, month) → the period's money flows in that month of the transfers' dates
+    (local time), for many periods in two grouped queries whatever their size.
+
+    `provider_id` keeps only what concerns that provider (reservations, charges, releases,
+    corrections and payments); the budget, grants, revocations and lapses belong to no
+    provider and come out as zero. `contract_ids` (e.g. the contracts of one direction) keeps
+    the reservations, charges and releases of those contracts only; payments are made per
+    invoice, not per contract, and come out as zero too, as do budget, grants and lapses.
+    """
+    ids = list(period_ids)
+    if not ids:
+        return {}
+    narrowed = provider_id is not None or contract_ids is not None
+    rows = Transfer.objects.filter(credit_account__period_id__in=ids)
+    if provider_id is not None:
+        rows = rows.filter(
+            Q(
+                credit_account__kind__in=(Account.Kind.PROVIDER, Account.Kind.PAID),
+                credit_account__holder_id=provider_id,
+            )
+            | Q(
+                kind=Kind.ADJUST,
+                debit_account__kind=Account.Kind.ADVANCE,
+                debit_account__holder_id=provider_id,
+            )
+        )
+    if contract_ids is not None:
+        rows = rows.filter(ref_type="contract", ref_id__in=contract_ids)
+    grouped = (
+        rows.annotate(month=TruncMonth("created_at"))
+        .order_by()
+        .values_list("credit_account__period_id", "month", "kind", "phase", "debit_account__kind")
+        .annotate(
+            total=Sum("amount_kopecks"),
+            resolved=Sum("pending__amount_kopecks"),
+        )
+    )
+    flows: dict[tuple[int, dt.date], dict[str, int]] = {}
+
+    def add(period_id: int, month, name: str, amount: int) -> None:
+        day = month.date() if isinstance(month, dt.datetime) else month
+        bucket = flows.setdefault((period_id, day), {})
+        bucket[name] = bucket.get(name, 0) + amount
+
+    for period_id, month, kind, phase, debit_kind, total, resolved in grouped:
+        if kind == Kind.FUND:
+            add(period_id, month, "funded_kopecks", total)
+        elif kind == Kind.GRANT:
+            add(period_id, month, "granted_kopecks", total)
+        elif kind == Kind.REVOKE:
+            add(period_id, month, "revoked_kopecks", total)
+        elif kind == Kind.LAPSE:
+            add(period_id, month, "lapsed_kopecks", total)
+        elif phase == Phase.PENDING:
+            add(period_id, month, "reserved_kopecks", total)
+        elif phase == Phase.VOID_PENDING:
+            add(period_id, month, "released_kopecks", total)
+        elif phase == Phase.POST_PENDING:
+            add(period_id, month, "charged_kopecks", total)
+            # A month billed for less than reserved returns the rest to the certificate.
+            add(period_id, month, "released_kopecks", (resolved or total) - total)
+        elif kind == Kind.PAY:
+            add(period_id, month, "paid_kopecks", total)
+        elif kind == Kind.ADJUST and debit_kind == Account.Kind.ADVANCE:
+            # A correction gives part of a charge back to the certificate.
+            add(period_id, month, "charged_kopecks", -total)
+            add(period_id, month, "corrected_kopecks", total)
+    if not narrowed:
+        # A lowered budget goes back to the appropriation, whose account has no period.
+        lowered = (
+            Transfer.objects.filter(
+                kind=Kind.ADJUST,
+                debit_account__kind=Account.Kind.BUDGET,
+                debit_account__period_id__in=ids,
+            )
+            .annotate(month=TruncMonth("created_at"))
+            .order_by()
+            .values_list("debit_account__period_id", "month")
+            .annotate(total=Sum("amount_kopecks"))
+        )
+        for period_id, month, total in lowered:
+            add(period_id, month, "funded_kopecks", -total)
+    return {key: MoneyFlows(**values) for key, values in flows.items()}
+
+
+def money_flows(
+    period_ids: Iterable[int],
+    *,
+    provider_id: int | None = None,
+    contract_ids: Iterable[int] | QuerySet | None = None,
+) -> dict[int, MoneyFlows]:
+    """period id → the period's flows over its whole life (every period asked gets a row)."""
+    ids = list(period_ids)
+    totals = {pk: MoneyFlows() for pk in ids}
+    by_month = money_flows_by_month(ids, provider_id=provider_id, contract_ids=contract_ids)
+    for (period_id, _), flows in by_month.items():
+        totals[period_id] = totals[period_id] + flows
+    return totals

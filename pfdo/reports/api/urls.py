@@ -11,5 +11,5 @@ urlpatterns = [
         section_view(section).as_view(),
         name=f"api-reports-{section.key}",
     )
-    for section in sections.SECTIONS
+    for section in sections.api_sections()
 ]

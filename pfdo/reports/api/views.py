@@ -76,7 +76,7 @@ class SectionReportView(APIView):
     section_key = ""
 
     def get(self, request):
-        section = sections.get(self.section_key)
+        section = sections.get_for_api(self.section_key)
         filters = filters_from(request)
         return Response(answer(section, filters, section.build(filters)))
 
