@@ -11,6 +11,7 @@ from pfdo.common.errors import ValidationFailed
 from pfdo.common.months import parse_month
 from pfdo.financing.models import FinancingPeriod
 from pfdo.providers.models import Provider
+from pfdo.reports.models import MAX_AGE, MIN_AGE
 from pfdo.reports.selectors.scope import Filters
 
 
@@ -104,3 +105,37 @@ class ReportFilterForm(forms.Form):
             direction=self.cleaned_data.get("direction") or "",
             provider=self.cleaned_data.get("provider"),
         )
+
+
+class PopulationForm(forms.Form):
+    """The number of children of each age (0–18) in one municipality for one year."""
+
+    def __init__(self, data=None, *, initial_counts: dict[int, int] | None = None, **kwargs):
+        super().__init__(data, **kwargs)
+        initial_counts = initial_counts or {}
+        for age in range(MIN_AGE, MAX_AGE + 1):
+            self.fields[f"age_{age}"] = forms.IntegerField(
+                label=f"{age}",
+                required=False,
+                min_value=0,
+                initial=initial_counts.get(age),
+                error_messages={
+                    "invalid": "Целое число.",
+                    "min_value": "Не может быть отрицательным.",
+                },
+            )
+
+    def counts(self) -> dict[int, int | None]:
+        return {age: self.cleaned_data.get(f"age_{age}") for age in range(MIN_AGE, MAX_AGE + 1)}
+
+    def rows(self):
+        """(age, bound field) pairs, for the table of ages."""
+        return [(age, self[f"age_{age}"]) for age in range(MIN_AGE, MAX_AGE + 1)]
+
+
+class PopulationUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Файл XLSX",
+        help_text="До 5 МБ. Столбцы: «Код муниципалитета», «Год», «Возраст», «Численность».",
+        error_messages={"required": "Выберите файл.", "empty": "Файл пустой."},
+    )

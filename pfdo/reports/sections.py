@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pfdo.reports.selectors import certificates, money, rankings
+from pfdo.reports.selectors import certificates, contracts, coverage, money, places, rankings
 from pfdo.reports.selectors.scope import Filters
 from pfdo.reports.tables import Table
 
@@ -19,7 +19,10 @@ class Section:
 
 
 SECTIONS: list[Section] = [
+    Section("coverage", "Охват", coverage.tables),
     Section("certificates", "Сертификаты", certificates.tables),
+    Section("contracts", "Заявки и договоры", contracts.tables),
+    Section("places", "Места и очереди", places.tables),
     Section("money", "Деньги", money.tables),
     Section("rankings", "Рейтинги", rankings.tables),
 ]

@@ -45,6 +45,18 @@ class Chart:
             raise ValueError(f"unknown chart kind {self.kind!r}")
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A headline number a page shows large above a table (e.g. today's coverage against its
+    target). The same figure is also a row of the table, so the API and the XLSX hold it."""
+
+    label: str
+    value: object
+    kind: str = "int"
+    note: str = ""
+    status: str = ""  # "met", "missed" or "" — colours the note on the page
+
+
 @dataclass
 class Table:
     key: str
@@ -53,6 +65,7 @@ class Table:
     rows: list[dict] = field(default_factory=list)
     chart: Chart | None = None
     note: str = ""
+    figures: list[Figure] = field(default_factory=list)
 
     def column(self, key: str) -> Column:
         for column in self.columns:

@@ -7,19 +7,24 @@ with `&table=<key>`) as a workbook.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
 
+from pfdo.common import clock
 from pfdo.common.authz import can
-from pfdo.common.errors import ValidationFailed
-from pfdo.common.views import authorize_page
-from pfdo.reports import sections
+from pfdo.common.errors import DomainError, ValidationFailed
+from pfdo.common.views import apply_domain_error, authorize_page
+from pfdo.reports import imports, sections, services
 from pfdo.reports.exports import XLSX_TYPE, tables_xlsx
-from pfdo.reports.forms import ReportFilterForm
-from pfdo.reports.selectors.scope import municipalities_for
+from pfdo.reports.forms import PopulationForm, PopulationUploadForm, ReportFilterForm
+from pfdo.reports.models import TARGET_AGES, ChildPopulation
+from pfdo.reports.selectors.scope import editable_municipalities, municipalities_for
+from pfdo.reports.services import MAX_YEAR, MIN_YEAR
 from pfdo.territory.models import Municipality
 
 
@@ -80,4 +85,107 @@ class SectionView(LoginRequiredMixin, TemplateView):
         response = HttpResponse(tables_xlsx(tables, heading=heading), content_type=XLSX_TYPE)
         name = f"{municipality.code}-{section.key}{'-' + only if only else ''}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class PopulationView(LoginRequiredMixin, TemplateView):
+    """/cabinet/reports/municipalities/<code>/population/?year=: the children of each age for a
+    year, editable, and the XLSX import (a file may hold several municipalities by code)."""
+
+    template_name = "reports/population.html"
+
+    def setup_page(self, request, code):
+        self.municipality = get_object_or_404(
+            Municipality.objects.select_related("region"), code=code
+        )
+        authorize_page(request.user, "reports.view_municipality", self.municipality, hide=True)
+        authorize_page(request.user, "reports.edit_population", self.municipality)
+        raw = request.GET.get("year") or request.POST.get("year") or ""
+        self.year = int(raw) if raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR else None
+        self.year = self.year or clock.today().year
+
+    def counts(self) -> dict[int, int]:
+        return dict(
+            ChildPopulation.objects.filter(
+                municipality=self.municipality, year=self.year
+            ).values_list("age", "children")
+        )
+
+    def get(self, request, code):
+        self.setup_page(request, code)
+        form = PopulationForm(initial_counts=self.counts())
+        return self.page(form, PopulationUploadForm())
+
+    def page(self, form, upload, status=200):
+        years = (
+            ChildPopulation.objects.filter(municipality=self.municipality, age__in=TARGET_AGES)
+            .values("year")
+            .annotate(children=Sum("children"), ages=Count("age"))
+            .order_by("-year")
+        )
+        context = self.get_context_data(
+            municipality=self.municipality,
+            year=self.year,
+            form=form,
+            upload=upload,
+            years=years,
+            target_ages=f"{TARGET_AGES.start}–{TARGET_AGES.stop - 1}",
+        )
+        return self.render_to_response(context, status=status)
+
+    def post(self, request, code):
+        self.setup_page(request, code)
+        if "file" in request.FILES or request.POST.get("action") == "import":
+            return self.import_file(request)
+        form = PopulationForm(request.POST)
+        if form.is_valid():
+            try:
+                changed = services.save_population(
+                    actor=request.user,
+                    municipality=self.municipality,
+                    year=self.year,
+                    children=form.counts(),
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, f"Сохранено: {self.year} г., изменено возрастов: {changed}."
+                )
+                return redirect(f"{request.path}?year={self.year}")
+        return self.page(form, PopulationUploadForm(), status=400)
+
+    def import_file(self, request):
+        upload = PopulationUploadForm(request.POST, request.FILES)
+        if upload.is_valid():
+            try:
+                changed = imports.import_upload(
+                    actor=request.user,
+                    upload=upload.cleaned_data["file"],
+                    municipalities=editable_municipalities(request.user),
+                    default=self.municipality,
+                )
+            except DomainError as exc:
+                upload.add_error(None, exc.message)
+                for messages_ in exc.fields.values():
+                    for message in messages_:
+                        upload.add_error("file", message)
+            else:
+                messages.success(request, f"Файл загружен: изменено возрастов — {changed}.")
+                return redirect(f"{request.path}?year={self.year}")
+        return self.page(PopulationForm(initial_counts=self.counts()), upload, status=400)
+
+
+class PopulationTemplateView(LoginRequiredMixin, View):
+    """The XLSX to fill in, with one row per age of the municipality for the year."""
+
+    def get(self, request, code):
+        municipality = get_object_or_404(Municipality, code=code)
+        authorize_page(request.user, "reports.edit_population", municipality, hide=True)
+        raw = request.GET.get("year") or ""
+        year = int(raw) if raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR else None
+        response = HttpResponse(
+            imports.template_xlsx([municipality.code], year), content_type=XLSX_TYPE
+        )
+        response["Content-Disposition"] = 'attachment; filename="population-template.xlsx"'
         return response

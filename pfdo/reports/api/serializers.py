@@ -44,3 +44,31 @@ class ReportSerializer(serializers.Serializer):
     title = serializers.CharField()
     filters = FiltersSerializer()
     tables = TableSerializer(many=True)
+
+
+class PopulationSerializer(serializers.Serializer):
+    municipality = serializers.CharField(
+        source="municipality.code", help_text="Код муниципалитета."
+    )
+    year = serializers.IntegerField()
+    age = serializers.IntegerField(help_text="Полных лет на 1 января года (0–18).")
+    children = serializers.IntegerField(help_text="Детей этого возраста.")
+    updated_at = serializers.DateTimeField()
+
+
+class PopulationImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=(
+            "XLSX до 5 МБ: столбцы «Код муниципалитета», «Год», «Возраст», «Численность». "
+            "Ошибка в любой строке — не сохраняется ничего."
+        )
+    )
+    municipality = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Код муниципалитета для файла без столбца «Код муниципалитета».",
+    )
+
+
+class PopulationImportResultSerializer(serializers.Serializer):
+    changed = serializers.IntegerField(help_text="Сколько возрастов добавлено или изменено.")

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q
 
+from pfdo.common.authz import can
 from pfdo.territory.models import Municipality, Region
 
 
@@ -22,6 +23,11 @@ def municipalities_for(user):
         Q(pk__in=user.municipality_ids_for("operator"))
         | Q(region_id__in=user.region_ids_for("regional_admin"))
     )
+
+
+def editable_municipalities(user) -> dict:
+    """Code → municipality, of those whose child population `user` may enter."""
+    return {m.code: m for m in municipalities_for(user) if can(user, "reports.edit_population", m)}
 
 
 def regions_for(user):

@@ -35,6 +35,19 @@ def report_cell(row: dict, column) -> str:
     return str(value)
 
 
+@register.filter
+def report_figure(figure) -> str:
+    """A headline figure formatted as a cell of its kind."""
+    return report_cell({"value": figure.value}, _FigureColumn(figure.kind))
+
+
+class _FigureColumn:
+    key = "value"
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+
 @register.simple_tag
 def report_chart(table):
     return charts.render(table)

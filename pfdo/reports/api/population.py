@@ -1,0 +1,79 @@
+"""The child population in the API: a scoped list and the XLSX import (all rows or none)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from pfdo.common.api.viewsets import ScopedViewSetMixin
+from pfdo.common.errors import ValidationFailed
+from pfdo.reports import imports
+from pfdo.reports.api.serializers import (
+    PopulationImportResultSerializer,
+    PopulationImportSerializer,
+    PopulationSerializer,
+)
+from pfdo.reports.api.views import resolve_municipality
+from pfdo.reports.models import ChildPopulation
+from pfdo.reports.selectors.scope import editable_municipalities
+
+
+class PopulationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    model = ChildPopulation
+    serializer_class = PopulationSerializer
+    permission_map = {"list": "reports.view_reports", "import_file": "reports.view_reports"}
+
+    def scope_queryset(self, queryset):
+        queryset = queryset.select_related("municipality").order_by(
+            "municipality__code", "year", "age"
+        )
+        if self.action != "list":
+            return queryset
+        code = self.request.query_params.get("municipality")
+        if code:
+            queryset = queryset.filter(municipality=resolve_municipality(self.request.user, code))
+        year = self.request.query_params.get("year")
+        if year:
+            if not year.isdigit() or len(year) != 4:
+                raise ValidationFailed(fields={"year": "Год — четыре цифры, например 2026."})
+            queryset = queryset.filter(year=int(year))
+        return queryset
+
+    @extend_schema(
+        operation_id="reports_population_list",
+        summary="Численность детей по возрастам (оператор — свой муниципалитет, администратор "
+        "региона — муниципалитеты региона)",
+        parameters=[
+            OpenApiParameter("municipality", OpenApiTypes.STR, description="Код муниципалитета."),
+            OpenApiParameter("year", OpenApiTypes.INT, description="Год."),
+        ],
+        tags=["reports"],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="reports_population_import",
+        summary="Загрузить численность детей из XLSX (все строки или ничего)",
+        request={"multipart/form-data": PopulationImportSerializer},
+        responses={201: PopulationImportResultSerializer},
+        tags=["reports"],
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_file(self, request):
+        data = PopulationImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        allowed = editable_municipalities(request.user)
+        code = data.validated_data.get("municipality") or ""
+        default = resolve_municipality(request.user, code) if code else None
+        changed = imports.import_upload(
+            actor=request.user,
+            upload=data.validated_data["file"],
+            municipalities=allowed,
+            default=default,
+        )
+        return Response({"changed": changed}, status=status.HTTP_201_CREATED)
