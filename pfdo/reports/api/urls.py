@@ -6,13 +6,14 @@ from rest_framework.routers import SimpleRouter
 
 from pfdo.reports import sections
 from pfdo.reports.api.population import PopulationViewSet
-from pfdo.reports.api.views import section_view
+from pfdo.reports.api.views import RegionReportView, section_view
 
 router = SimpleRouter()
 router.register("reports/population", PopulationViewSet, basename="api-reports-population")
 
 urlpatterns = [
     *router.urls,
+    path("reports/region/", RegionReportView.as_view(), name="api-reports-region"),
     *(
         path(
             f"reports/{section.key}/",
