@@ -121,7 +121,10 @@ def by_month(filters: Filters, flows: dict[dt.date, ledger.MoneyFlows]) -> Table
     """Month by month (by the date of each movement): what was granted, reserved, released,
     charged, paid and lapsed, and the commitments at the month's end."""
     period = filters.period
-    months = list(iter_months(period.starts_on, period.ends_on))
+    # Movements after the period's end (the lapse at its close, a late correction) get rows of
+    # their own after its last month.
+    last = max([period.ends_on, *flows])
+    months = list(iter_months(period.starts_on, last))
     # Movements dated before the period's first month (a budget funded in advance) count in it.
     early = ledger.MoneyFlows()
     for month, row in flows.items():
