@@ -59,7 +59,7 @@ def by_name(table):
 
 
 def test_municipalities_side_by_side_by_hand(komi):
-    region, vorkuta, inta = komi
+    region, _, _ = komi
     with clock.frozen(TODAY):
         (main, running), _ = region_selectors.tables(region, TODAY)
     rows = by_name(main)
@@ -85,7 +85,7 @@ def test_municipalities_side_by_side_by_hand(komi):
 
 
 def test_regional_admin_page_links_each_dashboard_and_exports(client, make_user, komi):
-    region, vorkuta, inta = komi
+    region, _, inta = komi
     admin = make_user("regional_admin", region=region)
     client.force_login(admin)
     with clock.frozen(TODAY):
