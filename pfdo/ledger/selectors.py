@@ -11,6 +11,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -22,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 
-from pfdo.ledger.models import OVERDRAFT_KINDS, Account, Transfer
+from pfdo.ledger.models import OVERDRAFT_KINDS, Account, MonthlyTotal, Transfer
 
 Kind = Transfer.Kind
 Phase = Transfer.Phase
@@ -151,6 +152,7 @@ def verify_ledger() -> list[str]:
 def _problems() -> list[str]:
     problems: list[str] = []
     problems += _total_mismatches()
+    problems += _monthly_mismatches()
     problems += _bad_resolutions()
     problems += _unbalanced()
     problems += _negative_available()
@@ -181,6 +183,62 @@ def _total_mismatches() -> list[str]:
                     f"Счёт {key}: {field} = {value}, а по проводкам {should} "
                     f"(расхождение {value - should})."
                 )
+    return problems
+
+
+def monthly_totals_from_transfers() -> dict[tuple, tuple[int, int, int]]:
+    """(account id, month, kind, phase) → (amount, reserved amounts resolved, transfers), as
+    the monthly totals should hold them: summed on the account that is not a certificate's
+    nor the appropriation (models.monthly_side), by local month."""
+    side = Case(
+        When(
+            credit_account__kind__in=(Account.Kind.CERTIFICATE, Account.Kind.SOURCE),
+            then=F("debit_account_id"),
+        ),
+        default=F("credit_account_id"),
+    )
+    rows = (
+        Transfer.objects.annotate(total_account=side, month=TruncMonth("created_at"))
+        .order_by()
+        .values_list("total_account", "month", "kind", "phase")
+        .annotate(
+            total=Sum("amount_kopecks"),
+            resolved=Coalesce(Sum("pending__amount_kopecks"), 0),
+            n=Count("pk"),
+        )
+    )
+    return {
+        (account, _day(month), kind, phase): (total, resolved, n)
+        for account, month, kind, phase, total, resolved, n in rows.iterator(chunk_size=2000)
+    }
+
+
+def _day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _monthly_mismatches() -> list[str]:
+    expected = monthly_totals_from_transfers()
+    stored = {
+        (account, month, kind, phase): (amount, resolved, n)
+        for account, month, kind, phase, amount, resolved, n in MonthlyTotal.objects.values_list(
+            "account_id",
+            "month",
+            "kind",
+            "phase",
+            "amount_kopecks",
+            "resolved_kopecks",
+            "transfers",
+        ).iterator(chunk_size=2000)
+    }
+    problems = []
+    for key in sorted(set(expected) | set(stored), key=str):
+        if expected.get(key) != stored.get(key):
+            account, month, kind, phase = key
+            problems.append(
+                f"Итог за {month:%m.%Y} по счёту {account} ({kind}/{phase}): записано "
+                f"{stored.get(key)}, а по проводкам {expected.get(key)}."
+            )
     return problems
 
 
@@ -507,50 +565,61 @@ def money_flows_by_month(
     contract_ids: Iterable[int] | QuerySet | None = None,
 ) -> dict[tuple[int, dt.date], MoneyFlows]:
     """(period id, month) → the period's money flows in that month of the transfers' dates
-    (local time), for many periods in two grouped queries whatever their size.
+    (local time), for many periods in one grouped query of the monthly totals whatever the
+    number of transfers.
 
     `provider_id` keeps only what concerns that provider (reservations, charges, releases,
     corrections and payments); the budget, grants, revocations and lapses belong to no
     provider and come out as zero. `contract_ids` (e.g. the contracts of one direction) keeps
-    the reservations, charges and releases of those contracts only; payments are made per
-    invoice, not per contract, and come out as zero too, as do budget, grants and lapses.
+    the reservations, charges and releases of those contracts only — read from the transfers
+    themselves, by their cause; payments are made per invoice, not per contract, and come out
+    as zero, as do budget, grants and lapses.
     """
     ids = list(period_ids)
     if not ids:
         return {}
-    narrowed = provider_id is not None or contract_ids is not None
-    rows = Transfer.objects.filter(credit_account__period_id__in=ids)
+    if contract_ids is not None:
+        return _contract_flows(ids, provider_id, contract_ids)
+    rows = MonthlyTotal.objects.filter(account__period_id__in=ids)
     if provider_id is not None:
         rows = rows.filter(
-            Q(
-                credit_account__kind__in=(Account.Kind.PROVIDER, Account.Kind.PAID),
-                credit_account__holder_id=provider_id,
-            )
-            | Q(
-                kind=Kind.ADJUST,
-                debit_account__kind=Account.Kind.ADVANCE,
-                debit_account__holder_id=provider_id,
-            )
+            account__kind__in=(Account.Kind.PROVIDER, Account.Kind.PAID, Account.Kind.ADVANCE),
+            account__holder_id=provider_id,
         )
-    if contract_ids is not None:
-        rows = rows.filter(ref_type="contract", ref_id__in=contract_ids)
+    grouped = (
+        rows.order_by()
+        .values_list("account__period_id", "month", "kind", "phase", "account__kind")
+        .annotate(total=Sum("amount_kopecks"), resolved=Sum("resolved_kopecks"))
+    )
+    return _flows(grouped)
+
+
+def _contract_flows(ids, provider_id, contract_ids) -> dict[tuple[int, dt.date], MoneyFlows]:
+    rows = Transfer.objects.filter(
+        credit_account__period_id__in=ids, ref_type="contract", ref_id__in=contract_ids
+    )
+    if provider_id is not None:
+        rows = rows.filter(
+            credit_account__kind=Account.Kind.PROVIDER, credit_account__holder_id=provider_id
+        )
     grouped = (
         rows.annotate(month=TruncMonth("created_at"))
         .order_by()
-        .values_list("credit_account__period_id", "month", "kind", "phase", "debit_account__kind")
-        .annotate(
-            total=Sum("amount_kopecks"),
-            resolved=Sum("pending__amount_kopecks"),
-        )
+        .values_list("credit_account__period_id", "month", "kind", "phase", "credit_account__kind")
+        .annotate(total=Sum("amount_kopecks"), resolved=Sum("pending__amount_kopecks"))
     )
+    return _flows(grouped)
+
+
+def _flows(grouped) -> dict[tuple[int, dt.date], MoneyFlows]:
+    """MoneyFlows from rows of (period, month, kind, phase, account kind, total, resolved)."""
     flows: dict[tuple[int, dt.date], dict[str, int]] = {}
 
     def add(period_id: int, month, name: str, amount: int) -> None:
-        day = month.date() if isinstance(month, dt.datetime) else month
-        bucket = flows.setdefault((period_id, day), {})
+        bucket = flows.setdefault((period_id, _day(month)), {})
         bucket[name] = bucket.get(name, 0) + amount
 
-    for period_id, month, kind, phase, debit_kind, total, resolved in grouped:
+    for period_id, month, kind, phase, account_kind, total, resolved in grouped:
         if kind == Kind.FUND:
             add(period_id, month, "funded_kopecks", total)
         elif kind == Kind.GRANT:
@@ -569,25 +638,13 @@ def money_flows_by_month(
             add(period_id, month, "released_kopecks", (resolved or total) - total)
         elif kind == Kind.PAY:
             add(period_id, month, "paid_kopecks", total)
-        elif kind == Kind.ADJUST and debit_kind == Account.Kind.ADVANCE:
+        elif kind == Kind.ADJUST and account_kind == Account.Kind.BUDGET:
+            # A lowered budget goes back to the appropriation.
+            add(period_id, month, "funded_kopecks", -total)
+        elif kind == Kind.ADJUST and account_kind == Account.Kind.ADVANCE:
             # A correction gives part of a charge back to the certificate.
             add(period_id, month, "charged_kopecks", -total)
             add(period_id, month, "corrected_kopecks", total)
-    if not narrowed:
-        # A lowered budget goes back to the appropriation, whose account has no period.
-        lowered = (
-            Transfer.objects.filter(
-                kind=Kind.ADJUST,
-                debit_account__kind=Account.Kind.BUDGET,
-                debit_account__period_id__in=ids,
-            )
-            .annotate(month=TruncMonth("created_at"))
-            .order_by()
-            .values_list("debit_account__period_id", "month")
-            .annotate(total=Sum("amount_kopecks"))
-        )
-        for period_id, month, total in lowered:
-            add(period_id, month, "funded_kopecks", -total)
     return {key: MoneyFlows(**values) for key, values in flows.items()}
 
 
