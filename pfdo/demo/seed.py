@@ -14,6 +14,7 @@ from pfdo.demo import certificates as certificates_demo
 from pfdo.demo import enrolment as enrolment_demo
 from pfdo.demo import financing as financing_demo
 from pfdo.demo import lookups as lookups_demo
+from pfdo.demo import population as population_demo
 from pfdo.demo import providers as providers_demo
 from pfdo.demo import territory as territory_demo
 from pfdo.financing.models import FinancingPeriod
@@ -40,6 +41,7 @@ class SeedReport:
     enrolment: enrolment_demo.Summary | None = None
     billing: billing_demo.Summary | None = None
     lookups: int = 0  # provider look-ups of certificates in the operator's report
+    population: int = 0  # ages of the child population written (0 on a re-run)
 
 
 def seed(
@@ -71,6 +73,13 @@ def seed(
     for demo, user, created in accounts_demo.seed_demo_users(region=region, municipality=vorkuta):
         report.logins.append((demo.label, user.username, accounts_demo.DEMO_PASSWORD, created))
     period = financing_demo.seed_period(municipality=vorkuta)
+    # The child population of every municipality for the years of the running period: the
+    # dashboard's coverage against 25 % needs it.
+    report.population = population_demo.seed_population(
+        region=region,
+        actor=User.objects.get(username="region"),
+        years=range(period.starts_on.year, period.ends_on.year + 1),
+    )
     providers = providers_demo.seed_providers(municipality=vorkuta)
     providers_demo.attach_demo_staff(
         user=User.objects.get(username="provider"), provider=providers[DEMO_PROVIDER_INDEX]

@@ -30,6 +30,7 @@ from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
 from pfdo.providers.models import Provider
 from pfdo.providers.validators import account_is_valid, inn_is_valid, ogrn_is_valid
+from pfdo.reports.models import ChildPopulation
 from pfdo.territory.models import Municipality, Region
 
 HAND_WRITTEN_LOGINS = (
@@ -66,6 +67,7 @@ def counts():
         Contract.objects.count(),
         ContractMonth.objects.count(),
         CertificateLookup.objects.count(),
+        list(ChildPopulation.objects.order_by("pk").values_list("children", "updated_at")),
         list(NumberSequence.objects.values_list("last_value", flat=True)),
         list(Group.objects.order_by("pk").values_list("seats_taken", flat=True)),
         # What a re-run could change without adding rows.
@@ -224,6 +226,30 @@ def test_the_readme_look_up_and_the_operators_report_of_look_ups(seeded, db):
     assert "ООО «Северное сияние»</a> <strong>— необычно</strong>" in html
 
 
+def test_population_of_every_municipality_and_a_coverage_figure(seeded, db):
+    period_years = 2  # the running period spans two calendar years
+    assert seeded.population == 20 * 19 * period_years
+    vorkuta = ChildPopulation.objects.filter(municipality__code="vorkuta", age__range=(5, 17))
+    # About 10,000 children of 5–17 in Vorkuta (domain.md §8), the same in both years.
+    assert {
+        sum(vorkuta.filter(year=y).values_list("children", flat=True))
+        for y in vorkuta.values_list("year", flat=True).distinct()
+    } == {9_950}
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username="operator"))
+    body = client.get("/api/v1/reports/coverage/").json()
+    now = next(t for t in body["tables"] if t["key"] == "coverage_now")
+    population, holders, users = now["rows"]
+    assert population["children"] == 9_950
+    # Thousands of generated certificates against 9,950 children: a real share, not "no data".
+    assert holders["children"] > 1_000 and 10 < float(holders["share"]) < 60
+    assert users["share"] is not None
+    page = Client()
+    page.force_login(User.objects.get(username="operator"))
+    html = page.get("/cabinet/reports/municipalities/vorkuta/coverage/").content.decode()
+    assert "цель 25 %" in html
+
+
 def test_second_run_duplicates_nothing_and_keeps_passwords(seeded, db):
     parent = User.objects.get(username="parent")
     parent.set_password("Changed-By-Parent-1")
@@ -233,6 +259,7 @@ def test_second_run_duplicates_nothing_and_keeps_passwords(seeded, db):
     assert counts() == before
     assert report.counts == {"providers": 40, "programs": 200}
     assert not any(created for *_, created in report.logins)
+    assert report.population == 0
     assert User.objects.get(username="parent").check_password("Changed-By-Parent-1")
 
 

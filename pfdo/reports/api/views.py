@@ -84,13 +84,14 @@ class SectionReportView(APIView):
 
 
 def section_view(section) -> type[APIView]:
-    """An endpoint class of its own per section, so the schema names each operation."""
-    view = type(
-        f"{section.key.title().replace('_', '')}ReportView",
-        (SectionReportView,),
-        {"section_key": section.key},
-    )
-    view.get = extend_schema(
+    """An endpoint class of its own per section, so the schema names each operation. Each
+    class gets its own `get` function: `extend_schema` marks the function it decorates, and a
+    shared inherited one would carry the last section's operation id for all of them."""
+
+    def get(self, request):
+        return SectionReportView.get(self, request)
+
+    get = extend_schema(
         operation_id=f"reports_{section.key}",
         summary=f"Показатели: {section.title.lower()}",
         description=(
@@ -100,8 +101,12 @@ def section_view(section) -> type[APIView]:
         parameters=FILTER_PARAMETERS,
         responses={200: ReportSerializer},
         tags=["reports"],
-    )(view.get)
-    return view
+    )(get)
+    return type(
+        f"{section.key.title().replace('_', '')}ReportView",
+        (SectionReportView,),
+        {"section_key": section.key, "get": get},
+    )
 
 
 class RegionReportView(APIView):

@@ -84,8 +84,7 @@ def waitlists(filters) -> Table:
     groups = _groups(filters)
     rows = [
         {
-            "group": item["name"],
-            "program": item["module__program__name"],
+            "group": f"{item['module__program__name']} · {item['name']}",
             "provider": item["module__program__provider__short_name"],
             "waiting": item["waiting"],
             "since": item["since"].date() if item["since"] else None,
@@ -110,8 +109,7 @@ def waitlists(filters) -> Table:
         key="places_waitlists",
         title="Листы ожидания",
         columns=[
-            Column("group", "Группа"),
-            Column("program", "Программа"),
+            Column("group", "Программа · группа"),
             Column("provider", "Поставщик"),
             Column("waiting", "Ждут мест", "int"),
             Column("since", "Ждёт дольше всех с", "date"),
@@ -128,8 +126,7 @@ def free_places(filters) -> Table:
     groups = _groups(filters).filter(enrolment_open=True, module__program__enrolment_open=True)
     rows = [
         {
-            "group": item["name"],
-            "program": item["module__program__name"],
+            "group": f"{item['module__program__name']} · {item['name']}",
             "provider": item["module__program__provider__short_name"],
             "capacity": item["capacity"],
             "taken": item["seats_taken"],
@@ -144,8 +141,7 @@ def free_places(filters) -> Table:
         key="places_free",
         title="Группы со свободными местами",
         columns=[
-            Column("group", "Группа"),
-            Column("program", "Программа"),
+            Column("group", "Программа · группа"),
             Column("provider", "Поставщик"),
             Column("capacity", "Мест", "int"),
             Column("taken", "Занято", "int"),
