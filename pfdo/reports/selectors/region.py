@@ -123,7 +123,7 @@ def municipalities_table(rows: list[MunicipalityFigures], on: dt.date) -> Table:
             {
                 "municipality": f.municipality.name,
                 "code": f.municipality.code,
-                "period": f.period.name if f.period else "нет текущего периода",
+                "period": f.period.name if f.period else None,
                 "certificates": f.certificates,
                 "holders_share": c.holders_share if c else None,
                 "users_share": c.users_share if c else None,
