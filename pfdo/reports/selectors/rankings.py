@@ -48,13 +48,24 @@ ENROLMENT_COLUMNS = [
 ]
 
 
-def providers_by_enrolment(filters: Filters) -> Table:
-    rows = (
+def _top(filters: Filters, field: str) -> list[dict]:
+    """The TOP ids of `field` by active contracts (then children), grouped on the id alone —
+    names are read for those ten afterwards, so the grouping sorts no text."""
+    return list(
         _contracts(filters)
         .order_by()
-        .values("provider_id", "provider__short_name")
+        .values(field)
         .annotate(contracts=Count("pk"), children=Count("child_id", distinct=True))
-        .order_by("-contracts", "-children", "provider__short_name", "provider_id")[:TOP]
+        .order_by("-contracts", "-children", field)[:TOP]
+    )
+
+
+def providers_by_enrolment(filters: Filters) -> Table:
+    top = _top(filters, "provider_id")
+    names = dict(
+        Provider.objects.filter(pk__in=[row["provider_id"] for row in top]).values_list(
+            "pk", "short_name"
+        )
     )
     return Table(
         key="providers_by_enrolment",
@@ -63,11 +74,11 @@ def providers_by_enrolment(filters: Filters) -> Table:
         rows=[
             {
                 "place": place,
-                "name": row["provider__short_name"],
+                "name": names.get(row["provider_id"], ""),
                 "contracts": row["contracts"],
                 "children": row["children"],
             }
-            for place, row in enumerate(rows, start=1)
+            for place, row in enumerate(top, start=1)
         ],
         chart=Chart("hbar", "name", ("contracts",)),
         note=f"Считаются {_when(filters)}, в периоде «{filters.period.name}».",
@@ -75,28 +86,30 @@ def providers_by_enrolment(filters: Filters) -> Table:
 
 
 def programs_by_enrolment(filters: Filters) -> Table:
-    program = "group__module__program"
-    rows = (
-        _contracts(filters)
-        .order_by()
-        .values(f"{program}_id", f"{program}__name", "provider__short_name")
-        .annotate(contracts=Count("pk"), children=Count("child_id", distinct=True))
-        .order_by("-contracts", "-children", f"{program}__name", f"{program}_id")[:TOP]
-    )
+    top = _top(filters, "group__module__program_id")
+    programs = {
+        pk: (name, provider)
+        for pk, name, provider in Program.objects.filter(
+            pk__in=[row["group__module__program_id"] for row in top]
+        ).values_list("pk", "name", "provider__short_name")
+    }
+    rows = []
+    for place, row in enumerate(top, start=1):
+        name, provider = programs.get(row["group__module__program_id"], ("", ""))
+        rows.append(
+            {
+                "place": place,
+                "name": name,
+                "provider": provider,
+                "contracts": row["contracts"],
+                "children": row["children"],
+            }
+        )
     return Table(
         key="programs_by_enrolment",
         title=f"Программы по числу договоров (первые {TOP})",
         columns=[*ENROLMENT_COLUMNS[:2], Column("provider", "Поставщик"), *ENROLMENT_COLUMNS[2:]],
-        rows=[
-            {
-                "place": place,
-                "name": row[f"{program}__name"],
-                "provider": row["provider__short_name"],
-                "contracts": row["contracts"],
-                "children": row["children"],
-            }
-            for place, row in enumerate(rows, start=1)
-        ],
+        rows=rows,
         chart=Chart("hbar", "name", ("contracts",)),
         note=f"Считаются {_when(filters)}, в периоде «{filters.period.name}».",
     )
