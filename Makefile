@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
 .PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean
-.PHONY: bench-enrolment bench-billing lock audit audit-test
+.PHONY: bench-enrolment bench-billing bench-reports lock audit audit-test
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
@@ -32,6 +32,7 @@ help:
 	@echo "make soak  - the property tests with ten times the examples and fresh seeds (HYPOTHESIS_PROFILE=soak)"
 	@echo "make bench - region-scale catalogue benchmark on PostgreSQL (prints median/p95)"
 	@echo "make bench-billing - month run over 150,000 contracts on PostgreSQL (prints time, peak memory)"
+	@echo "make bench-reports - every dashboard page, report endpoint and the regional view at region scale (median/p95, SQL)"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Нужен Python 3.11 ($(PYTHON) не найден)"; exit 1; }
@@ -179,6 +180,12 @@ bench-enrolment: $(VENV)/.installed
 PFDO_BENCH_BILLING_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_billing
 bench-billing: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_BILLING_DATABASE_URL)" $(BIN)/python scripts/bench_billing.py
+
+# Every dashboard page and report endpoint, and the regional view, at region scale (issue 14):
+# median/p95 and SQL per request; its own database, named *bench* (seeded once, several minutes).
+PFDO_BENCH_REPORTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_reports
+bench-reports: $(VENV)/.installed
+	DATABASE_URL="$(PFDO_BENCH_REPORTS_DATABASE_URL)" $(BIN)/python scripts/bench_reports.py
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache

@@ -234,3 +234,45 @@ class Transfer(models.Model):
     @property
     def is_posted(self) -> bool:
         return self.phase in (self.Phase.POSTED, self.Phase.POST_PENDING)
+
+
+class MonthlyTotal(models.Model):
+    """Transfers summed by local month, kind and phase, per account: what reports read instead
+    of scanning millions of transfers. Kept by the ledger services in the same transaction as
+    the transfers (`services._common.add_monthly`), on the account that is not a certificate's
+    (the provider's payable for a reservation, the budget for a grant or a lapse, the paid
+    account for a payment…) — an account every such transfer has already locked, so keeping
+    the total adds no lock and no wait. `verify_ledger` proves it agrees with the transfers.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name="счёт", on_delete=models.PROTECT, related_name="monthly_totals"
+    )
+    month = models.DateField("месяц")
+    kind = models.CharField("вид операции", max_length=20, choices=Transfer.Kind.choices)
+    phase = models.CharField("фаза", max_length=20, choices=Transfer.Phase.choices)
+    amount_kopecks = models.BigIntegerField("сумма, коп.", default=0)
+    # For resolutions of reservations: the reservations' own amounts (a month billed for less
+    # than reserved returns the difference).
+    resolved_kopecks = models.BigIntegerField("сумма резервов, коп.", default=0)
+    transfers = models.PositiveIntegerField("проводок", default=0)
+
+    class Meta:
+        verbose_name = "итог за месяц"
+        verbose_name_plural = "итоги за месяц"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "month", "kind", "phase"], name="ledger_monthly_total_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.account_id} {self.month:%Y-%m} {self.kind}/{self.phase}: {self.amount_kopecks}"
+        )
+
+
+# Where a transfer is summed: the account of the pair that is neither a certificate's (there
+# are as many of those as children) nor the municipality's appropriation (it has no period).
+def monthly_side(credit_kind: str) -> str:
+    return "debit" if credit_kind in (AccountKind.CERTIFICATE, AccountKind.SOURCE) else "credit"

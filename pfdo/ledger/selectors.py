@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -19,9 +21,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 
-from pfdo.ledger.models import OVERDRAFT_KINDS, Account, Transfer
+from pfdo.ledger.models import OVERDRAFT_KINDS, Account, MonthlyTotal, Transfer
 
 Kind = Transfer.Kind
 Phase = Transfer.Phase
@@ -150,6 +152,7 @@ def verify_ledger() -> list[str]:
 def _problems() -> list[str]:
     problems: list[str] = []
     problems += _total_mismatches()
+    problems += _monthly_mismatches()
     problems += _bad_resolutions()
     problems += _unbalanced()
     problems += _negative_available()
@@ -180,6 +183,62 @@ def _total_mismatches() -> list[str]:
                     f"Счёт {key}: {field} = {value}, а по проводкам {should} "
                     f"(расхождение {value - should})."
                 )
+    return problems
+
+
+def monthly_totals_from_transfers() -> dict[tuple, tuple[int, int, int]]:
+    """(account id, month, kind, phase) → (amount, reserved amounts resolved, transfers), as
+    the monthly totals should hold them: summed on the account that is not a certificate's
+    nor the appropriation (models.monthly_side), by local month."""
+    side = Case(
+        When(
+            credit_account__kind__in=(Account.Kind.CERTIFICATE, Account.Kind.SOURCE),
+            then=F("debit_account_id"),
+        ),
+        default=F("credit_account_id"),
+    )
+    rows = (
+        Transfer.objects.annotate(total_account=side, month=TruncMonth("created_at"))
+        .order_by()
+        .values_list("total_account", "month", "kind", "phase")
+        .annotate(
+            total=Sum("amount_kopecks"),
+            resolved=Coalesce(Sum("pending__amount_kopecks"), 0),
+            n=Count("pk"),
+        )
+    )
+    return {
+        (account, _day(month), kind, phase): (total, resolved, n)
+        for account, month, kind, phase, total, resolved, n in rows.iterator(chunk_size=2000)
+    }
+
+
+def _day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _monthly_mismatches() -> list[str]:
+    expected = monthly_totals_from_transfers()
+    stored = {
+        (account, month, kind, phase): (amount, resolved, n)
+        for account, month, kind, phase, amount, resolved, n in MonthlyTotal.objects.values_list(
+            "account_id",
+            "month",
+            "kind",
+            "phase",
+            "amount_kopecks",
+            "resolved_kopecks",
+            "transfers",
+        ).iterator(chunk_size=2000)
+    }
+    problems = []
+    for key in sorted(set(expected) | set(stored), key=str):
+        if expected.get(key) != stored.get(key):
+            account, month, kind, phase = key
+            problems.append(
+                f"Итог за {month:%m.%Y} по счёту {account} ({kind}/{phase}): записано "
+                f"{stored.get(key)}, а по проводкам {expected.get(key)}."
+            )
     return problems
 
 
@@ -449,3 +508,156 @@ def available_by_holder(period, *, kind: str = Account.Kind.CERTIFICATE) -> dict
             "debits_pending_kopecks",
         )
     }
+
+
+# --- read by reports
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyFlows:
+    """What moved in a period (or one month of it), in kopecks, by what it means.
+
+    funded: the budget put into the period (net of lowerings); granted: nominals credited to
+    certificates; revoked: nominals returned when a certificate ended; lapsed: unreserved money
+    returned at the period's close; reserved: reservations made by contracts; released: what
+    left reservations without being charged (voids, and the part of a reservation posted for
+    less); charged: months billed (net of corrections); paid: payment orders to providers.
+    Open reservations are what was reserved less what was released or charged (gross).
+    """
+
+    funded_kopecks: int = 0
+    granted_kopecks: int = 0
+    revoked_kopecks: int = 0
+    lapsed_kopecks: int = 0
+    reserved_kopecks: int = 0
+    released_kopecks: int = 0
+    charged_kopecks: int = 0
+    corrected_kopecks: int = 0
+    paid_kopecks: int = 0
+
+    def __add__(self, other: MoneyFlows) -> MoneyFlows:
+        return MoneyFlows(
+            **{
+                name: getattr(self, name) + getattr(other, name)
+                for name in MoneyFlows.__dataclass_fields__
+            }
+        )
+
+    @property
+    def open_reserved_kopecks(self) -> int:
+        """Reservations neither charged nor released."""
+        return self.reserved_kopecks - self.released_kopecks - self.charged_gross_kopecks
+
+    @property
+    def charged_gross_kopecks(self) -> int:
+        return self.charged_kopecks + self.corrected_kopecks
+
+    @property
+    def committed_kopecks(self) -> int:
+        """Reserved by contracts and not given back: open reservations plus net charges."""
+        return self.open_reserved_kopecks + self.charged_kopecks
+
+
+def money_flows_by_month(
+    period_ids: Iterable[int],
+    *,
+    provider_id: int | None = None,
+    contract_ids: Iterable[int] | QuerySet | None = None,
+) -> dict[tuple[int, dt.date], MoneyFlows]:
+    """(period id, month) → the period's money flows in that month of the transfers' dates
+    (local time), for many periods in one grouped query of the monthly totals whatever the
+    number of transfers.
+
+    `provider_id` keeps only what concerns that provider (reservations, charges, releases,
+    corrections and payments); the budget, grants, revocations and lapses belong to no
+    provider and come out as zero. `contract_ids` (e.g. the contracts of one direction) keeps
+    the reservations, charges and releases of those contracts only — read from the transfers
+    themselves, by their cause; payments are made per invoice, not per contract, and come out
+    as zero, as do budget, grants and lapses.
+    """
+    ids = list(period_ids)
+    if not ids:
+        return {}
+    if contract_ids is not None:
+        return _contract_flows(ids, provider_id, contract_ids)
+    rows = MonthlyTotal.objects.filter(account__period_id__in=ids)
+    if provider_id is not None:
+        rows = rows.filter(
+            account__kind__in=(Account.Kind.PROVIDER, Account.Kind.PAID, Account.Kind.ADVANCE),
+            account__holder_id=provider_id,
+        )
+    grouped = (
+        rows.order_by()
+        .values_list("account__period_id", "month", "kind", "phase", "account__kind")
+        .annotate(total=Sum("amount_kopecks"), resolved=Sum("resolved_kopecks"))
+    )
+    return _flows(grouped)
+
+
+def _contract_flows(ids, provider_id, contract_ids) -> dict[tuple[int, dt.date], MoneyFlows]:
+    rows = Transfer.objects.filter(
+        credit_account__period_id__in=ids, ref_type="contract", ref_id__in=contract_ids
+    )
+    if provider_id is not None:
+        rows = rows.filter(
+            credit_account__kind=Account.Kind.PROVIDER, credit_account__holder_id=provider_id
+        )
+    grouped = (
+        rows.annotate(month=TruncMonth("created_at"))
+        .order_by()
+        .values_list("credit_account__period_id", "month", "kind", "phase", "credit_account__kind")
+        .annotate(total=Sum("amount_kopecks"), resolved=Sum("pending__amount_kopecks"))
+    )
+    return _flows(grouped)
+
+
+def _flows(grouped) -> dict[tuple[int, dt.date], MoneyFlows]:
+    """MoneyFlows from rows of (period, month, kind, phase, account kind, total, resolved)."""
+    flows: dict[tuple[int, dt.date], dict[str, int]] = {}
+
+    def add(period_id: int, month, name: str, amount: int) -> None:
+        bucket = flows.setdefault((period_id, _day(month)), {})
+        bucket[name] = bucket.get(name, 0) + amount
+
+    for period_id, month, kind, phase, account_kind, total, resolved in grouped:
+        if kind == Kind.FUND:
+            add(period_id, month, "funded_kopecks", total)
+        elif kind == Kind.GRANT:
+            add(period_id, month, "granted_kopecks", total)
+        elif kind == Kind.REVOKE:
+            add(period_id, month, "revoked_kopecks", total)
+        elif kind == Kind.LAPSE:
+            add(period_id, month, "lapsed_kopecks", total)
+        elif phase == Phase.PENDING:
+            add(period_id, month, "reserved_kopecks", total)
+        elif phase == Phase.VOID_PENDING:
+            add(period_id, month, "released_kopecks", total)
+        elif phase == Phase.POST_PENDING:
+            add(period_id, month, "charged_kopecks", total)
+            # A month billed for less than reserved returns the rest to the certificate.
+            add(period_id, month, "released_kopecks", (resolved or total) - total)
+        elif kind == Kind.PAY:
+            add(period_id, month, "paid_kopecks", total)
+        elif kind == Kind.ADJUST and account_kind == Account.Kind.BUDGET:
+            # A lowered budget goes back to the appropriation.
+            add(period_id, month, "funded_kopecks", -total)
+        elif kind == Kind.ADJUST and account_kind == Account.Kind.ADVANCE:
+            # A correction gives part of a charge back to the certificate.
+            add(period_id, month, "charged_kopecks", -total)
+            add(period_id, month, "corrected_kopecks", total)
+    return {key: MoneyFlows(**values) for key, values in flows.items()}
+
+
+def money_flows(
+    period_ids: Iterable[int],
+    *,
+    provider_id: int | None = None,
+    contract_ids: Iterable[int] | QuerySet | None = None,
+) -> dict[int, MoneyFlows]:
+    """period id → the period's flows over its whole life (every period asked gets a row)."""
+    ids = list(period_ids)
+    totals = {pk: MoneyFlows() for pk in ids}
+    by_month = money_flows_by_month(ids, provider_id=provider_id, contract_ids=contract_ids)
+    for (period_id, _), flows in by_month.items():
+        totals[period_id] = totals[period_id] + flows
+    return totals

@@ -20,6 +20,7 @@ FORMATS = {
     "percent": "0.00%",
     "date": "DD.MM.YYYY",
     "month": "MM.YYYY",
+    "decimal": "0.00",
 }
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +33,7 @@ def cell_value(value, kind: str):
         return Decimal(value) / 100
     if kind == "percent":
         return Decimal(value) / 100
-    if kind in ("int", "date", "month"):
+    if kind in ("int", "date", "month", "decimal"):
         return value
     return safe_text(str(value))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pfdo.reports.selectors import certificates, contracts, coverage, places
+from pfdo.reports.selectors import certificates, contracts, coverage, money, places, rankings
 from pfdo.reports.selectors.scope import Filters
 from pfdo.reports.tables import Table
 
@@ -23,8 +23,25 @@ SECTIONS: list[Section] = [
     Section("certificates", "Сертификаты", certificates.tables),
     Section("contracts", "Заявки и договоры", contracts.tables),
     Section("places", "Места и очереди", places.tables),
+    Section("money", "Деньги", money.tables),
+    Section("rankings", "Рейтинги", rankings.tables),
+]
+
+
+# Answered by the API only (GET /api/v1/reports/<key>/), not a tab: the forecast is part of the
+# money tab, and integrators asked for it on its own.
+API_ONLY: list[Section] = [
+    Section("forecast", "Прогноз бюджета", money.forecast_only),
 ]
 
 
 def get(key: str) -> Section | None:
     return next((section for section in SECTIONS if section.key == key), None)
+
+
+def api_sections() -> list[Section]:
+    return [*SECTIONS, *API_ONLY]
+
+
+def get_for_api(key: str) -> Section | None:
+    return next((section for section in api_sections() if section.key == key), None)

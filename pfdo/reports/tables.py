@@ -2,7 +2,8 @@
 export writes — one description, so the three never disagree.
 
 Values stay raw in rows: counts as int, money as integer kopecks, shares as `Decimal` percent
-(25.00 = 25 %), dates and months as `datetime.date`. Formatting belongs to the page and to the
+(25.00 = 25 %), other fractional figures (an average rating) as `Decimal` of kind "decimal",
+dates and months as `datetime.date`. Formatting belongs to the page and to the
 spreadsheet.
 """
 
@@ -12,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-KINDS = ("text", "int", "money", "percent", "date", "month")
+KINDS = ("text", "int", "money", "percent", "date", "month", "decimal")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class Table:
 def json_value(value, kind: str):
     if value is None:
         return None
-    if kind == "percent":
+    if kind in ("percent", "decimal"):
         return f"{Decimal(value):.2f}"
     if kind == "month" and isinstance(value, dt.date):
         return f"{value:%Y-%m}"

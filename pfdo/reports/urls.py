@@ -8,6 +8,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("cabinet/reports/", views.ReportsHomeView.as_view(), name="home"),
+    path("cabinet/reports/region/", views.RegionView.as_view(), name="region"),
     path(
         "cabinet/reports/municipalities/<slug:code>/population/",
         views.PopulationView.as_view(),

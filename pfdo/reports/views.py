@@ -23,9 +23,10 @@ from pfdo.reports import imports, sections, services
 from pfdo.reports.exports import XLSX_TYPE, tables_xlsx
 from pfdo.reports.forms import PopulationForm, PopulationUploadForm, ReportFilterForm
 from pfdo.reports.models import TARGET_AGES, ChildPopulation
-from pfdo.reports.selectors.scope import editable_municipalities, municipalities_for
+from pfdo.reports.selectors import region as region_selectors
+from pfdo.reports.selectors.scope import editable_municipalities, municipalities_for, regions_for
 from pfdo.reports.services import MAX_YEAR, MIN_YEAR
-from pfdo.territory.models import Municipality
+from pfdo.territory.models import Municipality, Region
 
 
 class ReportsHomeView(LoginRequiredMixin, View):
@@ -33,6 +34,9 @@ class ReportsHomeView(LoginRequiredMixin, View):
 
     def get(self, request):
         authorize_page(request.user, "reports.view_reports")
+        if regions_for(request.user).exists() and not request.user.is_superuser:
+            # A regional administrator starts with the municipalities side by side.
+            return redirect("reports:region")
         municipality = municipalities_for(request.user).order_by("name").first()
         if municipality is None:
             raise Http404("Нет муниципалитета, показатели которого вам доступны.")
@@ -189,3 +193,53 @@ class PopulationTemplateView(LoginRequiredMixin, View):
         )
         response["Content-Disposition"] = 'attachment; filename="population-template.xlsx"'
         return response
+
+
+def region_of(user, code: str | None) -> Region:
+    """The region the regional view is about: the one named (if the user may read it — 404
+    otherwise, as for one that does not exist), else the user's first region."""
+    if code:
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise Http404("Регион не найден.")
+        return authorize_page(user, "reports.view_region", region, hide=True)
+    region = regions_for(user).order_by("name").first()
+    if region is None:
+        raise Http404("Нет региона, показатели которого вам доступны.")
+    return region
+
+
+class RegionView(LoginRequiredMixin, TemplateView):
+    """/cabinet/reports/region/: every municipality of the region side by side, with a link to
+    each one's dashboard; `?export=xlsx` the same tables as a workbook."""
+
+    template_name = "reports/region.html"
+
+    def get(self, request, *args, **kwargs):
+        authorize_page(request.user, "reports.view_reports")
+        region = region_of(request.user, request.GET.get("region"))
+        on = clock.today()
+        tables, rows = region_selectors.tables(region, on)
+        if request.GET.get("export") == "xlsx":
+            only = request.GET.get("table")
+            if only:
+                tables = [table for table in tables if table.key == only]
+                if not tables:
+                    raise Http404("Нет такой таблицы.")
+            heading = f"{region.name} · на {on:%d.%m.%Y}"
+            response = HttpResponse(tables_xlsx(tables, heading=heading), content_type=XLSX_TYPE)
+            name = f"{region.code}-region{'-' + only if only else ''}.xlsx"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        main, running = tables
+        query = f"region={region.code}" if request.GET.get("region") else ""
+        context = self.get_context_data(
+            region=region,
+            on=on,
+            main=main,
+            table=running,
+            rows=zip(main.rows, rows, strict=True),
+            query=query,
+            regions=list(regions_for(request.user).order_by("name")),
+        )
+        return self.render_to_response(context)

@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from pfdo.common.errors import ValidationFailed
 from pfdo.ledger.errors import AlreadyResolved, InsufficientFunds, KeyReused
-from pfdo.ledger.models import OVERDRAFT_KINDS, Account, Transfer
+from pfdo.ledger.models import OVERDRAFT_KINDS, Account, Transfer, monthly_side
 
 Kind = Transfer.Kind
 Phase = Transfer.Phase
@@ -205,3 +206,52 @@ def _shortfall(refused: Sequence[tuple[int, list[int]]]) -> InsufficientFunds:
         return InsufficientFunds()
     need = change[0] + change[2] - change[1]
     return InsufficientFunds(account=account, shortfall_kopecks=need - account.available_kopecks)
+
+
+# ---------------------------------------------------------------------------- monthly totals
+
+_ADD_MONTHLY = """
+INSERT INTO ledger_monthlytotal
+    (account_id, month, kind, phase, amount_kopecks, resolved_kopecks, transfers)
+VALUES {rows}
+ON CONFLICT (account_id, month, kind, phase) DO UPDATE SET
+    amount_kopecks = ledger_monthlytotal.amount_kopecks + excluded.amount_kopecks,
+    resolved_kopecks = ledger_monthlytotal.resolved_kopecks + excluded.resolved_kopecks,
+    transfers = ledger_monthlytotal.transfers + excluded.transfers
+"""
+# Rows per statement: 7 bound values each, well under SQLite's 999.
+MONTHLY_ROWS = 100
+
+
+def local_month(moment) -> str:
+    """The first day of the local month of `moment`, as ISO text."""
+    return timezone.localtime(moment).date().replace(day=1).isoformat()
+
+
+def add_monthly(rows: Sequence[Transfer], reserved: dict[int, int] | None = None) -> None:
+    """Add new transfers to the monthly totals (`reserved`: pending id → its amount, for
+    resolutions). Called inside the transaction that inserted them, after their accounts were
+    locked; the totals are upserted in a fixed order."""
+    if not rows:
+        return
+    reserved = reserved or {}
+    ids = sorted({t.credit_account_id for t in rows})
+    kinds: dict[int, str] = {}
+    for chunk in chunks(ids):
+        kinds.update(Account.objects.filter(pk__in=chunk).values_list("pk", "kind"))
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for t in rows:
+        side = monthly_side(kinds[t.credit_account_id])
+        account = t.debit_account_id if side == "debit" else t.credit_account_id
+        total = totals[(account, local_month(t.created_at), t.kind, t.phase)]
+        total[0] += t.amount_kopecks
+        total[1] += reserved.get(t.pending_id, 0) if t.pending_id else 0
+        total[2] += 1
+    items = sorted(totals.items())
+    with connection.cursor() as cursor:
+        for part in chunks(items, MONTHLY_ROWS):
+            params: list = []
+            for (account, month, kind, phase), (amount, resolved, count) in part:
+                params += [account, month, kind, phase, amount, resolved, count]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(part))
+            cursor.execute(_ADD_MONTHLY.format(rows=values), params)

@@ -24,6 +24,7 @@ from pfdo.ledger.services._common import (
     Deltas,
     Kind,
     Phase,
+    add_monthly,
     apply,
     check_amount,
     check_key,
@@ -119,6 +120,7 @@ def _post(entries: Iterable[Entry], *, pending: bool) -> tuple[list[Transfer], d
             )
         Transfer.objects.bulk_create(rows, batch_size=CHUNK)
         apply(deltas)
+        add_monthly(rows)
     return rows, existing
 
 
@@ -223,6 +225,7 @@ def post_pending_many(resolutions: Iterable[Resolution], *, kind: str = Kind.CHA
             )
         Transfer.objects.bulk_create(rows, batch_size=CHUNK)
         apply(deltas)
+        add_monthly(rows, {r.pending_id: pendings[r.pending_id].amount_kopecks for r in rows})
     return len(rows)
 
 

@@ -15,6 +15,7 @@ from pfdo.ledger.services._common import (
     Deltas,
     Kind,
     Phase,
+    add_monthly,
     apply,
     check_amount,
     check_key,
@@ -74,6 +75,7 @@ def transfer(
         deltas = Deltas()
         deltas.add_transfer(debit.pk, credit.pk, amount_kopecks, pending=pending)
         apply(deltas)
+        add_monthly([row])
     return row
 
 
@@ -164,4 +166,5 @@ def _resolve(
             posted=amount if phase == Phase.POST_PENDING else 0,
         )
         apply(deltas)
+        add_monthly([row], {pending.pk: pending.amount_kopecks})
     return row

@@ -9,10 +9,11 @@ class ColumnSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     kind = serializers.ChoiceField(
-        choices=["text", "int", "money", "percent", "date", "month"],
+        choices=["text", "int", "money", "percent", "date", "month", "decimal"],
         help_text=(
             "Как читать значения столбца: int — число; money — копейки (целое); percent — "
-            "проценты строкой с двумя знаками ('25.00'); date — ГГГГ-ММ-ДД; month — ГГГГ-ММ; "
+            "проценты строкой с двумя знаками ('25.00'); decimal — дробное число строкой с "
+            "двумя знаками (средняя оценка, '4.50'); date — ГГГГ-ММ-ДД; month — ГГГГ-ММ; "
             "text — строка. null — значение неизвестно (например, доля при нулевом знаменателе)."
         ),
     )
@@ -71,3 +72,9 @@ class PopulationImportSerializer(serializers.Serializer):
 
 class PopulationImportResultSerializer(serializers.Serializer):
     changed = serializers.IntegerField(help_text="Сколько возрастов добавлено или изменено.")
+
+
+class RegionReportSerializer(serializers.Serializer):
+    region = serializers.CharField(help_text="Код региона.")
+    on = serializers.DateField(help_text="День, на который посчитаны показатели.")
+    tables = TableSerializer(many=True)

@@ -9,14 +9,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pfdo.common import clock
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.authz import authorize
 from pfdo.common.errors import NotFound, ValidationFailed
 from pfdo.reports import sections
-from pfdo.reports.api.serializers import ReportSerializer
+from pfdo.reports.api.serializers import RegionReportSerializer, ReportSerializer
 from pfdo.reports.forms import ReportFilterForm
-from pfdo.reports.selectors.scope import Filters, municipalities_for
-from pfdo.territory.models import Municipality
+from pfdo.reports.selectors import region as region_selectors
+from pfdo.reports.selectors.scope import Filters, municipalities_for, regions_for
+from pfdo.territory.models import Municipality, Region
 
 FILTER_PARAMETERS = [
     OpenApiParameter(
@@ -76,7 +78,7 @@ class SectionReportView(APIView):
     section_key = ""
 
     def get(self, request):
-        section = sections.get(self.section_key)
+        section = sections.get_for_api(self.section_key)
         filters = filters_from(request)
         return Response(answer(section, filters, section.build(filters)))
 
@@ -105,3 +107,53 @@ def section_view(section) -> type[APIView]:
         (SectionReportView,),
         {"section_key": section.key, "get": get},
     )
+
+
+class RegionReportView(APIView):
+    """GET /api/v1/reports/region/: the regional view as JSON."""
+
+    permission_classes = [RulesPermission]
+    permission_map = {"get": "reports.view_reports"}
+
+    @extend_schema(
+        operation_id="reports_region",
+        summary="Показатели региона: муниципалитеты рядом",
+        description=(
+            "Каждый муниципалитет региона: действующие сертификаты, охват против цели 25 %, "
+            "действующие договоры, деньги текущего периода (копейки) и прогноз бюджета; доля "
+            "муниципалитетов, где работают сертификаты, против цели 50 %. Региональный "
+            "администратор — свой регион; суперпользователь указывает `region`."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "region",
+                OpenApiTypes.STR,
+                description="Код региона; можно не указывать, если доступен один регион.",
+            )
+        ],
+        responses={200: RegionReportSerializer},
+        tags=["reports"],
+    )
+    def get(self, request):
+        code = request.query_params.get("region")
+        if code:
+            region = Region.objects.filter(code=code).first()
+            if region is None:
+                raise NotFound("Регион не найден.")
+            authorize(request.user, "reports.view_region", region, hide=True)
+        else:
+            scope = list(regions_for(request.user).order_by("name")[:2])
+            if not scope:
+                raise NotFound("Нет региона, показатели которого вам доступны.")
+            if len(scope) > 1:
+                raise ValidationFailed(fields={"region": "Укажите код региона."})
+            region = scope[0]
+        on = clock.today()
+        tables, _ = region_selectors.tables(region, on)
+        return Response(
+            {
+                "region": region.code,
+                "on": on.isoformat(),
+                "tables": [table.as_json() for table in tables],
+            }
+        )

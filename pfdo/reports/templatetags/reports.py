@@ -26,6 +26,8 @@ def report_cell(row: dict, column) -> str:
         return format_kopecks(value)
     if kind == "percent":
         return f"{Decimal(value):.2f}".replace(".", ",") + "\u00a0%"
+    if kind == "decimal":
+        return f"{Decimal(value):.2f}".replace(".", ",")
     if kind == "date":
         return f"{value:%d.%m.%Y}"
     if kind == "month":
