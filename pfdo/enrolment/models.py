@@ -84,6 +84,11 @@ class Application(models.Model):
     code_failures = models.PositiveSmallIntegerField("неверных кодов подтверждения", default=0)
     code_failed_at = models.DateTimeField("последний неверный код", null=True, blank=True)
     code_voided_at = models.DateTimeField("код подтверждения аннулирован", null=True, blank=True)
+    # The family's co-payment the code's notice stated: telling the code agrees to exactly that,
+    # so a code told after the terms changed concludes nothing (services/codes.py).
+    code_copay_kopecks = models.BigIntegerField(
+        "доплата, названная в уведомлении с кодом", null=True, blank=True
+    )
     created_at = models.DateTimeField("подана", default=clock.now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -170,7 +170,7 @@ def _file_in_person(*, actor, certificate_id: int, group: Group) -> Application:
         copay_agreed=True,  # the parent sees the co-payment before confirming
     )
     if application.status == Status.AWAITING_PARENT:
-        code = issue_code(application)
+        code = issue_code(application, copay_kopecks=application.filed_terms.copay_kopecks)
         _notify_parent(
             application,
             "Подтвердите запись ребёнка",

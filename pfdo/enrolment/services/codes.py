@@ -22,7 +22,7 @@ from django.db.models import F, Sum
 from pfdo.audit import services as audit
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock, ratelimit
-from pfdo.common.errors import DomainError, ValidationFailed
+from pfdo.common.errors import Conflict, DomainError, ValidationFailed
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment.models import Application, Contract
 from pfdo.enrolment.services import steps
@@ -53,12 +53,14 @@ def certificate_attempts() -> int:
     return max(1, int(settings.PFDO_CONFIRM_CODE_CERTIFICATE_ATTEMPTS))
 
 
-def issue_code(application: Application) -> str:
-    """A fresh code for an application just filed in person; only its hash is stored. The
-    caller sends the code to the family (never to the staff who filed it)."""
+def issue_code(application: Application, *, copay_kopecks: int) -> str:
+    """A fresh code for an application just filed in person; only its hash is stored, with
+    the co-payment its notice states. The caller sends the code, with those terms, to the
+    family (never to the staff who filed it)."""
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     application.confirm_code_hash = _hash_code(application.pk, code)
-    application.save(update_fields=["confirm_code_hash"])
+    application.code_copay_kopecks = copay_kopecks
+    application.save(update_fields=["confirm_code_hash", "code_copay_kopecks"])
     return code
 
 
@@ -187,7 +189,20 @@ def _check_code(
         return None, steps.code_refusal(locked)
     if secrets.compare_digest(_hash_code(locked.pk, given), locked.confirm_code_hash):
         contract = _offer(actor, certificate, locked)
-        return _accept_locked(actor, certificate, contract), None
+        try:
+            # The code agrees to the co-payment its notice stated, not to today's figures.
+            agreed = locked.code_copay_kopecks
+            return _accept_locked(actor, certificate, contract, agreed_copay_kopecks=agreed), None
+        except Conflict as exc:
+            if exc.code != "terms_changed":
+                raise
+            raise Conflict(
+                f"{exc.message} Код подтверждал прежние условия, поэтому договор не заключён. "
+                "Родитель может принять договор на новых условиях в личном кабинете (или "
+                "подайте заявку заново — семья получит новый код с новыми условиями).",
+                code="terms_changed",
+                fields=exc.fields,
+            ) from exc
     counted = _count_failure(locked)  # False: out of tries already (the limit was lowered)
     _log(actor, locked, "wrong")
     if not counted or locked.code_failures >= attempts():

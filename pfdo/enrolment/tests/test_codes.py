@@ -472,3 +472,28 @@ def test_code_notice_states_the_terms_the_code_agrees_to(w):
         2_417_100,
         736_788,
     )
+
+
+def test_a_code_told_after_the_terms_changed_concludes_nothing(w):
+    # The notice stated a co-payment; the module's price rose before the family told the code.
+    # Telling the code agreed to the notice's figures, so no contract is concluded on others.
+    group = w.groups[0]
+    Module.objects.filter(pk=group.module_id).update(
+        price_kopecks=4_055_000, normative_cost_kopecks=4_500_000
+    )
+    application, code = file_in_person(w)
+    application.refresh_from_db()
+    assert application.code_copay_kopecks == 736_788  # 40 550 × 7/9 − 24 171, as the notice said
+    Module.objects.filter(pk=group.module_id).update(price_kopecks=5_000_000)
+    with pytest.raises(Conflict) as refused:
+        services.confirm_with_code(actor=w.staff, application=application, code=code)
+    assert refused.value.code == "terms_changed"
+    assert "личном кабинете" in refused.value.message
+    application.refresh_from_db()
+    assert application.status == Application.Status.AWAITING_PARENT
+    assert not Contract.objects.filter(application=application).exists()
+    assert reserved(w.families[0], w.period) == 0
+    # Back at the stated price, the same code concludes the contract on the notice's terms.
+    Module.objects.filter(pk=group.module_id).update(price_kopecks=4_055_000)
+    contract = services.confirm_with_code(actor=w.staff, application=application, code=code)
+    assert contract.copay_kopecks == 736_788
