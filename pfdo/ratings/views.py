@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -135,9 +136,8 @@ class ModerationView(_Gate, TemplateView):
         status = self.request.GET.get("status", Rating.TextStatus.PENDING)
         if status not in Rating.TextStatus.values or status == Rating.TextStatus.NONE:
             status = ""
-        rows = list(selectors.moderation_queue(self.request.user, status=status)[:200])
         return super().get_context_data(
-            rows=rows,
+            **_page(self.request, selectors.moderation_queue(self.request.user, status=status)),
             status=status,
             statuses=[
                 (value, label)
@@ -148,6 +148,20 @@ class ModerationView(_Gate, TemplateView):
             failed_pk=kwargs.pop("failed_pk", None),
             **kwargs,
         )
+
+
+PAGE_SIZE = 50
+
+
+def _page(request, queryset) -> dict:
+    """One page of a list (`?page=`), with what `_pagination.html` reads."""
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "rows": list(page.object_list),
+        "page_obj": page,
+        "paginator": page.paginator,
+        "is_paginated": page.has_other_pages(),
+    }
 
 
 def _queue_url(request) -> str:
@@ -209,9 +223,8 @@ class ProviderRatingsView(_Gate, TemplateView):
     template_name = "ratings/provider_list.html"
 
     def get_context_data(self, **kwargs):
-        rows = list(selectors.provider_ratings(self.request.user)[:200])
         return super().get_context_data(
-            rows=rows,
+            **_page(self.request, selectors.provider_ratings(self.request.user)),
             reply_form=kwargs.pop("reply_form", None) or ReplyForm(),
             failed_pk=kwargs.pop("failed_pk", None),
             **kwargs,
