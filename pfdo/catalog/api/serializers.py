@@ -76,10 +76,20 @@ class ModuleSerializer(serializers.ModelSerializer):
     certificate_covers_kopecks = serializers.IntegerField(
         read_only=True,
         allow_null=True,
-        help_text="Сколько оплачивает сертификат: min(цена, нормативная стоимость).",
+        help_text=(
+            "Предел по нормативной стоимости: min(цена, нормативная стоимость). Это не обещание "
+            "полной оплаты: сертификат оплатит не больше номинала периода и остатка на "
+            "сертификате ребёнка, а за оставшиеся месяцы — их долю цены; точные суммы для "
+            "ребёнка даёт расчёт условий договора перед записью."
+        ),
     )
     copayment_kopecks = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="Доплата родителей: цена − покрытие."
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Доплата родителей не меньше этой суммы: цена − предел по нормативной стоимости "
+            "(при малом остатке на сертификате — больше)."
+        ),
     )
 
     class Meta:
