@@ -130,11 +130,32 @@ def seed(
             demo_staff=User.objects.get(username="provider"),
             parent=User.objects.get(username="parent"),
         )
+    if generated and scale in ("small", "city"):
+        # Two neighbours running certificates too (periods, budgets, generated holders, no
+        # catalogue of their own): the regional administrator has municipalities to compare.
+        _seed_neighbours(region=region)
     if scale == "region" and with_region_children:
         _seed_region_children(region=region, vorkuta=vorkuta)
         # About 150,000 active contracts over the other municipalities (billing benchmark).
         enrolment_bulk.seed_region_contracts(region=region, skip=[vorkuta])
     return report
+
+
+# Codes and generated children of the neighbours the small and city demos run certificates in
+# (about a quarter of Ухта's and a fifth of Инта's children of 5–17, by the demo population).
+NEIGHBOURS = {"ukhta": 2_400, "inta": 700}
+
+
+def _seed_neighbours(*, region) -> None:
+    for code, children in NEIGHBOURS.items():
+        municipality = region.municipalities.filter(code=code).first()
+        if municipality is None:
+            continue
+        period = financing_demo.seed_period(municipality=municipality)
+        certificates_demo.fund_period(period)
+        certificates_demo.seed_generated(
+            municipality=municipality, period=period, operator=None, children=children
+        )
 
 
 def _seed_region_children(*, region, vorkuta) -> None:

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 
 from pfdo.common import clock
 from pfdo.ledger.errors import AppendOnlyViolation
-from pfdo.ledger.querysets import AccountQuerySet, TransferQuerySet
+from pfdo.ledger.querysets import AccountQuerySet, MonthlyTotalQuerySet, TransferQuerySet
 
 
 class AccountKind(models.TextChoices):
@@ -256,6 +256,8 @@ class MonthlyTotal(models.Model):
     # than reserved returns the difference).
     resolved_kopecks = models.BigIntegerField("сумма резервов, коп.", default=0)
     transfers = models.PositiveIntegerField("проводок", default=0)
+
+    objects = MonthlyTotalQuerySet.as_manager()
 
     class Meta:
         verbose_name = "итог за месяц"

@@ -39,3 +39,9 @@ class TransferQuerySet(ScopedQuerySet):
         raise AppendOnlyViolation("delete")
 
     delete.queryset_only = True
+
+
+class MonthlyTotalQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        # Totals of an account are read by whoever reads the account.
+        return _scoped(self, user, "account__")
