@@ -128,13 +128,24 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+# 450 s into a day that is also the start of a week (2026-01-01 was day 20454 since the epoch,
+# a multiple of 7): every window of the limits (15 min, an hour, a day, a week) is running,
+# with at least 450 s left, whatever the wall clock says.
+PINNED_RATE_LIMIT_TIME = 86_400 * 20_454 + 450.0
+
+
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(monkeypatch):
     """Rate-limit counters live in the cache: each test starts with none (a module's earlier
-    tests must not spend a later test's attempts)."""
+    tests must not spend a later test's attempts), and the windows' clock is pinned, so a
+    test's attempts never straddle a window boundary (an hour's limit crossing 19:00 let a
+    third attempt through)."""
     from django.core.cache import cache
 
+    from pfdo.common import ratelimit
+
     cache.clear()
+    monkeypatch.setattr(ratelimit, "_now", lambda: PINNED_RATE_LIMIT_TIME)
 
 
 @pytest.fixture

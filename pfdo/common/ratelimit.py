@@ -94,6 +94,12 @@ def client_ip() -> str:
     return context.current().ip or "unknown"
 
 
+def _now() -> float:
+    """Wall-clock seconds of the windows (the test suite pins it, so that no window boundary
+    falls inside a test)."""
+    return time.time()
+
+
 def _cache_key(lim: Limit, key: str, window: int) -> str:
     digest = hashlib.sha256(f"{lim.name}\x00{key}".encode()).hexdigest()[:32]
     return f"pfdo:rl:{lim.name}:{digest}:{window}"
@@ -123,14 +129,14 @@ def hit(
     *buckets: tuple[str, str],
     actor=None,
     municipality=None,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] | None = None,
 ) -> None:
     """Count one attempt in every bucket (limit name, key — e.g. ("lookup_staff", "user:7"));
     raise `RateLimited` when any bucket is over its limit, with the longest wait.
 
     The scope written to the action history is the key's prefix before ":" ("ip", "user").
     """
-    now = clock()
+    now = (clock or _now)()
     over: list[tuple[Limit, str, int]] = []
     for name, key in buckets:
         lim = limit(name)
@@ -150,15 +156,15 @@ def hit(
     raise RateLimited(limit=lim.name, wait=wait)
 
 
-def remaining(name: str, key: str, *, clock: Callable[[], float] = time.time) -> int:
+def remaining(name: str, key: str, *, clock: Callable[[], float] | None = None) -> int:
     """Attempts left in the current window (for pages that say how many remain)."""
     lim = limit(name)
-    index, _ = _window(lim, clock())
+    index, _ = _window(lim, (clock or _now)())
     return max(0, lim.count - int(cache.get(_cache_key(lim, key, index), 0)))
 
 
-def reset(name: str, key: str, *, clock: Callable[[], float] = time.time) -> None:
+def reset(name: str, key: str, *, clock: Callable[[], float] | None = None) -> None:
     """Forget the current window's attempts (e.g. after an operator unblocks a client)."""
     lim = limit(name)
-    index, _ = _window(lim, clock())
+    index, _ = _window(lim, (clock or _now)())
     cache.delete(_cache_key(lim, key, index))
