@@ -267,6 +267,13 @@ class Contract(models.Model):
             models.Index(fields=["provider", "status"], name="enrol_contract_provider"),
             models.Index(fields=["certificate", "status"], name="enrol_contract_cert"),
             models.Index(fields=["period", "status"], name="enrol_contract_period"),
+            # The reports' coverage ("used a certificate"): the certificates with a contract of
+            # the municipality in force in a window, read from the index alone (PostgreSQL).
+            models.Index(
+                fields=["municipality", "certificate"],
+                include=["status", "starts_on", "ends_on", "accepted_at", "ended_at"],
+                name="enrol_contract_muni_cert",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -82,30 +82,43 @@ def _scoped(filters, day):
     return applications, contracts
 
 
-def _grouped(filters, day, app_key, contract_key) -> dict:
-    """{group key: {column: count}} — two queries (applications, contracts)."""
+KEYS = {
+    "direction": "group__module__program__direction",
+    "form": "provider__legal_form",
+}
+
+
+def _grouped(filters, day) -> dict[str, dict]:
+    """`{dimension: {group key: {column: count}}}` for the three dimensions (direction,
+    provider form, age group) — two queries in all (applications, contracts), each grouped by
+    the three keys and the status at once; the tables are sums of those few rows."""
     applications, contracts = _scoped(filters, day)
-    result: dict = {}
+    result: dict[str, dict] = {"direction": {}, "form": {}, "age": {}}
+    keys = {name: F(path) for name, path in KEYS.items()}
+    keys["age"] = _age_case(day, "child__birth_date")
 
-    def row(key):
-        return result.setdefault(key, {column.key: 0 for column in COLUMNS})
+    def rows(queryset):
+        return (
+            queryset.annotate(**{f"k_{name}": key for name, key in keys.items()})
+            .values(*(f"k_{name}" for name in keys), "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
 
-    for item in (
-        applications.annotate(k=app_key).values("k", "status").annotate(n=Count("pk")).order_by()
-    ):
-        target = row(item["k"])
-        target["applications"] += item["n"]
-        for column, statuses in APPLICATION_BUCKETS.items():
-            if item["status"] in statuses:
-                target[column] += item["n"]
-    for item in (
-        contracts.annotate(k=contract_key).values("k", "status").annotate(n=Count("pk")).order_by()
-    ):
-        target = row(item["k"])
-        target["contracts"] += item["n"]
-        for column, statuses in CONTRACT_BUCKETS.items():
-            if item["status"] in statuses:
-                target[column] += item["n"]
+    def add(item, total, buckets):
+        for name in keys:
+            target = result[name].setdefault(
+                item[f"k_{name}"], {column.key: 0 for column in COLUMNS}
+            )
+            target[total] += item["n"]
+            for column, statuses in buckets.items():
+                if item["status"] in statuses:
+                    target[column] += item["n"]
+
+    for item in rows(applications):
+        add(item, "applications", APPLICATION_BUCKETS)
+    for item in rows(contracts):
+        add(item, "contracts", CONTRACT_BUCKETS)
     return result
 
 
@@ -134,10 +147,9 @@ def _period_note(filters) -> str:
     )
 
 
-def by_direction(filters) -> Table:
+def by_direction(filters, grouped=None) -> Table:
     day = report_day(filters)
-    field = "group__module__program__direction"
-    counts = _grouped(filters, day, F(field), F(field))
+    counts = (grouped or _grouped(filters, day))["direction"]
     return _table(
         "contracts_by_direction",
         "Заявки и договоры по направленностям",
@@ -148,9 +160,9 @@ def by_direction(filters) -> Table:
     )
 
 
-def by_form(filters) -> Table:
+def by_form(filters, grouped=None) -> Table:
     day = report_day(filters)
-    counts = _grouped(filters, day, F("provider__legal_form"), F("provider__legal_form"))
+    counts = (grouped or _grouped(filters, day))["form"]
     return _table(
         "contracts_by_form",
         "Заявки и договоры по форме поставщика",
@@ -162,11 +174,9 @@ def by_form(filters) -> Table:
     )
 
 
-def by_age(filters) -> Table:
+def by_age(filters, grouped=None) -> Table:
     day = report_day(filters)
-    counts = _grouped(
-        filters, day, _age_case(day, "child__birth_date"), _age_case(day, "child__birth_date")
-    )
+    counts = (grouped or _grouped(filters, day))["age"]
     labels = [(label, label) for label, _, _ in AGE_GROUPS]
     # Children outside 5–17 appear only when there are any (programmes may start earlier).
     labels = (
@@ -185,4 +195,10 @@ def by_age(filters) -> Table:
 
 
 def tables(filters) -> list[Table]:
-    return [by_direction(filters), by_form(filters), by_age(filters)]
+    """The three tables from one grouping (two queries)."""
+    grouped = _grouped(filters, report_day(filters))
+    return [
+        by_direction(filters, grouped),
+        by_form(filters, grouped),
+        by_age(filters, grouped),
+    ]

@@ -29,9 +29,7 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
-    DateField,
-    DateTimeField,
-    F,
+    IntegerField,
     Q,
     Sum,
     Value,
@@ -114,11 +112,50 @@ class Point:
     high: int = TARGET_AGES.stop - 1
 
 
-def _per_municipality(field: str, values: dict[int, object], output_field) -> Case:
-    return Case(
-        *(When(**{field: mid}, then=Value(value)) for mid, value in values.items()),
-        output_field=output_field,
+def _bands(day: dt.date, points: list[Point]) -> tuple[Case, list[dt.date]]:
+    """Birth-date bands for the points taken on `day`: the age bounds of those points cut the
+    birth dates into bands, so each point is a run of consecutive bands. Returns the Case that
+    gives a row its band number and the cut dates, newest first."""
+    cuts = sorted(
+        {years_before(day, point.low) for point in points}
+        | {years_before(day, point.high + 1) for point in points},
+        reverse=True,
     )
+    whens = [When(child__birth_date__gt=cut, then=Value(index)) for index, cut in enumerate(cuts)]
+    return Case(*whens, default=Value(len(cuts)), output_field=IntegerField()), cuts
+
+
+def _band_range(point: Point, day: dt.date, cuts: list[dt.date]) -> range:
+    """The bands of `point`: born after its (high+1)-th birthday's date and by its low-th."""
+    newest = cuts.index(years_before(day, point.low))
+    oldest = cuts.index(years_before(day, point.high + 1))
+    return range(newest + 1, oldest + 1)
+
+
+def _used_by(windows: dict[dt.date, list[int]], on: dt.date, direction: str, provider) -> Q:
+    """Certificates whose holder used them by day `on`: an accepted contract begun and accepted
+    by `on`, in force some day from its municipality's window start (a contract terminated
+    early, up to its `ended_at`). `windows` maps each window start to its municipality ids.
+
+    One uncorrelated `IN (SELECT certificate_id …)` per window start: the database hashes the
+    ids once per query, not per certificate. A contract's municipality is its certificate's
+    (an application takes the certificate's municipality, the contract the application's, and
+    a certificate never changes municipality), so the contracts are narrowed by their own
+    municipality — an index range, no join."""
+    result = Q()
+    for start, ids in windows.items():
+        contracts = Contract.objects.filter(
+            Q(municipality_id__in=ids),
+            Q(status__in=USED_STATUSES),
+            Q(starts_on__lte=on, accepted_at__lt=_day_end(on), ends_on__gte=start),
+            ~Q(status=Contract.Status.TERMINATED) | Q(ended_at__gte=day_start(start)),
+        )
+        if direction:
+            contracts = contracts.filter(group__module__program__direction=direction)
+        if provider is not None:
+            contracts = contracts.filter(provider=provider)
+        result |= Q(municipality_id__in=ids, pk__in=contracts.values("certificate_id"))
+    return result
 
 
 def count(
@@ -131,85 +168,72 @@ def count(
     """Holders and users for every municipality id of `starts` (mapped to its period's first
     day, or None) and every point: `{(municipality id, point key): (holders, users)}`.
 
-    Two queries, each a conditional distinct count per point: holders over the certificates,
-    users over the accepted contracts joined to their certificates (no correlated subquery, so
-    the cost grows with the rows, not rows × points). Without a period the window is the
-    point's day itself, so a municipality without one is counted on a single day (as
-    `summaries` does)."""
+    One query over the certificates (with their child's birth date), grouped by municipality
+    and by birth-date band on the last day. A child holds at most one live certificate
+    (`certificates_one_live_per_child`, and a cancelled or expired one stopped being held when
+    its status changed), so on any day the certificates held are the children holding them:
+    plain counts, no distinct count (no sort). Points on the last day come from the bands (one
+    "used" subquery for that day); a point on an earlier day is a filtered count with its own
+    age bounds and "used" subquery. Without a period the window is the point's day itself, so
+    a municipality without one is counted on a single day (as `summaries` does)."""
     points = list(points)
     if not starts or not points:
         return {}
-    days = {point.on for point in points}
+    days = sorted({point.on for point in points})
     if None in starts.values() and len(days) > 1:
         raise ValueError("a municipality without a period is counted on one day only")
-    first, last = min(days), max(days)
-    ids = list(starts)
-    live_since_first = Q(status__in=Certificate.LIVE) | Q(status_changed_at__gte=_day_end(first))
+    first, last = days[0], days[-1]
+    windows: dict[dt.date, list[int]] = {}
+    for mid, start in starts.items():
+        windows.setdefault(start or last, []).append(mid)
 
-    holder_counts = {
-        f"h{i}": Count(
-            "child_id",
-            distinct=True,
-            filter=holding(point.on) & aged(point.on, point.low, point.high),
-        )
-        for i, point in enumerate(points)
+    on_last = [point for point in points if point.on == last]
+    earlier = [point for point in points if point.on != last]
+    held_last = holding(last)
+    grouping = ["municipality_id"]
+    if len(on_last) == 1:
+        # One point on the last day (the regional view): its ages are a filter, no bands —
+        # grouped by municipality only, which the planner hashes.
+        only = on_last[0]
+        held_last &= aged(last, only.low, only.high)
+        bands, cuts = {}, []
+    else:
+        band, cuts = _bands(last, on_last)
+        bands = {"band": band}
+        grouping.append("band")
+    counts = {
+        "h": Count("pk", filter=held_last),
+        "u": Count("pk", filter=held_last & _used_by(windows, last, direction, provider)),
     }
-    holders = (
-        Certificate.objects.filter(municipality_id__in=ids, issued_at__lt=_day_end(last))
-        .filter(live_since_first)
-        .values("municipality_id")
-        .annotate(**holder_counts)
+    for i, point in enumerate(earlier):
+        held = holding(point.on) & aged(point.on, point.low, point.high)
+        counts[f"h{i}"] = Count("pk", filter=held)
+        counts[f"u{i}"] = Count(
+            "pk", filter=held & _used_by(windows, point.on, direction, provider)
+        )
+    rows = (
+        Certificate.objects.filter(municipality_id__in=list(starts), issued_at__lt=_day_end(last))
+        .filter(Q(status__in=Certificate.LIVE) | Q(status_changed_at__gte=_day_end(first)))
+        .annotate(**bands)
+        .values(*grouping)
+        .annotate(**counts)
         .order_by()
     )
+    result: dict[tuple[int, object], tuple[int, int]] = {}
 
-    # A contract counts from the day it was both begun and accepted, while in force some day
-    # from the window's start (a contract terminated early, up to its `ended_at`).
-    window = {mid: day or last for mid, day in starts.items()}
-    field = "certificate__municipality_id"
-    contracts = (
-        Contract.objects.filter(
-            certificate__municipality_id__in=ids,
-            status__in=USED_STATUSES,
-            accepted_at__lt=_day_end(last),
-            starts_on__lte=last,
-            ends_on__gte=min(window.values()),
-        )
-        .filter(
-            Q(certificate__status__in=Certificate.LIVE)
-            | Q(certificate__status_changed_at__gte=_day_end(first))
-        )
-        .annotate(
-            window_start=_per_municipality(field, window, DateField()),
-            window_moment=_per_municipality(
-                field,
-                {mid: _day_end(day - dt.timedelta(days=1)) for mid, day in window.items()},
-                DateTimeField(),
-            ),
-        )
-        .filter(ends_on__gte=F("window_start"))
-        .filter(~Q(status=Contract.Status.TERMINATED) | Q(ended_at__gte=F("window_moment")))
-    )
-    if direction:
-        contracts = contracts.filter(group__module__program__direction=direction)
-    if provider is not None:
-        contracts = contracts.filter(provider=provider)
-    user_counts = {
-        f"u{i}": Count(
-            "certificate__child_id",
-            distinct=True,
-            filter=holding(point.on, "certificate__")
-            & aged(point.on, point.low, point.high, "certificate__child__birth_date")
-            & Q(starts_on__lte=point.on, accepted_at__lt=_day_end(point.on)),
-        )
-        for i, point in enumerate(points)
-    }
-    users = {row[field]: row for row in contracts.values(field).annotate(**user_counts).order_by()}
-    result = {}
-    for row in holders:
+    def add(mid, key, holders, users):
+        before = result.get((mid, key), (0, 0))
+        result[(mid, key)] = (before[0] + holders, before[1] + users)
+
+    for row in rows:
         mid = row["municipality_id"]
-        used = users.get(mid, {})
-        for i, point in enumerate(points):
-            result[(mid, point.key)] = (row[f"h{i}"], used.get(f"u{i}", 0))
+        for point in on_last:
+            if not cuts or row["band"] in _band_range(point, last, cuts):
+                add(mid, point.key, row["h"], row["u"])
+            else:
+                add(mid, point.key, 0, 0)
+        for i, point in enumerate(earlier):
+            add(mid, point.key, row[f"h{i}"], row[f"u{i}"])
     return result
 
 
