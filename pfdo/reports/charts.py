@@ -22,7 +22,10 @@ LEFT_HBAR = 200
 RIGHT = 16
 TOP = 16
 BOTTOM = 44
-MAX_LABEL = 28
+# Labels left of horizontal bars: what fits in LEFT_HBAR at the ticks' font (≈ 6.5 units a
+# character); below the vertical charts, what fits the slot (a month is «сен 26»).
+MAX_LABEL = 26
+CHAR_WIDTH = 6.5
 
 
 def _number(value) -> float:
@@ -67,8 +70,13 @@ def _label(row, table: Table) -> str:
     column = table.column(table.chart.label)
     value = row.get(column.key)
     if column.kind == "month" and value is not None:
-        return month_label(value)
+        return short_month(value)
     return "" if value is None else str(value)
+
+
+def short_month(month) -> str:
+    """«сен 26»: a month under a chart's column, where «сентябрь 2026» would not fit."""
+    return f"{month_label(month)[:3]} {month:%y}"
 
 
 def render(table: Table) -> SafeString:
@@ -133,13 +141,15 @@ def _vertical(table: Table) -> tuple[str, int]:
         )
     n = len(table.rows)
     slot = plot_w / n
-    every = max(1, math.ceil(n / 12))
-    for index, row in enumerate(table.rows):
+    labels = [_short(_label(row, table))[:14] for row in table.rows]
+    widest = max(len(label) for label in labels) * CHAR_WIDTH + 4
+    every = max(1, math.ceil(widest / slot))  # no label runs into the next one
+    for index, label in enumerate(labels):
         x0 = LEFT + slot * index
         if index % every == 0:
             parts.append(
                 f'<text class="tick" x="{x0 + slot / 2:.1f}" y="{TOP + PLOT_HEIGHT + 18}" '
-                f'text-anchor="middle">{escape(_short(_label(row, table))[:12])}</text>'
+                f'text-anchor="middle">{escape(label)}</text>'
             )
     if chart.kind == "bar":
         width = slot * 0.8 / len(chart.series)

@@ -215,3 +215,23 @@ def test_api_scopes_and_refuses_bad_filters(api_client, operator, make_user, two
     )
     api_client.force_authenticate(None)
     assert api_client.get("/api/v1/reports/certificates/").status_code in (401, 403)
+
+
+def test_month_labels_are_short_and_never_run_into_each_other():
+    from pfdo.common.months import add_months
+
+    def months(n):
+        return Table(
+            key="m",
+            title="m",
+            columns=[Column("month", "Месяц", "month"), Column("n", "N", "int")],
+            rows=[{"month": add_months(dt.date(2026, 9, 1), i), "n": i} for i in range(n)],
+            chart=Chart("line", "month", ("n",)),
+        )
+
+    year = str(charts.render(months(12)))
+    assert "сен 26" in year and "авг 27" in year and "сентябрь" not in year
+    assert year.count('text-anchor="middle"') == 12  # 12 slots of 47 units hold «сен 26»
+    two_years = str(charts.render(months(36)))
+    # 36 slots of 16 units: a label every third slot
+    assert two_years.count('text-anchor="middle"') == 12
