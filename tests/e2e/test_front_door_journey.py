@@ -23,7 +23,8 @@ def test_a_family_finds_the_front_door_applies_and_follows_the_status(
 ):
     # 1. The home page leads to the application.
     page.goto(live_server.url + "/")
-    page.locator("main").get_by_role("link", name="Получить сертификат").click()
+    # A link drawn as a button (role="button"), as the other calls to action beside it.
+    page.locator("main").get_by_role("button", name="Получить сертификат").click()
     expect(page).to_have_url(re.compile(r"/certificates/apply/$"))
 
     # 2. The one application, without an account.
