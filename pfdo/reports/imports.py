@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from pfdo.certificates.imports.reading import file_error, file_kind, read_upload, table
+from pfdo.certificates.imports.reading import (
+    file_error,
+    file_kind,
+    match_header,
+    read_upload,
+    table,
+)
 from pfdo.common import clock
 from pfdo.common.errors import ValidationFailed
 from pfdo.common.spreadsheets import safe_text
@@ -44,24 +50,8 @@ TITLES = {column.key: column.title for column in COLUMNS}
 _BY_HEADER = {alias: column.key for column in COLUMNS for alias in column.aliases}
 
 
-def _header_key(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower().replace("ё", "е"))
-
-
 def _columns(header: list) -> dict[str, int]:
-    found: dict[str, int] = {}
-    unknown = []
-    for index, cell in enumerate(header):
-        title = "" if cell is None else str(cell).strip()
-        if not title:
-            continue
-        key = _BY_HEADER.get(_header_key(title))
-        if key is None:
-            unknown.append(title[:60])
-        elif key in found:
-            raise file_error(f"Столбец «{TITLES[key]}» встречается в заголовке дважды.")
-        else:
-            found[key] = index
+    found, unknown = match_header(header, by_header=_BY_HEADER, titles=TITLES)
     problems = []
     missing = [TITLES[key] for key in ("year", "age", "children") if key not in found]
     if missing:

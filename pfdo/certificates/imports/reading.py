@@ -147,21 +147,31 @@ def table(kind: str, data: bytes) -> tuple[list[Any], list[tuple[int, list[Any]]
     return header, body
 
 
-def columns(header: list[Any]) -> tuple[dict[str, int], list[str]]:
-    """Column key → cell index, and the notes about columns that were not recognised."""
+def match_header(
+    header: list[Any], *, by_header: dict[str, str], titles: dict[str, str]
+) -> tuple[dict[str, int], list[str]]:
+    """Column key → cell index for a header row whose titles `by_header` knows (case, ё/е,
+    spaces and a trailing * or : do not matter), and the titles it does not know; a column
+    named twice is a file error. Every import's header is read this way."""
     found: dict[str, int] = {}
     unknown: list[str] = []
     for index, cell in enumerate(header):
         title = "" if cell is None else str(cell).strip()
         if not title:
             continue
-        key = _BY_HEADER.get(_header_key(title))
+        key = by_header.get(_header_key(title))
         if key is None:
             unknown.append(title[:60])
         elif key in found:
-            raise file_error(f"Столбец «{TITLES[key]}» встречается в заголовке дважды.")
+            raise file_error(f"Столбец «{titles[key]}» встречается в заголовке дважды.")
         else:
             found[key] = index
+    return found, unknown
+
+
+def columns(header: list[Any]) -> tuple[dict[str, int], list[str]]:
+    """Column key → cell index, and the notes about columns that were not recognised."""
+    found, unknown = match_header(header, by_header=_BY_HEADER, titles=TITLES)
     missing = [c.title for c in COLUMNS if c.required and c.key not in found]
     if missing:
         names = ", ".join(f"«{m}»" for m in missing)
