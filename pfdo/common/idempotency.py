@@ -113,6 +113,7 @@ class IdempotencyMiddleware:
             response.status_code >= 500
             or response.status_code == 429
             or getattr(response, "streaming", False)
+            or getattr(response, NOT_KEPT_ATTRIBUTE, False)
         ):
             records.delete()
             return
@@ -126,6 +127,16 @@ class IdempotencyMiddleware:
 
 
 SECRET_ATTRIBUTE = "idempotency_secret_keys"  # noqa: S105 - an attribute name
+NOT_KEPT_ATTRIBUTE = "idempotency_not_kept"
+
+
+def not_kept(response):
+    """Keep no copy of this answer: a look-up sent by POST (so that a child's name stays out of
+    URLs) changes nothing a retry could repeat, and its answer — where a child is enrolled, an
+    application's status — must not sit in the database for a day. A repeat with the same key
+    is a new look-up, counted in its limits and recorded like any other."""
+    setattr(response, NOT_KEPT_ATTRIBUTE, True)
+    return response
 
 
 def mark_secret(response, *keys: str):

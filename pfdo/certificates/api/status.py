@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from pfdo.certificates import services
 from pfdo.certificates.models import CertificateApplication
+from pfdo.common import idempotency
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.schema import RETRY_AFTER
 
@@ -40,7 +41,8 @@ class ApplicationStatusView(APIView):
             "Без входа. По номеру заявления (из письма) и адресу почты, указанному в заявлении, "
             "— только статус и что делать дальше. Неверный номер и неверная почта — один и тот "
             "же ответ 404. Попытки ограничены с одного адреса и на один номер (сверх — 429 с "
-            "Retry-After); каждая записывается в журнал действий."
+            "Retry-After); каждая записывается в журнал действий. Ответ не "
+            "хранится для Idempotency-Key: повтор — новый запрос."
         ),
         parameters=[RETRY_AFTER],
     )
@@ -48,4 +50,4 @@ class ApplicationStatusView(APIView):
         data = ApplicationStatusRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.application_status(actor=request.user, **data.validated_data)
-        return Response(ApplicationStatusSerializer(result).data)
+        return idempotency.not_kept(Response(ApplicationStatusSerializer(result).data))

@@ -75,6 +75,19 @@ def test_the_number_and_the_email_give_the_status_and_the_next_step(applied):
     assert EMAIL not in str(row.details)
 
 
+def test_no_copy_of_the_answer_is_kept_for_an_idempotency_key(applied):
+    from pfdo.common.models import IdempotencyRecord
+
+    client = APIClient(REMOTE_ADDR="203.0.113.20")
+    body = {"number": str(applied.pk), "email": EMAIL}
+    first = client.post(API, body, format="json", HTTP_IDEMPOTENCY_KEY="status-1")
+    again = client.post(API, body, format="json", HTTP_IDEMPOTENCY_KEY="status-1")
+    assert first.status_code == again.status_code == 200
+    assert "Idempotent-Replayed" not in again
+    assert not IdempotencyRecord.objects.exists()
+    assert recorded() == ["matched", "matched"]  # a new look-up, counted and recorded
+
+
 def test_after_the_decision_the_status_follows(applied, operator):
     issued = services.approve_application(actor=operator, application=applied)
     response = ask(applied.pk, EMAIL)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pfdo.common import idempotency
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.schema import RETRY_AFTER
 from pfdo.enrolment import services
@@ -69,7 +70,8 @@ class EnrolmentCheckView(APIView):
             "Нет такого ребёнка и нет договоров — один и тот же ответ (пустой список). "
             "Не 4 цифры — 400 с fields.document_suffix. Попытки ограничены с одного адреса и "
             "на одно имя ребёнка (сверх — 429 с Retry-After); каждая записывается в журнал "
-            "действий (без фамилии и цифр)."
+            "действий (без фамилии и цифр). Ответ не хранится для Idempotency-Key: повтор — новая "
+            "проверка."
         ),
         parameters=[RETRY_AFTER],
     )
@@ -77,4 +79,4 @@ class EnrolmentCheckView(APIView):
         data = EnrolmentCheckRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.check_enrolment(actor=request.user, **data.validated_data)
-        return Response(EnrolmentCheckSerializer(result).data)
+        return idempotency.not_kept(Response(EnrolmentCheckSerializer(result).data))

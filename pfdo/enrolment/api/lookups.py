@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate
+from pfdo.common import idempotency
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.viewsets import ScopedReadOnlyViewSet
 from pfdo.enrolment import selectors, services
@@ -88,7 +89,8 @@ class CertificateLookupView(APIView):
             surname=values.get("surname", ""),
             provider_id=values.get("provider"),
         )
-        return Response(LookupResultSerializer(view).data)
+        # A look-up changes nothing to repeat: no copy of the child's name kept for a day.
+        return idempotency.not_kept(Response(LookupResultSerializer(view).data))
 
 
 # ------------------------------------------------------------------------------ report

@@ -299,6 +299,21 @@ def test_every_check_is_recorded_without_the_name_or_the_digits(w):
             assert secret not in written, secret
 
 
+def test_no_copy_of_the_answer_is_kept_for_an_idempotency_key(w):
+    # Where a child is enrolled must not sit in the database for a day as a stored answer: a
+    # repeat with the same key is a new check, answered afresh, counted and recorded again.
+    from pfdo.common.models import IdempotencyRecord
+
+    client = APIClient(REMOTE_ADDR="203.0.113.7")
+    first = client.post(API, MARIA, format="json", HTTP_IDEMPOTENCY_KEY="check-1")
+    again = client.post(API, MARIA, format="json", HTTP_IDEMPOTENCY_KEY="check-1")
+    assert first.status_code == again.status_code == 200
+    assert "Idempotent-Replayed" not in again
+    assert again.json() == first.json()
+    assert not IdempotencyRecord.objects.exists()
+    assert len(checks_recorded()) == 2
+
+
 def test_a_signed_in_checker_is_recorded_by_name(w):
     client = APIClient(REMOTE_ADDR="203.0.113.7")
     client.force_authenticate(w.operator)

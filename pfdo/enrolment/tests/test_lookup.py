@@ -196,6 +196,20 @@ def test_number_and_surname_answer_with_the_reduced_view(w):
     assert rows[0].ip == "127.0.0.1" and rows[0].purpose == CertificateLookup.Purpose.LOOKUP
 
 
+def test_no_copy_of_a_found_child_is_kept_for_an_idempotency_key(w):
+    from pfdo.common.models import IdempotencyRecord
+
+    certificate = w.certificates[1]  # Чернова
+    client = api(w.staff_p)
+    body = {"number": certificate.number, "surname": "Чернова"}
+    first = client.post(LOOKUP, body, format="json", HTTP_IDEMPOTENCY_KEY="lookup-1")
+    again = client.post(LOOKUP, body, format="json", HTTP_IDEMPOTENCY_KEY="lookup-1")
+    assert first.status_code == again.status_code == 200
+    assert "Idempotent-Replayed" not in again
+    assert not IdempotencyRecord.objects.exists()
+    assert CertificateLookup.objects.count() == 2  # a new look-up, counted and recorded
+
+
 def test_a_double_surname_matches_whole_whatever_the_separator(w):
     fam = family(w.vorkuta, w.operator, last_name="Петрова-Водкина")
     for typed in ("петрова водкина", "Петрова – Водкина", "ПЕТРОВА-ВОДКИНА"):
