@@ -8,6 +8,7 @@ import io
 import re
 from decimal import Decimal
 
+from django.http import Http404, HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -81,3 +82,16 @@ def tables_xlsx(tables: list[Table], *, heading: str = "") -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_response(tables: list[Table], *, only: str | None, heading: str, stem: str):
+    """The workbook of `tables` — or of the one keyed `only` (404 if there is none) — as a
+    download named `<stem>[-<only>].xlsx`: every report page exports this way."""
+    if only:
+        tables = [table for table in tables if table.key == only]
+        if not tables:
+            raise Http404("Нет такой таблицы.")
+    response = HttpResponse(tables_xlsx(tables, heading=heading), content_type=XLSX_TYPE)
+    name = f"{stem}{'-' + only if only else ''}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

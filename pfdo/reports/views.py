@@ -20,7 +20,7 @@ from pfdo.common.authz import can
 from pfdo.common.errors import DomainError, ValidationFailed
 from pfdo.common.views import apply_domain_error, authorize_page
 from pfdo.reports import imports, sections, services
-from pfdo.reports.exports import XLSX_TYPE, tables_xlsx
+from pfdo.reports.exports import XLSX_TYPE, xlsx_response
 from pfdo.reports.forms import PopulationForm, PopulationUploadForm, ReportFilterForm
 from pfdo.reports.models import TARGET_AGES, ChildPopulation
 from pfdo.reports.selectors import region as region_selectors
@@ -79,17 +79,18 @@ class SectionView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(**kwargs)
 
     def export(self, tables, filters, municipality, section, only):
-        if only:
-            tables = [table for table in tables if table.key == only]
-            if not tables:
-                raise Http404("Нет такой таблицы.")
         heading = f"{municipality.name} · {filters.period.name}"
         if filters.month:
             heading += f" · {filters.month:%m.%Y}"
-        response = HttpResponse(tables_xlsx(tables, heading=heading), content_type=XLSX_TYPE)
-        name = f"{municipality.code}-{section.key}{'-' + only if only else ''}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return xlsx_response(
+            tables, only=only, heading=heading, stem=f"{municipality.code}-{section.key}"
+        )
+
+
+def _year(raw: str | None) -> int | None:
+    """The year asked for in the address or the form, if it is one the population may hold."""
+    raw = raw or ""
+    return int(raw) if raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR else None
 
 
 class PopulationView(LoginRequiredMixin, TemplateView):
@@ -104,9 +105,7 @@ class PopulationView(LoginRequiredMixin, TemplateView):
         )
         authorize_page(request.user, "reports.view_municipality", self.municipality, hide=True)
         authorize_page(request.user, "reports.edit_population", self.municipality)
-        raw = request.GET.get("year") or request.POST.get("year") or ""
-        self.year = int(raw) if raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR else None
-        self.year = self.year or clock.today().year
+        self.year = _year(request.GET.get("year") or request.POST.get("year")) or clock.today().year
 
     def counts(self) -> dict[int, int]:
         return dict(
@@ -186,8 +185,7 @@ class PopulationTemplateView(LoginRequiredMixin, View):
     def get(self, request, code):
         municipality = get_object_or_404(Municipality, code=code)
         authorize_page(request.user, "reports.edit_population", municipality, hide=True)
-        raw = request.GET.get("year") or ""
-        year = int(raw) if raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR else None
+        year = _year(request.GET.get("year"))
         response = HttpResponse(
             imports.template_xlsx([municipality.code], year), content_type=XLSX_TYPE
         )
@@ -221,16 +219,12 @@ class RegionView(LoginRequiredMixin, TemplateView):
         on = clock.today()
         tables, rows = region_selectors.tables(region, on)
         if request.GET.get("export") == "xlsx":
-            only = request.GET.get("table")
-            if only:
-                tables = [table for table in tables if table.key == only]
-                if not tables:
-                    raise Http404("Нет такой таблицы.")
-            heading = f"{region.name} · на {on:%d.%m.%Y}"
-            response = HttpResponse(tables_xlsx(tables, heading=heading), content_type=XLSX_TYPE)
-            name = f"{region.code}-region{'-' + only if only else ''}.xlsx"
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
+            return xlsx_response(
+                tables,
+                only=request.GET.get("table"),
+                heading=f"{region.name} · на {on:%d.%m.%Y}",
+                stem=f"{region.code}-region",
+            )
         main, running = tables
         query = f"region={region.code}" if request.GET.get("region") else ""
         context = self.get_context_data(
