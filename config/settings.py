@@ -282,6 +282,30 @@ CACHES = {
     )
 }
 
+# Background jobs (Celery, config/celery.py). The broker is Redis in production; without
+# one every task runs in the process that enqueues it, after the commit (`make run`, tests).
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1" if PRODUCTION else ""
+)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# No result backend: a job's row (pfdo.jobs) and a notification's row hold what happened.
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it has finished, and a worker killed mid-task gives it back
+# to the queue: every task is safe to run again (the rows say what is done).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task not acknowledged within this time (its worker vanished) is delivered again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "pfdo"
+CELERY_TIMEZONE = "Europe/Moscow"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The schedule of celery beat: filled by the apps' tasks (see CELERY_BEAT_SCHEDULE below).
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
 # Rate limits, "attempts/seconds" per window and key (pfdo/common/ratelimit.py). Sized so a
 # family, a school behind one address or a provider's desk on a busy September day never meets
 # them, while guessing, enumeration and form flooding stop after a handful of tries. Change any
