@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "pfdo.audit",
     "pfdo.territory",
     "pfdo.accounts",
+    "pfdo.jobs",
     "pfdo.financing",
     "pfdo.ledger",
     "pfdo.certificates",
@@ -302,8 +303,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "pfdo"
 CELERY_TIMEZONE = "Europe/Moscow"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# The schedule of celery beat: filled by the apps' tasks (see CELERY_BEAT_SCHEDULE below).
-CELERY_BEAT_SCHEDULE: dict = {}
+# The schedule of celery beat (exactly one beat process per deployment). Times are Moscow's.
+CELERY_BEAT_SCHEDULE = {
+    # Jobs waiting or running without a sign of life for 2 minutes go to a worker again.
+    "jobs-sweep": {"task": "pfdo.jobs.sweep", "schedule": 60.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Rate limits, "attempts/seconds" per window and key (pfdo/common/ratelimit.py). Sized so a

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("pfdo.billing.api.urls")),
     path("", include("pfdo.ratings.api.urls")),
     path("", include("pfdo.reports.api.urls")),
+    path("", include("pfdo.jobs.api.urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     path("", include("pfdo.billing.urls")),
     path("", include("pfdo.ratings.urls")),
     path("", include("pfdo.reports.urls")),
+    path("", include("pfdo.jobs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
