@@ -1,5 +1,6 @@
 """Django settings: everything that differs between machines comes from the environment."""
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -196,7 +197,20 @@ AXES_LOCKOUT_CALLABLE = "pfdo.accounts.views.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The client's address as every counter sees it (pfdo/common/clientip.py): REMOTE_ADDR, or
+# behind one of PFDO_TRUSTED_PROXIES the right-most address of X-Forwarded-For they did not add.
+AXES_CLIENT_IP_CALLABLE = "pfdo.common.clientip.client_ip"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Addresses or networks of the proxies in front of the web workers (a load balancer, nginx):
+# only a request arriving from one of them has its X-Forwarded-For read. Empty: never read.
+PFDO_TRUSTED_PROXIES = env.list("PFDO_TRUSTED_PROXIES", default=[])
+for _proxy in PFDO_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise environ.ImproperlyConfigured(
+            f"PFDO_TRUSTED_PROXIES: {_proxy!r} is not an address or a network (10.0.0.0/8)"
+        ) from None
 
 LANGUAGE_CODE = "ru"
 # Only Russian until translations exist: an English browser must not get a mix of languages.

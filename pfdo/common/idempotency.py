@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 
 from pfdo.common import clock
+from pfdo.common.clientip import client_ip
 from pfdo.common.http import json_error_response
 from pfdo.common.models import IdempotencyRecord
 
@@ -41,7 +42,7 @@ def _scope(request) -> str:
     session = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     if session:
         return _sha(b"session", session.encode())
-    return _sha(b"anonymous", (request.META.get("REMOTE_ADDR") or "").encode())
+    return _sha(b"anonymous", (client_ip(request) or "").encode())
 
 
 def _ttl() -> timedelta:
