@@ -295,6 +295,14 @@ CACHES = {
         "CACHE_URL", default="redis://127.0.0.1:6379/0" if PRODUCTION else "locmemcache://pfdo"
     )
 }
+# Redis through the backend that degrades instead of failing (pfdo/common/cache.py): short
+# socket timeouts, and while Redis does not answer this process's memory, Redis again after
+# PFDO_CACHE_RETRY_SECONDS.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "pfdo.common.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(
+        "RETRY_AFTER", env.float("PFDO_CACHE_RETRY_SECONDS", default=5)
+    )
 
 # Background jobs (Celery, config/celery.py). The broker is Redis in production; without
 # one every task runs in the process that enqueues it, after the commit (`make run`, tests).
