@@ -488,14 +488,29 @@ PFDO_CSP_REPORT_ONLY = env.bool("PFDO_CSP_REPORT_ONLY", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# `make serve` runs the production settings on this machine over plain http (no TLS proxy in
+# front): PFDO_LOCAL_HTTP=1 turns off the https redirect, the Secure flag of the cookies and
+# HSTS, so a login works in the browser at http://127.0.0.1. It is refused unless every
+# allowed host is this machine's own, so it cannot open a real site to plain http.
+PFDO_LOCAL_HTTP = env.bool("PFDO_LOCAL_HTTP", default=False)
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+if PFDO_LOCAL_HTTP and not (ALLOWED_HOSTS and set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS):
+    raise environ.ImproperlyConfigured(
+        "PFDO_LOCAL_HTTP=1 (plain http, no Secure cookies) is only for serving on this machine: "
+        f"ALLOWED_HOSTS must all be loopback ({', '.join(sorted(LOOPBACK_HOSTS))}), "
+        f"got {ALLOWED_HOSTS}"
+    )
+
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not PFDO_LOCAL_HTTP)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = not PFDO_LOCAL_HTTP
+    CSRF_COOKIE_SECURE = not PFDO_LOCAL_HTTP
+    SECURE_HSTS_SECONDS = (
+        0 if PFDO_LOCAL_HTTP else env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    )
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = not PFDO_LOCAL_HTTP
+    SECURE_HSTS_PRELOAD = not PFDO_LOCAL_HTTP
 
 LOGGING = {
     "version": 1,
