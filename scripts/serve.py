@@ -14,6 +14,7 @@ CELERY_BROKER_URL, EMAIL_URL (letters go to var/mail) — see README, «Разв
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -37,11 +38,15 @@ def say(text: str) -> None:
 def prepare(database_url: str, env: dict) -> None:
     params = serving.database_params(database_url)
     if not params["ENGINE"].endswith("postgresql"):
-        sys.exit("serve: needs PostgreSQL (DATABASE_URL=postgres://…); `make run` is the SQLite demo")
+        sys.exit(
+            "serve: needs PostgreSQL (DATABASE_URL=postgres://…); `make run` is the SQLite demo"
+        )
+    import psycopg
+
     try:
         if serving.create_database(params):
             say(f"создана база {params['NAME']}")
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is told plainly
+    except psycopg.Error as exc:
         sys.exit(f"serve: PostgreSQL at {params.get('HOST')}:{params.get('PORT')} — {exc}")
     serving.manage(env, "migrate", "--noinput", "-v", "0")
     serving.manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -141,10 +146,8 @@ class Supervisor:
                 process.wait(timeout=10)
             else:
                 # What it left behind in its session (a worker of a killed master).
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
 
 
 def main() -> int:

@@ -21,7 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 BIN = Path(sys.executable).parent
 # What a test run or a caller's shell set for itself that is not the deployment's.
-NOT_INHERITED = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "PYTEST_XDIST_WORKER"}
+NOT_INHERITED = {
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DEBUG",
+    "PYTEST_XDIST_WORKER",
+}
 
 
 def free_port() -> int:

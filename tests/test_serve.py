@@ -139,9 +139,7 @@ def alive(pid: int) -> bool:
 
 
 def start_supervisor(port: int, log) -> subprocess.Popen:
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}
-    }
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
     env.update(
         DATABASE_URL=served_database_url(),
         PORT=str(port),
@@ -151,7 +149,7 @@ def start_supervisor(port: int, log) -> subprocess.Popen:
         CELERY_BROKER_URL=TEST_CACHE_URL,
         LOG_LEVEL="WARNING",
     )
-    return subprocess.Popen(  # noqa: S603 - this interpreter, the project's script
+    return subprocess.Popen(
         [sys.executable, "scripts/serve.py"], cwd=ROOT, env=env, stdout=log, stderr=log, text=True
     )
 

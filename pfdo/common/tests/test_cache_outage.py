@@ -48,9 +48,7 @@ def counters(server) -> dict[bytes, int]:
 
 
 def outage_warnings(caplog) -> list[str]:
-    return [
-        r.getMessage() for r in caplog.records if "does not answer" in r.getMessage()
-    ]
+    return [r.getMessage() for r in caplog.records if "does not answer" in r.getMessage()]
 
 
 def test_pages_and_limits_live_through_a_redis_outage(shared_cache, vorkuta, caplog):
