@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 # gunicorn under the production settings, one copy for the benchmarks, `make serve` and the
 # serving tests (scripts/serving.py).
-from serving import Served, create_database, free_port
+import serving
+from serving import create_database, free_port
+
+
+class Served(serving.Served):
+    """serving.Served with the benchmarks' defaults: their own Redis database for the cache
+    (CACHE_URL, default db 5), and jobs run in the web process unless CELERY_BROKER_URL is set."""
+
+    def __init__(self, database_url: str, *, extra_env: dict | None = None, **options) -> None:
+        defaults = {
+            "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/5"),
+            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", ""),
+        }
+        super().__init__(database_url, extra_env={**defaults, **(extra_env or {})}, **options)
 
 
 def setup(script: str, example: str) -> None:
