@@ -20,11 +20,12 @@ PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
-.PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean
+.PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean serve
 .PHONY: bench-catalog bench-enrolment bench-billing bench-reports lock audit audit-test
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
+	@echo "make serve - as deployed: gunicorn, a Celery worker and beat, PFDO_ENV=production, on the local PostgreSQL and Redis (http://127.0.0.1:$(PORT))"
 	@echo "make test  - lint, security checks, architecture contracts, migrations check, deploy check, audit, the whole suite on PostgreSQL, what differs on SQLite"
 	@echo "make test-postgres / make test-sqlite - one of the two test stages (test-sqlite-all: the whole suite on SQLite)"
 	@echo "make audit - the locked dependencies (requirements.lock) against known vulnerabilities"
@@ -75,6 +76,13 @@ run: $(VENV)/.installed var/secret_key
 	@echo ""
 	DEBUG=$(DEBUG) SECRET_KEY="$$(cat var/secret_key)" PFDO_SITE_URL=$(PFDO_SITE_URL) \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The system as it is deployed (scripts/serve.py): migrate, collectstatic, the demo if the
+# database is empty, then gunicorn + a Celery worker + celery beat with PFDO_ENV=production,
+# over plain http on 127.0.0.1 (PFDO_LOCAL_HTTP). Needs the local PostgreSQL and Redis.
+PFDO_SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_serve
+serve: $(VENV)/.installed
+	DATABASE_URL="$(PFDO_SERVE_DATABASE_URL)" PORT=$(PORT) $(BIN)/python scripts/serve.py
 
 seed: $(VENV)/.installed
 	PFDO_SITE_URL=$(PFDO_SITE_URL) $(BIN)/python manage.py seed_demo --scale small

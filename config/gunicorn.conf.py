@@ -24,3 +24,6 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Behind a proxy on the same machine (nginx); set FORWARDED_ALLOW_IPS for one elsewhere.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "pfdo-web"
+# gunicorn's control socket (gunicornc) is not used; one path per user would be shared by every
+# gunicorn of the machine (the tests', the benchmarks', `make serve`).
+control_socket_disable = True

@@ -1,5 +1,6 @@
 """Django settings: everything that differs between machines comes from the environment."""
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -197,7 +198,20 @@ AXES_LOCKOUT_CALLABLE = "pfdo.accounts.views.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The client's address as every counter sees it (pfdo/common/clientip.py): REMOTE_ADDR, or
+# behind one of PFDO_TRUSTED_PROXIES the right-most address of X-Forwarded-For they did not add.
+AXES_CLIENT_IP_CALLABLE = "pfdo.common.clientip.client_ip"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Addresses or networks of the proxies in front of the web workers (a load balancer, nginx):
+# only a request arriving from one of them has its X-Forwarded-For read. Empty: never read.
+PFDO_TRUSTED_PROXIES = env.list("PFDO_TRUSTED_PROXIES", default=[])
+for _proxy in PFDO_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise environ.ImproperlyConfigured(
+            f"PFDO_TRUSTED_PROXIES: {_proxy!r} is not an address or a network (10.0.0.0/8)"
+        ) from None
 
 LANGUAGE_CODE = "ru"
 # Only Russian until translations exist: an English browser must not get a mix of languages.
@@ -282,6 +296,14 @@ CACHES = {
         "CACHE_URL", default="redis://127.0.0.1:6379/0" if PRODUCTION else "locmemcache://pfdo"
     )
 }
+# Redis through the backend that degrades instead of failing (pfdo/common/cache.py): short
+# socket timeouts, and while Redis does not answer this process's memory, Redis again after
+# PFDO_CACHE_RETRY_SECONDS.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "pfdo.common.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(
+        "RETRY_AFTER", env.float("PFDO_CACHE_RETRY_SECONDS", default=5)
+    )
 
 # Background jobs (Celery, config/celery.py). The broker is Redis in production; without
 # one every task runs in the process that enqueues it, after the commit (`make run`, tests).
@@ -470,14 +492,29 @@ PFDO_CSP_REPORT_ONLY = env.bool("PFDO_CSP_REPORT_ONLY", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# `make serve` runs the production settings on this machine over plain http (no TLS proxy in
+# front): PFDO_LOCAL_HTTP=1 turns off the https redirect, the Secure flag of the cookies and
+# HSTS, so a login works in the browser at http://127.0.0.1. It is refused unless every
+# allowed host is this machine's own, so it cannot open a real site to plain http.
+PFDO_LOCAL_HTTP = env.bool("PFDO_LOCAL_HTTP", default=False)
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+if PFDO_LOCAL_HTTP and not (ALLOWED_HOSTS and set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS):
+    raise environ.ImproperlyConfigured(
+        "PFDO_LOCAL_HTTP=1 (plain http, no Secure cookies) is only for serving on this machine: "
+        f"ALLOWED_HOSTS must all be loopback ({', '.join(sorted(LOOPBACK_HOSTS))}), "
+        f"got {ALLOWED_HOSTS}"
+    )
+
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not PFDO_LOCAL_HTTP)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = not PFDO_LOCAL_HTTP
+    CSRF_COOKIE_SECURE = not PFDO_LOCAL_HTTP
+    SECURE_HSTS_SECONDS = (
+        0 if PFDO_LOCAL_HTTP else env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    )
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = not PFDO_LOCAL_HTTP
+    SECURE_HSTS_PRELOAD = not PFDO_LOCAL_HTTP
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+# gunicorn under the production settings, one copy for the benchmarks, `make serve` and the
+# serving tests (scripts/serving.py).
+import serving
+from serving import create_database, free_port
+
+
+class Served(serving.Served):
+    """serving.Served with the benchmarks' defaults: their own Redis database for the cache
+    (CACHE_URL, default db 5), and jobs run in the web process unless CELERY_BROKER_URL is set."""
+
+    def __init__(self, database_url: str, *, extra_env: dict | None = None, **options) -> None:
+        defaults = {
+            "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/5"),
+            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", ""),
+        }
+        super().__init__(database_url, extra_env={**defaults, **(extra_env or {})}, **options)
 
 
 def setup(script: str, example: str) -> None:
@@ -22,122 +40,8 @@ def setup(script: str, example: str) -> None:
 
 def _create_database(params: dict) -> None:
     """Create the bench database on first use (the name was checked above)."""
-    import psycopg
-    from psycopg import sql
-
-    conninfo = {
-        "host": params.get("HOST") or None,
-        "port": params.get("PORT") or None,
-        "user": params.get("USER") or None,
-        "password": params.get("PASSWORD") or None,
-    }
-    conninfo = {k: v for k, v in conninfo.items() if v}
-    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [params["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["NAME"])))
-            print(f"created database {params['NAME']}")
+    if create_database(params):
+        print(f"created database {params['NAME']}")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served:
-    """`with Served(database_url, workers=4) as base:` — the project under gunicorn with the
-    production settings (config/gunicorn.conf.py), as `make serve` runs it, on a free port;
-    `base` is its address. Static files collected first (whitenoise serves them hashed)."""
-
-    def __init__(
-        self,
-        database_url: str,
-        *,
-        workers: int = 4,
-        app: str = "config.wsgi",
-        extra_env: dict | None = None,
-    ) -> None:
-        self.database_url, self.workers, self.app = database_url, workers, app
-        self.extra_env = extra_env or {}
-        self.process = None
-
-    def env(self, port: int) -> dict:
-        import os
-        from pathlib import Path
-
-        root = Path(__file__).resolve().parent.parent
-        var = root / "var"
-        env = dict(os.environ)
-        env.update(
-            {
-                "PFDO_ENV": "production",
-                "DEBUG": "0",
-                "DATABASE_URL": self.database_url,
-                "ALLOWED_HOSTS": "127.0.0.1,localhost",
-                "SECURE_SSL_REDIRECT": "0",
-                "SECRET_KEY": (var / "secret_key").read_text().strip()
-                if (var / "secret_key").exists()
-                else "bench-" + "x" * 50,
-                "PFDO_PD_HASH_KEY": (var / "pd_hash_key").read_text().strip()
-                if (var / "pd_hash_key").exists()
-                else "bench-pd-" + "y" * 50,
-                "CACHE_URL": env.get("CACHE_URL", "redis://127.0.0.1:6379/5"),
-                "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL", ""),
-                "PFDO_BIND": f"127.0.0.1:{port}",
-                "WEB_CONCURRENCY": str(self.workers),
-                "LOG_LEVEL": "WARNING",
-                "CONN_MAX_AGE": "600",
-            }
-        )
-        env.update(self.extra_env)
-        return env
-
-    def __enter__(self) -> str:
-        import subprocess
-        import time
-        import urllib.request
-        from pathlib import Path
-
-        root = Path(__file__).resolve().parent.parent
-        port = free_port()
-        env = self.env(port)
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=root,
-            env=env,
-            check=True,
-        )
-        self.process = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, fixed arguments
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "-c",
-                "config/gunicorn.conf.py",
-                self.app,
-            ],
-            cwd=root,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        import urllib.error
-
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)  # noqa: S310 - our own server
-                break
-            except urllib.error.HTTPError:
-                break  # it answers
-            except OSError:
-                time.sleep(0.1)  # not up yet
-        else:
-            raise RuntimeError(f"gunicorn did not answer on {base}")
-        return base
-
-    def __exit__(self, *exc) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+__all__ = ["Served", "free_port", "setup"]

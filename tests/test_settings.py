@@ -128,3 +128,44 @@ def test_make_run_links_mail_to_the_port_it_serves():
     serve = next(line for line in lines if "runserver" in line)
     for line in (seed, serve):
         assert "PFDO_SITE_URL=http://127.0.0.1:8123 " in line
+
+
+def _local_http(**env):
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, "
+        "settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)"
+    )
+    full = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PFDO_LOCAL_HTTP"}}
+    full.update(
+        PFDO_ENV="production",
+        SECRET_KEY="k" * 60,
+        PFDO_PD_HASH_KEY="p" * 60,
+        DATABASE_URL="sqlite:///:memory:",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **env,
+    )
+    return subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_local_http_serves_production_settings_over_plain_http_on_loopback_only():
+    served = _local_http(PFDO_LOCAL_HTTP="1", ALLOWED_HOSTS="127.0.0.1,localhost")
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.split() == ["False", "False", "False", "0"]
+    # Without it, the same hosts get https, Secure cookies and HSTS.
+    hardened = _local_http(ALLOWED_HOSTS="127.0.0.1,localhost")
+    assert hardened.stdout.split() == ["True", "True", "True", "31536000"]
+    for hosts in ("pfdo.example.org", "127.0.0.1,pfdo.example.org", ""):
+        refused = _local_http(PFDO_LOCAL_HTTP="1", ALLOWED_HOSTS=hosts)
+        assert refused.returncode != 0
+        assert "PFDO_LOCAL_HTTP=1" in refused.stderr and "loopback" in refused.stderr
+
+
+def test_trusted_proxies_must_be_addresses_or_networks():
+    good = load_settings(PFDO_TRUSTED_PROXIES="10.0.0.5,172.16.0.0/12,2001:db8::/32")
+    assert good.returncode == 0, good.stderr
+    bad = load_settings(PFDO_TRUSTED_PROXIES="10.0.0.5,proxy.local")
+    assert bad.returncode != 0
+    assert "PFDO_TRUSTED_PROXIES: 'proxy.local'" in bad.stderr

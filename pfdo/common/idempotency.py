@@ -4,6 +4,13 @@ with a different request is 409; a key whose first call is still running is 409 
 Answers below 500 are kept for `PFDO_IDEMPOTENCY_TTL_HOURS` (default 24); a 5xx is not kept,
 so the caller may retry with the same key — nor a 429 (too many attempts): nothing was done,
 and the retry its Retry-After invites must be carried out, not answered 429 again.
+
+A first call whose process dies (a web worker killed mid-request) leaves its claim behind with
+no answer. On PostgreSQL the call holds a session-level advisory lock on its key while it runs,
+and the database lets go of it when the session ends — once the dead call's transaction is
+rolled back. So a retry that finds a claim without an answer and can take the lock knows its
+owner is gone, and carries the call out itself; one that cannot take it is told the call is
+still running. (Elsewhere — SQLite, the single-process demo — such a claim waits out the TTL.)
 """
 
 from __future__ import annotations
@@ -13,10 +20,11 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.http import HttpResponse
 
 from pfdo.common import clock
+from pfdo.common.clientip import client_ip
 from pfdo.common.http import json_error_response
 from pfdo.common.models import IdempotencyRecord
 
@@ -41,7 +49,7 @@ def _scope(request) -> str:
     session = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     if session:
         return _sha(b"session", session.encode())
-    return _sha(b"anonymous", (request.META.get("REMOTE_ADDR") or "").encode())
+    return _sha(b"anonymous", (client_ip(request) or "").encode())
 
 
 def _ttl() -> timedelta:
@@ -65,18 +73,24 @@ class IdempotencyMiddleware:
             )
         scope = _scope(request)
         fingerprint = _sha(request.method.encode(), request.get_full_path().encode(), request.body)
-        replay = self._claim_or_replay(scope, key, fingerprint)
-        if replay is not None:
-            return replay
+        owner = _KeyLock(scope, key)
+        if not owner.acquire():
+            return _in_progress()
         try:
-            response = self.get_response(request)
-        except Exception:
-            IdempotencyRecord.objects.filter(scope=scope, key=key, status_code=None).delete()
-            raise
-        self._remember(scope, key, response)
-        return response
+            replay = self._claim_or_replay(scope, key, fingerprint, held=owner.held)
+            if replay is not None:
+                return replay
+            try:
+                response = self.get_response(request)
+            except Exception:
+                IdempotencyRecord.objects.filter(scope=scope, key=key, status_code=None).delete()
+                raise
+            self._remember(scope, key, response)
+            return response
+        finally:
+            owner.release()
 
-    def _claim_or_replay(self, scope: str, key: str, fingerprint: str):
+    def _claim_or_replay(self, scope: str, key: str, fingerprint: str, *, held: bool):
         IdempotencyRecord.objects.filter(
             scope=scope, key=key, created_at__lt=clock.now() - _ttl()
         ).delete()
@@ -98,9 +112,12 @@ class IdempotencyMiddleware:
                 f"Этот {HEADER} уже использован для другого запроса.",
             )
         if record.status_code is None:
-            return json_error_response(
-                "idempotency_in_progress", 409, "Такой же запрос ещё выполняется. Повторите позже."
-            )
+            if held:
+                # Every running call holds its key's lock, and we hold it: the call that
+                # claimed the key died without an answer (its transaction rolled back with
+                # its session). This call carries it out in its place.
+                return None
+            return _in_progress()
         response = HttpResponse(
             bytes(record.body), status=record.status_code, content_type=record.content_type
         )
@@ -124,6 +141,42 @@ class IdempotencyMiddleware:
             content_type=response.get("Content-Type", ""),
             body=_without_secrets(response),
         )
+
+
+def _in_progress():
+    return json_error_response(
+        "idempotency_in_progress", 409, "Такой же запрос ещё выполняется. Повторите позже."
+    )
+
+
+class _KeyLock:
+    """PostgreSQL's session-level advisory lock on one (scope, key) while its call runs; held
+    by the database session, so it ends with the process that took it. Elsewhere: no lock
+    (`held` False) and every call may proceed to the claim."""
+
+    def __init__(self, scope: str, key: str) -> None:
+        digest = hashlib.sha256(f"pfdo-idempotency\x1f{scope}\x1f{key}".encode()).digest()
+        self.lock_id = int.from_bytes(digest[:8], "big", signed=True)
+        self.held = False
+
+    def acquire(self) -> bool:
+        """False when another call holds the key right now."""
+        if connection.vendor != "postgresql":
+            return True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [self.lock_id])
+            self.held = bool(cursor.fetchone()[0])
+        return self.held
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [self.lock_id])
+        except DatabaseError:
+            pass  # the session is gone or its transaction failed: the lock went with it
 
 
 SECRET_ATTRIBUTE = "idempotency_secret_keys"  # noqa: S105 - an attribute name

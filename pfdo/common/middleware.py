@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from pfdo.common import context
+from pfdo.common.clientip import client_ip
 from pfdo.common.http import json_error_response
 from pfdo.common.ratelimit import RateLimited, wait_text
 
@@ -21,7 +22,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         ctx = context.RequestContext(
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
             request_id=uuid.uuid4().hex,
         )

@@ -1,12 +1,16 @@
 """Idempotency-Key on mutating API calls: one effect, the first answer repeated, 409 on misuse."""
 
+import contextlib
 from datetime import timedelta
 
+import psycopg
 import pytest
+from django.db import connection
 
 from pfdo.accounts.models import ApiToken
 from pfdo.accounts.tests.factories import PASSWORD
 from pfdo.common import clock
+from pfdo.common.idempotency import _KeyLock
 from pfdo.common.models import IdempotencyRecord
 
 pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
@@ -71,15 +75,48 @@ def test_keys_belong_to_their_caller(api_client, make_user):
     assert theirs.json()["token"] != mine.json()["token"]
 
 
+@contextlib.contextmanager
+def running_elsewhere(record):
+    """As while the call that claimed `record` runs in another process: on PostgreSQL that
+    call's database session holds the key's advisory lock."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    lock_id = _KeyLock(record.scope, record.key).lock_id
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+        yield
+
+
 def test_a_call_still_running_is_409(api_client, make_user):
     user = make_user()
     response = obtain(api_client, user.username, "k-run")
     record = IdempotencyRecord.objects.get(key="k-run")
     IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=None)
-    running = obtain(api_client, user.username, "k-run")
+    with running_elsewhere(record):
+        running = obtain(api_client, user.username, "k-run")
     assert response.status_code == 200
     assert running.status_code == 409
     assert running.json()["error"]["code"] == "idempotency_in_progress"
+
+
+@pytest.mark.postgres_only
+def test_a_claim_whose_call_died_is_carried_out_by_the_retry(api_client, make_user):
+    """A claim without an answer whose key nobody holds: its call's process died (its
+    session, and the lock with it, are gone). The retry does the work once."""
+    user = make_user()
+    obtain(api_client, user.username, "k-dead")
+    IdempotencyRecord.objects.filter(key="k-dead").update(status_code=None, body=b"")
+    ApiToken.objects.filter(user=user).delete()  # the dead call's work was rolled back
+    retry = obtain(api_client, user.username, "k-dead")
+    assert retry.status_code == 200 and "Idempotent-Replayed" not in retry
+    assert ApiToken.objects.filter(user=user).count() == 1
+    again = obtain(api_client, user.username, "k-dead")
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert ApiToken.objects.filter(user=user).count() == 1
 
 
 def test_old_keys_expire(api_client, make_user, settings):
