@@ -21,6 +21,7 @@ from pfdo.billing.models import (
     InvoiceLine,
     Lesson,
     Payment,
+    PeriodClosing,
 )
 from pfdo.catalog.models import Group
 from pfdo.common.money import format_kopecks
@@ -528,3 +529,12 @@ def contract_charges(contract: Contract) -> list[Charge]:
             )
         )
     return charges
+
+
+def finished_closing(period: FinancingPeriod) -> PeriodClosing | None:
+    """The period's close, if it has finished (a repeat of it answers with this)."""
+    return (
+        PeriodClosing.objects.filter(period=period, finished_at__isnull=False)
+        .select_related("next_period")
+        .first()
+    )

@@ -17,6 +17,7 @@ from pfdo.certificates.querysets import (
     CertificateQuerySet,
     ChildQuerySet,
     GuardianshipQuerySet,
+    ImportFileQuerySet,
     NumberSequenceQuerySet,
     SwitchRequestQuerySet,
 )
@@ -450,3 +451,24 @@ class SwitchRequest(models.Model):
     def reject(self, *, reason: str) -> None:
         self.reason = reason
         self.decided_at = clock.now()
+
+
+class ImportFile(models.Model):
+    """A checked import file handed to its background job: kept in the database so a worker
+    on any machine reads it, and deleted when the import ends (children's personal data is
+    not kept longer than the import needs it)."""
+
+    municipality = models.ForeignKey(
+        "territory.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=4)  # csv | xlsx
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    objects = ImportFileQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"import file #{self.pk} ({self.kind})"

@@ -87,3 +87,13 @@ def _children_of(user):
     return (
         apps.get_model("certificates", "Guardianship").objects.filter(user=user).values("child_id")
     )
+
+
+class ImportFileQuerySet(ScopedQuerySet):
+    """A checked import file (children's data) is read by its import job only: no one's page
+    lists them; superusers may see them in the admin."""
+
+    def for_user(self, user):
+        if user and user.is_authenticated and user.is_superuser:
+            return self.all()
+        return self.none()

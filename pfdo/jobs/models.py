@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from pfdo.accounts.roles import Role
 from pfdo.common import clock
 from pfdo.common.querysets import ScopedQuerySet
 
@@ -13,12 +14,15 @@ from pfdo.common.querysets import ScopedQuerySet
 class JobQuerySet(ScopedQuerySet):
     def for_user(self, user):
         # A job is seen by whoever started it (its result may name providers and sums of
-        # their municipality); the system's own jobs (no author) by superusers only.
+        # their municipality) and by the officials of its municipality (operator, payer: a
+        # second payer's click joins the first one's month run and must show it); the
+        # system's own jobs (no author, no municipality) by superusers only.
         if not user or not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self.all()
-        return self.filter(created_by=user)
+        officials = user.municipality_ids_for(Role.OPERATOR, Role.PAYER)
+        return self.filter(Q(created_by=user) | Q(municipality_id__in=officials))
 
     def active(self):
         return self.filter(status__in=Job.ACTIVE)

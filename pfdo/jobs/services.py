@@ -182,6 +182,13 @@ def _finish(job: Job, status: str, *, result: dict | None = None, error: str = "
     return job
 
 
+def remember(job: Job, **values) -> None:
+    """Merge `values` into the job's params, in the caller's transaction: a handler records a
+    step done in the same commit as the step, so its next run (after a crash) skips it."""
+    job.params = {**job.params, **values}
+    Job.objects.filter(pk=job.pk).update(params=job.params)
+
+
 def give_up(job_id: int, message: str) -> None:
     """After the task's last retry: the job ends as failed with `message`."""
     job = Job.objects.filter(pk=job_id).first()

@@ -7,7 +7,9 @@ municipality; without that column every row belongs to the municipality chosen o
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass
 
@@ -24,8 +26,15 @@ from pfdo.certificates.imports.reading import (
 from pfdo.common import clock
 from pfdo.common.errors import ValidationFailed
 from pfdo.common.spreadsheets import safe_text
+from pfdo.jobs import services as jobs
 from pfdo.reports.models import MAX_AGE, MIN_AGE
-from pfdo.reports.services import MAX_YEAR, MIN_YEAR, PopulationRow, import_population
+from pfdo.reports.services import (
+    MAX_YEAR,
+    MIN_YEAR,
+    PopulationRow,
+    check_population_rows,
+    import_population,
+)
 
 # The messages the page and the API show at most; the rest are counted.
 MAX_MESSAGES = 50
@@ -168,6 +177,28 @@ def import_upload(*, actor, upload, municipalities: dict, default=None) -> int:
     name, data = read_upload(upload)
     rows = parse(data, name, municipalities=municipalities, default=default)
     return import_population(actor=actor, rows=rows)
+
+
+IMPORT_JOB = "reports.population_import"
+
+
+def start_import(*, actor, upload, municipalities: dict, default=None, back: str = ""):
+    """Read and check an uploaded file here (a bad file is refused at once, nothing kept),
+    then write it as a background job (`reports/tasks.py`). The rows travel in the job's
+    parameters (counts by age, no personal data); the same file from the same user while its
+    job waits or runs is that job."""
+    name, data = read_upload(upload)
+    rows = parse(data, name, municipalities=municipalities, default=default)
+    check_population_rows(actor=actor, rows=rows)
+    cells = [[row.municipality.pk, row.year, row.age, row.children] for row in rows]
+    digest = hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:32]
+    return jobs.start(
+        kind=IMPORT_JOB,
+        actor=actor,
+        municipality=default,
+        params={"rows": cells, "back": back},
+        key=f"{getattr(actor, 'pk', '')}:{digest}",
+    )
 
 
 def template_xlsx(codes: list[str], year: int | None = None) -> bytes:

@@ -53,16 +53,23 @@ def save_population(
         return _write(actor, municipality, year, children, source)
 
 
-def import_population(*, actor, rows: Iterable[PopulationRow], source: str = "file") -> int:
-    """Write checked rows of a file (see reports.imports): all of them or, if the actor may not
-    edit one municipality of them, none. Ages a file leaves out keep their values."""
-    rows = list(rows)
+def check_population_rows(
+    *, actor, rows: Iterable[PopulationRow]
+) -> dict[tuple[object, int], dict[int, int]]:
+    """The rows by municipality and year, once the actor may edit every one of them."""
     grouped: dict[tuple[object, int], dict[int, int]] = defaultdict(dict)
     for row in rows:
         grouped[(row.municipality, row.year)][row.age] = row.children
     for municipality, year in grouped:
         authorize(actor, "reports.edit_population", municipality, message=EDIT_ALLOWED)
         check_year(year)
+    return grouped
+
+
+def import_population(*, actor, rows: Iterable[PopulationRow], source: str = "file") -> int:
+    """Write checked rows of a file (see reports.imports): all of them or, if the actor may not
+    edit one municipality of them, none. Ages a file leaves out keep their values."""
+    grouped = check_population_rows(actor=actor, rows=rows)
     written = 0
     with transaction.atomic():
         for (municipality, year), children in grouped.items():

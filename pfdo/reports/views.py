@@ -162,11 +162,12 @@ class PopulationView(LoginRequiredMixin, TemplateView):
         upload = PopulationUploadForm(request.POST, request.FILES)
         if upload.is_valid():
             try:
-                changed = imports.import_upload(
+                job = imports.start_import(
                     actor=request.user,
                     upload=upload.cleaned_data["file"],
                     municipalities=editable_municipalities(request.user),
                     default=self.municipality,
+                    back=f"{request.path}?year={self.year}",
                 )
             except DomainError as exc:
                 upload.add_error(None, exc.message)
@@ -174,8 +175,8 @@ class PopulationView(LoginRequiredMixin, TemplateView):
                     for message in messages_:
                         upload.add_error("file", message)
             else:
-                messages.success(request, f"Файл загружен: изменено возрастов — {changed}.")
-                return redirect(f"{request.path}?year={self.year}")
+                # Checked: the rows are written in the background; the job's page follows.
+                return redirect("jobs:detail", job.pk)
         return self.page(PopulationForm(initial_counts=self.counts()), upload, status=400)
 
 

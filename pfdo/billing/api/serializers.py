@@ -461,41 +461,6 @@ class MunicipalityMonthSerializer(serializers.Serializer):
         return resolve_municipality(value)
 
 
-class RefusalSerializer(serializers.Serializer):
-    provider = serializers.CharField(help_text="Поставщик.")
-    message = serializers.CharField(help_text="Почему документ не сформирован.")
-
-
-class RunResultSerializer(serializers.Serializer):
-    month = serializers.DateField(help_text="Первое число месяца.")
-    providers = serializers.IntegerField(help_text="Поставщиков с договорами в месяце.")
-    advances_built = serializers.IntegerField(help_text="Сформировано заявок на аванс.")
-    invoices_built = serializers.IntegerField(help_text="Сформировано счетов.")
-    already_there = serializers.IntegerField(help_text="Документ уже был, не тронут.")
-    supplementary_built = serializers.IntegerField(
-        help_text="Сформировано дополнительных счетов (договоры, вступившие после счёта)."
-    )
-    corrections_built = serializers.IntegerField(
-        help_text="Сформировано корректировок месяца, выставленного до его окончания."
-    )
-    lines = serializers.IntegerField(help_text="Строк (договоров) в новых документах.")
-    refused = RefusalSerializer(many=True)
-
-    @staticmethod
-    def from_result(result) -> dict:
-        return {
-            "month": result.month,
-            "providers": result.providers,
-            "advances_built": result.advances_built,
-            "invoices_built": result.invoices_built,
-            "already_there": result.already_there,
-            "supplementary_built": result.supplementary_built,
-            "corrections_built": result.corrections_built,
-            "lines": result.lines,
-            "refused": [{"provider": p, "message": m} for p, m in result.refused],
-        }
-
-
 class ReconciliationCheckSerializer(serializers.Serializer):
     label = serializers.CharField()
     left_kopecks = serializers.IntegerField()

@@ -6,7 +6,9 @@ become the error body."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -32,7 +34,6 @@ from pfdo.billing.api.serializers import (
     PaymentSerializer,
     PeriodClosingSerializer,
     ReconciliationSerializer,
-    RunResultSerializer,
 )
 from pfdo.billing.filters import (
     AdvanceRequestFilter,
@@ -45,8 +46,9 @@ from pfdo.billing.models import AdvanceLine, AdvanceRequest, Attendance, Invoice
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.viewsets import ScopedModelViewSet
 from pfdo.common.authz import authorize
-from pfdo.common.errors import NotFound
+from pfdo.common.errors import Conflict, NotFound
 from pfdo.financing.models import FinancingPeriod
+from pfdo.jobs.api.serializers import JobSerializer
 
 STAFF = "Сотрудник поставщика группы; чужое занятие — 404."
 DOCUMENT_READERS = (
@@ -501,6 +503,28 @@ class PaymentViewSet(ScopedModelViewSet):
 # ------------------------------------------------------------ the month run, reconciliation
 
 
+JOB_STARTED = (
+    " Работа идёт в фоне: ответ — 202 с заданием (как GET /api/v1/jobs/{id}/, адрес — в "
+    "заголовке Location); итог — в его `result.data` после status=done. Повторный запуск, "
+    "пока задание ждёт или идёт, возвращает то же задание."
+)
+LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    description="Адрес задания: /api/v1/jobs/{id}/.",
+    response=[202],
+)
+
+
+def _job_response(job) -> Response:
+    return Response(
+        JobSerializer(job).data,
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": reverse("job-detail", args=[job.pk])},
+    )
+
+
 class BillingViewSet(viewsets.GenericViewSet):
     """Municipality-wide operations: no objects of their own, so no list or detail."""
 
@@ -508,43 +532,54 @@ class BillingViewSet(viewsets.GenericViewSet):
     permission_map = {"run": DECIDE, "reconciliation": RECONCILE, "close_period": CLOSE}
     filter_backends: list = []
     pagination_class = None
+    # What each action reads (OPTIONS describes it; the action itself validates with it).
+    serializers = {"close_period": ClosePeriodSerializer}
+
+    def get_serializer_class(self):
+        # OPTIONS ("metadata") describes the route's POST action.
+        action_name = self.action
+        if action_name in (None, "metadata"):
+            action_name = getattr(self, "action_map", {}).get("post")
+        return self.serializers.get(action_name, MunicipalityMonthSerializer)
 
     @extend_schema(
         request=MunicipalityMonthSerializer,
-        responses={200: RunResultSerializer},
-        summary="Сформировать документы месяца по всем поставщикам",
+        responses={202: JobSerializer},
+        parameters=[LOCATION],
+        summary="Сформировать документы месяца по всем поставщикам (фоновое задание)",
         description=(
             "Плательщик муниципалитета. После окончания месяца (декабрь — в декабре, если так "
             "настроено) — счета, иначе — заявки на аванс. Уже сформированные документы не "
             "трогаются: повтор ничего не создаёт дважды. Отказы по отдельным поставщикам — в "
-            "`refused`. Раньше дня подачи аванса — 409 advance_too_early; нет периода — 409 "
-            "no_period; чужой муниципалитет — 403."
+            "`result.data.refused`. Раньше дня подачи аванса — 409 advance_too_early; нет "
+            "периода — 409 no_period; чужой муниципалитет — 403 (сразу, без задания)." + JOB_STARTED
         ),
     )
     @action(detail=False, methods=["post"])
     def run(self, request):
         data = MunicipalityMonthSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.bill_month(
+        job = services.start_month_run(
             actor=request.user,
             municipality=data.validated_data["municipality"],
             month=data.validated_data["month"],
         )
-        return Response(RunResultSerializer(RunResultSerializer.from_result(result)).data)
+        return _job_response(job)
 
     @extend_schema(
         request=ClosePeriodSerializer,
-        responses={200: PeriodClosingSerializer},
-        summary="Закрыть период финансирования",
+        responses={200: PeriodClosingSerializer, 202: JobSerializer},
+        parameters=[LOCATION],
+        summary="Закрыть период финансирования (фоновое задание)",
         description=(
             "Оператор муниципалитета, после последнего дня периода. Неиспользованный остаток "
             "сгорает; договоры, группа которых занимается дальше, продолжаются за счёт "
             "номинала следующего периода (если доплата семьи растёт — только с её согласия, "
-            "`continuations_offered`), остальные завершаются. Повтор ничего не меняет. "
-            "Отказы — 409 с кодом: period_not_ended (период не окончен), period_draft, "
-            "period_closed (уже закрыт — повтор возвращает итог закрытия, 200), next_period_not_approved (договоры продолжаются "
-            "после границы, а следующий период не утверждён — утвердите его). Чужой "
-            "муниципалитет — 403, неизвестный период — 404."
+            "`continuations_offered`), остальные завершаются. Отказы — 409 с кодом: "
+            "period_not_ended (период не окончен), period_draft, next_period_not_approved "
+            "(договоры продолжаются после границы, а следующий период не утверждён — утвердите "
+            "его), reservations_unbilled. Уже закрытый период — 200 с итогом закрытия (повтор "
+            "ничего не меняет). Чужой муниципалитет — 403, неизвестный период — 404." + JOB_STARTED
         ),
     )
     @action(detail=False, methods=["post"], url_path="close-period")
@@ -557,9 +592,15 @@ class BillingViewSet(viewsets.GenericViewSet):
             or not FinancingPeriod.objects.for_user(request.user).filter(pk=period.pk).exists()
         ):
             raise NotFound("Период не найден.")
-        closing = services.close_period(actor=request.user, period=period)
-        closing.continuations_offered = services.continuations_offered(closing)
-        return Response(PeriodClosingSerializer(closing).data)
+        try:
+            job = services.start_period_close(actor=request.user, period=period)
+        except Conflict as exc:
+            closing = selectors.finished_closing(period)
+            if exc.code != services.ALREADY_CLOSED or closing is None:
+                raise
+            closing.continuations_offered = services.continuations_offered(closing)
+            return Response(PeriodClosingSerializer(closing).data)
+        return _job_response(job)
 
     @extend_schema(
         parameters=[MunicipalityMonthSerializer],

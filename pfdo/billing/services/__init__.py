@@ -36,6 +36,15 @@ from pfdo.billing.services.invoices import (
     submit_invoice,
     supplementary_refusal,
 )
+from pfdo.billing.services.jobs import (
+    MONTH_RUN,
+    PERIOD_CLOSE,
+    closing_summary,
+    month_run_result,
+    period_close_result,
+    start_month_run,
+    start_period_close,
+)
 from pfdo.billing.services.journal import (
     cancel_lesson,
     ensure_lessons,
@@ -43,9 +52,10 @@ from pfdo.billing.services.journal import (
     move_lesson,
     restore_lesson,
 )
-from pfdo.billing.services.month_run import RunResult, bill_month
+from pfdo.billing.services.month_run import RunResult, bill_month, check_month_run
 from pfdo.billing.services.payments import payment_refusal, record_payment
 from pfdo.billing.services.period_close import (
+    ALREADY_CLOSED,
     close_period,
     close_refusal,
     continuations_offered,
@@ -53,7 +63,10 @@ from pfdo.billing.services.period_close import (
 
 __all__ = [
     "ADVANCE",
+    "ALREADY_CLOSED",
     "INVOICE",
+    "MONTH_RUN",
+    "PERIOD_CLOSE",
     "DocumentKind",
     "RunResult",
     "accept_advance",
@@ -65,8 +78,10 @@ __all__ = [
     "build_correction",
     "build_invoice",
     "cancel_lesson",
+    "check_month_run",
     "close_period",
     "close_refusal",
+    "closing_summary",
     "continuations_offered",
     "correction_refusal",
     "decide_refusal",
@@ -74,13 +89,17 @@ __all__ = [
     "invoice_opens_on",
     "invoice_refusal",
     "mark_attendance",
+    "month_run_result",
     "move_lesson",
     "payment_refusal",
+    "period_close_result",
     "rebuild_refusal",
     "record_payment",
     "reject_advance",
     "reject_invoice",
     "restore_lesson",
+    "start_month_run",
+    "start_period_close",
     "submit_advance",
     "submit_invoice",
     "submit_refusal",

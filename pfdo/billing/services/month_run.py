@@ -20,7 +20,7 @@ from pfdo.enrolment.models import Contract, ContractMonth
 from pfdo.financing import selectors as financing_selectors
 from pfdo.providers.models import Provider
 
-__all__ = ["RunResult", "bill_month"]
+__all__ = ["RunResult", "bill_month", "check_month_run"]
 
 
 @dataclass
@@ -84,6 +84,25 @@ def _has_open(provider_id: int, month: dt.date, kind: str) -> bool:
     ).exists()
 
 
+def check_month_run(*, actor, municipality, month: dt.date):
+    """The month's period if `actor` may run `month` now; else the refusal (AccessDenied,
+    Conflict `no_period` or `advance_too_early`). Asked by the run itself and before a run
+    is started as a job, so a refusal is immediate rather than a failed job."""
+    _payer_only(actor, municipality)
+    month = month_start(month)
+    period = period_of_month(municipality.pk, month)
+    if period is None:
+        raise no_period(month)
+    today = clock.today()
+    if today < invoice_opens_on(period, month) and today < advance_opens_on(period, month):
+        raise Conflict(
+            f"Документы за {month_label(month)} формируются с "
+            f"{advance_opens_on(period, month):%d.%m.%Y}.",
+            code="advance_too_early",
+        )
+    return period
+
+
 @financing_selectors.calendar_scope()  # the region's production calendar read once per run
 def bill_month(
     *,
@@ -101,19 +120,10 @@ def bill_month(
     supplementary invoice, and a month billed ahead (December within December) gets its
     correction once it is over.
     """
-    _payer_only(actor, municipality)
     month = month_start(month)
-    period = period_of_month(municipality.pk, month)
-    if period is None:
-        raise no_period(month)
+    period = check_month_run(actor=actor, municipality=municipality, month=month)
     today = clock.today()
     with_invoices = today >= invoice_opens_on(period, month)
-    if not with_invoices and today < advance_opens_on(period, month):
-        raise Conflict(
-            f"Документы за {month_label(month)} формируются с "
-            f"{advance_opens_on(period, month):%d.%m.%Y}.",
-            code="advance_too_early",
-        )
     result = RunResult(month=month)
     provider_ids = _providers_billed_in(municipality, month)
     if with_invoices:

@@ -170,6 +170,7 @@ def close_period(*, actor, period: FinancingPeriod) -> PeriodClosing:
     closing.ended_contracts += enrolment.run_deadlines(
         municipality_id=period.municipality_id
     ).contracts_completed
+    closing.save()  # a run again after a crash below finds them completed: keep the count
     count, total = _lapse(period)
     closing.lapsed_certificates += count
     closing.lapsed_kopecks += total

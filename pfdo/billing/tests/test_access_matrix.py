@@ -404,7 +404,7 @@ ACTIONS = {
         None,
         lambda w: "/api/v1/billing/run/",
         lambda w: {"municipality": "vorkuta", "month": "2026-11"},
-        {"payer": 200, "superuser": 200, "other_payer": 403},
+        {"payer": 202, "superuser": 202, "other_payer": 403},
     ),
 }
 
@@ -424,7 +424,7 @@ def test_action_matrix(world, role, action):
         assert snapshot() == before, (role, action)  # nothing written, nothing posted
 
 
-def test_the_month_run_of_an_outsider_builds_nothing(world):
+def test_the_month_run_of_an_outsider_builds_nothing(world, django_capture_on_commit_callbacks):
     # The payer of another municipality is refused before anything is built (403); the
     # municipality's own payer then finds only what is missing.
     assert (
@@ -433,12 +433,17 @@ def test_the_month_run_of_an_outsider_builds_nothing(world):
         .status_code
         == 403
     )
-    response = api_as(world, "payer").post(
-        "/api/v1/billing/run/", {"municipality": "vorkuta", "month": "2026-11"}
-    )
-    assert response.status_code == 200, response.content
-    assert response.json()["already_there"] == 1  # P's November advance request
-    assert response.json()["advances_built"] == 1  # Q's
+    payer = api_as(world, "payer")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = payer.post(
+            "/api/v1/billing/run/", {"municipality": "vorkuta", "month": "2026-11"}
+        )
+    assert response.status_code == 202, response.content
+    data = payer.get(response["Location"]).json()["result"]["data"]
+    assert data["already_there"] == 1  # P's November advance request
+    assert data["advances_built"] == 1  # Q's
+    # The outsider does not see the job either.
+    assert api_as(world, "other_payer").get(response["Location"]).status_code == 404
 
 
 # ------------------------------------------------------- nothing identifying to a provider

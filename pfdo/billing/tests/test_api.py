@@ -35,6 +35,7 @@ from pfdo.billing.tests.api_world import (
 )
 from pfdo.billing.tests.factories import signed_contract
 from pfdo.common import clock
+from pfdo.jobs.models import Job
 from pfdo.ledger.models import Transfer
 from pfdo.ledger.selectors import verify_ledger
 from pfdo.territory.tests.factories import MunicipalityFactory
@@ -383,24 +384,72 @@ def test_the_same_payment_twice_with_one_key_is_one_payment(as_user, w):
 # -------------------------------------------------------------- the month run, reconciliation
 
 
-def test_the_payer_runs_the_month_and_a_repeat_builds_nothing(as_user, w):
+def _run(client, capture, **body):
+    with capture(execute=True):
+        return client.post(RUN, body, format="json")
+
+
+def test_the_payer_runs_the_month_and_a_repeat_builds_nothing(
+    as_user, w, django_capture_on_commit_callbacks
+):
     payer = as_user(w.payer)
-    first = payer.post(RUN, {"municipality": "vorkuta", "month": "2026-10"}, format="json")
-    assert first.status_code == 200, first.content
-    body = first.json()
+    first = _run(payer, django_capture_on_commit_callbacks, municipality="vorkuta", month="2026-10")
+    assert first.status_code == 202, first.content
+    job = first.json()
+    assert first["Location"] == f"/api/v1/jobs/{job['id']}/"
+    assert (job["kind"], job["label"], job["status"]) == (
+        "billing.month_run",
+        "Расчёт месяца",
+        "queued",
+    )
+    assert job["progress"] == {"done": 0, "total": 0, "percent": 0} and job["result"] == {}
+    done = payer.get(first["Location"]).json()
+    assert done["status"] == "done" and done["progress"]["percent"] == 100
+    body = done["result"]["data"]
     assert body["month"] == "2026-10-01"
     assert (body["providers"], body["invoices_built"], body["advances_built"]) == (2, 2, 0)
     assert body["lines"] == 2 and body["refused"] == []
+    assert "Сформировано счетов: 2" in done["result"]["lines"]
     assert Invoice.objects.count() == 2
-    again = payer.post(
-        RUN, {"municipality": str(w.municipality.pk), "month": "2026-10"}, format="json"
+    again = _run(
+        payer,
+        django_capture_on_commit_callbacks,
+        municipality=str(w.municipality.pk),
+        month="2026-10",
     )
-    assert again.status_code == 200, again.content
-    assert (again.json()["invoices_built"], again.json()["already_there"]) == (0, 2)
+    assert again.status_code == 202, again.content
+    data = payer.get(again["Location"]).json()["result"]["data"]
+    assert (data["invoices_built"], data["already_there"]) == (0, 2)
     assert Invoice.objects.count() == 2
     # November is still running: its advance requests.
-    nov = payer.post(RUN, {"municipality": "vorkuta", "month": "2026-11"}, format="json")
-    assert nov.json()["advances_built"] == 2
+    nov = _run(payer, django_capture_on_commit_callbacks, municipality="vorkuta", month="2026-11")
+    assert payer.get(nov["Location"]).json()["result"]["data"]["advances_built"] == 2
+
+
+def test_a_second_run_while_the_first_waits_is_the_same_job(
+    as_user, w, make_user, django_capture_on_commit_callbacks
+):
+    other = make_user("payer", municipality=w.municipality)
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        first = as_user(w.payer).post(RUN, {"municipality": "vorkuta", "month": "2026-10"})
+        second = as_user(other).post(RUN, {"municipality": "vorkuta", "month": "2026-10"})
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.json()["id"] == second.json()["id"]
+    assert first["Location"] == second["Location"]
+    assert len(waiting) == 1  # enqueued once
+    waiting[0]()
+    assert as_user(other).get(second["Location"]).json()["status"] == "done"
+    assert Invoice.objects.count() == 2
+
+
+def test_options_on_the_billing_actions_describe_their_bodies(as_user, w):
+    payer = as_user(w.payer)
+    run = payer.options(RUN)
+    assert run.status_code == 200, run.content
+    assert set(run.json()["actions"]["POST"]) == {"municipality", "month"}
+    close = as_user(w.operator).options("/api/v1/billing/close-period/")
+    assert close.status_code == 200, close.content
+    assert set(close.json()["actions"]["POST"]) == {"period"}
 
 
 def test_the_month_run_refusals(as_user, w, region):
@@ -415,6 +464,7 @@ def test_the_month_run_refusals(as_user, w, region):
     for user in (w.operator, w.staff):
         assert_error(as_user(user).post(RUN, {"municipality": "vorkuta", "month": "2026-10"}), 403)
     assert Invoice.objects.count() == 0
+    assert not Job.objects.exists()  # every refusal at once, no job started
 
 
 def test_reconciliation_of_a_paid_month(as_user, w):

@@ -16,6 +16,7 @@ from pfdo.billing.tests.factories import approved_period, ready_group, signed_co
 from pfdo.common import clock
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.tests.factories import FinancingPeriodFactory, NominalCategoryFactory
+from pfdo.jobs.models import Job
 from pfdo.ledger.models import Transfer
 from pfdo.ledger.selectors import verify_ledger
 from pfdo.territory.tests.factories import MunicipalityFactory
@@ -453,27 +454,84 @@ def test_payments_list_filters_by_dates_and_provider(client, vorkuta, operator, 
 # ------------------------------------------------------------------------ month run
 
 
-def test_run_builds_the_month_once(client, payer, contract, provider):
+def test_run_builds_the_month_once_as_a_job(
+    client, payer, contract, provider, django_capture_on_commit_callbacks
+):
     login(client, payer)
     page = text(client.get(RUN))
     assert 'value="2026-10"' in page  # the month just ended is offered
-    first = text(client.post(RUN, {"month": "2026-10"}))
-    assert 'run-invoices">1<' in first and 'run-existing">0<' in first
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RUN, {"month": "2026-10"})
+    job = Job.objects.get(kind="billing.month_run")
+    assert response.status_code == 302 and response.url == f"/cabinet/jobs/{job.pk}/"
+    assert (job.key, job.municipality.code, job.created_by) == ("vorkuta:2026-10", "vorkuta", payer)
+    first = text(client.get(response.url))
+    assert "Документы за октябрь 2026 сформированы." in first
+    assert "Сформировано счетов: 1<" in first and "Уже были сформированы раньше: 0<" in first
+    assert "Поставщиков с договорами: 1<" in first and "Отказано: 0<" in first
+    assert f'href="{RUN}?municipality=vorkuta"' in first  # back to the run page
     invoice = Invoice.objects.get(provider=provider, month=OCT)
     assert invoice.status == DocumentStatus.DRAFT and invoice.billed_kopecks == MONTH
-    second = text(client.post(RUN, {"month": "2026-10"}, HTTP_HX_REQUEST="true"))
-    assert second.lstrip().startswith('<div id="run-block">')
-    assert 'run-invoices">0<' in second and 'run-existing">1<' in second
+    # Again, from htmx: the browser is sent to the new job's page.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(RUN, {"month": "2026-10"}, HTTP_HX_REQUEST="true")
+    second = Job.objects.exclude(pk=job.pk).get()
+    assert again["HX-Redirect"] == f"/cabinet/jobs/{second.pk}/"
+    html = text(client.get(again["HX-Redirect"]))
+    assert "Сформировано счетов: 0<" in html and "Уже были сформированы раньше: 1<" in html
     assert Invoice.objects.count() == 1 and AdvanceRequest.objects.count() == 0
+
+
+def test_a_second_start_while_the_run_waits_joins_it(
+    client, make_user, vorkuta, payer, contract, django_capture_on_commit_callbacks
+):
+    other = make_user("payer", municipality=vorkuta)
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        first = login(client, payer).post(RUN, {"month": "2026-10"})
+        second = login(client, other).post(RUN, {"month": "2026-10"})
+    assert first.url == second.url and Job.objects.count() == 1
+    # The second payer follows the job the first one started.
+    assert "В очереди" in text(client.get(second.url))
+    for callback in waiting:
+        callback()
+    assert Invoice.objects.count() == 1
+    assert "Сформировано счетов: 1<" in text(client.get(second.url))
+
+
+def test_the_job_page_shows_the_progress_while_the_run_goes_on(
+    client, vorkuta, operator, payer, contract, monkeypatch, django_capture_on_commit_callbacks
+):
+    signed_contract(vorkuta, operator, ready_group(vorkuta))  # a second provider
+    login(client, payer)
+    real_build, pages = services.invoices.build_invoice, []
+
+    def build(*, actor, provider, month):  # the job page, read in the middle of the run
+        job = Job.objects.get()
+        pages.append(text(client.get(f"/cabinet/jobs/{job.pk}/", HTTP_HX_REQUEST="true")))
+        return real_build(actor=actor, provider=provider, month=month)
+
+    monkeypatch.setattr(services.invoices, "build_invoice", build)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RUN, {"month": "2026-10"})
+    assert len(pages) == 2
+    assert 'data-status="running"' in pages[0] and "Выполняется." in pages[0]
+    assert "Выполняется: 1 из 2 (50 %)." in pages[1] and 'hx-trigger="every 1s"' in pages[1]
+    done = text(client.get(response.url))
+    assert 'data-status="done"' in done and "Сформировано счетов: 2<" in done
+    assert 'hx-trigger="every 1s"' not in done
 
 
 def test_run_refuses_a_month_not_open_yet(client, payer, contract):
     login(client, payer)
     html = text(client.post(RUN, {"month": "2026-12"}))
-    assert "формируются с" in html
+    assert "формируются с" in html  # at once, on the form: no job started
     html = text(client.post(RUN, {"month": "12.2026"}))
     assert "Месяц в формате ГГГГ-ММ." in html
+    html = text(client.post(RUN, {"month": "2025-10"}, HTTP_HX_REQUEST="true"))
+    assert html.lstrip().startswith('<div id="run-block">')
+    assert "На октябрь 2025 нет программы" in html
     assert not Invoice.objects.exists() and not AdvanceRequest.objects.exists()
+    assert not Job.objects.exists()
 
 
 # ------------------------------------------------------------------- reconciliation
@@ -511,7 +569,7 @@ def test_reconciliation_shows_a_mismatch(client, payer, invoice):
 
 
 def test_period_close_is_refused_before_the_end_and_works_after(
-    client, vorkuta, operator, payer, period, contract
+    client, vorkuta, operator, payer, period, contract, django_capture_on_commit_callbacks
 ):
     following = FinancingPeriodFactory(
         municipality=vorkuta,
@@ -537,14 +595,23 @@ def test_period_close_is_refused_before_the_end_and_works_after(
         login(client, operator)
         page = text(client.get(PERIODS))
         assert 'data-testid="close"' in page
-        response = client.post(close, follow=True)
-    html = text(response)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(close)
+        job = Job.objects.get(kind="billing.period_close")
+        assert response.url == f"/cabinet/jobs/{job.pk}/"
+        html = text(client.get(response.url))
+        # Closed: a second close starts nothing and says so.
+        again = text(client.post(close, follow=True))
     closing = PeriodClosing.objects.get(period=period)
     assert closing.finished_at is not None and closing.next_period == following
     period.refresh_from_db()
     assert period.status == FinancingPeriod.Status.CLOSED
+    assert "Закрытие периода" in html and 'data-status="done"' in html
     assert f"Период «{period.name}» закрыт" in html
-    assert f'lapsed">{rub(closing.lapsed_kopecks)}<' in html
+    assert f"Сгорело: {rub(closing.lapsed_kopecks)}<" in html
     assert closing.lapsed_kopecks > 0  # the unreserved rest of the nominal lapsed
-    assert f'ended">{closing.ended_contracts}<' in html
+    assert f"Договоров завершено: {closing.ended_contracts}<" in html
+    assert f'href="{PERIODS}?municipality=vorkuta"' in html
+    assert "Период уже закрыт." in again and Job.objects.count() == 1
+    assert f'lapsed">{rub(closing.lapsed_kopecks)}<' in again  # the periods page
     assert verify_ledger() == []

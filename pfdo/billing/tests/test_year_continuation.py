@@ -30,6 +30,7 @@ from pfdo.common import clock
 from pfdo.common.errors import Conflict
 from pfdo.enrolment import services as enrolment
 from pfdo.enrolment.models import ContinuationOffer, Contract
+from pfdo.jobs.models import Job
 from pfdo.ledger.selectors import verify_ledger
 from pfdo.providers import services as providers
 
@@ -225,7 +226,9 @@ def test_parent_declines_the_continuation_in_the_cabinet(client, vorkuta, operat
 # --------------------------------------------------------------------------------- API
 
 
-def test_api_close_refusal_and_continuation_answers(api_client, vorkuta, operator):
+def test_api_close_refusal_and_continuation_answers(
+    api_client, vorkuta, operator, django_capture_on_commit_callbacks
+):
     s = Setup(vorkuta, operator, with_next=False)
     api_client.force_authenticate(operator)
     with clock.frozen(CLOSE_DAY):
@@ -238,13 +241,26 @@ def test_api_close_refusal_and_continuation_answers(api_client, vorkuta, operato
     assert "Закрытие подождёт" in error["message"]
 
     s.new = next_period(vorkuta)
-    with clock.frozen(CLOSE_DAY):
+    with clock.frozen(CLOSE_DAY), django_capture_on_commit_callbacks(execute=True):
         response = api_client.post(
             "/api/v1/billing/close-period/", {"period": s.old.pk}, format="json"
         )
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert (body["continued_contracts"], body["continuations_offered"]) == (0, 1)
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert response["Location"] == f"/api/v1/jobs/{job['id']}/"
+    assert (job["kind"], job["status"]) == ("billing.period_close", "queued")
+    done = api_client.get(response["Location"]).json()
+    assert done["status"] == "done", done
+    data = done["result"]["data"]
+    assert (data["continued_contracts"], data["continuations_offered"]) == (0, 1)
+    # A repeat answers the finished close at once (200), as before: nothing runs again.
+    with clock.frozen(CLOSE_DAY):
+        repeat = api_client.post(
+            "/api/v1/billing/close-period/", {"period": s.old.pk}, format="json"
+        )
+    assert repeat.status_code == 200, repeat.content
+    assert (repeat.json()["continued_contracts"], repeat.json()["continuations_offered"]) == (0, 1)
+    assert Job.objects.count() == 1
 
     parent = ready_to_log_in(s.fam1.parent)
     api_client.force_authenticate(parent)

@@ -26,12 +26,12 @@ from pfdo.billing.views.official_common import (
     htmx_partial,
     municipalities_of,
     pick,
+    to_job,
     with_vary,
 )
 from pfdo.common import clock
 from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
-from pfdo.common.money import format_kopecks
 from pfdo.common.months import format_month, month_label, previous_month
 from pfdo.financing.models import FinancingPeriod
 from pfdo.providers.models import Provider
@@ -53,14 +53,13 @@ TOTALS = (
 
 
 class RunView(PayerMixin, View):
-    """The payer's month run: every provider's documents for the month, once."""
+    """The payer's month run: every provider's documents for the month, once, as a job whose
+    page shows its progress and then its result."""
 
     template_name = TEMPLATES + "run.html"
 
-    def _render(self, request, form, municipality, result=None):
-        ctx = {"form": form, "result": result, "municipality": municipality, "is_payer": True}
-        if result is not None:
-            ctx["result_label"] = month_label(result.month)
+    def _render(self, request, form, municipality):
+        ctx = {"form": form, "municipality": municipality, "is_payer": True}
         template = self.template_name + ("#run-block" if htmx_partial(request) else "")
         return with_vary(render(request, template, ctx))
 
@@ -77,15 +76,19 @@ class RunView(PayerMixin, View):
         municipalities = municipalities_of(request.user, payer_only=True)
         municipality = pick(municipalities, request.POST.get("municipality"))
         form = MonthForm(bound(request.POST, municipality), municipalities=municipalities)
-        result = None
         if form.is_valid():
             try:
-                result = services.bill_month(
-                    actor=request.user, municipality=municipality, month=form.cleaned_data["month"]
+                job = services.start_month_run(
+                    actor=request.user,
+                    municipality=municipality,
+                    month=form.cleaned_data["month"],
+                    back=f"{reverse('billing:payer_run')}?municipality={municipality.code}",
                 )
             except DomainError as exc:
                 apply_error(form, exc)
-        return self._render(request, form, municipality, result)
+            else:
+                return to_job(request, job)
+        return self._render(request, form, municipality)
 
 
 # ---------------------------------------------------------------------------- payments
@@ -281,19 +284,10 @@ class PeriodCloseView(OfficialMixin, View):
         )
         if not can(user, "billing.close_period", period):
             raise PermissionDenied
+        back = reverse("billing:official_periods") + f"?municipality={period.municipality.code}"
         try:
-            closing = services.close_period(actor=user, period=period)
+            job = services.start_period_close(actor=user, period=period, back=back)
         except DomainError as exc:
             messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                f"Период «{period.name}» закрыт: сгорело {format_kopecks(closing.lapsed_kopecks)} "
-                f"на {closing.lapsed_certificates} сертификатах, договоров продолжено в следующем "
-                f"периоде — {closing.continued_contracts}, предложено продолжить на новых "
-                f"условиях (ждут согласия семьи) — {services.continuations_offered(closing)}, "
-                f"завершено — {closing.ended_contracts}.",
-            )
-        return redirect(
-            reverse("billing:official_periods") + f"?municipality={period.municipality.code}"
-        )
+            return redirect(back)
+        return to_job(request, job)

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -28,10 +29,107 @@ STASH_TTL_SECONDS = 2 * 60 * 60
 IMPORT_ALLOWED = "Загружать детей может только оператор муниципалитета."
 
 
-def _row_error(row: ImportRow, exc: DomainError) -> ValidationFailed:
+def _row_error(
+    row: ImportRow, exc: DomainError, outcome: str = "Ничего не загружено."
+) -> ValidationFailed:
     messages = [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
-    return ValidationFailed(
-        f"Строка {row.number}: {' '.join(messages)} Ничего не загружено.", code=exc.code
+    return ValidationFailed(f"Строка {row.number}: {' '.join(messages)} {outcome}", code=exc.code)
+
+
+def _check_report(report: ImportReport, only_good: bool) -> None:
+    if report.bad_count and not only_good:
+        raise ValidationFailed(
+            f"В файле есть строки с ошибками ({report.bad_count}): ничего не загружено. "
+            "Исправьте их или загрузите только корректные строки.",
+            code="import_has_errors",
+        )
+    if not report.good_count:
+        raise ValidationFailed(
+            "В файле нет корректных строк: загружать нечего.", code="import_empty"
+        )
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    financing: int = 0
+    accounting: int = 0
+    with_password: dict[int, User] = field(default_factory=dict)
+
+
+def _file_row(
+    actor, municipality, row: ImportRow, parents, existing, approve, tally, outcome=None
+) -> User:
+    """One row as an application (and with `approve` its certificate); its parent is an
+    earlier row's (`parents` by the row's parent key), an existing account, or a new one."""
+    try:
+        parent = parents.get(row.parent_key)
+        if parent is None:
+            if row.existing_parent_id:
+                parent = existing.get(row.existing_parent_id)
+                if parent is None:
+                    raise Conflict("Учётная запись родителя не найдена.")
+            else:
+                parent = services.register_parent(
+                    actor=actor, municipality=municipality, **row.parent
+                )
+                tally.created += 1
+            parents[row.parent_key] = parent
+        application = services.apply_for_certificate(
+            actor=actor,
+            municipality=municipality,
+            parent=parent,
+            child=row.child,
+            relation=row.relation,
+            wants_financing=row.wants_financing,
+            channel=CertificateApplication.Channel.IMPORT,
+        )
+        if approve:
+            issued = services.approve_application(actor=actor, application=application)
+            if issued.password:
+                tally.with_password[parent.pk] = parent
+            if issued.certificate.is_financing:
+                tally.financing += 1
+            else:
+                tally.accounting += 1
+    except DomainError as exc:
+        raise _row_error(row, exc, *([outcome] if outcome else [])) from exc
+    return parent
+
+
+def _notify(parents) -> None:
+    for parent in parents:
+        # The password itself is never sent: the operator hands it over or the parent resets it.
+        how = (
+            "Пароль выдаёт оператор при личном обращении; его можно также задать самому через "
+            "«Забыли пароль?» на странице входа по этому e-mail."
+            if parent.email
+            else "Пароль выдаёт оператор при личном обращении."
+        )
+        accounts.notify(
+            user=parent,
+            subject="Доступ в личный кабинет",
+            body=f"Для входа в личный кабинет ваш логин: {parent.username}. {how}",
+            link=reverse("accounts:login"),
+        )
+
+
+def _audit(actor, municipality, report: ImportReport, result: ImportResult) -> None:
+    audit.record(
+        actor=actor,
+        action="certificates.children_imported",
+        municipality=municipality,
+        details={
+            "format": report.kind,
+            "rows": len(report.rows),
+            "imported": result.imported,
+            "skipped": result.skipped,
+            "parents_created": result.parents_created,
+            "parents_existing": result.parents_existing,
+            "approved": result.approved,
+            "financing": result.financing,
+            "accounting": result.accounting,
+        },
     )
 
 
@@ -49,94 +147,25 @@ def import_rows(
     authorize(actor, "certificates.manage_municipality", municipality, message=IMPORT_ALLOWED)
     if report.municipality_id != municipality.pk:
         raise Conflict("Файл проверялся для другого муниципалитета. Загрузите его заново.")
-    if report.bad_count and not only_good:
-        raise ValidationFailed(
-            f"В файле есть строки с ошибками ({report.bad_count}): ничего не загружено. "
-            "Исправьте их или загрузите только корректные строки.",
-            code="import_has_errors",
-        )
+    _check_report(report, only_good)
     rows = report.good_rows
-    if not rows:
-        raise ValidationFailed(
-            "В файле нет корректных строк: загружать нечего.", code="import_empty"
-        )
     existing = User.objects.in_bulk({r.existing_parent_id for r in rows if r.existing_parent_id})
     parents: dict[str, User] = {}
-    created = financing = accounting = 0
-    with_password: dict[int, User] = {}
+    tally = _Tally()
     for row in rows:
-        try:
-            parent = parents.get(row.parent_key)
-            if parent is None:
-                if row.existing_parent_id:
-                    parent = existing.get(row.existing_parent_id)
-                    if parent is None:
-                        raise Conflict("Учётная запись родителя не найдена.")
-                else:
-                    parent = services.register_parent(
-                        actor=actor, municipality=municipality, **row.parent
-                    )
-                    created += 1
-                parents[row.parent_key] = parent
-            application = services.apply_for_certificate(
-                actor=actor,
-                municipality=municipality,
-                parent=parent,
-                child=row.child,
-                relation=row.relation,
-                wants_financing=row.wants_financing,
-                channel=CertificateApplication.Channel.IMPORT,
-            )
-            if approve:
-                issued = services.approve_application(actor=actor, application=application)
-                if issued.password:
-                    with_password[parent.pk] = parent
-                if issued.certificate.is_financing:
-                    financing += 1
-                else:
-                    accounting += 1
-        except DomainError as exc:
-            raise _row_error(row, exc) from exc
-    for parent in with_password.values():
-        # The password itself is never sent: the operator hands it over or the parent resets it.
-        how = (
-            "Пароль выдаёт оператор при личном обращении; его можно также задать самому через "
-            "«Забыли пароль?» на странице входа по этому e-mail."
-            if parent.email
-            else "Пароль выдаёт оператор при личном обращении."
-        )
-        accounts.notify(
-            user=parent,
-            subject="Доступ в личный кабинет",
-            body=f"Для входа в личный кабинет ваш логин: {parent.username}. {how}",
-            link=reverse("accounts:login"),
-        )
+        _file_row(actor, municipality, row, parents, existing, approve, tally)
+    _notify(tally.with_password.values())
     result = ImportResult(
         imported=len(rows),
         skipped=report.bad_count,
-        parents_created=created,
-        parents_existing=len(parents) - created,
+        parents_created=tally.created,
+        parents_existing=len(parents) - tally.created,
         approved=approve,
-        financing=financing,
-        accounting=accounting,
-        notified=len(with_password),
+        financing=tally.financing,
+        accounting=tally.accounting,
+        notified=len(tally.with_password),
     )
-    audit.record(
-        actor=actor,
-        action="certificates.children_imported",
-        municipality=municipality,
-        details={
-            "format": report.kind,
-            "rows": len(report.rows),
-            "imported": result.imported,
-            "skipped": result.skipped,
-            "parents_created": result.parents_created,
-            "parents_existing": result.parents_existing,
-            "approved": approve,
-            "financing": financing,
-            "accounting": accounting,
-        },
-    )
+    _audit(actor, municipality, report, result)
     return result
 
 

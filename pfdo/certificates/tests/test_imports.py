@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -104,10 +105,21 @@ def upload(client, file):
 
 
 def confirm(client, response, mode, approve=False):
+    """Step two; the job it starts runs after the commit; followed to the job's page."""
     data = {"token": response.context["report"].token, "mode": mode}
     if approve:
         data["approve"] = "on"
-    return client.post(CONFIRM, data, follow=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(CONFIRM, data)
+    assert response.status_code == 302, response.content
+    return client.get(response.url, follow=True)
+
+
+def result(done) -> dict:
+    """The import's figures on the job's page the confirmation led to."""
+    job = done.context["job"]
+    assert job.status == "done", job.error
+    return job.result["data"]
 
 
 def file_errors(response) -> list[str]:
@@ -141,7 +153,7 @@ def test_a_good_csv_is_checked_then_imported_in_full(client, operator, vorkuta):
     assert "Загрузить всё (3)" in text
     assert Child.objects.count() == 0  # nothing written by the check
     done = confirm(client, report, "all")
-    assert done.context["result"]["imported"] == 3
+    assert result(done)["imported"] == 3
     applications = CertificateApplication.objects.all()
     assert applications.count() == 3
     assert {a.channel for a in applications} == {CertificateApplication.Channel.IMPORT}
@@ -178,7 +190,7 @@ def test_a_bad_row_blocks_all_and_only_good_imports_the_rest(client, operator):
     # The checked file is used up; check again and take the good rows.
     again = upload(client, csv_file(rows))
     done = confirm(client, again, "good")
-    assert done.context["result"]["imported"] == 2 and done.context["result"]["skipped"] == 1
+    assert result(done)["imported"] == 2 and result(done)["skipped"] == 1
     assert set(Child.objects.values_list("first_name", flat=True)) == {"Мария", "Ольга"}
 
 
@@ -201,8 +213,8 @@ def test_approve_issues_certificates_and_tells_parents_their_login_only(client, 
     client.force_login(operator)
     report = upload(client, csv_file([row(), row(имя="Пётр", пол="м")]))
     done = confirm(client, report, "all", approve=True)
-    result = done.context["result"]
-    assert result["financing"] == 1 and result["accounting"] == 1 and result["notified"] == 1
+    figures = result(done)
+    assert figures["financing"] == 1 and figures["accounting"] == 1 and figures["notified"] == 1
     assert Certificate.objects.count() == 2
     parent = User.objects.get(email="anna@example.org")
     parent.refresh_from_db()
@@ -226,7 +238,7 @@ def test_xlsx_with_date_cells_and_number_cells_works(client, operator):
     assert checked.kind == "xlsx"
     assert checked.good_count == 2, [r.errors for r in checked.rows]
     done = confirm(client, report, "all")
-    assert done.context["result"]["imported"] == 2
+    assert result(done)["imported"] == 2
     maria = Child.objects.get(first_name="Мария")
     assert maria.birth_date == dt.date(2016, 5, 14) and maria.has_disability
     assert maria.snils == snils.zfill(11)
@@ -335,7 +347,7 @@ def test_a_repeated_submit_imports_nothing_twice(client, operator):
     client.force_login(operator)
     report = upload(client, csv_file([row(), row(имя="Ольга")]))
     first = confirm(client, report, "all")
-    assert first.context["result"]["imported"] == 2
+    assert result(first)["imported"] == 2
     second = confirm(client, report, "all")
     assert any("уже загружен" in str(m) for m in second.context["messages"])
     assert CertificateApplication.objects.count() == 2

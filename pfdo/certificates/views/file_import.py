@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from pfdo.certificates import imports
@@ -16,16 +15,14 @@ from pfdo.common.errors import DomainError, ValidationFailed
 from pfdo.common.views import apply_domain_error
 
 IMPORT_KEY = "certificates_import"
-IMPORT_RESULT_KEY = "certificates_import_result"
 
 
 class ImportView(OfficialMixin, View):
     """Step one: upload and check. The report lists every bad row; the file waits for step two."""
 
     def get(self, request):
-        result = request.session.pop(IMPORT_RESULT_KEY, None)
         form = ImportUploadForm(municipalities=self.municipalities)
-        return render(request, OPERATOR_TEMPLATES + "import.html", {"form": form, "result": result})
+        return render(request, OPERATOR_TEMPLATES + "import.html", {"form": form})
 
     def post(self, request):
         form = ImportUploadForm(request.POST, request.FILES, municipalities=self.municipalities)
@@ -58,7 +55,8 @@ class ImportView(OfficialMixin, View):
 
 
 class ImportConfirmView(OfficialMixin, View):
-    """Step two: import the checked file once; a stale or repeated submit imports nothing."""
+    """Step two: import the checked file once (a background job); a stale or repeated submit
+    imports nothing."""
 
     def post(self, request):
         form = ImportConfirmForm(request.POST)
@@ -76,18 +74,19 @@ class ImportConfirmView(OfficialMixin, View):
             return redirect("certificates:import")
         municipality = get_object_or_404(self.municipalities, pk=pending.get("municipality"))
         try:
-            result = imports.import_stashed(
+            job = imports.start_import(
                 actor=request.user,
                 municipality=municipality,
                 token=token,
                 only_good=form.cleaned_data["mode"] == ImportConfirmForm.GOOD,
                 approve=form.cleaned_data["approve"],
+                back=reverse("certificates:import"),
             )
         except DomainError as exc:
             flash_error(request, exc)
             return redirect("certificates:import")
-        request.session[IMPORT_RESULT_KEY] = asdict(result)
-        return redirect("certificates:import")
+        # Filed in the background: the job's page shows how far it got, then the result.
+        return redirect("jobs:detail", job.pk)
 
 
 class ImportTemplateView(OfficialMixin, View):

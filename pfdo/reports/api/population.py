@@ -1,7 +1,9 @@
-"""The child population in the API: a scoped list and the XLSX import (all rows or none)."""
+"""The child population in the API: a scoped list and the XLSX import (checked at once, then
+written by a background job)."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -11,12 +13,9 @@ from rest_framework.response import Response
 
 from pfdo.common.api.viewsets import ScopedViewSetMixin
 from pfdo.common.errors import ValidationFailed
+from pfdo.jobs.api.serializers import JobSerializer
 from pfdo.reports import imports
-from pfdo.reports.api.serializers import (
-    PopulationImportResultSerializer,
-    PopulationImportSerializer,
-    PopulationSerializer,
-)
+from pfdo.reports.api.serializers import PopulationImportSerializer, PopulationSerializer
 from pfdo.reports.api.views import resolve_municipality
 from pfdo.reports.models import ChildPopulation
 from pfdo.reports.selectors.scope import editable_municipalities
@@ -58,9 +57,25 @@ class PopulationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
 
     @extend_schema(
         operation_id="reports_population_import",
-        summary="Загрузить численность детей из XLSX (все строки или ничего)",
+        summary="Загрузить численность детей из XLSX (фоновое задание)",
+        description=(
+            "Файл проверяется сразу: ошибка в любой строке — 400 со списком, ничего не "
+            "сохраняется. Проверенный файл записывается в фоне: ответ — 202 с заданием (как "
+            "GET /api/v1/jobs/{id}/, адрес — в заголовке Location); итог (`result.data.changed` "
+            "— сколько возрастов добавлено или изменено) — после status=done. Тот же файл, "
+            "пока его задание ждёт или идёт, — то же задание."
+        ),
         request={"multipart/form-data": PopulationImportSerializer},
-        responses={201: PopulationImportResultSerializer},
+        responses={202: JobSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                description="Адрес задания: /api/v1/jobs/{id}/.",
+                response=[202],
+            )
+        ],
         tags=["reports"],
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
@@ -70,10 +85,14 @@ class PopulationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         allowed = editable_municipalities(request.user)
         code = data.validated_data.get("municipality") or ""
         default = resolve_municipality(request.user, code) if code else None
-        changed = imports.import_upload(
+        job = imports.start_import(
             actor=request.user,
             upload=data.validated_data["file"],
             municipalities=allowed,
             default=default,
         )
-        return Response({"changed": changed}, status=status.HTTP_201_CREATED)
+        return Response(
+            JobSerializer(job).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("job-detail", args=[job.pk])},
+        )

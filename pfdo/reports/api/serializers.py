@@ -70,10 +70,6 @@ class PopulationImportSerializer(serializers.Serializer):
     )
 
 
-class PopulationImportResultSerializer(serializers.Serializer):
-    changed = serializers.IntegerField(help_text="Сколько возрастов добавлено или изменено.")
-
-
 class RegionReportSerializer(serializers.Serializer):
     region = serializers.CharField(help_text="Код региона.")
     on = serializers.DateField(help_text="День, на который посчитаны показатели.")

@@ -6,10 +6,12 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from openpyxl import Workbook, load_workbook
 
 from pfdo.audit.models import ActionLog
 from pfdo.common.errors import AccessDenied, ValidationFailed
+from pfdo.jobs.models import Job
 from pfdo.reports import imports, services
 from pfdo.reports.models import ChildPopulation
 from pfdo.territory.tests.factories import MunicipalityFactory
@@ -140,7 +142,9 @@ def test_not_xlsx_and_template(towns, operator):
     assert sheet.max_row == 20  # ages 0..18
 
 
-def test_page_edits_imports_and_refuses(client, towns, operator):
+def test_page_edits_imports_and_refuses(
+    client, towns, operator, django_capture_on_commit_callbacks
+):
     vorkuta, inta = towns
     client.force_login(operator)
     url = f"/cabinet/reports/municipalities/{vorkuta.code}/population/"
@@ -154,14 +158,21 @@ def test_page_edits_imports_and_refuses(client, towns, operator):
     assert saved() == [("vorkuta", 2026, 5, 300)]
     # A file without the code column belongs to the page's municipality.
     no_code = xlsx([[2026, 7, 40]], header=["Год", "Возраст", "Численность"])
-    done = client.post(url, {"year": "2026", "action": "import", "file": upload(no_code)})
-    assert done.status_code == 302 and ("vorkuta", 2026, 7, 40) in saved()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, {"year": "2026", "action": "import", "file": upload(no_code)})
+    job = Job.objects.get(kind="reports.population_import")
+    assert done.status_code == 302 and done.url == f"/cabinet/jobs/{job.pk}/"
+    assert ("vorkuta", 2026, 7, 40) in saved()
+    result = client.get(done.url).content.decode()
+    assert "Загрузка численности детей" in result and "Изменено возрастов: 1<" in result
+    assert f'href="{url}?year=2026"' in result
     broken = client.post(
         url, {"action": "import", "file": upload(xlsx([["vorkuta", 2026, 8, -1]]))}
     )
     assert broken.status_code == 400
     assert "Строка 2, «Численность»" in broken.content.decode()
     assert ("vorkuta", 2026, 8, -1) not in saved()
+    assert Job.objects.count() == 1  # a bad file is refused at once: no job
     template = client.get(url + "template.xlsx?year=2026")
     assert template.status_code == 200
     assert load_workbook(io.BytesIO(template.content)).active["A2"].value == "vorkuta"
@@ -175,7 +186,9 @@ def test_page_edits_imports_and_refuses(client, towns, operator):
     )
 
 
-def test_api_lists_in_scope_and_imports_all_or_nothing(api_client, towns, operator, make_user):
+def test_api_lists_in_scope_and_imports_all_or_nothing(
+    api_client, towns, operator, make_user, django_capture_on_commit_callbacks
+):
     vorkuta, inta = towns
     services.save_population(actor=operator, municipality=vorkuta, year=2026, children={5: 9})
     inta_operator = make_user("operator", municipality=inta)
@@ -188,12 +201,18 @@ def test_api_lists_in_scope_and_imports_all_or_nothing(api_client, towns, operat
     ]
     assert api_client.get("/api/v1/reports/population/?municipality=inta").status_code == 404
     assert api_client.get("/api/v1/reports/population/?year=20x6").status_code == 400
-    good = api_client.post(
-        "/api/v1/reports/population/import/",
-        {"file": upload(xlsx([["vorkuta", 2026, 6, 11]]))},
-        format="multipart",
-    )
-    assert good.status_code == 201 and good.json() == {"changed": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        good = api_client.post(
+            "/api/v1/reports/population/import/",
+            {"file": upload(xlsx([["vorkuta", 2026, 6, 11]]))},
+            format="multipart",
+        )
+    assert good.status_code == 202, good.content
+    assert good["Location"] == f"/api/v1/jobs/{good.json()['id']}/"
+    assert good.json()["kind"] == "reports.population_import"
+    done = api_client.get(good["Location"]).json()
+    assert done["status"] == "done" and done["result"]["data"]["changed"] == 1
+    assert ("vorkuta", 2026, 6, 11) in saved()
     bad = api_client.post(
         "/api/v1/reports/population/import/",
         {"file": upload(xlsx([["vorkuta", 2026, 7, 5], ["inta", 2026, 7, 5]]))},
@@ -208,3 +227,34 @@ def test_api_lists_in_scope_and_imports_all_or_nothing(api_client, towns, operat
         api_client.post("/api/v1/reports/population/import/", {}, format="multipart").status_code
         == 400
     )
+
+
+def test_the_import_job_run_again_after_a_crash_writes_nothing_twice(
+    towns, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The job writes one municipality and year at a time, each with its note in the job;
+    dropped in the middle, its next run writes the rest only, and the figures are whole."""
+    vorkuta, inta = towns
+    admin = make_user("regional_admin", region=vorkuta.region)
+    real, calls = services.import_population, []
+
+    def drops_before_the_second(*, actor, rows, **kwargs):
+        calls.append(rows[0].municipality.code)
+        if len(calls) == 2:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(actor=actor, rows=rows, **kwargs)
+
+    monkeypatch.setattr(services, "import_population", drops_before_the_second)
+    data = xlsx([["vorkuta", 2026, 6, 11], ["vorkuta", 2026, 7, 12], ["inta", 2026, 6, 5]])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imports.start_import(
+            actor=admin, upload=upload(data), municipalities={"vorkuta": vorkuta, "inta": inta}
+        )
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2)
+    assert calls == ["vorkuta", "inta", "inta"]  # Vorkuta, written before the drop, is kept
+    assert saved() == [("inta", 2026, 6, 5), ("vorkuta", 2026, 6, 11), ("vorkuta", 2026, 7, 12)]
+    audits = ActionLog.objects.filter(action="reports.population_saved")
+    assert audits.count() == 2  # one per municipality and year
+    assert job.result["data"] == {"rows": 3, "groups": 2, "changed": 3}
+    assert (job.progress_done, job.progress_total) == (2, 2)
