@@ -247,6 +247,8 @@ EMAIL_CONFIG = _email_config(
     )
 )
 vars().update(EMAIL_CONFIG)
+# A backend other than EMAIL_URL's scheme gives (a provider's API backend; the tests' slow one).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pfdo@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address links in e-mails point to (no request is at hand when mail leaves after commit).
