@@ -38,3 +38,11 @@ def letters(folder: Path, subject: str) -> int:
         path.read_text(errors="replace").count(f"Subject: {subject}")
         for path in folder.glob("*.log")
     )
+
+
+class SlowLocmemBackend(LocmemBackend):
+    """In-memory mail that takes a moment per batch: two deliveries overlap while it sends."""
+
+    def send_messages(self, messages):
+        time.sleep(0.5)
+        return super().send_messages(messages)
