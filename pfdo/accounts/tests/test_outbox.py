@@ -15,7 +15,8 @@ from pfdo.accounts import services
 from pfdo.accounts.models import Notification
 from pfdo.common import clock
 
-pytestmark = pytest.mark.django_db
+# Also in the SQLite pass: `make run` sends its mail through the same outbox.
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 RESET = reverse("accounts:password_reset")
 REFUSING = "pfdo.accounts.tests.mailbackends.RefusingBackend"
