@@ -95,7 +95,9 @@ def group_locked(group_id: int) -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("BEGIN")
-            cursor.execute("SELECT 1 FROM catalog_group WHERE id = %s FOR UPDATE NOWAIT", [group_id])
+            cursor.execute(
+                "SELECT 1 FROM catalog_group WHERE id = %s FOR UPDATE NOWAIT", [group_id]
+            )
     except OperationalError:
         return True
     finally:

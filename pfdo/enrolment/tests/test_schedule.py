@@ -52,10 +52,10 @@ def test_reminders_then_deadlines_each_once_however_often_they_run(
         assert tasks.send_reminders.apply().get() == 0
     # Within 36 hours of the terms: the parent of the offer, the provider's staff of the
     # undecided application — once, however often the morning job runs.
-    with clock.frozen(contract.offer_expires_at - dt.timedelta(hours=20)):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.send_reminders.apply().get() == 2
-            assert tasks.send_reminders.apply().get() == 0
+    soon = contract.offer_expires_at - dt.timedelta(hours=20)
+    with clock.frozen(soon), django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_reminders.apply().get() == 2
+        assert tasks.send_reminders.apply().get() == 0
     reminders = Notification.objects.exclude(key="").order_by("key")
     assert [(r.user_id, r.key) for r in reminders] == [
         (staff.pk, f"remind:decide:{undecided.pk}"),
