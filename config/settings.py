@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -260,6 +261,8 @@ EMAIL_CONFIG = _email_config(
     )
 )
 vars().update(EMAIL_CONFIG)
+# A backend other than EMAIL_URL's scheme gives (a provider's API backend; the tests' slow one).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pfdo@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address links in e-mails point to (no request is at hand when mail leaves after commit).
@@ -329,6 +332,29 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Jobs waiting or running without a sign of life for 2 minutes go to a worker again.
     "jobs-sweep": {"task": "pfdo.jobs.sweep", "schedule": 60.0},
+    # Letters pending for more than a minute (a lost task) are sent, once.
+    "outbox-sweep": {"task": "pfdo.accounts.sweep_outbox", "schedule": 60.0},
+    # Enrolment terms: expired applications and offers, finished contracts (within 5 minutes
+    # of their term, as the families were told).
+    "enrolment-deadlines": {
+        "task": "pfdo.enrolment.run_deadlines",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Reminders of terms ending within 36 hours, read in the morning.
+    "enrolment-reminders": {
+        "task": "pfdo.enrolment.send_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # After midnight, the day's date settled: 18th birthdays, then the nominals of running
+    # periods (an expired certificate gets none; a new period's arrive on its first day).
+    "certificates-expiry": {
+        "task": "pfdo.certificates.expire_certificates",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "period-nominals": {
+        "task": "pfdo.certificates.grant_period_nominals",
+        "schedule": crontab(hour=0, minute=45),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.template import loader
 
 from pfdo.accounts import services
 
@@ -55,6 +56,21 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """The letter goes through a task (a worker with a broker): the page does not wait for
+        the mail server. It has no outbox row: the link in it is a key to the account."""
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        services.send_letter(subject=subject, body=body, to=to_email)
 
 
 class ResetSetPasswordForm(auth_forms.SetPasswordForm):

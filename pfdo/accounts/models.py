@@ -203,16 +203,46 @@ class NotificationQuerySet(ScopedQuerySet):
 
 
 class Notification(models.Model):
-    """A message to one user: shown in the cabinet and, when they have an e-mail, sent."""
+    """A message to one user: shown in the cabinet and, when they have an e-mail, sent.
+
+    The row is also the e-mail's outbox: `email_state` says whether the letter is still to go
+    (pending), went (sent) or was given up after `EMAIL_MAX_ATTEMPTS` (failed, with the
+    error). A letter to an address with no account (an organisation's card e-mail) is a row
+    without a user: it is never shown in a cabinet.
+    """
+
+    class EmailState(models.TextChoices):
+        NONE = "", "не отправляется"
+        PENDING = "pending", "ждёт отправки"
+        SENT = "sent", "отправлено"
+        FAILED = "failed", "не отправлено"
 
     user = models.ForeignKey(
-        User, verbose_name="получатель", on_delete=models.CASCADE, related_name="notifications"
+        User,
+        verbose_name="получатель",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
     )
     subject = models.CharField("тема", max_length=200)
     body = models.TextField("текст", blank=True)
     link = models.CharField("ссылка", max_length=300, blank=True)
     created_at = models.DateTimeField("создано", default=clock.now, db_index=True)
     read_at = models.DateTimeField("прочитано", null=True, blank=True)
+    # One notification per user and key (a reminder about one offer is sent once); empty for
+    # ordinary notifications.
+    key = models.CharField("ключ", max_length=100, blank=True)
+    # The outbox: the address as it was when the notification was written.
+    email = models.EmailField("адрес почты", blank=True)
+    email_state = models.CharField(
+        "письмо", max_length=8, choices=EmailState.choices, default=EmailState.NONE, blank=True
+    )
+    email_attempts = models.PositiveSmallIntegerField("попыток отправки", default=0)
+    # A pending letter is due from this moment (after a failed attempt: the next try).
+    email_due_at = models.DateTimeField("отправить с", null=True, blank=True)
+    email_sent_at = models.DateTimeField("письмо отправлено", null=True, blank=True)
+    email_error = models.TextField("ошибка отправки", blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -220,7 +250,20 @@ class Notification(models.Model):
         verbose_name = "уведомление"
         verbose_name_plural = "уведомления"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_notif_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="accounts_notif_user_created"),
+            # The sweep's look-up: only letters still to go (a handful among millions).
+            models.Index(
+                fields=["email_due_at"],
+                name="accounts_notif_outbox",
+                condition=Q(email_state="pending"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], name="accounts_notif_user_key", condition=~Q(key="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection, send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 
 from pfdo.accounts.models import ApiToken, Membership, Notification, User
@@ -19,6 +23,8 @@ from pfdo.audit import services as audit
 from pfdo.common import clock, ratelimit
 from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.validators import person_name_error
+
+log = logging.getLogger(__name__)
 
 # No look-alike characters: issued passwords are read off paper and typed by hand.
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet, not a password
@@ -296,59 +302,254 @@ def count_login_failure() -> None:
 
 
 # ------------------------------------------------------------------------------- notifications
+# A notification row is the e-mail's outbox (docs/decisions.md, «Почта через outbox»): the
+# row is written in the caller's transaction with its letter pending; after the commit a task
+# (`pfdo.accounts.deliver`, a worker with a broker, this process without one) sends it and
+# marks it sent; the sweep (beat, every minute) sends whatever a lost task left.
+
+DELIVER_TASK = "pfdo.accounts.deliver"
+LETTER_TASK = "pfdo.accounts.send_letter"
+# Attempts at one letter before it is given up as failed (the error is kept on the row).
+EMAIL_MAX_ATTEMPTS = 5
+# A pending letter this long past its due moment was lost by its task: the sweep sends it.
+SWEEP_AFTER = timedelta(minutes=1)
+# Letters per transaction while sending (their rows stay locked while they go) and per task.
+_SEND_CHUNK = 100
+_TASK_CHUNK = 2000
+_SWEEP_LIMIT = 5000
+
+_PENDING = Notification.EmailState.PENDING
 
 
 def notify(*, user: User, subject: str, body: str = "", link: str = "") -> Notification:
     """Tell `user` something: a row in their cabinet now, an e-mail once the caller commits.
 
-    The e-mail waits for the commit so a rolled-back decision never reaches a parent.
+    The e-mail waits for the commit so a rolled-back decision never reaches a parent; it is
+    sent by a task (a worker, or this process without a broker), never inside this call.
     """
-    note = Notification.objects.create(user=user, subject=subject[:200], body=body, link=link)
-    if user.email:
-        text = body + (f"\n\n{settings.SITE_URL.rstrip('/')}{link}" if link else "")
-        transaction.on_commit(
-            lambda: send_mail(subject, text, None, [user.email], fail_silently=True)
-        )
+    email = (user.email or "").strip()
+    note = Notification.objects.create(
+        user=user, subject=subject[:200], body=body, link=link, **_outbox_fields(email)
+    )
+    if email:
+        transaction.on_commit(partial(enqueue_delivery, [note.pk]), robust=True)
     return note
+
+
+def mail_to_address(*, email: str, subject: str, body: str = "") -> Notification | None:
+    """A letter to an address without an account (an organisation's card e-mail), through the
+    same outbox: a row without a user (never shown in a cabinet), sent after the commit."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    note = Notification.objects.create(
+        user=None, subject=subject[:200], body=body, **_outbox_fields(email)
+    )
+    transaction.on_commit(partial(enqueue_delivery, [note.pk]), robust=True)
+    return note
+
+
+def _outbox_fields(email: str) -> dict:
+    if not email:
+        return {}
+    return {"email": email, "email_state": _PENDING, "email_due_at": clock.now()}
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """One message of `notify_many`: to a user (by id), with their e-mail if they have one."""
+    """One message of `notify_many`: to a user (by id), with their e-mail if they have one.
+    With a `key` it is written once per user and key (a reminder): a repeat writes nothing."""
 
     user_id: int
     email: str
     subject: str
     body: str = ""
     link: str = ""
+    key: str = ""
 
 
 def notify_many(notices: list[Notice], *, chunk: int = 2000) -> int:
     """`notify` for thousands at once (an invoice's families): the cabinet rows are created in
-    batches, and the e-mails go once the caller commits, over one mail connection."""
+    batches, and their letters go once the caller commits, a task per batch.
+
+    Returns how many notices were given; keyed notices already written earlier are skipped
+    (see `remind` for how many were new)."""
     for start in range(0, len(notices), chunk):
-        Notification.objects.bulk_create(
-            [
-                Notification(user_id=n.user_id, subject=n.subject[:200], body=n.body, link=n.link)
-                for n in notices[start : start + chunk]
-            ]
-        )
-    site = settings.SITE_URL.rstrip("/")
-    mails = [
-        (n.subject[:200], n.body + (f"\n\n{site}{n.link}" if n.link else ""), n.email)
-        for n in notices
-        if n.email
-    ]
-    if mails:
-        transaction.on_commit(lambda: _send_all(mails))
+        _write(notices[start : start + chunk])
     return len(notices)
 
 
-def _send_all(mails) -> None:
-    connection = get_connection(fail_silently=True)
-    messages = [EmailMessage(subject, text, None, [to]) for subject, text, to in mails]
-    for start in range(0, len(messages), 500):
-        connection.send_messages(messages[start : start + 500])
+def remind(notices: list[Notice]) -> int:
+    """Keyed notices (reminders), each written once per user and key however often this runs:
+    returns how many were new."""
+    keyed = [n for n in notices if n.key]
+    done = set(
+        Notification.objects.filter(
+            user_id__in={n.user_id for n in keyed}, key__in={n.key for n in keyed}
+        ).values_list("user_id", "key")
+    )
+    fresh = [n for n in keyed if (n.user_id, n.key) not in done]
+    for start in range(0, len(fresh), 2000):
+        _write(fresh[start : start + 2000])
+    return len(fresh)
+
+
+def _write(notices: list[Notice]) -> None:
+    rows = [
+        Notification(
+            user_id=n.user_id,
+            subject=n.subject[:200],
+            body=n.body,
+            link=n.link,
+            key=n.key,
+            **_outbox_fields((n.email or "").strip()),
+        )
+        for n in notices
+    ]
+    keyed = any(n.key for n in notices)
+    # A keyed notice written meanwhile by another run is skipped, not an error.
+    made = Notification.objects.bulk_create(rows, ignore_conflicts=keyed)
+    if keyed:
+        # Skipped rows come back without a pk: the pending letters are looked up.
+        ids = list(
+            Notification.objects.filter(
+                email_state=_PENDING,
+                user_id__in={n.user_id for n in notices},
+                key__in={n.key for n in notices},
+            ).values_list("pk", flat=True)
+        )
+    else:
+        ids = [row.pk for row in made if row.email_state == _PENDING]
+    if ids:
+        transaction.on_commit(partial(enqueue_delivery, ids), robust=True)
+
+
+def enqueue_delivery(ids: list[int]) -> None:
+    """Hand the letters to a worker (to this process without a broker), a task per batch. A
+    broker that does not answer leaves them pending: the sweep sends them."""
+    from celery import current_app
+
+    # By name: the task module is an entry point above the services (tasks.py).
+    task = current_app.tasks[DELIVER_TASK]
+    for start in range(0, len(ids), _TASK_CHUNK):
+        try:
+            task.apply_async(args=[ids[start : start + _TASK_CHUNK]])
+        except Exception:
+            log.exception("notifications %s…: not handed over; the sweep will send them", ids[0])
+
+
+@dataclass
+class Delivery:
+    """What one delivery did: letters sent, put off after an error, given up."""
+
+    sent: int = 0
+    failed: int = 0
+    retry: list[int] = field(default_factory=list)
+    retry_at: dt.datetime | None = None
+
+
+def deliver(ids: list[int]) -> Delivery:
+    """Send the pending letters among `ids`, exactly once each.
+
+    Each batch is claimed with FOR UPDATE SKIP LOCKED and marked sent in the transaction that
+    sends it: a second delivery of the same rows at the same moment (a redelivered task, the
+    sweep) skips them while they are being sent and finds them sent afterwards. An error of
+    the mail server leaves a letter pending for a later try (backing off), failed after
+    `EMAIL_MAX_ATTEMPTS`.
+    """
+    result = Delivery()
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), _SEND_CHUNK):
+        _deliver_batch(ids[start : start + _SEND_CHUNK], result)
+    return result
+
+
+def _deliver_batch(ids: list[int], result: Delivery) -> None:
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, email_state=_PENDING)
+            .order_by("pk")
+        )
+        if not rows:
+            return
+        now = clock.now()
+        site = settings.SITE_URL.rstrip("/")
+        mail = get_connection()
+        try:
+            mail.open()
+        except Exception as exc:
+            for row in rows:
+                _attempt_failed(row, exc, now, result)
+        else:
+            try:
+                for row in rows:
+                    text = row.body + (f"\n\n{site}{row.link}" if row.link else "")
+                    message = EmailMessage(row.subject, text, None, [row.email], connection=mail)
+                    try:
+                        message.send()
+                    except Exception as exc:
+                        _attempt_failed(row, exc, now, result)
+                    else:
+                        row.email_state = Notification.EmailState.SENT
+                        row.email_attempts += 1
+                        row.email_sent_at = now
+                        row.email_error = ""
+                        result.sent += 1
+            finally:
+                with contextlib.suppress(Exception):
+                    mail.close()
+        Notification.objects.bulk_update(rows, _OUTBOX_FIELDS)
+
+
+_OUTBOX_FIELDS = ["email_state", "email_attempts", "email_due_at", "email_sent_at", "email_error"]
+
+
+def _attempt_failed(row: Notification, exc: Exception, now: dt.datetime, result: Delivery) -> None:
+    row.email_attempts += 1
+    row.email_error = f"{type(exc).__name__}: {exc}"[:1000]
+    if row.email_attempts >= EMAIL_MAX_ATTEMPTS:
+        row.email_state = Notification.EmailState.FAILED
+        result.failed += 1
+        log.error("notification %s: letter given up after %s attempts", row.pk, row.email_attempts)
+        return
+    # 1, 2, 4, 8 minutes between tries.
+    row.email_due_at = now + timedelta(minutes=2 ** (row.email_attempts - 1))
+    result.retry.append(row.pk)
+    result.retry_at = min(filter(None, [result.retry_at, row.email_due_at]))
+    log.warning("notification %s: letter not sent (%s); to be retried", row.pk, row.email_error)
+
+
+def lost_letters(now: dt.datetime | None = None) -> list[int]:
+    """Pending letters more than SWEEP_AFTER past their due moment: their task was lost (with
+    the broker, a worker killed mid-send, a commit that never enqueued)."""
+    since = (now or clock.now()) - SWEEP_AFTER
+    return list(
+        Notification.objects.filter(email_state=_PENDING, email_due_at__lt=since)
+        .order_by("email_due_at")
+        .values_list("pk", flat=True)[:_SWEEP_LIMIT]
+    )
+
+
+def sweep_outbox(now: dt.datetime | None = None) -> Delivery:
+    """Send what lost tasks left (beat, every minute; `manage.py send_outbox` by hand)."""
+    return deliver(lost_letters(now))
+
+
+def send_letter(*, subject: str, body: str, to: str) -> None:
+    """A letter that is not a notification and must not rest in the database: a password
+    reset link is a key to the account. A task sends it (this process without a broker); a
+    letter lost with its task is asked for again by the person waiting for it."""
+    from celery import current_app
+
+    try:
+        current_app.tasks[LETTER_TASK].apply_async(args=[subject, body, to])
+    except Exception:
+        log.exception("a letter was not handed over to the mail task")
+
+
+def send_letter_now(*, subject: str, body: str, to: str) -> None:
+    EmailMessage(subject, body, None, [to]).send()
 
 
 def mark_notifications_read(*, user: User, ids=None) -> int:

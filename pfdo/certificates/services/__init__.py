@@ -48,7 +48,11 @@ from pfdo.certificates.services.nominals import (
     grant_nominal_ahead,
     nominal_amount,
 )
-from pfdo.certificates.services.period_start import grant_period_nominals
+from pfdo.certificates.services.period_start import (
+    RunningGrant,
+    grant_period_nominals,
+    grant_running_periods,
+)
 from pfdo.certificates.services.public import PublicApplication, register_and_apply
 from pfdo.certificates.services.rekey import Rekeyed, rekey_pd_hashes
 from pfdo.certificates.services.status import ApplicationStatus, application_status
@@ -68,6 +72,7 @@ __all__ = [
     "PublicApplication",
     "Registered",
     "Rekeyed",
+    "RunningGrant",
     "application_status",
     "apply_for_certificate",
     "apply_online",
@@ -85,6 +90,7 @@ __all__ = [
     "grant_entry",
     "grant_nominal_ahead",
     "grant_period_nominals",
+    "grant_running_periods",
     "known_child",
     "look_up_certificate",
     "nominal_amount",

@@ -26,11 +26,13 @@ from pfdo.certificates.services.nominals import (
 )
 from pfdo.certificates.services.switching import fulfil_switch_requests
 from pfdo.common import clock
-from pfdo.common.errors import Conflict
+from pfdo.common.errors import Conflict, DomainError
 from pfdo.common.money import format_kopecks
 from pfdo.common.transactions import atomic_retry
 from pfdo.financing.models import FinancingPeriod
+from pfdo.financing.selectors import current_period
 from pfdo.ledger.selectors import granted_holder_ids
+from pfdo.territory.models import Municipality
 
 
 @dataclass
@@ -153,3 +155,33 @@ def grant_period_nominals(*, actor, period: FinancingPeriod, batch_size: int = 2
         },
     )
     return made
+
+
+@dataclass(frozen=True)
+class RunningGrant:
+    """One municipality's part of the daily grant: its running period and the grants made, or
+    why it made none (a short budget must not stop the others)."""
+
+    municipality: object
+    period: FinancingPeriod
+    granted: int = 0
+    error: str = ""
+
+
+def grant_running_periods(today=None) -> list[RunningGrant]:
+    """The daily job (celery beat, `manage.py grant_period_nominals --all`): every active
+    municipality whose approved period is running today grants its nominals; a repeat grants
+    nothing twice (grant_period_nominals is keyed)."""
+    today = today or clock.today()
+    done = []
+    for place in Municipality.objects.filter(is_active=True).order_by("code"):
+        running = current_period(place, today)
+        if running is None:
+            continue
+        try:
+            granted = grant_period_nominals(actor=None, period=running)
+        except DomainError as exc:
+            done.append(RunningGrant(place, running, error=exc.message))
+            continue
+        done.append(RunningGrant(place, running, granted=granted))
+    return done

@@ -146,12 +146,16 @@ class Worker:
         saved = (app.conf.task_always_eager, app.conf.broker_url)
         app.conf.task_always_eager = False
         app.conf.broker_url = self.broker
+        # Both pools: a task run eagerly earlier in the process (any on-commit e-mail) has
+        # built the producer pool on the broker of then, and it would publish there.
         app._pool = None
+        app.amqp._producer_pool = None
         try:
             yield
         finally:
             app.conf.task_always_eager, app.conf.broker_url = saved
             app._pool = None
+            app.amqp._producer_pool = None
 
 
 @pytest.fixture

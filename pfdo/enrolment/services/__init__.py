@@ -56,6 +56,7 @@ from pfdo.enrolment.services.preconditions import (
     preview_terms,
     schedule_clash,
 )
+from pfdo.enrolment.services.reminders import send_reminders
 from pfdo.enrolment.services.steps import (
     accept_refusal,
     cancel_refusal,
@@ -120,6 +121,7 @@ __all__ = [
     "reserve_key",
     "run_deadlines",
     "schedule_clash",
+    "send_reminders",
     "terminate",
     "terminate_excluded_contracts",
     "terminate_refusal",

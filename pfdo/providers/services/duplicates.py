@@ -9,9 +9,6 @@ reaches the applicant.
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
-from django.db import transaction
-
 from pfdo.accounts import services as accounts
 from pfdo.providers.models import Provider, ProviderStaff
 
@@ -41,7 +38,7 @@ def duplicate_reason(existing: Provider) -> str:
 
 def tell_provider_on_file(existing: Provider) -> None:
     """The organisation's admins (cabinet and e-mail) and the card's e-mail learn that someone
-    applied with their ИНН; mail leaves after the commit."""
+    applied with their ИНН; the letters go through the outbox after the commit."""
     subject = "Подана заявка на включение в реестр с ИНН вашей организации"
     body = (
         f"В муниципалитете {existing.municipality.name} подана заявка на включение в реестр "
@@ -64,4 +61,4 @@ def tell_provider_on_file(existing: Provider) -> None:
     told = {u.email.strip().lower() for u in admins if u.email}
     card = (existing.email or "").strip()
     if card and card.lower() not in told:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [card], fail_silently=True))
+        accounts.mail_to_address(email=card, subject=subject, body=body)

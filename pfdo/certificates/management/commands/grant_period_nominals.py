@@ -65,20 +65,15 @@ class Command(BaseCommand):
             )
 
     def _all(self) -> None:
-        today = clock.today()
         total = 0
-        for place in Municipality.objects.filter(is_active=True).order_by("code"):
-            running = current_period(place, today)
-            if running is None:
-                continue
-            try:
-                granted = services.grant_period_nominals(actor=None, period=running)
-            except DomainError as exc:
+        for run in services.grant_running_periods(clock.today()):
+            where = f"{run.municipality.name}, период «{run.period.name}»"
+            if run.error:
                 # One municipality's short budget must not stop the others' grants.
-                self.stderr.write(f"{place.name}, период «{running.name}»: {exc.message}")
+                self.stderr.write(f"{where}: {run.error}")
                 continue
-            total += granted
-            self.stdout.write(f"{place.name}, период «{running.name}»: начислено {granted}.")
+            total += run.granted
+            self.stdout.write(f"{where}: начислено {run.granted}.")
         self.stdout.write(f"Всего начислено номиналов: {total}.")
 
     def _period(self, place: Municipality, pk: int | None) -> FinancingPeriod:
