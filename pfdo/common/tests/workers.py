@@ -141,7 +141,7 @@ class Worker:
     @contextlib.contextmanager
     def enqueueing(self) -> Iterator[None]:
         """Within the block this process sends tasks to the worker's broker, not eagerly."""
-        from config.celery import app
+        from celery import current_app as app  # the project's app (config/celery.py)
 
         saved = (app.conf.task_always_eager, app.conf.broker_url)
         app.conf.task_always_eager = False
