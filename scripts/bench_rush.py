@@ -41,11 +41,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,7 +136,7 @@ async def _burst(base: str, name: str, calls: list[tuple[str, str, str, dict]]) 
                 async with session.request(method, base + path, json=body, headers=headers) as r:
                     answer = await r.read()
                     status = r.status
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 status, answer = 599, b""
             run.seconds.append(time.perf_counter() - started)
             run.statuses[status] += 1
@@ -200,7 +198,6 @@ def _setup_world():
 def _staff(world):
     """The provider's staff member of the bench (found on a re-run)."""
     from pfdo.accounts.models import User
-    from pfdo.providers.models import ProviderStaff
     from pfdo.providers.services._common import create_staff
     from pfdo.providers.services.staff import NewStaff
 
@@ -215,13 +212,12 @@ def _staff(world):
             login=STAFF_LOGIN,
             last_name="Бенчмарков",
             first_name="Сотрудник",
-            password="Bench-rush-" + "9" * 12,  # noqa: S106 - a bench account, local database
+            password="Bench-rush-" + "9" * 12,
         ),
         is_admin=True,
         prefix="",
     )
     User.objects.filter(pk=row.user_id).update(must_change_password=False)
-    assert ProviderStaff.objects.filter(user=row.user).exists()
     return User.objects.get(pk=row.user_id)
 
 
@@ -466,7 +462,9 @@ def _race(world, bench_enrolment, database_url: str) -> dict:
     started = time.perf_counter()
     done = _reset(world, bench_enrolment)
     _revoke_tokens([*parents, staff])
-    print(f"reset: {done} contracts and applications ended in {time.perf_counter() - started:.1f} s")
+    print(
+        f"reset: {done} contracts and applications ended in {time.perf_counter() - started:.1f} s"
+    )
     return figures
 
 
@@ -609,7 +607,9 @@ def measure(database_url: str | None = None) -> list[dict]:
     """The table's rows, from a run of this script in a process of its own (Django is set up
     once per process, on one database); its printout goes to this process's output."""
     env = dict(os.environ)
-    env["DATABASE_URL"] = database_url or os.environ.get("PFDO_BENCH_RUSH_DATABASE_URL", DEFAULT_URL)
+    env["DATABASE_URL"] = database_url or os.environ.get(
+        "PFDO_BENCH_RUSH_DATABASE_URL", DEFAULT_URL
+    )
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         path = out.name
     try:
@@ -627,7 +627,10 @@ def measure(database_url: str | None = None) -> list[dict]:
 def print_table(rows: list[dict]) -> None:
     keys = ["part", "measure", "figure", "ceiling", "ratio", "target", "met"]
     cells = [
-        [("" if r[k] is None else ("yes" if r[k] is True else "NO" if r[k] is False else r[k])) for k in keys]
+        [
+            ("" if r[k] is None else ("yes" if r[k] is True else "NO" if r[k] is False else r[k]))
+            for k in keys
+        ]
         for r in rows
     ]
     widths = [max(len(k), *(len(str(c[i])) for c in cells)) for i, k in enumerate(keys)]
