@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
 .PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean serve
-.PHONY: bench-catalog bench-enrolment bench-billing bench-reports lock audit audit-test
+.PHONY: bench-catalog bench-enrolment bench-billing bench-reports bench-rush lock audit audit-test
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
@@ -33,6 +33,7 @@ help:
 	@echo "make soak  - the property tests with ten times the examples and fresh seeds (HYPOTHESIS_PROFILE=soak)"
 	@echo "make bench - the rush, the catalogue and the month run at region scale next to their ceilings: one table, also docs/benchmarks.md"
 	@echo "make bench-catalog - region-scale catalogue in-process on PostgreSQL (median/p95, SQL, EXPLAIN)"
+	@echo "make bench-rush - 200 parents apply and accept at once over HTTP under gunicorn, next to pgbench and a bare WSGI app"
 	@echo "make bench-billing - month run over 150,000 contracts on PostgreSQL (prints time, peak memory)"
 	@echo "make bench-reports - every dashboard page, report endpoint and the regional view at region scale (median/p95, SQL)"
 
@@ -194,6 +195,14 @@ bench-catalog: $(VENV)/.installed
 PFDO_BENCH_ENROLMENT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_enrol
 bench-enrolment: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_ENROLMENT_DATABASE_URL)" $(BIN)/python scripts/bench_enrolment.py
+
+# The September rush over HTTP (issue 15): the project under gunicorn (4 sync workers,
+# production settings), 200 aiohttp clients apply, the provider offers, the parents accept;
+# beside it the same SQL under pgbench and behind a bare WSGI app. Its own database, named
+# *bench*; Redis DB 6 for the served cache (RUSH_CACHE_URL).
+PFDO_BENCH_RUSH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_rush
+bench-rush: $(VENV)/.installed
+	DATABASE_URL="$(PFDO_BENCH_RUSH_DATABASE_URL)" $(BIN)/python scripts/bench_rush.py
 
 # The month run over a region of 150,000 active contracts: time and peak memory; its own
 # database, named *bench* (seeded once, a few minutes).

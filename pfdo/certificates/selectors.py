@@ -70,6 +70,13 @@ def balance(certificate: Certificate, period: FinancingPeriod | None = None) -> 
     return balance_of(account_of(certificate, period))
 
 
+def available_kopecks(certificate: Certificate, period: FinancingPeriod | None) -> int:
+    """What the certificate may still spend in `period`: its account's own counters, one
+    query (`balance` adds what was granted and spent, two more)."""
+    account = account_of(certificate, period)
+    return account.available_kopecks if account is not None else 0
+
+
 def balances(certificates, period: FinancingPeriod | None) -> dict[int, CertificateBalance]:
     """Balances of many certificates of one period, keyed by certificate id (constant queries)."""
     if period is None:

@@ -14,17 +14,19 @@ from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
 from pfdo.territory.models import Municipality, Region
 
 
-def current_period(municipality, day: dt.date | None = None) -> FinancingPeriod | None:
-    """The approved period of `municipality` covering `day` (today by default)."""
+def current_period(
+    municipality, day: dt.date | None = None, *, categories: bool = True
+) -> FinancingPeriod | None:
+    """The approved period of `municipality` covering `day` (today by default), its nominal
+    categories read with it unless `categories` is False (they are then read when asked for:
+    enrolment's terms rarely need them)."""
     day = day or clock.today()
-    return (
-        FinancingPeriod.objects.filter(
-            municipality=municipality, status=FinancingPeriod.Status.APPROVED
-        )
-        .covering(day)
-        .prefetch_related("nominal_categories")
-        .first()
-    )
+    periods = FinancingPeriod.objects.filter(
+        municipality=municipality, status=FinancingPeriod.Status.APPROVED
+    ).covering(day)
+    if categories:
+        periods = periods.prefetch_related("nominal_categories")
+    return periods.first()
 
 
 def periods_visible_to(user, *, municipality_code: str | None = None, active_on=None):

@@ -155,13 +155,13 @@ def resolve_certificate(user, value: str) -> Certificate:
     return found
 
 
-def resolve_group(user, pk: int) -> Group:
-    found = (
-        Group.objects.for_user(user)
-        .select_related("module__program__provider")
-        .filter(pk=pk)
-        .first()
-    )
+def resolve_group(user, pk: int, *, schedule: bool = False) -> Group:
+    """A group the user can see, with its module, programme and provider (and its schedule
+    if `schedule`: filing an application then reads the group no more)."""
+    groups = Group.objects.for_user(user).select_related("module__program__provider")
+    if schedule:
+        groups = groups.prefetch_related("schedule")
+    found = groups.filter(pk=pk).first()
     if found is None:
         raise serializers.ValidationError("Группа не найдена.")
     return found
@@ -211,7 +211,8 @@ class ApplicationCreateSerializer(serializers.Serializer):
         attrs["channel"] = channel
         errors = {}
         try:
-            attrs["group"] = resolve_group(user, attrs["group"])
+            online = channel == Application.Channel.ONLINE
+            attrs["group"] = resolve_group(user, attrs["group"], schedule=online)
         except serializers.ValidationError as exc:
             errors["group"] = exc.detail
         if channel == Application.Channel.ONLINE:

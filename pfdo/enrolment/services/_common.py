@@ -88,13 +88,31 @@ def _load_group(group_id: int) -> Group:
     return group
 
 
-def _lock_limited_provider(group: Group) -> None:
+def _lock_limited_provider(group: Group) -> bool:
     """A provider's enrolment limit counts children over all its groups: with a limit set,
     places at that provider are taken one at a time (its row locked after the certificate,
-    before the group), so two children cannot both take the last one under the limit."""
+    before the group), so two children cannot both take the last one under the limit.
+    Returns whether the provider has any limit."""
     provider_id = group.module.program.provider_id
     if EnrolmentLimit.objects.filter(provider_id=provider_id).exists():
         Provider.objects.select_for_update().filter(pk=provider_id).first()
+        return True
+    return False
+
+
+def _group_of(group: Group) -> Group:
+    """`group` with its module, programme, provider and schedule: the one given when it was
+    read with them (the API's look-up reads it so), else read again."""
+    state = group._state.fields_cache
+    module = state.get("module")
+    if (
+        module is not None
+        and "program" in module._state.fields_cache
+        and "provider" in module.program._state.fields_cache
+        and "schedule" in getattr(group, "_prefetched_objects_cache", {})
+    ):
+        return group
+    return _load_group(group.pk)
 
 
 def _lock_application(application_id: int) -> tuple[Certificate, Application]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from pfdo.audit import services as audit
 from pfdo.catalog.models import Group
@@ -21,6 +21,7 @@ from pfdo.enrolment.models import Application, CertificateLookup, Contract
 from pfdo.enrolment.selectors import waitlist_position
 from pfdo.enrolment.services._common import (
     Status,
+    _group_of,
     _load_group,
     _lock_certificate,
     _lock_limited_provider,
@@ -48,33 +49,46 @@ def _new_application(
 ) -> Application:
     """Checks, then a place or the waitlist. Caller holds the certificate lock."""
     _refuse_if_applied(certificate, group)
-    _lock_limited_provider(group)
-    terms = check_preconditions(certificate=certificate, group=group, copay_agreed=copay_agreed)
-    locked_group = Group.objects.select_for_update().get(pk=group.pk)
-    seated = _take_seat(locked_group)
+    limited = _lock_limited_provider(group)
+    terms = check_preconditions(
+        certificate=certificate,
+        group=group,
+        copay_agreed=copay_agreed,
+        has_limits=None if limited else False,
+    )
+    # The group's row is the one every applicant to it waits for: locked last, and after it
+    # only the writes of the filing. Its locked read says whether a place is free (the
+    # conditional UPDATE stays the guard); a full group is not updated at all.
+    seats = (
+        Group.objects.select_for_update()
+        .filter(pk=group.pk)
+        .values_list("seats_taken", "capacity")
+        .get()
+    )
+    seated = seats[0] < seats[1] and _take_seat(group)
     now = clock.now()
     # The state the filing reaches (a new row, so no transition): a held place or the line.
     if channel == Application.Channel.IN_PERSON:
         status = Status.AWAITING_PARENT if seated else Status.WAITLISTED
     else:
         status = Status.NEW if seated else Status.WAITLISTED
+    # No savepoint: a duplicate (the UNIQUE constraint) ends the whole filing, its seat too.
     try:
-        with transaction.atomic():
-            application = Application.objects.create(
-                child_id=certificate.child_id,
-                certificate=certificate,
-                group=group,
-                provider=group.module.program.provider,
-                municipality=certificate.municipality,
-                parent=parent,
-                channel=channel,
-                status=status,
-                copay_agreed=copay_agreed,
-                created_by=actor,
-                created_at=now,
-                status_changed_at=now,
-                decide_by=now + dt.timedelta(days=terms.period.decision_days) if seated else None,
-            )
+        application = Application.objects.create(
+            child_id=certificate.child_id,
+            certificate=certificate,
+            group=group,
+            provider=group.module.program.provider,
+            municipality=certificate.municipality,
+            parent=parent,
+            channel=channel,
+            status=status,
+            copay_agreed=copay_agreed,
+            created_by=actor,
+            created_at=now,
+            status_changed_at=now,
+            decide_by=now + dt.timedelta(days=terms.period.decision_days) if seated else None,
+        )
     except IntegrityError as exc:
         raise _refuse(
             "already_applied", "Ребёнок уже записан или ждёт места в этой группе."
@@ -98,7 +112,7 @@ def apply(
     puts the application on the waitlist in order of arrival."""
     certificate = _lock_certificate(certificate.pk)
     authorize(actor, "enrolment.accept", certificate, hide=True, message="Сертификат не найден.")
-    group = _load_group(group.pk)
+    group = _group_of(group)
     application = _new_application(
         actor=actor,
         certificate=certificate,

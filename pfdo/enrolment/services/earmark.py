@@ -41,7 +41,11 @@ def continuation_earmark(
 ) -> int:
     """Kopecks of `period`'s balance kept for the certificate's continuations into it: what
     its pending continuation offers were offered, and (unless `offered_only`) what its
-    contracts still awaiting the close would need."""
+    contracts still awaiting the close would need. Both come from its active contracts: a
+    certificate without one (most, at filing) keeps nothing, found in one query."""
+    active = Contract.objects.filter(certificate=certificate, status=Contract.Status.ACTIVE)
+    if not active.exists():
+        return 0
     offered = (
         ContinuationOffer.objects.filter(
             contract__certificate=certificate,

@@ -86,7 +86,7 @@ def _period_of(certificate: Certificate, group: Group, today: dt.date) -> Financ
     first day of lessons still ahead (a group that starts after the current period ends is
     enrolled into the next period, once that period is approved)."""
     day = max(group.starts_on, today)
-    period = current_period(certificate.municipality, day)
+    period = current_period(certificate.municipality, day, categories=False)
     if period is not None:
         return period
     if day > today:
@@ -131,14 +131,15 @@ def _period_of(certificate: Certificate, group: Group, today: dt.date) -> Financ
 def _available(certificate: Certificate, period: FinancingPeriod, today: dt.date) -> int:
     """What the certificate may pay in `period`. Before a period begins its nominal is not
     granted yet: the nominal due on its first day counts (acceptance grants it ahead)."""
-    money = certificate_selectors.balance(certificate, period)
-    available = money.available_kopecks
+    # The account's own counters say what is available (one query); the whole balance (what
+    # was granted) is read only before the period begins, where it decides the nominal ahead.
+    available = certificate_selectors.available_kopecks(certificate, period)
     if (
         period.starts_on > today
-        and money.granted_kopecks == 0
         and certificate.type == Certificate.Type.FINANCING
         and certificate.status in Certificate.LIVE
         and certificate.valid_until >= period.starts_on
+        and certificate_selectors.balance(certificate, period).granted_kopecks == 0
     ):
         available += certificate_services.nominal_amount(
             period, certificate.child, period.starts_on
@@ -281,9 +282,16 @@ def schedule_clash(certificate: Certificate, group: Group) -> str | None:
 
 
 def check_preconditions(
-    *, certificate: Certificate, group: Group, copay_agreed: bool, today: dt.date | None = None
+    *,
+    certificate: Certificate,
+    group: Group,
+    copay_agreed: bool,
+    today: dt.date | None = None,
+    has_limits: bool | None = None,
 ) -> Terms:
-    """Every precondition of domain.md §4 with its own message; returns the terms if all hold."""
+    """Every precondition of domain.md §4 with its own message; returns the terms if all hold.
+    `has_limits` False: the caller has just read that the provider has no enrolment limit
+    (under its lock, `_lock_limited_provider`), so it is not read again."""
     today = today or clock.today()
     program = group.module.program
     provider = program.provider
@@ -343,7 +351,9 @@ def check_preconditions(
                 f"По сертификату учёта можно заниматься не более чем в {limit} бюджетных "
                 "программах одновременно: все места использованы.",
             )
-    limit = EnrolmentLimit.objects.filter(provider=provider, period=terms.period).first()
+    limit = None
+    if has_limits is not False:  # None: not known yet, read it
+        limit = EnrolmentLimit.objects.filter(provider=provider, period=terms.period).first()
     if limit is not None and terms.funding == Contract.Funding.CERTIFICATE:
         # The municipality limits children it pays for: places taken with certificate money
         # (programmes outside the budget registries), not free budget places.

@@ -108,7 +108,10 @@ def test_terms_split_the_money_exactly(vorkuta, operator):
         start = max(group.starts_on, PERIOD_STARTS, today)
         end = min(group.ends_on, PERIOD_ENDS)
         balance = CertificateBalance(available_kopecks=available)
-        with mock.patch("pfdo.certificates.selectors.balance", return_value=balance):
+        with (
+            mock.patch("pfdo.certificates.selectors.balance", return_value=balance),
+            mock.patch("pfdo.certificates.selectors.available_kopecks", return_value=available),
+        ):
             if end < start:
                 with pytest.raises(services.EnrolmentRefused) as err:
                     services.compute_terms(certificate=certificate, group=group, today=today)
