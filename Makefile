@@ -185,6 +185,7 @@ PFDO_BENCH_BILLING_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 bench: $(VENV)/.installed
 	PFDO_BENCH_DATABASE_URL="$(PFDO_BENCH_DATABASE_URL)" \
 		PFDO_BENCH_BILLING_DATABASE_URL="$(PFDO_BENCH_BILLING_DATABASE_URL)" \
+		PFDO_BENCH_RUSH_DATABASE_URL="$(PFDO_BENCH_RUSH_DATABASE_URL)" \
 		$(BIN)/python scripts/bench_all.py
 
 # The region catalogue through Django's test client, in-process (median/p95, SQL, EXPLAIN).
