@@ -224,7 +224,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+# Where collectstatic puts the compressed, hashed files production serves. Development and the
+# tests read the source folders (WHITENOISE_USE_FINDERS) and an empty folder of their own, so a
+# collectstatic of `make serve` or a serving test never rewrites files a development server or
+# a parallel test is reading.
+STATIC_ROOT = Path(
+    env.str(
+        "PFDO_STATIC_ROOT",
+        default=str(VAR_DIR / ("collected-static" if PRODUCTION else "static")),
+    )
+)
 WHITENOISE_USE_FINDERS = not PRODUCTION  # the demo serves static files without collectstatic
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
