@@ -6,26 +6,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from django.db import connection
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "scripts") not in sys.path:
     sys.path.insert(0, str(ROOT / "scripts"))
 
 from serving import Served  # noqa: E402 - scripts/ is put on the path just above
 
+from pfdo.common.tests.workers import database_url  # noqa: E402 - after the path, as above
+
 # The shared Redis of the machine, the test suite's own database number (not a deployment's).
 TEST_CACHE_URL = "redis://127.0.0.1:6379/7"
 
 
-def served_database_url() -> str:
-    """The pytest database (transactional tests commit their rows, so the server sees them)."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
+# The pytest database (transactional tests commit their rows, so the server sees them).
+served_database_url = database_url
 
 
 def served(*, workers: int = 2, **extra_env: str) -> Served:

@@ -24,7 +24,8 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection
+
+from pfdo.common.tests.workers import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = (
@@ -41,15 +42,6 @@ server = make_server("127.0.0.1", 0, application)
 print(server.server_port, flush=True)
 server.serve_forever()
 """
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
 
 
 def production_env(var_dir: Path, **changes: str | None) -> dict[str, str]:
@@ -70,7 +62,7 @@ def production_env(var_dir: Path, **changes: str | None) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         PFDO_PD_HASH_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         PFDO_VAR_DIR=str(var_dir),
         EMAIL_URL="consolemail://",
         PYTHONPATH=str(ROOT),

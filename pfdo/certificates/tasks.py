@@ -5,6 +5,7 @@ what is left, so a doubled run does nothing twice."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from celery import shared_task
@@ -44,16 +45,7 @@ def children_import(job, progress) -> dict:
     return {
         "summary": f"Загружено заявлений: {result.imported}.",
         "lines": lines,
-        "data": {
-            "imported": result.imported,
-            "skipped": result.skipped,
-            "parents_created": result.parents_created,
-            "parents_existing": result.parents_existing,
-            "approved": result.approved,
-            "financing": result.financing,
-            "accounting": result.accounting,
-            "notified": result.notified,
-        },
+        "data": dataclasses.asdict(result),
     }
 
 

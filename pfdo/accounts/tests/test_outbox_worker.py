@@ -15,7 +15,7 @@ from pfdo.accounts import services
 from pfdo.accounts.models import Notification
 from pfdo.accounts.tests.mailbackends import letters
 from pfdo.common import clock
-from pfdo.common.tests.workers import Worker, celery_worker, flush, redis_url  # noqa: F401
+from pfdo.common.tests.workers import celery_worker, running_worker  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -38,25 +38,12 @@ def test_a_notification_committed_here_is_delivered_by_the_worker(celery_worker,
 @pytest.fixture
 def slow_worker(tmp_path):
     """A worker whose mail takes 3 s per letter, so it can be killed while sending."""
-    broker = redis_url()
-    flush(broker)
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    worker = Worker(
-        broker,
-        tmp_path / "worker.log",
-        folder,
-        extra_env={
-            "EMAIL_BACKEND": "pfdo.accounts.tests.mailbackends.SlowFileBackend",
-            "PFDO_TEST_MAIL_DELAY": "3",
-        },
-    )
-    worker.start()
-    try:
+    slow = {
+        "EMAIL_BACKEND": "pfdo.accounts.tests.mailbackends.SlowFileBackend",
+        "PFDO_TEST_MAIL_DELAY": "3",
+    }
+    with running_worker(tmp_path, slow) as worker:
         yield worker
-    finally:
-        worker.stop()
-        flush(broker)
 
 
 def test_a_worker_killed_while_sending_loses_nothing_and_sends_once(slow_worker, make_user):

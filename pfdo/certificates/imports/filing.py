@@ -6,7 +6,7 @@ import os
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -122,13 +122,7 @@ def _audit(actor, municipality, report: ImportReport, result: ImportResult) -> N
         details={
             "format": report.kind,
             "rows": len(report.rows),
-            "imported": result.imported,
-            "skipped": result.skipped,
-            "parents_created": result.parents_created,
-            "parents_existing": result.parents_existing,
-            "approved": result.approved,
-            "financing": result.financing,
-            "accounting": result.accounting,
+            **{k: v for k, v in asdict(result).items() if k != "notified"},
         },
     )
 

@@ -158,16 +158,23 @@ class Worker:
             app.amqp._producer_pool = None
 
 
-@pytest.fixture
-def celery_worker(tmp_path) -> Iterator[Worker]:
+@contextlib.contextmanager
+def running_worker(folder: Path, extra_env: dict | None = None) -> Iterator[Worker]:
+    """A worker on the tests' broker (flushed before and after), its log and mail in `folder`."""
     broker = redis_url()
     flush(broker)
-    mail = tmp_path / "mail"
+    mail = folder / "mail"
     mail.mkdir()
-    worker = Worker(broker, tmp_path / "worker.log", mail)
+    worker = Worker(broker, folder / "worker.log", mail, extra_env)
     worker.start()
     try:
         yield worker
     finally:
         worker.stop()
         flush(broker)
+
+
+@pytest.fixture
+def celery_worker(tmp_path) -> Iterator[Worker]:
+    with running_worker(tmp_path) as worker:
+        yield worker
