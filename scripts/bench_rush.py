@@ -8,7 +8,10 @@ financing certificates. Each parent gets an API token (as an integration or the 
 has), and one staff member of the provider gets one.
 
 The project is served as `make serve` serves it: gunicorn, 4 sync workers, production
-settings, Redis cache (CACHE_URL, DB 6 by default), the clock pinned to 28 November 2026
+settings, Redis cache (CACHE_URL, DB 6 by default), a Celery worker beside gunicorn on a
+broker of its own (RUSH_BROKER_URL, Redis DB 9 by default) so the e-mail of each notification
+is delivered by the worker after the commit, not in the request (letters are files in
+var/mail-bench-rush), the clock pinned to 28 November 2026
 (PFDO_TODAY) so the figures do not depend on the day. 200 asyncio clients (aiohttp, one
 connection each) are released together through the real API, the flow a family follows:
 
@@ -63,6 +66,7 @@ CLIENTS = 200
 CAPACITY = 10
 TODAY = "2026-11-28T10:00"
 CACHE_URL = "redis://127.0.0.1:6379/6"
+BROKER_URL = "redis://127.0.0.1:6379/9"
 TARGET_OPS, TARGET_P99_MS = 150.0, 500.0
 CEILING_SECONDS = 5.0
 PGBENCH_CONCURRENCY = (200, 100, 90, 80, 64, 50, 32)
@@ -279,9 +283,18 @@ def _race(world, bench_enrolment, database_url: str) -> dict:
     _revoke_tokens([*parents, staff])
     tokens = _tokens([*parents, staff])
     figures: dict = {"problems": {}}
-    env = {"PFDO_TODAY": TODAY, "CACHE_URL": os.environ.get("RUSH_CACHE_URL", CACHE_URL)}
-    print(f"serving the project: gunicorn, 4 sync workers, production settings, {env}")
-    with benchdb.Served(database_url, workers=4, extra_env=env) as base:
+    env = {
+        "PFDO_TODAY": TODAY,
+        "CACHE_URL": os.environ.get("RUSH_CACHE_URL", CACHE_URL),
+        "CELERY_BROKER_URL": os.environ.get("RUSH_BROKER_URL", BROKER_URL),
+        "EMAIL_URL": f"filemail://{ROOT / 'var' / 'mail-bench-rush'}",
+        "CELERY_LOG_LEVEL": "warning",
+    }
+    print(
+        "serving the project: gunicorn, 4 sync workers, a Celery worker (2 processes), "
+        f"production settings, {env}"
+    )
+    with benchdb.Served(database_url, workers=4, extra_env=env, worker=True) as base:
         one = asyncio.run(
             bench_http.burst(
                 base,

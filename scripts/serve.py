@@ -73,20 +73,7 @@ def commands(env: dict) -> dict[str, list[str]]:
     celery = str(serving.BIN / "celery")
     return {
         "web": [str(serving.BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi"],
-        "worker": [
-            celery,
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "pfdo",
-            "-l",
-            "info",
-            "--concurrency",
-            env.get("CELERY_CONCURRENCY", "2"),
-            "-n",
-            "pfdo@%h",
-        ],
+        "worker": serving.celery_worker_argv(env),
         # Exactly one beat per deployment: two would run every scheduled job twice.
         "beat": [
             celery,

@@ -125,6 +125,24 @@ def production_env(
     return env
 
 
+def celery_worker_argv(env: dict, name: str = "pfdo@%h") -> list[str]:
+    """The Celery worker of `make serve` (queue "pfdo", CELERY_CONCURRENCY processes, 2)."""
+    return [
+        str(BIN / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        "pfdo",
+        "-l",
+        env.get("CELERY_LOG_LEVEL", "info"),
+        "--concurrency",
+        env.get("CELERY_CONCURRENCY", "2"),
+        "-n",
+        name,
+    ]
+
+
 def manage(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 - this interpreter, manage.py, fixed arguments
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=check
@@ -151,7 +169,9 @@ class Served:
     production settings (config/gunicorn.conf.py), as `make serve` runs it, on a free port;
     `base` is its address, `.process` the gunicorn master. Static files are collected first
     (whitenoise serves them compressed, with hashed names). `extra_env` adds to or overrides
-    the environment (CACHE_URL, PFDO_TODAY, …)."""
+    the environment (CACHE_URL, PFDO_TODAY, …). With `worker=True` a Celery worker runs beside
+    gunicorn (`.worker`), as `make serve` runs one, so tasks enqueued on commit (e-mail) leave
+    the request: give a CELERY_BROKER_URL of the caller's own in `extra_env`."""
 
     def __init__(
         self,
@@ -161,11 +181,14 @@ class Served:
         app: str = "config.wsgi",
         extra_env: dict | None = None,
         collect_static: bool = True,
+        worker: bool = False,
     ) -> None:
         self.database_url, self.workers, self.app = database_url, workers, app
         self.extra_env = {"LOG_LEVEL": "WARNING", **(extra_env or {})}
         self.collect_static = collect_static
         self.process: subprocess.Popen | None = None
+        self.with_worker = worker
+        self.worker: subprocess.Popen | None = None
         self.port = 0
 
     def env(self, port: int) -> dict:
@@ -178,6 +201,12 @@ class Served:
         env = self.env(self.port)
         if self.collect_static:
             manage(env, "collectstatic", "--noinput", "-v", "0")
+        if self.with_worker:
+            if not env.get("CELERY_BROKER_URL"):
+                raise ValueError("Served(worker=True) needs a CELERY_BROKER_URL")
+            self.worker = subprocess.Popen(  # noqa: S603 - the venv's celery, fixed arguments
+                celery_worker_argv(env, name=f"pfdo-served-{self.port}@%h"), cwd=ROOT, env=env
+            )
         self.process = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, fixed arguments
             [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", self.app],
             cwd=ROOT,
@@ -206,10 +235,14 @@ class Served:
         return sorted(pids)
 
     def __exit__(self, *exc) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        for process in (self.process, self.worker):
+            if process is not None and process.poll() is None:
+                process.terminate()  # gunicorn and celery: a graceful shutdown
+        for process in (self.process, self.worker):
+            if process is None:
+                continue
             try:
-                self.process.wait(timeout=30)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+                process.kill()
+                process.wait(timeout=10)

@@ -38,12 +38,21 @@ def staffs_provider_of(user, obj) -> bool:
 
 @rules.predicate
 def is_guardian_of(user, obj) -> bool:
-    """`user` is a legal guardian of the application's or contract's child."""
+    """`user` is a legal guardian of the application's or contract's child. A yes is kept
+    on the user object for its life (one request, as its memberships are): filing asks twice,
+    the view before the service and the service under the certificate's lock, which does not
+    lock the guardianship anyway."""
     if obj is None:
         return True
     if not user.is_authenticated:
         return False
-    return Guardianship.objects.filter(user=user, child_id=obj.child_id).exists()
+    known = user.__dict__.setdefault("_pfdo_guardian_of", set())
+    if obj.child_id in known:
+        return True
+    if Guardianship.objects.filter(user=user, child_id=obj.child_id).exists():
+        known.add(obj.child_id)
+        return True
+    return False
 
 
 @rules.predicate

@@ -8,10 +8,11 @@ only as id, name and age: never the birth date, СНИЛС or document.
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pfdo.catalog.models import Group
+from pfdo.catalog.models import Group, ScheduleEntry
 from pfdo.certificates.models import Certificate, Child
 from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, ContinuationOffer, Contract, ContractMonth
@@ -158,10 +159,17 @@ def resolve_certificate(user, value: str) -> Certificate:
 def resolve_group(user, pk: int, *, schedule: bool = False) -> Group:
     """A group the user can see, with its module, programme and provider (and its schedule
     if `schedule`: filing an application then reads the group no more)."""
-    groups = Group.objects.for_user(user).select_related("module__program__provider")
+    # Visibility decided on ids (its staff joins need DISTINCT), the wide row read plainly:
+    # DISTINCT over every column of the group, module, programme and provider cost more than
+    # the rest of the look-up.
+    visible = Group.objects.for_user(user).filter(pk=pk).values("pk")
+    groups = Group.objects.filter(pk__in=visible).select_related("module__program__provider")
     if schedule:
-        groups = groups.prefetch_related("schedule")
-    found = groups.filter(pk=pk).first()
+        # One group's lessons: by day and time (the model's ordering starts with the group,
+        # i.e. three joins to sort by its programme's name).
+        lessons = ScheduleEntry.objects.order_by("weekday", "starts_at")
+        groups = groups.prefetch_related(Prefetch("schedule", queryset=lessons))
+    found = groups.order_by("pk").first()
     if found is None:
         raise serializers.ValidationError("Группа не найдена.")
     return found

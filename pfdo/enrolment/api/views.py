@@ -89,6 +89,17 @@ class ApplicationViewSet(ScopedModelViewSet):
         fresh = self.scope_queryset(Application.objects.filter(pk=application.pk)).get()
         return Response(self.get_serializer(fresh).data, status=status_code)
 
+    def _filed(self, application):
+        """The answer to a filing from the rows the filing read and wrote, not read again:
+        the child, certificate, group (its module and programme) and provider are the ones it
+        used, a new application has no contract, and the service counted its waitlist place."""
+        application.child = application.certificate.child
+        Application.contract.related.set_cached_value(application, None)
+        if application.status != Application.Status.WAITLISTED:
+            application.waitlist_position = None
+        body = self.get_serializer(application).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
     def _contract(self, contract):
         fresh = _contracts(self.request.user).get(pk=contract.pk)
         return Response(ContractSerializer(fresh, context=self.get_serializer_context()).data)
@@ -131,6 +142,7 @@ class ApplicationViewSet(ScopedModelViewSet):
                 group=group,
                 copay_agreed=values["copay_agreed"],
             )
+            return self._filed(application)
         return self._read(application, status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -37,24 +37,39 @@ Purpose = CertificateLookup.Purpose
 IN_PERSON_ONLY_STAFF = "Записывать детей в эту группу могут только сотрудники поставщика."
 
 
-def _refuse_if_applied(certificate: Certificate, group: Group) -> None:
-    if Application.objects.filter(
-        child_id=certificate.child_id, group=group, status__in=Application.LIVE
-    ).exists():
-        raise _refuse("already_applied", "Ребёнок уже записан или ждёт места в этой группе.")
+def _refuse_if_applied(certificate: Certificate, group: Group) -> list[int]:
+    """Refuse a second live application of the child to `group`; else the ids of the child's
+    other groups whose places it holds over `group`'s dates, for the schedule clash — one read
+    of the child's live applications serves both checks."""
+    live = Application.objects.filter(
+        child_id=certificate.child_id, status__in=Application.LIVE
+    ).values_list("group_id", "status", "group__starts_on", "group__ends_on")
+    others = []
+    for group_id, status, starts_on, ends_on in live:
+        if group_id == group.pk:
+            raise _refuse("already_applied", "Ребёнок уже записан или ждёт места в этой группе.")
+        if (
+            status in Application.HOLDING
+            and None not in (starts_on, ends_on, group.starts_on, group.ends_on)
+            and starts_on <= group.ends_on
+            and ends_on >= group.starts_on
+        ):
+            others.append(group_id)
+    return others
 
 
 def _new_application(
     *, actor, certificate: Certificate, group: Group, parent, channel: str, copay_agreed: bool
 ) -> Application:
     """Checks, then a place or the waitlist. Caller holds the certificate lock."""
-    _refuse_if_applied(certificate, group)
+    others = _refuse_if_applied(certificate, group)
     limited = _lock_limited_provider(group)
     terms = check_preconditions(
         certificate=certificate,
         group=group,
         copay_agreed=copay_agreed,
         has_limits=None if limited else False,
+        other_groups=others,
     )
     # The group's row is the one every applicant to it waits for: locked last, and after it
     # only the writes of the filing. Its locked read says whether a place is free (the
@@ -124,6 +139,7 @@ def apply(
     program = group.module.program
     if application.status == Status.WAITLISTED:
         position = waitlist_position(application)
+        application.waitlist_position = position  # as `with_waitlist_position` annotates
         _notify_parent(
             application,
             "Заявка в листе ожидания",

@@ -255,19 +255,24 @@ def _refuse_if_frozen(period: FinancingPeriod, today: dt.date) -> None:
         )
 
 
-def schedule_clash(certificate: Certificate, group: Group) -> str | None:
-    """A lesson of `group` at the same time as a lesson of another group of the child."""
-    others = (
-        Group.objects.filter(
+def schedule_clash(
+    certificate: Certificate, group: Group, other_groups: list[int] | None = None
+) -> str | None:
+    """A lesson of `group` at the same time as a lesson of another group of the child.
+    `other_groups`: the ids of the child's other groups over the same dates whose places it
+    holds, if the caller has read them (`_refuse_if_applied`); none — no query."""
+    if other_groups is not None:
+        if not other_groups:
+            return None
+        others = Group.objects.filter(pk__in=other_groups)
+    else:
+        others = Group.objects.filter(
             enrolment_applications__child_id=certificate.child_id,
             enrolment_applications__status__in=Application.HOLDING,
             starts_on__lte=group.ends_on,
             ends_on__gte=group.starts_on,
-        )
-        .exclude(pk=group.pk)
-        .prefetch_related("schedule", "module__program")
-        .distinct()
-    )
+        ).exclude(pk=group.pk)
+    others = others.prefetch_related("schedule", "module__program").distinct()
     mine = list(group.schedule.all())
     for other in others:
         for lesson in mine:
@@ -288,10 +293,12 @@ def check_preconditions(
     copay_agreed: bool,
     today: dt.date | None = None,
     has_limits: bool | None = None,
+    other_groups: list[int] | None = None,
 ) -> Terms:
     """Every precondition of domain.md §4 with its own message; returns the terms if all hold.
     `has_limits` False: the caller has just read that the provider has no enrolment limit
-    (under its lock, `_lock_limited_provider`), so it is not read again."""
+    (under its lock, `_lock_limited_provider`), so it is not read again. `other_groups`: see
+    `schedule_clash`."""
     today = today or clock.today()
     program = group.module.program
     provider = program.provider
@@ -335,7 +342,7 @@ def check_preconditions(
         )
     terms = compute_terms(certificate=certificate, group=group, today=today)
     _refuse_if_frozen(terms.period, today)
-    clash = schedule_clash(certificate, group)
+    clash = schedule_clash(certificate, group, other_groups)
     if clash:
         raise _refuse("schedule_clash", clash)
     if certificate.type == Certificate.Type.ACCOUNTING and in_budget:
