@@ -58,6 +58,7 @@ ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 sys.path.insert(0, str(ROOT))
 import bench_http  # noqa: E402 - scripts/ is on sys.path just above
+from benchtable import row  # noqa: E402 - the one row format of make bench
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -418,17 +419,6 @@ def _ceilings(database_url: str) -> dict:
 
 def _rows(race: dict, ceilings: dict) -> list[dict]:
     wsgi, pgbench = ceilings["wsgi"], ceilings["pgbench"]
-
-    def row(part, measure, figure, ceiling="", ratio="", target="", met=None):
-        return {
-            "part": part,
-            "measure": measure,
-            "figure": figure,
-            "ceiling": ceiling,
-            "ratio": ratio,
-            "target": target,
-            "met": met,
-        }
 
     one = race["one"]
     rows = [
