@@ -154,16 +154,17 @@ test-contract: $(VENV)/.installed
 
 test-postgres: test-postgres-parallel test-postgres-serial test-contract
 
-# After the xdist pass, two lanes share the two cores: races and browser journeys, then the
-# SQLite subset; beside them the API contract (one busy core for minutes), then the login
-# journey on SQLite, so neither core waits idle for the other lane. The second lane's output
-# follows the first's.
+# After the xdist pass, two lanes share the two cores: races, browser journeys, the real Celery
+# workers, gunicorn and the fault tests (mostly waiting on processes and locks); beside them the
+# API contract (one busy core for minutes), then the login journey and the marked subset on
+# SQLite, so neither core waits idle for the other lane. The second lane's output follows the
+# first's.
 test: lint audit-test test-postgres-parallel
 	@mkdir -p var; status=0; \
 	( $(MAKE) --no-print-directory test-contract && \
-	  $(MAKE) --no-print-directory test-sqlite-serial ) > var/contract.log 2>&1 & contract=$$!; \
+	  $(MAKE) --no-print-directory test-sqlite-serial && \
+	  $(MAKE) --no-print-directory test-sqlite-parallel ) > var/contract.log 2>&1 & contract=$$!; \
 	$(MAKE) --no-print-directory test-postgres-serial || status=$$?; \
-	if [ $$status = 0 ]; then $(MAKE) --no-print-directory test-sqlite-parallel || status=$$?; fi; \
 	wait $$contract || status=$$?; \
 	cat var/contract.log; \
 	exit $$status
