@@ -14,6 +14,7 @@ from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.authz import authorize
 from pfdo.common.errors import Conflict, NotFound, ValidationFailed
+from pfdo.common.history import create_with_history
 from pfdo.common.money import format_kopecks
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment import selectors
@@ -71,9 +72,23 @@ def _new_application(
         has_limits=None if limited else False,
         other_groups=others,
     )
-    # The group's row is the one every applicant to it waits for: locked last, and after it
-    # only the writes of the filing. Its locked read says whether a place is free (the
-    # conditional UPDATE stays the guard); a full group is not updated at all.
+    # Everything that does not depend on the seat is made before the group's row is locked:
+    # every applicant to the group waits for that lock, so after it come only the decision
+    # and the writes that carry it (docs/decisions.md, "the rush, round 3").
+    application = Application(
+        child_id=certificate.child_id,
+        certificate=certificate,
+        group=group,
+        provider=group.module.program.provider,
+        municipality=certificate.municipality,
+        parent=parent,
+        channel=channel,
+        copay_agreed=copay_agreed,
+        created_by=actor,
+    )
+    decision_days = dt.timedelta(days=terms.period.decision_days)
+    # The group's locked read says whether a place is free (the conditional UPDATE stays the
+    # guard); a full group is not updated at all.
     seats = (
         Group.objects.select_for_update()
         .filter(pk=group.pk)
@@ -87,23 +102,12 @@ def _new_application(
         status = Status.AWAITING_PARENT if seated else Status.WAITLISTED
     else:
         status = Status.NEW if seated else Status.WAITLISTED
+    application.status = status
+    application.created_at = application.status_changed_at = now
+    application.decide_by = now + decision_days if seated else None
     # No savepoint: a duplicate (the UNIQUE constraint) ends the whole filing, its seat too.
     try:
-        application = Application.objects.create(
-            child_id=certificate.child_id,
-            certificate=certificate,
-            group=group,
-            provider=group.module.program.provider,
-            municipality=certificate.municipality,
-            parent=parent,
-            channel=channel,
-            status=status,
-            copay_agreed=copay_agreed,
-            created_by=actor,
-            created_at=now,
-            status_changed_at=now,
-            decide_by=now + dt.timedelta(days=terms.period.decision_days) if seated else None,
-        )
+        create_with_history(application, user=actor)
     except IntegrityError as exc:
         raise _refuse(
             "already_applied", "Ребёнок уже записан или ждёт места в этой группе."
