@@ -4,8 +4,8 @@ per-save work.
 simple_history's post_save builds a new manager class on every save (its descriptor calls
 `from_queryset` each time) and looks the user up in the request — ~1.8 ms of Python. On the
 rush's hot path that time is spent holding the group's row lock, so the filing saves its new
-row with the hook off and writes the same row here, its historical model and tracked fields
-read once per process.
+row with the hook off (`insert_without_history`) and makes the same row here (`created_row`),
+its historical model and tracked fields read once per process.
 """
 
 from __future__ import annotations
@@ -24,20 +24,24 @@ def _historical(model: type[models.Model]):
     return cached
 
 
-def create_with_history(instance: models.Model, *, user) -> models.Model:
-    """INSERT `instance` and its "+" history row (by `user`, the one who made it), as
-    `instance.save()` with simple_history's hook would, minus the hook's per-call cost."""
+def created_row(instance: models.Model, *, user) -> models.Model:
+    """The "+" history row of `instance` just inserted (by `user`, the one who made it),
+    unsaved: as simple_history's hook would write it, minus the hook's per-call cost."""
     historical, attnames = _historical(type(instance))
-    instance.skip_history_when_saving = True
-    try:
-        instance.save(force_insert=True)
-    finally:
-        del instance.skip_history_when_saving
-    historical._default_manager.create(
+    return historical(
         history_date=timezone.now(),
         history_type="+",
         history_user_id=getattr(user, "pk", None),
         history_change_reason=None,
         **{name: getattr(instance, name) for name in attnames},
     )
+
+
+def insert_without_history(instance: models.Model) -> models.Model:
+    """INSERT `instance` with simple_history's hook off (write `created_row` yourself)."""
+    instance.skip_history_when_saving = True
+    try:
+        instance.save(force_insert=True)
+    finally:
+        del instance.skip_history_when_saving
     return instance
