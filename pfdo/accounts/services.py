@@ -327,13 +327,25 @@ def notify(*, user: User, subject: str, body: str = "", link: str = "") -> Notif
     The e-mail waits for the commit so a rolled-back decision never reaches a parent; it is
     sent by a task (a worker, or this process without a broker), never inside this call.
     """
+    note = notice(user=user, subject=subject, body=body, link=link)
+    note.save(force_insert=True)
+    deliver_after_commit(note)
+    return note
+
+
+def notice(*, user: User, subject: str, body: str = "", link: str = "") -> Notification:
+    """`notify`'s row, unsaved: for a caller that writes it with others in one round trip
+    (`common.batch.insert_rows`); once it is written, call `deliver_after_commit`."""
     email = (user.email or "").strip()
-    note = Notification.objects.create(
+    return Notification(
         user=user, subject=subject[:200], body=body, link=link, **_outbox_fields(email)
     )
-    if email:
+
+
+def deliver_after_commit(note: Notification) -> None:
+    """The written notice's letter, enqueued once the caller commits (none without e-mail)."""
+    if note.email:
         transaction.on_commit(partial(enqueue_delivery, [note.pk]), robust=True)
-    return note
 
 
 def mail_to_address(*, email: str, subject: str, body: str = "") -> Notification | None:

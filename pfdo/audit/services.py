@@ -51,9 +51,32 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> ActionLog:
     """Append one row to the action history (actor None = the system itself)."""
+    row = entry(
+        actor=actor,
+        action=action,
+        obj=obj,
+        on_behalf_of=on_behalf_of,
+        municipality=municipality,
+        details=details,
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def entry(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    on_behalf_of=None,
+    municipality=None,
+    details: dict[str, Any] | None = None,
+) -> ActionLog:
+    """`record`'s row, unsaved: for a caller that writes it with others in one round trip
+    (`common.batch.insert_rows`) inside the same transaction."""
     details = details or {}
     _check_details(details)
-    return ActionLog.objects.create(
+    return ActionLog(
         actor=_actor(actor),
         on_behalf_of=_actor(on_behalf_of),
         action=action,

@@ -173,6 +173,16 @@ def _notify_parent(application: Application, subject: str, body: str, link: str 
     )
 
 
+def _parent_notice(application: Application, subject: str, body: str):
+    """`_notify_parent`'s row, unsaved (the caller writes it, then `deliver_after_commit`)."""
+    return accounts.notice(
+        user=application.parent,
+        subject=subject,
+        body=body,
+        link=reverse("enrolment:parent_application", args=[application.pk]),
+    )
+
+
 def _notify_provider(contract: Contract, subject: str, body: str) -> None:
     """A notice to every working staff member of the contract's provider."""
     link = reverse("enrolment:provider_contract", args=[contract.pk])

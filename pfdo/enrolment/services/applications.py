@@ -7,13 +7,16 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError
 
+from pfdo.accounts import services as accounts
 from pfdo.audit import services as audit
 from pfdo.catalog.models import Group
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.authz import authorize
+from pfdo.common.batch import insert_rows
 from pfdo.common.errors import Conflict, NotFound, ValidationFailed
+from pfdo.common.history import created_row, insert_without_history
 from pfdo.common.money import format_kopecks
 from pfdo.common.transactions import atomic_retry
 from pfdo.enrolment import selectors
@@ -26,6 +29,7 @@ from pfdo.enrolment.services._common import (
     _lock_certificate,
     _lock_limited_provider,
     _notify_parent,
+    _parent_notice,
     _refuse,
     _take_seat,
 )
@@ -59,9 +63,18 @@ def _refuse_if_applied(certificate: Certificate, group: Group) -> list[int]:
 
 
 def _new_application(
-    *, actor, certificate: Certificate, group: Group, parent, channel: str, copay_agreed: bool
+    *,
+    actor,
+    certificate: Certificate,
+    group: Group,
+    parent,
+    channel: str,
+    copay_agreed: bool,
+    notice=None,
 ) -> Application:
-    """Checks, then a place or the waitlist. Caller holds the certificate lock."""
+    """Checks, then a place or the waitlist. Caller holds the certificate lock. `notice`
+    makes the parent's notice of the filed application (unsaved), written with its other
+    rows in one round trip; without it the caller tells the parent."""
     others = _refuse_if_applied(certificate, group)
     limited = _lock_limited_provider(group)
     terms = check_preconditions(
@@ -71,9 +84,23 @@ def _new_application(
         has_limits=None if limited else False,
         other_groups=others,
     )
-    # The group's row is the one every applicant to it waits for: locked last, and after it
-    # only the writes of the filing. Its locked read says whether a place is free (the
-    # conditional UPDATE stays the guard); a full group is not updated at all.
+    # Everything that does not depend on the seat is made before the group's row is locked:
+    # every applicant to the group waits for that lock, so after it come only the decision
+    # and the writes that carry it (docs/decisions.md, "the rush, round 3").
+    application = Application(
+        child_id=certificate.child_id,
+        certificate=certificate,
+        group=group,
+        provider=group.module.program.provider,
+        municipality=certificate.municipality,
+        parent=parent,
+        channel=channel,
+        copay_agreed=copay_agreed,
+        created_by=actor,
+    )
+    decision_days = dt.timedelta(days=terms.period.decision_days)
+    # The group's locked read says whether a place is free (the conditional UPDATE stays the
+    # guard); a full group is not updated at all.
     seats = (
         Group.objects.select_for_update()
         .filter(pk=group.pk)
@@ -87,36 +114,56 @@ def _new_application(
         status = Status.AWAITING_PARENT if seated else Status.WAITLISTED
     else:
         status = Status.NEW if seated else Status.WAITLISTED
+    application.status = status
+    application.created_at = application.status_changed_at = now
+    application.decide_by = now + decision_days if seated else None
     # No savepoint: a duplicate (the UNIQUE constraint) ends the whole filing, its seat too.
     try:
-        application = Application.objects.create(
-            child_id=certificate.child_id,
-            certificate=certificate,
-            group=group,
-            provider=group.module.program.provider,
-            municipality=certificate.municipality,
-            parent=parent,
-            channel=channel,
-            status=status,
-            copay_agreed=copay_agreed,
-            created_by=actor,
-            created_at=now,
-            status_changed_at=now,
-            decide_by=now + dt.timedelta(days=terms.period.decision_days) if seated else None,
-        )
+        insert_without_history(application)
     except IntegrityError as exc:
         raise _refuse(
             "already_applied", "Ребёнок уже записан или ждёт места в этой группе."
         ) from exc
-    audit.record(
-        actor=actor,
-        action="enrolment.applied",
-        obj=application,
-        municipality=certificate.municipality,
-        details={"group": group.pk, "status": status, "channel": channel},
-    )
     application.filed_terms = terms  # what the family is told it agrees to (not stored)
+    # Its history row, the action log's and the parent's notice: one round trip.
+    rows = [
+        created_row(application, user=actor),
+        audit.entry(
+            actor=actor,
+            action="enrolment.applied",
+            obj=application,
+            municipality=certificate.municipality,
+            details={"group": group.pk, "status": status, "channel": channel},
+        ),
+    ]
+    note = notice(application) if notice else None
+    insert_rows(rows + ([note] if note else []))
+    if note:
+        accounts.deliver_after_commit(note)
     return application
+
+
+def _filed_notice(application: Application):
+    """The parent's notice of an online filing: the place held, or the waitlist's place."""
+    group = application.group
+    program = group.module.program
+    child = application.certificate.child.short_name
+    if application.status == Status.WAITLISTED:
+        position = waitlist_position(application)
+        application.waitlist_position = position  # as `with_waitlist_position` annotates
+        return _parent_notice(
+            application,
+            "Заявка в листе ожидания",
+            f"{child}: мест в группе «{group.name}» программы «{program.name}» нет, заявка в "
+            f"листе ожидания ({position}-я). Когда место освободится, вам придёт предложение "
+            "договора.",
+        )
+    return _parent_notice(
+        application,
+        "Заявка на зачисление подана",
+        f"{child}: заявка в группу «{group.name}» программы «{program.name}» подана; место за "
+        "ребёнком сохранено до решения поставщика.",
+    )
 
 
 @atomic_retry
@@ -135,25 +182,8 @@ def apply(
         parent=actor,
         channel=Application.Channel.ONLINE,
         copay_agreed=copay_agreed,
+        notice=_filed_notice,
     )
-    program = group.module.program
-    if application.status == Status.WAITLISTED:
-        position = waitlist_position(application)
-        application.waitlist_position = position  # as `with_waitlist_position` annotates
-        _notify_parent(
-            application,
-            "Заявка в листе ожидания",
-            f"{certificate.child.short_name}: мест в группе «{group.name}» программы "
-            f"«{program.name}» нет, заявка в листе ожидания ({position}-я). Когда место "
-            "освободится, вам придёт предложение договора.",
-        )
-    else:
-        _notify_parent(
-            application,
-            "Заявка на зачисление подана",
-            f"{certificate.child.short_name}: заявка в группу «{group.name}» программы "
-            f"«{program.name}» подана; место за ребёнком сохранено до решения поставщика.",
-        )
     return application
 
 

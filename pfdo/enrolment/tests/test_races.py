@@ -141,6 +141,18 @@ def test_two_hundred_parents_race_for_ten_places(vorkuta, operator):
     # The waitlist is one line in order of arrival: positions 1…190, none shared.
     waiting = Application.objects.filter(group=group, status=Application.Status.WAITLISTED)
     assert sorted(selectors.waitlist_position(a) for a in waiting) == list(range(1, 191))
+    # Each family was told its place, as the line stores it; each filing wrote its history
+    # row, its action log row and its notice once (one round trip after the application).
+    told = {a.pk: a.waitlist_position for a in outcomes if a.status == "waitlisted"}
+    assert told == {a.pk: selectors.waitlist_position(a) for a in waiting}
+    filed = Application.history.filter(group_id=group.pk, history_type="+")
+    assert Counter(filed.values_list("status", flat=True)) == statuses
+    logged = ActionLog.objects.filter(action="enrolment.applied")
+    assert sorted(logged.values_list("object_id", flat=True)) == sorted(str(a.pk) for a in outcomes)
+    for a in outcomes:
+        [note] = a.parent.notifications.filter(link__endswith=f"/enrolment/{a.pk}/")
+        if a.status == "waitlisted":
+            assert f"({told[a.pk]}-я)" in note.body
 
     # The provider confirms the ten, each one twice at the same moment (a double click).
     confirmations = run_at_once(
