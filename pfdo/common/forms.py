@@ -6,6 +6,8 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from pfdo.common.money import format_kopecks
 from pfdo.common.validators import validate_person_name
@@ -85,3 +87,18 @@ class ModelChoiceField(forms.ModelChoiceField):
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
         return super().to_python(value)
+
+
+SELECTED = mark_safe(" selected")
+
+
+def select_options(choices, selected) -> str:
+    """The `<option>`s of a long hand-written `<select>` (the catalogue's hundreds of
+    providers at region scale) as one escaped string, built in Python rather than by a
+    template loop of several nodes per option."""
+    chosen = str(selected or "")
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, SELECTED if str(value) == chosen else "", label) for value, label in choices),
+    )

@@ -118,3 +118,14 @@ def test_the_provider_field_lists_each_provider_once_and_only_of_the_municipalit
 
     assert options("vorkuta") == ["ООО «Робо-Арктика»"]
     assert sorted(options("")) == sorted(["ДЮЦ «Инта»", "ООО «Робо-Арктика»"])
+
+
+def test_the_provider_field_escapes_names(client, robo, vorkuta):
+    # The options are built in Python (pfdo.common.forms.select_options), not by the template:
+    # a provider's name is still escaped as the template would.
+    odd = make_provider(vorkuta, short_name='Клуб <b>"А&Б"</b>')
+    ProgramFactory(provider=odd, name="Шахматы")
+    html = client.get(LIST).content.decode()
+    select = re.search(r'<select name="provider".*?</select>', html, re.S).group(0)
+    assert "Клуб &lt;b&gt;&quot;А&amp;Б&quot;&lt;/b&gt;" in select
+    assert "<b>" not in select

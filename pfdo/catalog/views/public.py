@@ -11,6 +11,7 @@ from pfdo.catalog.filters import ORDERING_CHOICES, PRICE_CHOICES, REGISTRY_CHOIC
 from pfdo.catalog.models import Program, ScheduleEntry
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.common.choices import Direction
+from pfdo.common.forms import select_options
 from pfdo.common.views import ScopedDetailView
 from pfdo.providers.models import Provider
 from pfdo.territory import selectors as territory_selectors
@@ -81,7 +82,10 @@ class CatalogView(ListView):
             ctx["municipalities"] = Municipality.objects.for_user(self.request.user).filter(
                 is_active=True
             )
-            ctx["provider_choices"] = selectors.provider_choices(form.data.get("municipality"))
+            ctx["provider_options"] = select_options(
+                selectors.provider_choices(form.data.get("municipality")),
+                ctx["values"].get("provider"),
+            )
         provider_id = form.cleaned_data.get("provider") if form.is_valid() else None
         if provider_id:
             ctx["provider"] = (
