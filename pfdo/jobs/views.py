@@ -4,9 +4,11 @@ result when done."""
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
 
 from pfdo.jobs import selectors
 from pfdo.jobs.models import Job
@@ -29,3 +31,13 @@ class JobView(LoginRequiredMixin, View):
         response = render(request, template, context)
         patch_vary_headers(response, ["HX-Request"])
         return response
+
+
+def to_job(request, job):
+    """To the page of the job just started (or joined): a redirect, or for htmx the browser's
+    own navigation (a fragment swap would put the whole job page inside the form)."""
+    url = reverse("jobs:detail", args=[job.pk])
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)

@@ -19,6 +19,7 @@ from pfdo.common import clock
 from pfdo.common.authz import can
 from pfdo.common.errors import DomainError, ValidationFailed
 from pfdo.common.views import apply_domain_error, authorize_page
+from pfdo.jobs.views import to_job
 from pfdo.reports import imports, sections, services
 from pfdo.reports.exports import XLSX_TYPE, xlsx_response
 from pfdo.reports.forms import PopulationForm, PopulationUploadForm, ReportFilterForm
@@ -176,7 +177,7 @@ class PopulationView(LoginRequiredMixin, TemplateView):
                         upload.add_error("file", message)
             else:
                 # Checked: the rows are written in the background; the job's page follows.
-                return redirect("jobs:detail", job.pk)
+                return to_job(request, job)
         return self.page(PopulationForm(initial_counts=self.counts()), upload, status=400)
 
 

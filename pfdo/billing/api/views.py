@@ -6,9 +6,7 @@ become the error body."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -48,6 +46,7 @@ from pfdo.common.api.viewsets import ScopedModelViewSet
 from pfdo.common.authz import authorize
 from pfdo.common.errors import Conflict, NotFound
 from pfdo.financing.models import FinancingPeriod
+from pfdo.jobs.api.responses import LOCATION, accepted
 from pfdo.jobs.api.serializers import JobSerializer
 
 STAFF = "Сотрудник поставщика группы; чужое занятие — 404."
@@ -508,21 +507,6 @@ JOB_STARTED = (
     "заголовке Location); итог — в его `result.data` после status=done. Повторный запуск, "
     "пока задание ждёт или идёт, возвращает то же задание."
 )
-LOCATION = OpenApiParameter(
-    "Location",
-    OpenApiTypes.URI,
-    OpenApiParameter.HEADER,
-    description="Адрес задания: /api/v1/jobs/{id}/.",
-    response=[202],
-)
-
-
-def _job_response(job) -> Response:
-    return Response(
-        JobSerializer(job).data,
-        status=status.HTTP_202_ACCEPTED,
-        headers={"Location": reverse("job-detail", args=[job.pk])},
-    )
 
 
 class BillingViewSet(viewsets.GenericViewSet):
@@ -564,7 +548,7 @@ class BillingViewSet(viewsets.GenericViewSet):
             municipality=data.validated_data["municipality"],
             month=data.validated_data["month"],
         )
-        return _job_response(job)
+        return accepted(job)
 
     @extend_schema(
         request=ClosePeriodSerializer,
@@ -600,7 +584,7 @@ class BillingViewSet(viewsets.GenericViewSet):
                 raise
             closing.continuations_offered = services.continuations_offered(closing)
             return Response(PeriodClosingSerializer(closing).data)
-        return _job_response(job)
+        return accepted(job)
 
     @extend_schema(
         parameters=[MunicipalityMonthSerializer],

@@ -26,7 +26,6 @@ from pfdo.billing.views.official_common import (
     htmx_partial,
     municipalities_of,
     pick,
-    to_job,
     with_vary,
 )
 from pfdo.common import clock
@@ -34,6 +33,7 @@ from pfdo.common.authz import can
 from pfdo.common.errors import DomainError
 from pfdo.common.months import format_month, month_label, previous_month
 from pfdo.financing.models import FinancingPeriod
+from pfdo.jobs.views import to_job
 from pfdo.providers.models import Provider
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -9,10 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django_htmx.http import HttpResponseClientRedirect
 
 from pfdo.accounts.roles import Role
 from pfdo.common.authz import can
@@ -88,15 +85,6 @@ def with_vary(response):
     # The same URL answers a fragment to htmx and a page to the browser: caches must tell.
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def to_job(request, job):
-    """To the page of the job just started (or joined): a redirect, or for htmx the browser's
-    own navigation (a fragment swap would put the whole job page inside the form)."""
-    url = reverse("jobs:detail", args=[job.pk])
-    if htmx_partial(request):
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 def apply_error(form, exc: DomainError, rename: dict[str, str] | None = None) -> None:

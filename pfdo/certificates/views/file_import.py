@@ -13,6 +13,7 @@ from pfdo.certificates.forms.operator import ImportConfirmForm, ImportUploadForm
 from pfdo.certificates.views._common import OPERATOR_TEMPLATES, OfficialMixin, flash_error
 from pfdo.common.errors import DomainError, ValidationFailed
 from pfdo.common.views import apply_domain_error
+from pfdo.jobs.views import to_job
 
 IMPORT_KEY = "certificates_import"
 
@@ -86,7 +87,7 @@ class ImportConfirmView(OfficialMixin, View):
             flash_error(request, exc)
             return redirect("certificates:import")
         # Filed in the background: the job's page shows how far it got, then the result.
-        return redirect("jobs:detail", job.pk)
+        return to_job(request, job)
 
 
 class ImportTemplateView(OfficialMixin, View):

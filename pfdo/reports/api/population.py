@@ -3,16 +3,15 @@ written by a background job)."""
 
 from __future__ import annotations
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
-from rest_framework.response import Response
 
 from pfdo.common.api.viewsets import ScopedViewSetMixin
 from pfdo.common.errors import ValidationFailed
+from pfdo.jobs.api.responses import LOCATION, accepted
 from pfdo.jobs.api.serializers import JobSerializer
 from pfdo.reports import imports
 from pfdo.reports.api.serializers import PopulationImportSerializer, PopulationSerializer
@@ -67,15 +66,7 @@ class PopulationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         ),
         request={"multipart/form-data": PopulationImportSerializer},
         responses={202: JobSerializer},
-        parameters=[
-            OpenApiParameter(
-                "Location",
-                OpenApiTypes.URI,
-                OpenApiParameter.HEADER,
-                description="Адрес задания: /api/v1/jobs/{id}/.",
-                response=[202],
-            )
-        ],
+        parameters=[LOCATION],
         tags=["reports"],
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
@@ -91,8 +82,4 @@ class PopulationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
             municipalities=allowed,
             default=default,
         )
-        return Response(
-            JobSerializer(job).data,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": reverse("job-detail", args=[job.pk])},
-        )
+        return accepted(job)
