@@ -101,7 +101,9 @@ INSTALLED_APPS = [
     "pfdo.enrolment",
     "pfdo.billing",
     "pfdo.ratings",
+    "pfdo.content",
     "pfdo.reports",
+    "pfdo.compat",
     "pfdo.demo",
 ]
 
@@ -397,6 +399,10 @@ PFDO_RATE_LIMITS = {
     # per typed login (existing or not) on top of axes' lockout after wrong passwords.
     "token_ip": "30/3600",
     "token_account": "10/3600",
+    # The public ПФДО API v2 (pfdo/compat), every call from one address: a portal's server or
+    # a mirror walking a region's catalogue (5,600 programme cards) does so in minutes; a
+    # flood from one address waits instead of loading the database.
+    "compat_ip": "1200/60",
     # Failed logins on the login page per address. axes locks a login after 5 failures and an
     # address + browser string after 5; a client changing its browser string walks past the
     # latter, this stops it. 30 failures in 15 minutes is six logins locked out from one
@@ -486,6 +492,10 @@ SPECTACULAR_SETTINGS = {
         "CertificateApplicationStatusEnum": "pfdo.certificates.models.CertificateApplication.Status",
     },
 }
+
+# Where the public ПФДО API v2 compatibility layer answers (pfdo/compat, docs/pfdo-api-v2.md):
+# a client of api.pfdo.ru/v2 switches with its base address set to https://<host>/<prefix>.
+PFDO_COMPAT_API_PREFIX = env.str("PFDO_COMPAT_API_PREFIX", default="pfdo-api/v2/").strip("/") + "/"
 
 PFDO_MUNICIPALITY = env.str("PFDO_MUNICIPALITY", default="vorkuta")
 PFDO_API_TOKEN_TTL_DAYS = env.int("PFDO_API_TOKEN_TTL_DAYS", default=30)

@@ -37,6 +37,8 @@ urlpatterns = [
     path("", include("pfdo.jobs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    # The public ПФДО API v2, answered for the catalogue apps and portals built on it.
+    path(settings.PFDO_COMPAT_API_PREFIX, include("pfdo.compat.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script): no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,16 @@
+"""Compatibility with the public ПФДО API v2 (api.pfdo.ru/v2): the anonymous, read-only calls
+that catalogue mirrors, bots and regional portals already make, answered in that API's
+envelope, parameter names and shapes from this system's data (docs/pfdo-api-v2.md).
+
+It only reads other apps (catalog, providers, territory, content, ratings) and asks the
+enrolment check of pfdo.enrolment; its own data is the table of programme ids kept from a
+former ПФДО installation (ProgramAlias).
+"""
+
+from django.apps import AppConfig
+
+
+class CompatConfig(AppConfig):
+    name = "pfdo.compat"
+    label = "compat"
+    verbose_name = "Совместимость с API ПФДО v2"

@@ -1,0 +1,61 @@
+"""Contract test: every operation of the observed ПФДО API v2 description is answered here,
+and every answer validates against that description (every declared field present), for the
+cases of pfdo/compat/tests/cases on the demo; every `expand` value the description names is
+asked for and comes back."""
+
+from __future__ import annotations
+
+import pytest
+
+from pfdo.compat.tests import spec
+from pfdo.compat.tests.cases import Case, all_cases
+
+OPERATION_IDS = [op.operation_id for op in spec.operations()]
+
+
+def _check(compat, case: Case):
+    response = compat.request(case.method, case.path, case.body)
+    assert response["Content-Type"].startswith("application/json"), (case, response["Content-Type"])
+    body = response.json()
+    assert response.status_code == case.status, (case, response.status_code, body)
+    op = spec.operation(case.operation_id)
+    assert spec.operation_of(case.method, "/" + case.path.split("?")[0]) == op, case
+    spec.validate(op, case.status, body)
+    if case.status == 200:
+        assert body["result_code"] == "FLSCS" and body["result_message"] == "Полный успех"
+        data = body["data"]
+        items = data if isinstance(data, list) else [data]
+        if case.non_empty and isinstance(data, list):
+            assert data, f"{case}: an empty list on the demo shows nothing"
+        for name in case.expands:
+            for item in items:
+                assert name in item, f"{case}: expand={name} is not in the answer"
+    return body
+
+
+@pytest.mark.parametrize("operation_id", OPERATION_IDS)
+def test_operation_answers_as_described(compat, operation_id):
+    cases = [case for case in all_cases() if case.operation_id == operation_id]
+    assert any(case.status == 200 for case in cases), f"no success case for {operation_id}"
+    for case in cases:
+        _check(compat, case)
+    asked = set().union(*(case.expands for case in cases if case.status == 200))
+    missing = spec.operation(operation_id).documented_expands - asked
+    assert not missing, f"{operation_id}: documented expand values never asked: {sorted(missing)}"
+
+
+def test_every_case_names_a_described_operation(compat):
+    for case in all_cases():
+        assert case.operation_id in OPERATION_IDS, case
+
+
+def test_a_path_no_operation_serves_answers_the_404_envelope(compat):
+    response = compat.get("main-page/no-such-thing")
+    assert response.status_code == 404
+    body = response.json()
+    assert body == {
+        "name": "Not Found",
+        "message": "Страница не найдена.",
+        "code": 0,
+        "status": 404,
+    }
