@@ -156,7 +156,9 @@ def validate(op: Operation, status: int, body) -> None:
 def operation_of(method: str, path: str) -> Operation:
     """The operation a concrete request path (without the prefix) belongs to."""
     path = path.split("?", 1)[0]
-    for op in operations():
+    # A literal path wins over a template that also matches it, as in the original's routing:
+    # /public/instructions/video-instructions is not /public/instructions/{id}.
+    for op in sorted(operations(), key=lambda op: op.path.count("{")):
         if op.method == method and op.pattern.match(path):
             return op
     raise KeyError(f"{method} {path}")
