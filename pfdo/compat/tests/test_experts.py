@@ -23,7 +23,7 @@ def api(db) -> CompatClient:
 
 @pytest.fixture
 def world(region, vorkuta, make_user):
-    other_region = RegionFactory(code="nenets", name="Ненецкий АО", okato="11100")
+    other_region = RegionFactory(code="nenets", name="Ненецкий АО", okato="83")
     elsewhere = MunicipalityFactory(region=other_region, code="naryan", name="Нарьян-Мар")
     closed = MunicipalityFactory(region=region, code="closed", name="Закрытый", is_active=False)
     expert = make_user(

@@ -25,7 +25,7 @@ def api(db) -> CompatClient:
 
 @pytest.fixture
 def world(region, vorkuta):
-    other_region = RegionFactory(code="nenets", name="Ненецкий АО", okato="11100")
+    other_region = RegionFactory(code="nenets", name="Ненецкий АО", okato="83")
     closed = MunicipalityFactory(region=region, code="closed", name="Закрытый", is_active=False)
     elsewhere = MunicipalityFactory(region=other_region, code="naryan", name="Нарьян-Мар")
     listed = ProviderFactory(
