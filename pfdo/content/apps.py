@@ -13,3 +13,19 @@ class ContentConfig(AppConfig):
     name = "pfdo.content"
     label = "content"
     verbose_name = "Публичные материалы"
+
+    def ready(self) -> None:
+        from pfdo.audit import labels
+
+        labels.register(
+            {
+                "content.created": "Добавлен материал портала",
+                "content.updated": "Изменён материал портала",
+                "content.published": "Материал портала опубликован",
+                "content.unpublished": "Материал портала снят с публикации",
+                "content.deleted": "Удалён материал портала",
+                "content.portal_saved": "Изменена карточка регионального оператора",
+                "content.municipality_page_saved": "Изменена страница муниципалитета",
+                "content.expert_profile_saved": "Изменена карточка эксперта",
+            }
+        )

@@ -11,6 +11,7 @@ from pfdo.demo import billing as billing_demo
 from pfdo.demo import catalog as catalog_demo
 from pfdo.demo import catalog_bulk, enrolment_bulk
 from pfdo.demo import certificates as certificates_demo
+from pfdo.demo import content as content_demo
 from pfdo.demo import enrolment as enrolment_demo
 from pfdo.demo import financing as financing_demo
 from pfdo.demo import lookups as lookups_demo
@@ -44,6 +45,7 @@ class SeedReport:
     lookups: int = 0  # provider look-ups of certificates in the operator's report
     ratings: int = 0  # parents' ratings of programmes (after the billed months)
     population: int = 0  # ages of the child population written (0 on a re-run)
+    content: int = 0  # public content rows and cards created (0 on a re-run)
 
 
 def seed(
@@ -74,6 +76,15 @@ def seed(
     report = SeedReport(scale=scale, municipality=vorkuta.name)
     for demo, user, created in accounts_demo.seed_demo_users(region=region, municipality=vorkuta):
         report.logins.append((demo.label, user.username, accounts_demo.DEMO_PASSWORD, created))
+    # The portal's public content (news, questions, instructions, the operator's card): at
+    # every scale, so the pages and the ПФДО API v2 have something to show.
+    report.content = content_demo.seed_content(
+        region=region,
+        municipality=vorkuta,
+        admin=User.objects.get(username="region"),
+        operator=User.objects.get(username="operator"),
+        expert=User.objects.get(username="expert"),
+    )
     period = financing_demo.seed_period(municipality=vorkuta)
     # The child population of every municipality for the years of the running period: the
     # dashboard's coverage against 25 % needs it.
