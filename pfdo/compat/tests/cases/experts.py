@@ -23,8 +23,8 @@ def cases() -> list[Case]:
         Case("getPublicCritic", "public/critic/abc", status=404),
         Case("getPublicCritic", "public/critic/2147483647", status=404),
     ]
-    # The demo's expert publishes a card (the content demo seed); without it the operation
-    # has no success case and the contract test says so.
+    # The demo's expert has a published card (pfdo/demo/content.py). Without one, only this
+    # operation lacks its success case and fails — not every group's cases.
     if critic is not None:
         found.append(Case("getPublicCritic", f"public/critic/{critic}"))
     return found
