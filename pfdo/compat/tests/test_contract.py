@@ -11,6 +11,10 @@ from pfdo.compat.tests import spec
 from pfdo.compat.tests.cases import Case, all_cases
 
 OPERATION_IDS = [op.operation_id for op in spec.operations()]
+# Operations this system cannot answer with success, and why: their cases are the errors.
+NO_SUCCESS = {
+    "getMainPageEventDetail": "this system keeps no events: every event id is 404",
+}
 
 
 def _check(compat, case: Case):
@@ -36,7 +40,10 @@ def _check(compat, case: Case):
 @pytest.mark.parametrize("operation_id", OPERATION_IDS)
 def test_operation_answers_as_described(compat, operation_id):
     cases = [case for case in all_cases() if case.operation_id == operation_id]
-    assert any(case.status == 200 for case in cases), f"no success case for {operation_id}"
+    if operation_id in NO_SUCCESS:
+        assert cases and all(case.status == 404 for case in cases), operation_id
+    else:
+        assert any(case.status == 200 for case in cases), f"no success case for {operation_id}"
     for case in cases:
         _check(compat, case)
     asked = set().union(*(case.expands for case in cases if case.status == 200))
