@@ -13,8 +13,9 @@ network, no web server — Django + the database). With `--http` the project is 
 gunicorn with the production settings (benchdb.Served, 4 sync workers, Redis as the cache)
 and asked over HTTP on a new connection per request.
 
-Wall times include whatever else the machine runs; in-process, the Python CPU time of each
-request (time.process_time) is printed beside them, and the load average before and after.
+Wall times include whatever else the machine runs; beside them the CPU a request costs —
+in-process the p95 of each request's time.process_time, over HTTP the gunicorn workers' CPU
+per request (from /proc) — and the load average before and after.
 
 The issue's target: /main-page/search/programs with per-page=100 and /public/programs/{id}
 with the full expand each under 50 ms p95, with a query count that does not grow with the page
@@ -246,13 +247,15 @@ def measure(
     print(f"\n{runs} requests per line after {warmup} warm-up ones, {mode}, anonymous")
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
-        f"{'operation':<42} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU p95':>8}"
+        f"{'operation':<42} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU p95' if not http else 'CPU avg':>8}"
         f"  {'SQL':>3} {'SQL ms':>7}  items"
     )
 
-    def report(label, timings, targeted, cpu=None):
+    def report(label, timings, targeted, cpu=None, cpu_mean=None):
+        """`cpu`: per-request CPU samples (in-process); `cpu_mean`: the workers' CPU per
+        request (over HTTP, from /proc), shown in the same column."""
         p50, p95, p99 = _quantiles(timings)
-        cpu95 = _quantiles(cpu)[1] if cpu else None
+        cpu95 = _quantiles(cpu)[1] if cpu else cpu_mean
         count, sql_ms, items = sql[label]
         cpu_text = f"{cpu95:>8.1f}" if cpu95 is not None else f"{'—':>8}"
         print(
@@ -261,8 +264,10 @@ def measure(
             flush=True,
         )
         figure = f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms"
-        if cpu95 is not None:
+        if cpu is not None:
             figure += f" (Python CPU p95 {cpu95:.1f} ms)"
+        elif cpu_mean is not None:
+            figure += f" (worker CPU {cpu_mean:.1f} ms per request)"
         rows.append(
             benchtable.row(
                 PART,
@@ -284,9 +289,14 @@ def measure(
             workers=4,
             extra_env={"CACHE_URL": CACHE_URL, "PFDO_TRUSTED_PROXIES": "127.0.0.1"},
         )
+        from bench_catalog_http import _workers_cpu_ms
+
         with served as base:
             for label, urls, targeted in scenarios:
-                report(label, _time_http(base, urls, runs, warmup, counter), targeted)
+                before = _workers_cpu_ms(served.process.pid)
+                timings = _time_http(base, urls, runs, warmup, counter)
+                spent = (_workers_cpu_ms(served.process.pid) - before) / (runs + warmup)
+                report(label, timings, targeted, cpu_mean=spent)
     else:
         for label, urls, targeted in scenarios:
             timings, cpu = _time_in_process(client, urls, runs, warmup, counter)
