@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
 .PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean serve
-.PHONY: bench-catalog bench-enrolment bench-billing bench-reports bench-rush lock audit audit-test
+.PHONY: bench-compat bench-catalog bench-enrolment bench-billing bench-reports bench-rush lock audit audit-test
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
@@ -33,6 +33,7 @@ help:
 	@echo "make soak  - the property tests with ten times the examples and fresh seeds (HYPOTHESIS_PROFILE=soak)"
 	@echo "make bench - the rush, the catalogue and the month run at region scale next to their ceilings: one table, also docs/benchmarks.md"
 	@echo "make bench-catalog - region-scale catalogue in-process on PostgreSQL (median/p95, SQL, EXPLAIN)"
+	@echo "make bench-compat - the ПФДО API v2 programme search and card at region scale (p50/p95/p99, SQL)"
 	@echo "make bench-rush - 200 parents apply and accept at once over HTTP under gunicorn, next to pgbench and a bare WSGI app"
 	@echo "make bench-billing - month run over 150,000 contracts on PostgreSQL (prints time, peak memory)"
 	@echo "make bench-reports - every dashboard page, report endpoint and the regional view at region scale (median/p95, SQL)"
@@ -192,6 +193,14 @@ bench: $(VENV)/.installed
 # The region catalogue through Django's test client, in-process (median/p95, SQL, EXPLAIN).
 bench-catalog: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_DATABASE_URL)" $(BIN)/python scripts/bench_catalog.py
+
+# The ПФДО API v2 compatibility layer's programme operations at region scale (pfdo/compat):
+# search with per-page=100 and the full public card, p50/p95/p99 and SQL per request,
+# in-process (BENCH_COMPAT_ARGS=--http: under gunicorn). Its own database, named *bench*,
+# seeded with the region catalogue on first use.
+PFDO_BENCH_COMPAT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_compat
+bench-compat: $(VENV)/.installed
+	DATABASE_URL="$(PFDO_BENCH_COMPAT_DATABASE_URL)" $(BIN)/python scripts/bench_compat.py $(BENCH_COMPAT_ARGS)
 
 # 200 parents applying at once (one group, then twenty); its own database, named *bench*.
 PFDO_BENCH_ENROLMENT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_enrol
