@@ -366,6 +366,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pfdo.certificates.grant_period_nominals",
         "schedule": crontab(hour=0, minute=45),
     },
+    # Public enrolment checks of the ПФДО API v2 that expired unconfirmed (24 h) are deleted;
+    # an hour late is harmless: every look-up checks the expiry itself.
+    "compat-verification-sweep": {
+        "task": "pfdo.compat.sweep_enrolment_verifications",
+        "schedule": crontab(minute=20),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -431,6 +437,15 @@ PFDO_RATE_LIMITS = {
     # are sequential, so per address 30 an hour; per number 10 a day stops trying e-mails.
     "application_status_ip": "30/3600",
     "application_status_number": "10/86400",
+    # The ПФДО API v2's enrolment check (pfdo/compat/services/verification.py) asks the check
+    # above (its limits apply as they are), then mails a confirmation letter to the address
+    # the family types: that letter is what these cap. Per client address as the check; per
+    # typed e-mail (known or not) ten letters a day — a family checking each of its children,
+    # with a retyped address or two; per verification three (a typo fixed twice), so a stolen
+    # or shared token cannot be used to mail many boxes.
+    "enrolment_verify_ip": "30/3600",
+    "enrolment_verify_email": "10/86400",
+    "enrolment_verify_check": "3/86400",
 }
 for _item in env.list("PFDO_RATE_LIMITS", default=[]):
     _name, _, _spec = _item.partition("=")
@@ -495,6 +510,13 @@ SPECTACULAR_SETTINGS = {
 
 # Where the public ПФДО API v2 compatibility layer answers (pfdo/compat, docs/pfdo-api-v2.md):
 # a client of api.pfdo.ru/v2 switches with its base address set to https://<host>/<prefix>.
+# The portal page a letter of the ПФДО API v2's enrolment check links to, to confirm the
+# family's e-mail ({portal}: the region's portal address from its settings, else
+# PFDO_SITE_URL; {token}: the letter's token). The portal's page calls
+# POST enrollment-verification/confirm-email/{token}; a portal with another path sets this.
+PFDO_COMPAT_CONFIRM_EMAIL_URL = env.str(
+    "PFDO_COMPAT_CONFIRM_EMAIL_URL", default="{portal}/enrollments/confirm-email/{token}"
+)
 PFDO_COMPAT_API_PREFIX = env.str("PFDO_COMPAT_API_PREFIX", default="pfdo-api/v2/").strip("/") + "/"
 
 PFDO_MUNICIPALITY = env.str("PFDO_MUNICIPALITY", default="vorkuta")

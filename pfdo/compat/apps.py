@@ -14,3 +14,9 @@ class CompatConfig(AppConfig):
     name = "pfdo.compat"
     label = "compat"
     verbose_name = "Совместимость с API ПФДО v2"
+
+    def ready(self) -> None:
+        from pfdo.audit import labels
+        from pfdo.compat.services import verification
+
+        labels.register(verification.ACTIONS)

@@ -16,3 +16,18 @@ class ProgramAliasQuerySet(ScopedQuerySet):
         if user.is_superuser:
             return self.all()
         return self.filter(program__municipality_id__in=user.municipality_ids_for("operator"))
+
+
+class EnrolmentVerificationQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        """Reports of unknown enrolments: to the operators of the municipality of the
+        contracts (who may see those contracts), nobody else; the public reaches a check
+        only by its token, through the service."""
+        if not user or not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(municipality_id__in=user.municipality_ids_for("operator"))
+
+    def live(self, now):
+        return self.filter(expires_at__gt=now)

@@ -1,35 +1,66 @@
-"""Look-ups the region and content operations share: a path's id, the operator behind an id,
-the content rows the public sees."""
+"""Look-ups every compatibility operation shares: a path's id, the operator behind an id, the
+content rows the public sees.
+
+One rule for ids that name nothing: in the PATH (`/main-page/muns/999`) it is the 404 envelope,
+as an address that does not exist; in the QUERY (`?operator=999`) it is a 400 naming the
+parameter, as any other bad parameter value — the description declares 400, not 404, for the
+searches that take `operator`."""
 
 from __future__ import annotations
 
 from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter
 
 from pfdo.compat import selectors
 from pfdo.compat.api.errors import BadRequest, NotFound
 from pfdo.compat.api.params import MAX_INT, Params
 
+# The largest id a path may carry: a programme's old ПФДО id is a bigint, the rest int.
+MAX_BIGINT = 2**63 - 1
 
-def path_id(raw: str) -> int:
+
+def path_id(raw: str, *, maximum: int = MAX_INT) -> int:
     """A path's numeric id; anything else (letters, a sign, too large) is the 404 envelope, as
     the original's routes match digits only."""
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_INT:
+    if not raw or len(raw) > 19 or not raw.isascii() or not raw.isdigit() or int(raw) > maximum:
         raise NotFound()
     return int(raw)
 
 
-def operator_region(operator_id: int | None):
-    """The region behind an operator id, or the 404 envelope naming it."""
+def id_parameter(description: str, name: str = "id") -> OpenApiParameter:
+    """A path id as the schema declares it (the original's integer; anything else is a 404)."""
+    return OpenApiParameter(
+        name=name,
+        type=int,
+        location=OpenApiParameter.PATH,
+        description=f"{description} Целое число; иное — ответ 404.",
+    )
+
+
+def region_of_path(raw: str):
+    """The region behind an operator id in the path, or the 404 envelope naming it."""
+    operator_id = path_id(raw)
     region = selectors.region(operator_id)
     if region is None:
         raise NotFound(f"Региональный оператор {operator_id} не найден.")
     return region
 
 
-def optional_operator(params: Params, name: str = "operator"):
-    """The region of an optional operator parameter (None when not given; unknown → 404)."""
-    operator_id = params.integer(name)
-    return None if operator_id is None else operator_region(operator_id)
+def operator_param(
+    params: Params, name: str = "operator", *, required: bool = True, of_object: bool = False
+):
+    """The region of an operator query parameter (None when optional and absent); an id of no
+    operator is a 400 naming the parameter — except beside a path id (`of_object`), where it
+    only narrows which object is found: no such object under that operator, the 404."""
+    operator_id = params.integer(name, required=required)
+    if operator_id is None:
+        return None
+    region = selectors.region(operator_id)
+    if region is None and of_object:
+        raise NotFound()
+    if region is None:
+        raise BadRequest(f"Параметр {name}: регионального оператора {operator_id} нет.")
+    return region
 
 
 def published_of_active(queryset):

@@ -19,7 +19,7 @@ import re
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
 from pfdo.accounts.roles import Role
@@ -27,8 +27,8 @@ from pfdo.compat.api.base import CompatView, ok
 from pfdo.compat.api.errors import NotFound
 from pfdo.compat.api.lookups import (
     id_list,
-    operator_region,
-    optional_operator,
+    id_parameter,
+    operator_param,
     path_id,
     published_of_active,
 )
@@ -55,10 +55,6 @@ from pfdo.content.models import (
 STATUS_PUBLISHED = 1
 
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-
-
-def _id_parameter(description: str) -> OpenApiParameter:
-    return OpenApiParameter("id", int, OpenApiParameter.PATH, description=description)
 
 
 def _scoped(queryset, region):
@@ -134,7 +130,7 @@ class NewsView(CompatView):
     )
     def get(self, request):
         self.params.expand(frozenset())
-        region = optional_operator(self.params)
+        region = operator_param(self.params, required=False)
         page = self.params.page()
         rows = page.slice(_scoped(News.objects.all(), region).order_by("-published_at", "-pk"))
         return ok([_news_item(request, news) for news in rows])
@@ -144,7 +140,7 @@ class NewsItemView(CompatView):
     @extend_schema(
         operation_id="getMainPageNewsItem",
         summary="Новость",
-        parameters=[_id_parameter("ID новости."), EXPAND],
+        parameters=[id_parameter("ID новости."), EXPAND],
         responses={200: envelope("NewsItem", NewsItemSerializer)},
     )
     def get(self, request, **kwargs):
@@ -204,7 +200,7 @@ class FaqSearchView(CompatView):
     def get(self, request):
         self.params.search()
         topics = id_list(self.params.text("search[keywords_ids]"), "search[keywords_ids]", TOPICS)
-        region = optional_operator(self.params)
+        region = operator_param(self.params, required=False)
         queryset = _scoped(FaqEntry.objects.all(), region)
         if topics is not None:
             queryset = queryset.filter(topic__in=topics)
@@ -216,7 +212,7 @@ class FaqAnswerView(CompatView):
     @extend_schema(
         operation_id="getPublicFaqAnswer",
         summary="Вопрос и ответ",
-        parameters=[_id_parameter("ID вопроса.")],
+        parameters=[id_parameter("ID вопроса.")],
         responses={200: envelope("FaqItem", FaqItemSerializer)},
     )
     def get(self, request, **kwargs):
@@ -275,8 +271,9 @@ def _instruction(row: dict) -> dict:
     }
 
 
-def _instructions(params):
-    return _scoped(Instruction.objects.all(), optional_operator(params))
+def _instructions(params, *, of_object: bool = False):
+    region = operator_param(params, required=False, of_object=of_object)
+    return _scoped(Instruction.objects.all(), region)
 
 
 class InstructionsView(CompatView):
@@ -299,13 +296,15 @@ class InstructionView(CompatView):
     @extend_schema(
         operation_id="getPublicInstruction",
         summary="Инструкция",
-        parameters=[_id_parameter("ID инструкции."), OPERATOR_OPTIONAL],
+        parameters=[id_parameter("ID инструкции."), OPERATOR_OPTIONAL],
         responses={200: envelope("Instruction", InstructionDetailSerializer)},
     )
     def get(self, request, **kwargs):
         number = path_id(kwargs["id"])
         row = _one(
-            _instructions(self.params).values("pk", "title", "roles", "updated_at", "body"),
+            _instructions(self.params, of_object=True).values(
+                "pk", "title", "roles", "updated_at", "body"
+            ),
             number,
             f"Инструкция {number} не опубликована.",
         )
@@ -323,13 +322,13 @@ class InstructionPdfView(CompatView):
         operation_id="getPublicInstructionPdf",
         summary="PDF инструкции",
         description="404 — у инструкции нет PDF.",
-        parameters=[_id_parameter("ID инструкции."), OPERATOR_OPTIONAL],
+        parameters=[id_parameter("ID инструкции."), OPERATOR_OPTIONAL],
         responses={200: envelope("InstructionPdf", InstructionPdfSerializer)},
     )
     def get(self, request, **kwargs):
         number = path_id(kwargs["id"])
         instruction = _one(
-            _instructions(self.params).only("pk", "pdf"),
+            _instructions(self.params, of_object=True).only("pk", "pdf"),
             number,
             f"Инструкция {number} не опубликована.",
         )
@@ -352,7 +351,7 @@ class VideoInstructionSerializer(serializers.Serializer):
 
 def _video_instructions(params) -> list[dict]:
     rows = (
-        _scoped(VideoInstruction.objects.all(), optional_operator(params))
+        _scoped(VideoInstruction.objects.all(), operator_param(params, required=False))
         .order_by("region_id", "position", "pk")
         .values("pk", "title", "links")
     )
@@ -417,7 +416,7 @@ class PrivacyPolicyView(CompatView):
         responses={200: envelope("PrivacyPolicy", PrivacyPolicySerializer)},
     )
     def get(self, request):
-        region = operator_region(self.params.integer("operator_id", required=True))
+        region = operator_param(self.params, "operator_id")
         card = (
             PortalSettings.objects.filter(region=region)
             .only("privacy_policy_url", "privacy_policy_file")

@@ -26,8 +26,8 @@ from pfdo.common.choices import Direction
 from pfdo.compat import selectors
 from pfdo.compat.api.base import CompatView, ok
 from pfdo.compat.api.errors import NotFound
+from pfdo.compat.api.lookups import id_parameter, operator_param, path_id
 from pfdo.compat.api.schema import OPERATOR_ID, envelope
-from pfdo.compat.api.views_organizations import object_id, path_id
 from pfdo.content.models import ExpertProfile
 
 
@@ -85,10 +85,7 @@ class ExpertGroupsView(CompatView):
         responses={200: envelope("ExpertGroups", ExpertGroupSerializer, many=True)},
     )
     def get(self, request):
-        operator = self.params.integer("operator_id", required=True)
-        region = selectors.region(operator)
-        if region is None:
-            raise NotFound(f"Нет регионального оператора с id {operator}.")
+        region = operator_param(self.params, "operator_id")
         rows = (
             Assessment.objects.filter(
                 program__municipality__region=region, program__municipality__is_active=True
@@ -117,11 +114,11 @@ class CriticView(CompatView):
             "публично без его согласия). skills — направленности программ, которые он "
             "оценивал в регионе карточки, с числом оценок."
         ),
-        parameters=[path_id("ID эксперта.")],
+        parameters=[id_parameter("ID эксперта.")],
         responses={200: envelope("Critic", CriticSerializer)},
     )
     def get(self, request, id):
-        pk = object_id(id, "эксперта")
+        pk = path_id(id)
         profile = (
             ExpertProfile.objects.published()
             .filter(user_id=pk, user__is_active=True)

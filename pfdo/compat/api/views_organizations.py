@@ -14,17 +14,14 @@ getMainPageEventDetail.
 
 from __future__ import annotations
 
-import re
-
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from pfdo.catalog.models import Program
-from pfdo.compat import selectors
 from pfdo.compat.api.base import CompatView, ok
 from pfdo.compat.api.errors import NotFound
-from pfdo.compat.api.params import MAX_INT
+from pfdo.compat.api.lookups import id_parameter, operator_param, path_id
 from pfdo.compat.api.schema import (
     EXPAND,
     OPERATOR,
@@ -35,35 +32,6 @@ from pfdo.compat.api.schema import (
     envelope,
 )
 from pfdo.providers.models import Provider
-
-_ID = re.compile(r"^\d{1,10}$")
-
-
-def object_id(raw: str, what: str) -> int:
-    """The id of a path: digits only (no sign, no spaces), else the 404 envelope."""
-    if not _ID.match(raw) or int(raw) > MAX_INT:
-        raise NotFound(f"Нет {what} с id {raw[:40]!r}.")
-    return int(raw)
-
-
-def path_id(description: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name="id",
-        type=str,
-        location=OpenApiParameter.PATH,
-        description=f"{description} Целое число; иное — ответ 404.",
-    )
-
-
-def operator_region(params, *, required: bool):
-    """The region of `operator` (None when optional and absent); unknown → 404."""
-    operator = params.integer("operator", required=required)
-    if operator is None:
-        return None
-    region = selectors.region(operator)
-    if region is None:
-        raise NotFound(f"Нет регионального оператора с id {operator}.")
-    return region
 
 
 def search_name(params) -> str | None:
@@ -160,7 +128,7 @@ class OrganizationsView(CompatView):
         page = self.params.page()
         name = search_name(self.params)
         self.params.expand(frozenset())
-        region = operator_region(self.params, required=True)
+        region = operator_param(self.params)
         queryset = (
             public_organizations()
             .filter(municipality__region=region)
@@ -180,13 +148,13 @@ class OrganizationDetailView(CompatView):
             "programs_count (опубликованных программ). С operator — только организация этого "
             "региона, иначе 404."
         ),
-        parameters=[path_id("ID организации."), OPERATOR_OPTIONAL, EXPAND],
+        parameters=[id_parameter("ID организации."), OPERATOR_OPTIONAL, EXPAND],
         responses={200: envelope("OrganizationDetail", SearchOrganizationDetailSerializer)},
     )
     def get(self, request, id):
         self.params.expand(frozenset())
-        region = operator_region(self.params, required=False)
-        pk = object_id(id, "организации")
+        region = operator_param(self.params, required=False, of_object=True)
+        pk = path_id(id)
         queryset = public_organizations().select_related("municipality")
         if region is not None:
             queryset = queryset.filter(municipality__region=region)
@@ -233,7 +201,7 @@ class EventsView(CompatView):
         self.params.page()
         search_name(self.params)
         self.params.expand(frozenset())
-        operator_region(self.params, required=True)
+        operator_param(self.params)
         return ok([])
 
 
@@ -242,7 +210,7 @@ class EventDetailView(CompatView):
         operation_id="getMainPageEventDetail",
         summary="Карточка мероприятия (их нет: всегда 404)",
         description="В этой системе нет мероприятий: на любой id ответ 404.",
-        parameters=[path_id("ID мероприятия."), OPERATOR_OPTIONAL, EXPAND],
+        parameters=[id_parameter("ID мероприятия."), OPERATOR_OPTIONAL, EXPAND],
         responses={200: envelope("EventDetail", EventDetailSerializer)},
     )
     def get(self, request, id):

@@ -26,11 +26,12 @@ from pfdo.compat import programs, selectors
 from pfdo.compat.api import schema
 from pfdo.compat.api.base import CompatView, ok
 from pfdo.compat.api.errors import BadRequest, NotFound
+from pfdo.compat.api.lookups import MAX_BIGINT, id_parameter, operator_param, path_id
 from pfdo.territory.models import Municipality
 
+_PROGRAM_ID = id_parameter("ID программы: прежний номер в ПФДО, если муниципалитет его сохранил.")
 SEARCH_EXPANDS = frozenset({"program_nok_rating", "duration_string", "kind"})
 _KEYWORDS = re.compile(r"^\d{1,10}(,\d{1,10})*$")
-_ID = re.compile(r"^\d{1,18}$")
 
 
 # ------------------------------------------------------------------ schema (answers)
@@ -291,13 +292,6 @@ class PublicProgramSerializer(serializers.Serializer):
 # ------------------------------------------------------------------ views
 
 
-def public_id_of(raw: str) -> int:
-    """The id in the path: digits only, else 404 (as any unknown address)."""
-    if not _ID.match(raw or ""):
-        raise NotFound("Программа не найдена.")
-    return int(raw)
-
-
 def visible_pk(public_id: int) -> int:
     pk = selectors.program_pk(public_id)
     if pk is None:
@@ -308,10 +302,8 @@ def visible_pk(public_id: int) -> int:
 class ProgramSearchView(CompatView):
     def read_search(self) -> programs.Search:
         params = self.params
-        operator = params.integer("operator", required=True)
-        region = selectors.region(operator)
-        if region is None:
-            raise NotFound(f"Региональный оператор {operator} не найден.")
+        region = operator_param(params)
+        operator = region.pk
         params.search()  # malformed search[...] keys → 400
         mun = params.integer("search[mun]")
         if mun is not None and not (
@@ -389,10 +381,11 @@ class MainPageProgramView(CompatView):
     @extend_schema(
         operation_id="getMainPageProgramDetail",
         summary="Карточка программы на витрине",
+        parameters=[_PROGRAM_ID],
         responses={200: schema.envelope("ProgramCard", ProgramCardSerializer)},
     )
-    def get(self, request, pk: str):
-        public_id = public_id_of(pk)
+    def get(self, request, id: str):
+        public_id = path_id(id, maximum=MAX_BIGINT)
         row = programs.main_page_card(visible_pk(public_id))
         if row is None:
             raise NotFound("Программа не найдена.")
@@ -409,11 +402,11 @@ class PublicProgramView(CompatView):
             "activity, is_open, distance_technology, interest, rating, region, "
             "img_transparent, program_icons, program_nok_rating."
         ),
-        parameters=[schema.EXPAND, schema.FIELDS],
+        parameters=[_PROGRAM_ID, schema.EXPAND, schema.FIELDS],
         responses={200: schema.envelope("PublicProgram", PublicProgramSerializer)},
     )
-    def get(self, request, pk: str):
-        public_id = public_id_of(pk)
+    def get(self, request, id: str):
+        public_id = path_id(id, maximum=MAX_BIGINT)
         expand = self.params.expand(programs.PUBLIC_EXPANDS)
         self.params.text("fields", max_length=2000)
         program = programs.program_card(visible_pk(public_id))
@@ -430,9 +423,9 @@ routes = [
         name="compat-program-es-search",
     ),
     path(
-        "main-page/search/programs/<str:pk>",
+        "main-page/search/programs/<str:id>",
         MainPageProgramView.as_view(),
         name="compat-program-card",
     ),
-    path("public/programs/<str:pk>", PublicProgramView.as_view(), name="compat-public-program"),
+    path("public/programs/<str:id>", PublicProgramView.as_view(), name="compat-public-program"),
 ]

@@ -21,7 +21,13 @@ from rest_framework import serializers
 from pfdo.catalog.search import contains_text
 from pfdo.compat.api.base import CompatView, ok
 from pfdo.compat.api.errors import NotFound
-from pfdo.compat.api.lookups import operator_region, path_id, published_of_active
+from pfdo.compat.api.lookups import (
+    id_parameter,
+    operator_param,
+    path_id,
+    published_of_active,
+    region_of_path,
+)
 from pfdo.compat.api.schema import (
     EXPAND,
     OPERATOR_ID,
@@ -47,12 +53,7 @@ WAY_IN_PERSON = 2
 
 
 def _operator_path_parameter() -> OpenApiParameter:
-    return OpenApiParameter(
-        "operatorId",
-        int,
-        OpenApiParameter.PATH,
-        description="ID регионального оператора — id региона в этой системе.",
-    )
+    return id_parameter("ID регионального оператора — id региона в этой системе.", "operatorId")
 
 
 # ------------------------------------------------------------------ regions
@@ -219,7 +220,7 @@ class OperatorInfoView(CompatView):
         responses={200: envelope("OperatorInfo", OperatorInfoSerializer)},
     )
     def get(self, request, operatorId: str):
-        region = operator_region(path_id(operatorId))
+        region = region_of_path(operatorId)
         expand = self.params.expand(OPERATOR_INFO_EXPANDS)
         card = PortalSettings.objects.filter(region=region).first()
         data = {
@@ -268,7 +269,7 @@ class OperatorMunicipalitiesView(CompatView):
         responses={200: envelope("Municipalities", MunicipalitySerializer, many=True)},
     )
     def get(self, request, operatorId: str):
-        region = operator_region(path_id(operatorId))
+        region = region_of_path(operatorId)
         return ok(_municipalities(Municipality.objects.filter(region=region)))
 
 
@@ -360,7 +361,7 @@ class CertificateWaysView(CompatView):
         responses={200: envelope("CertificateWays", CertificateWaySerializer, many=True)},
     )
     def get(self, request, operatorId: str):
-        operator_region(path_id(operatorId))
+        region_of_path(operatorId)
         return ok(certificate_ways(request))
 
 
@@ -391,7 +392,7 @@ class MainPageSettingsView(CompatView):
     )
     def get(self, request):
         self.params.expand(frozenset())
-        region = operator_region(self.params.integer("operator_id", required=True))
+        region = operator_param(self.params, "operator_id")
         card = (
             PortalSettings.objects.filter(region=region)
             .values("navigator_title", "news_title", "login_form_title")
@@ -449,11 +450,11 @@ class UsefulContactsView(CompatView):
     )
     def get(self, request):
         self.params.search()
-        operator_id = self.params.integer("search[operator_id]")
+        region = operator_param(self.params, "search[operator_id]", required=False)
         page = self.params.page()
         queryset = published_of_active(UsefulContact.objects.all())
-        if operator_id is not None:
-            queryset = queryset.filter(region=operator_region(operator_id))
+        if region is not None:
+            queryset = queryset.filter(region=region)
         rows = page.slice(
             queryset.order_by("region_id", "position", "pk").values(
                 "pk", "region_id", "municipality_id", "name", "phone", "email", "address"

@@ -106,7 +106,7 @@ def test_news_refuse_bad_parameters(client, region, query):
 
 
 def test_news_of_an_unknown_operator_are_not_found(client, region):
-    _data(client.get(f"main-page/news?operator={region.pk + 1000}"), 404)
+    _data(client.get(f"main-page/news?operator={region.pk + 1000}"), 400)
 
 
 def test_news_query_count_does_not_grow_with_the_page(client, region):
@@ -293,4 +293,4 @@ def test_privacy_policy_not_set_is_not_found(client, region):
 
 def test_privacy_policy_needs_an_operator(client, region):
     _data(client.get("privacy-policy/get-document-url"), 400)
-    _data(client.get(f"privacy-policy/get-document-url?operator_id={region.pk + 1000}"), 404)
+    _data(client.get(f"privacy-policy/get-document-url?operator_id={region.pk + 1000}"), 400)

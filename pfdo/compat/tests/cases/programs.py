@@ -55,15 +55,12 @@ def cases() -> list[Case]:
             f"public/programs/{program.pk}?expand={PUBLIC_EXPAND}",
             expands=frozenset(PUBLIC_EXPAND.split(",")),
         ),
+        *error_cases(),
     ]
 
 
 def error_cases() -> list[Case]:
-    """The error answers of these operations. Not in cases(): the description's ErrorEnvelope
-    also declares result_code and result_message, which the core's error envelope
-    (pfdo.compat.api.errors.error_body) does not carry, so the all-fields contract would fail
-    on every error case of every group. test_programs checks these statuses and bodies; move
-    them into cases() once the envelope carries those two fields."""
+    """The error answers of these operations."""
     from pfdo.catalog.models import Program
 
     program = _demo()

@@ -49,7 +49,7 @@ def cases() -> list[Case]:
         Case("getMainPageSettings", f"main-page-settings?operator_id={komi}"),
         Case("getMainPageSettings", "main-page-settings", status=400),
         Case("getMainPageSettings", "main-page-settings?operator_id=komi", status=400),
-        Case("getMainPageSettings", f"main-page-settings?operator_id={no_region}", status=404),
+        Case("getMainPageSettings", f"main-page-settings?operator_id={no_region}", status=400),
         Case("getPublicMunicipalities", "public/municipalities"),
         Case("getPublicMunicipalities", "public/municipalities?search[name]=ворк"),
         Case(

@@ -1,0 +1,1 @@
+"""Write use cases of the compatibility API (one module each)."""
