@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from pfdo.common import context, ratelimit
 from pfdo.common.api.parsers import JSONParser
+from pfdo.common.errors import DomainError, ValidationFailed
 from pfdo.compat.api.errors import MESSAGES, CompatError, Invalid, error_body
 from pfdo.compat.api.params import Params
 from pfdo.compat.api.schema import CompatAutoSchema
@@ -84,6 +85,11 @@ def compat_exception_response(exc) -> Response | None:
     """The envelope for a failure this API knows; None for a bug."""
     if isinstance(exc, CompatError):
         return Response(exc.body(), status=exc.status, headers=exc.headers)
+    if isinstance(exc, ValidationFailed):
+        return compat_exception_response(Invalid(exc.fields or {"non_field_errors": [exc.message]}))
+    if isinstance(exc, DomainError):
+        # A service's refusal: its status (404, 409, …) with its Russian message.
+        return Response(error_body(exc.status, exc.message), status=exc.status)
     if isinstance(exc, ratelimit.RateLimited):
         return Response(
             error_body(429, exc.message), status=429, headers={"Retry-After": str(exc.wait)}

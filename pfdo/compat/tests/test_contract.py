@@ -66,3 +66,19 @@ def test_a_path_no_operation_serves_answers_the_404_envelope(compat):
         "code": 0,
         "status": 404,
     }
+
+
+def test_a_service_refusal_is_an_envelope_not_a_500(rf):
+    from pfdo.common.errors import Conflict, ValidationFailed
+    from pfdo.compat.api.base import compat_exception_response
+
+    invalid = compat_exception_response(ValidationFailed(fields={"email": "Неверный адрес."}))
+    assert invalid.status_code == 422
+    assert invalid.data == {
+        "result_code": "VAL01",
+        "errors": {"email": ["Неверный адрес."]},
+        "data": {},
+    }
+    conflict = compat_exception_response(Conflict("Уже подтверждено."))
+    assert conflict.status_code == 409
+    assert conflict.data["message"] == "Уже подтверждено." and conflict.data["status"] == 409
