@@ -291,8 +291,9 @@ def test_useful_contacts_refuse_bad_paging_and_filters(client, region, query):
     _data(client.get(f"public/municipality-useful-contact?{query}"), 400)
 
 
-def test_useful_contacts_of_an_unknown_operator_are_not_found(client, region):
-    _data(
+def test_useful_contacts_of_an_unknown_operator_are_a_bad_parameter(client, region):
+    body = _data(
         client.get(f"public/municipality-useful-contact?search[operator_id]={region.pk + 1000}"),
-        404,
+        400,
     )
+    assert "search[operator_id]" in body["message"]

@@ -56,6 +56,6 @@ def cases() -> list[Case]:
         Case(
             "getPrivacyPolicyDocumentUrl",
             f"privacy-policy/get-document-url?operator_id={no_region}",
-            status=404,
+            status=400,
         ),
     ]
