@@ -81,7 +81,9 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        if direction != "response":
+        if direction != "response" or not getattr(self.view, "shared_error_body", True):
+            # A view with an error body of its own (the ПФДО API v2 compatibility section)
+            # declares its errors itself.
             return responses
         for code, description in _ERROR_DESCRIPTIONS.items():
             if code not in responses:

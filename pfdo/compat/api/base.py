@@ -62,6 +62,8 @@ class CompatView(APIView):
     parser_classes = (JSONParser, FormParser)
     content_negotiation_class = AlwaysJSON
     schema = CompatAutoSchema()
+    # The schema's errors are this API's envelopes (CompatAutoSchema), not the v1 error body.
+    shared_error_body = False
     # Ask these in `get`/`post` as self.params.
     params: Params
 

@@ -82,3 +82,27 @@ def test_a_service_refusal_is_an_envelope_not_a_500(rf):
     conflict = compat_exception_response(Conflict("Уже подтверждено."))
     assert conflict.status_code == 409
     assert conflict.data["message"] == "Уже подтверждено." and conflict.data["status"] == 409
+
+
+def test_api_docs_show_the_compatibility_section_with_the_original_operation_ids(client):
+    from django.conf import settings
+
+    from pfdo.compat.api.schema import TAG
+
+    served = client.get("/api/schema/?format=json").json()
+    prefix = "/" + settings.PFDO_COMPAT_API_PREFIX
+    ours = {
+        operation["operationId"]: operation
+        for path, item in served["paths"].items()
+        if path.startswith(prefix)
+        for operation in item.values()
+    }
+    assert set(ours) == set(OPERATION_IDS)
+    for operation_id, operation in ours.items():
+        assert operation["tags"] == [TAG], operation_id
+        assert "security" not in operation, operation_id  # no login, as the original
+        for status, response in operation["responses"].items():
+            ref = response["content"]["application/json"]["schema"].get("$ref", "")
+            assert ref != "#/components/schemas/Error", (operation_id, status)
+    swagger = client.get("/api/docs/")
+    assert swagger.status_code == 200
