@@ -510,6 +510,7 @@ SPECTACULAR_SETTINGS = {
 
 # Where the public ПФДО API v2 compatibility layer answers (pfdo/compat, docs/pfdo-api-v2.md):
 # a client of api.pfdo.ru/v2 switches with its base address set to https://<host>/<prefix>.
+PFDO_COMPAT_API_PREFIX = env.str("PFDO_COMPAT_API_PREFIX", default="pfdo-api/v2/").strip("/") + "/"
 # The portal page a letter of the ПФДО API v2's enrolment check links to, to confirm the
 # family's e-mail ({portal}: the region's portal address from its settings, else
 # PFDO_SITE_URL; {token}: the letter's token). The portal's page calls
@@ -517,7 +518,6 @@ SPECTACULAR_SETTINGS = {
 PFDO_COMPAT_CONFIRM_EMAIL_URL = env.str(
     "PFDO_COMPAT_CONFIRM_EMAIL_URL", default="{portal}/enrollments/confirm-email/{token}"
 )
-PFDO_COMPAT_API_PREFIX = env.str("PFDO_COMPAT_API_PREFIX", default="pfdo-api/v2/").strip("/") + "/"
 
 PFDO_MUNICIPALITY = env.str("PFDO_MUNICIPALITY", default="vorkuta")
 PFDO_API_TOKEN_TTL_DAYS = env.int("PFDO_API_TOKEN_TTL_DAYS", default=30)
