@@ -6,6 +6,7 @@ Forms only parse; the services check every rule and their field messages land on
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 
 from pfdo.accounts.roles import Role
 from pfdo.content import selectors, services
@@ -115,10 +116,18 @@ def _place_label(region, municipality, many_regions: bool) -> str:
     return municipality.name
 
 
+def _https_by_default(field, **kwargs):
+    # An address typed without a scheme gets https:// (Django 6's default, said now).
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class PortalSettingsForm(forms.ModelForm):
     class Meta:
         model = PortalSettings
         fields = list(services.PORTAL_FIELDS)
+        formfield_callback = _https_by_default
 
 
 class MunicipalityPageForm(forms.ModelForm):

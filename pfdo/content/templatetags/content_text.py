@@ -25,7 +25,11 @@ def paragraphs(text) -> SafeString:
         "\n",
         "<p>{}</p>",
         (
-            (format_html_join("<br>", "{}", ((str(line),) for line in block.split("\n"))),)
+            (
+                format_html_join(
+                    SafeString("<br>"), "{}", ((str(line),) for line in block.split("\n"))
+                ),
+            )
             for block in blocks
         ),
     )
