@@ -505,6 +505,8 @@ SPECTACULAR_SETTINGS = {
         # Also used by the public enrolment check and application status (issue 14).
         "ContractStatusEnum": "pfdo.enrolment.models.Contract.Status",
         "CertificateApplicationStatusEnum": "pfdo.certificates.models.CertificateApplication.Status",
+        # The roles an instruction is written for (pfdo/content) are the accounts' roles.
+        "RoleEnum": "pfdo.accounts.roles.Role",
     },
 }
 

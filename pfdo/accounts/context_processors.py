@@ -44,6 +44,7 @@ def navigation(request):
         items.append((reverse("ratings:provider_list"), "Отзывы"))
     if Role.EXPERT in roles:
         items.append((reverse("catalog_manage:expert_queue"), "Сертификация"))
+        items.append((reverse("content:expert_profile"), "Публичная карточка эксперта"))
     if official or Role.PAYER in roles:
         items.append((reverse("financing:period_list"), "Периоды финансирования"))
         items.append((reverse("billing:official_overview"), "Расчёты с поставщиками"))
@@ -58,6 +59,7 @@ def navigation(request):
         items.append((reverse("providers:bank_queue"), "Смена реквизитов"))
         items.append((reverse("catalog_manage:operator_programs"), "Программы"))
         items.append((reverse("ratings:moderation"), "Отзывы"))
+        items.append((reverse("content:manage"), "Материалы портала"))
         items.append((reverse("accounts:user_list"), "Пользователи"))
         items.append((reverse("audit:action_list"), "Журнал действий"))
     unread = Notification.objects.for_user(user).unread().count()
