@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("pfdo.ratings.api.urls")),
     path("", include("pfdo.reports.api.urls")),
     path("", include("pfdo.jobs.api.urls")),
+    path("", include("pfdo.compat.api_v1_urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("", include("pfdo.ratings.urls")),
     path("", include("pfdo.reports.urls")),
     path("", include("pfdo.jobs.urls")),
+    path("", include("pfdo.compat.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The public ПФДО API v2, answered for the catalogue apps and portals built on it.

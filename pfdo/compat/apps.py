@@ -14,3 +14,14 @@ class CompatConfig(AppConfig):
     name = "pfdo.compat"
     label = "compat"
     verbose_name = "Совместимость с API ПФДО v2"
+
+    def ready(self) -> None:
+        from pfdo.audit import labels
+        from pfdo.compat import rules  # noqa: F401 - registers the permissions
+
+        labels.register(
+            {
+                "compat.aliases_set": "Внесены номера программ из ПФДО",
+                "compat.alias_removed": "Удалён номер программы из ПФДО",
+            }
+        )

@@ -1,0 +1,1 @@
+"""What the compatibility app writes: the table of old ПФДО programme ids (aliases)."""
