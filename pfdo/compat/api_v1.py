@@ -62,13 +62,22 @@ class AliasBatchSerializer(serializers.Serializer):
     municipality = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="Муниципалитет, программам которого даются номера."
     )
-    aliases = AliasItemSerializer(many=True, min_length=1, max_length=services.MAX_ROWS)
+    aliases = serializers.ListField(
+        child=AliasItemSerializer(),
+        min_length=1,
+        max_length=services.MAX_ROWS,
+        error_messages={
+            "min_length": "Нужна хотя бы одна строка.",
+            "max_length": f"Строк больше {services.MAX_ROWS}: разделите их на части.",
+            "not_a_list": "Нужен список строк.",
+        },
+    )
 
 
 class AliasResultSerializer(serializers.Serializer):
     created = serializers.IntegerField(help_text="Программ, получивших номер ПФДО впервые.")
     replaced = serializers.IntegerField(help_text="Программ, чей прежний номер ПФДО заменён.")
-    unchanged = serializers.IntegerField(help_text="Строк, уже совпадавших с таблицей.")
+    unchanged = serializers.IntegerField(help_text="Программ, у которых этот номер ПФДО уже был.")
 
 
 def _int_param(request, name: str) -> int | None:
