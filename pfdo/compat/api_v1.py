@@ -19,7 +19,7 @@ from pfdo.compat.services import aliases as services
 from pfdo.territory.models import Municipality
 
 TAG = "program-aliases"
-MAX_ID = 2**63 - 1
+MAX_ID = services.MAX_PROGRAM_ID
 
 
 class ProgramAliasSerializer(serializers.ModelSerializer):

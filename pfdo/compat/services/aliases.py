@@ -36,6 +36,7 @@ PERMISSION = "compat.manage_aliases"
 # is refused instead of pushing every later programme id that far.
 MAX_LEGACY_ID = 999_999_999
 MAX_ROWS = 10_000
+MAX_PROGRAM_ID = 2**63 - 1  # the primary key's range
 # A file of ids (pfdo.compat.imports): ten thousand lines of two numbers are some 200 KB as
 # CSV and less as XLSX.
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -179,7 +180,7 @@ def _check(actor, municipality, rows: list[AliasRow]) -> list[RowProblem]:
     good: list[AliasRow] = []
     for row in rows:
         bad = False
-        if not _is_whole(row.program_id) or row.program_id < 1:
+        if not _is_whole(row.program_id) or not 1 <= row.program_id <= MAX_PROGRAM_ID:
             problems.append(RowProblem(row.line, "program", "номер программы — целое число от 1."))
             bad = True
         if not _is_whole(row.legacy_id) or not 1 <= row.legacy_id <= MAX_LEGACY_ID:

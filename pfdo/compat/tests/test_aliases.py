@@ -19,9 +19,10 @@ from pfdo.compat.services.aliases import (
     remove_alias,
     set_aliases,
 )
-from pfdo.compat.tests.aliases_support import world  # noqa: F401 - the fixture
+from pfdo.compat.tests import aliases_support
 
 pytestmark = pytest.mark.django_db
+world = aliases_support.world  # the fixture
 
 
 def table() -> dict[int, int]:
@@ -115,6 +116,7 @@ def test_every_bad_row_is_named_by_its_line_and_nothing_is_written(world):
         AliasRow(p2.pk, world.old(1), 9),  # the old id of p1 in line 2
         AliasRow(fourth.pk, world.foreign.pk, 10),  # the own id of a programme without one
         AliasRow("12", True, 11),  # not numbers
+        AliasRow(2**63, world.old(20), 12),  # past any programme id
     ]
     with pytest.raises(AliasRowsInvalid) as caught:
         set_aliases(actor=world.operator, municipality=world.vorkuta, rows=rows)
@@ -129,13 +131,14 @@ def test_every_bad_row_is_named_by_its_line_and_nothing_is_written(world):
         (10, "pfdo_id"),
         (11, "program"),
         (11, "pfdo_id"),
+        (12, "program"),
     ]
     messages = caught.value.fields["rows"]
     assert messages[0].startswith("Строка 3: программы №")
     assert "Воркута" in messages[0]
     assert any("уже принадлежит другой программе" in m for m in messages)
     assert any("Строка 10:" in m and "собственным номером" in m for m in messages)
-    assert "3, 4, 5, 6, 7, 8, 9, 10, 11" in caught.value.message
+    assert "3, 4, 5, 6, 7, 8, 9, 10, 11, 12" in caught.value.message
     assert table() == before
     assert ActionLog.objects.filter(action="compat.aliases_set").count() == 1
 
@@ -159,7 +162,6 @@ def test_empty_and_oversized_batches_are_refused(world, monkeypatch):
     with pytest.raises(ValidationFailed):
         set_aliases(actor=world.operator, municipality=world.vorkuta, rows=[])
     monkeypatch.setattr("pfdo.compat.services.aliases.MAX_ROWS", 2)
-    p1, p2, draft = world.programs
     with pytest.raises(ValidationFailed) as caught:
         set_aliases(
             actor=world.operator,
@@ -268,3 +270,23 @@ def test_the_system_may_fill_the_table_without_a_user(world):
     assert result.created == 1
     assert ProgramAlias.objects.get().created_by is None
     assert Program.objects.filter(pk=p1.pk, pfdo_alias__legacy_id=world.old(1)).exists()
+
+
+def test_the_rule_answers_for_a_municipality_a_programme_and_an_alias(world, make_user):
+    from pfdo.audit.labels import ACTION_LABELS
+    from pfdo.common.authz import can
+
+    p1 = world.programs[0]
+    set_aliases(actor=world.operator, municipality=world.vorkuta, rows=[(p1.pk, world.old(1))])
+    alias = ProgramAlias.objects.get()
+    parent = make_user("parent", municipality=world.vorkuta)
+    for obj in (world.vorkuta, p1, alias):
+        assert can(world.operator, "compat.manage_aliases", obj)
+        assert world.operator.has_perm("compat.manage_aliases", obj)
+        assert not can(world.other_operator, "compat.manage_aliases", obj)
+        assert not can(parent, "compat.manage_aliases", obj)
+    assert not can(world.operator, "compat.manage_aliases", object())
+    # The role gate (no object yet).
+    assert can(world.other_operator, "compat.manage_aliases")
+    assert not can(parent, "compat.manage_aliases")
+    assert "compat.aliases_set" in ACTION_LABELS and "compat.alias_removed" in ACTION_LABELS

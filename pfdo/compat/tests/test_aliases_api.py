@@ -7,9 +7,10 @@ import pytest
 
 from pfdo.compat.models import ProgramAlias
 from pfdo.compat.services.aliases import MAX_LEGACY_ID, set_aliases
-from pfdo.compat.tests.aliases_support import world  # noqa: F401 - the fixture
+from pfdo.compat.tests import aliases_support
 
 pytestmark = pytest.mark.django_db
+world = aliases_support.world  # the fixture
 
 URL = "/api/v1/program-aliases/"
 

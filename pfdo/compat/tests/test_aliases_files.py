@@ -15,9 +15,10 @@ from pfdo.common.errors import ValidationFailed
 from pfdo.compat import imports
 from pfdo.compat.models import ProgramAlias
 from pfdo.compat.services.aliases import set_aliases
-from pfdo.compat.tests.aliases_support import world  # noqa: F401 - the fixture
+from pfdo.compat.tests import aliases_support
 
 pytestmark = pytest.mark.django_db
+world = aliases_support.world  # the fixture
 
 
 def xlsx(rows) -> bytes:
@@ -137,9 +138,7 @@ def test_the_operator_uploads_a_file_and_sees_the_counts_and_the_list(client, wo
     signed_in(client, world.operator)
     assert client.get(reverse("compat:aliases_home")).url == page(world)
     body = f"program_id;pfdo_id\n{p1.pk};{world.old(1)}\n{p2.pk};{world.old(2)}\n".encode()
-    response = client.post(
-        page(world), {"file": SimpleUploadedFile("ids.csv", body)}, follow=True
-    )
+    response = client.post(page(world), {"file": SimpleUploadedFile("ids.csv", body)}, follow=True)
     assert response.status_code == 200
     text = response.content.decode()
     assert "Добавлено: 2, заменено: 0, без изменений: 0." in text
@@ -216,7 +215,9 @@ def test_another_municipalitys_operator_gets_not_found_and_others_are_refused(
     signed_in(client, world.other_operator)
     assert client.get(page(world)).status_code == 404
     body = f"{p1.pk};{world.old(7)}\n".encode()
-    assert client.post(page(world), {"file": SimpleUploadedFile("ids.csv", body)}).status_code == 404
+    assert (
+        client.post(page(world), {"file": SimpleUploadedFile("ids.csv", body)}).status_code == 404
+    )
     assert client.get(delete).status_code == 404
     assert client.post(delete).status_code == 404
     # Its own municipality's page does not list Vorkuta's ids, nor let them be removed there.
@@ -252,13 +253,17 @@ def test_the_list_is_paginated(client, world, monkeypatch):
 def test_the_command_loads_a_file(tmp_path, world):
     p1, p2, _ = world.programs
     path = tmp_path / "ids.xlsx"
-    path.write_bytes(xlsx([["program_id", "pfdo_id"], [p1.pk, world.old(1)], [p2.pk, world.old(2)]]))
+    path.write_bytes(
+        xlsx([["program_id", "pfdo_id"], [p1.pk, world.old(1)], [p2.pk, world.old(2)]])
+    )
     out = io.StringIO()
     call_command("import_pfdo_ids", "vorkuta", str(path), stdout=out)
     assert "Добавлено: 2" in out.getvalue()
     assert table() == {p1.pk: world.old(1), p2.pk: world.old(2)}
     assert ProgramAlias.objects.filter(created_by=None).count() == 2
-    call_command("import_pfdo_ids", "vorkuta", str(path), "--by", world.operator.username, stdout=out)
+    call_command(
+        "import_pfdo_ids", "vorkuta", str(path), "--by", world.operator.username, stdout=out
+    )
     assert "без изменений: 2" in out.getvalue()
 
 
