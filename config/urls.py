@@ -19,6 +19,8 @@ api_v1 = [
     path("", include("pfdo.reports.api.urls")),
     path("", include("pfdo.jobs.api.urls")),
     path("", include("pfdo.content.api.urls")),
+
+    path("", include("pfdo.compat.api_v1_urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +39,8 @@ urlpatterns = [
     path("", include("pfdo.reports.urls")),
     path("", include("pfdo.jobs.urls")),
     path("", include("pfdo.content.urls")),
+
+    path("", include("pfdo.compat.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The public ПФДО API v2, answered for the catalogue apps and portals built on it.

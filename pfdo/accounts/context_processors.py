@@ -58,6 +58,9 @@ def navigation(request):
         items.append((reverse("providers:registry"), "Поставщики"))
         items.append((reverse("providers:bank_queue"), "Смена реквизитов"))
         items.append((reverse("catalog_manage:operator_programs"), "Программы"))
+    if user.is_superuser or Role.OPERATOR in roles:
+        items.append((reverse("compat:aliases_home"), "Номера программ из ПФДО"))
+    if official:
         items.append((reverse("ratings:moderation"), "Отзывы"))
         items.append((reverse("content:manage"), "Материалы портала"))
         items.append((reverse("accounts:user_list"), "Пользователи"))
