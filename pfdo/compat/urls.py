@@ -1,4 +1,5 @@
-"""Page URLs of the compatibility app: the operator's table of old ПФДО programme ids."""
+"""Page URLs of the compatibility app: the operator's table of old ПФДО programme ids, and
+the page the public enrolment check's letter links to (settings.PFDO_COMPAT_CONFIRM_EMAIL_URL)."""
 
 from django.urls import path
 
@@ -7,6 +8,11 @@ from pfdo.compat import views
 app_name = "compat"
 
 urlpatterns = [
+    path(
+        "enrollments/confirm-email/<str:token>",
+        views.ConfirmEmailView.as_view(),
+        name="confirm_email",
+    ),
     path("cabinet/pfdo-ids/", views.AliasHomeView.as_view(), name="aliases_home"),
     path("cabinet/pfdo-ids/<slug:code>/", views.AliasListView.as_view(), name="aliases"),
     path(

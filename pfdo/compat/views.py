@@ -1,4 +1,6 @@
-"""The operator's pages of old ПФДО programme ids: the list, the file upload, removing one."""
+"""Pages of the compatibility app: the operator's table of old ПФДО programme ids (the list, the
+file upload, removing one) and the family's confirmation of an e-mail left in the public
+enrolment check of the ПФДО API v2 (the page its letter links to)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pfdo.compat import imports
 from pfdo.compat.forms import AliasUploadForm
 from pfdo.compat.models import ProgramAlias
 from pfdo.compat.services import aliases as services
+from pfdo.compat.services import verification
 from pfdo.territory.models import Municipality
 
 PERMISSION = services.PERMISSION
@@ -124,3 +127,22 @@ class AliasDeleteView(LoginRequiredMixin, View):
                 f"программа снова открывается по своему номеру {self.alias.program_id}.",
             )
         return redirect("compat:aliases", code=self.municipality.code)
+
+
+class ConfirmEmailView(View):
+    """The link of the enrolment check's letter. Opening it only shows a button: a mail
+    scanner that follows links must not confirm for the family; the button posts."""
+
+    template_name = "compat/confirm_email.html"
+
+    def get(self, request, token: str):
+        return render(request, self.template_name, {"token": token, "state": "ask"})
+
+    def post(self, request, token: str):
+        try:
+            done = verification.confirm_email(actor=request.user, token=token)
+        except verification.VerificationNotFound:
+            return render(
+                request, self.template_name, {"token": token, "state": "unknown"}, status=404
+            )
+        return render(request, self.template_name, {"state": "done", "fakes": done.reported_fakes})

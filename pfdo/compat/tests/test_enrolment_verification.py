@@ -644,3 +644,28 @@ def test_the_operator_sees_the_report_of_their_municipality_only(
     assert EnrolmentVerification.objects.for_user(outsider).count() == 0
     assert EnrolmentVerification.objects.for_user(both).count() == 1
     assert EnrolmentVerification.objects.for_user(None).count() == 0
+
+
+def test_the_letters_link_opens_this_sites_page_which_confirms_only_on_the_button(
+    w, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    token, raw = mailed(w, django_capture_on_commit_callbacks)
+    link = next(part for part in mailoutbox[-1].body.split() if "/confirm-email/" in part)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    assert path == f"/enrollments/confirm-email/{raw}"
+    browser = Client(REMOTE_ADDR=IP)
+    shown = browser.get(path)
+    assert shown.status_code == 200
+    assert 'data-testid="confirm-email"' in shown.content.decode()
+    row = EnrolmentVerification.objects.get(token_hash=sha(token))
+    assert row.state != EnrolmentVerification.State.CONFIRMED  # opening the link is not enough
+    with django_capture_on_commit_callbacks(execute=True):
+        done = browser.post(path)
+    assert done.status_code == 200 and 'data-testid="confirm-email-done"' in done.content.decode()
+    row.refresh_from_db()
+    assert row.state == EnrolmentVerification.State.CONFIRMED
+    unknown = browser.post("/enrollments/confirm-email/" + "x" * 43)
+    assert unknown.status_code == 404
+    assert 'data-testid="confirm-email-unknown"' in unknown.content.decode()
