@@ -504,6 +504,8 @@ SPECTACULAR_SETTINGS = {
         "MunicipalityKindEnum": "pfdo.territory.models.Municipality.Kind",
         # Also used by the public enrolment check and application status (issue 14).
         "ContractStatusEnum": "pfdo.enrolment.models.Contract.Status",
+        # A lesson's week parity: the catalogue's schedule and the ПФДО API v2's groups.
+        "ParityEnum": "pfdo.catalog.models.ScheduleEntry.Parity",
         "CertificateApplicationStatusEnum": "pfdo.certificates.models.CertificateApplication.Status",
         # The roles an instruction is written for (pfdo/content) are the accounts' roles.
         "RoleEnum": "pfdo.accounts.roles.Role",

@@ -19,7 +19,6 @@ api_v1 = [
     path("", include("pfdo.reports.api.urls")),
     path("", include("pfdo.jobs.api.urls")),
     path("", include("pfdo.content.api.urls")),
-
     path("", include("pfdo.compat.api_v1_urls")),
 ]
 
@@ -39,7 +38,6 @@ urlpatterns = [
     path("", include("pfdo.reports.urls")),
     path("", include("pfdo.jobs.urls")),
     path("", include("pfdo.content.urls")),
-
     path("", include("pfdo.compat.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -88,6 +88,8 @@ def test_schema_declares_the_error_body_for_every_operation(client, db):
     schema = client.get("/api/schema/?format=json").json()
     assert "Error" in schema["components"]["schemas"]
     for path, operations in schema["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue  # the ПФДО API v2 compatibility section has the original's error bodies
         for method, operation in operations.items():
             for code in ("400", "401", "403", "404", "409"):
                 content = operation["responses"][code]["content"]["application/json"]

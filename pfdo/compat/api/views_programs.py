@@ -22,6 +22,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from pfdo.catalog.models import ScheduleEntry
 from pfdo.compat import programs, selectors
 from pfdo.compat.api import schema
 from pfdo.compat.api.base import CompatView, ok
@@ -147,7 +148,7 @@ class PeriodSerializer(serializers.Serializer):
     start_time = serializers.CharField(help_text="ЧЧ:ММ.")
     end_time = serializers.CharField(help_text="ЧЧ:ММ.")
     duration_minutes = serializers.IntegerField()
-    parity = serializers.ChoiceField(choices=["every", "odd", "even"])
+    parity = serializers.ChoiceField(choices=ScheduleEntry.Parity.choices)
     parity_name = serializers.CharField()
 
     class Meta:
