@@ -161,6 +161,10 @@ class PlacedForm(FileFieldsMixin, forms.Form):
             for key, (region, municipality) in self._places.items()
         ]
         self.add_file_fields(kind.model, instance)
+        # The file right after the kind's own fields, before where and whether it is shown.
+        files = [name for name in self.fields if self.slot and name.startswith(self.slot.field)]
+        rest = [name for name in self.fields if name not in own and name not in files]
+        self.fields = {name: self.fields[name] for name in (*own, *files, *rest)}
 
     def chosen_place(self):
         return self._places[self.cleaned_data["place"]]
