@@ -299,6 +299,10 @@ else:
 # claiming 30000 × 30000 does not). The pixel cap is Pillow's own limit in every process too.
 PFDO_IMAGE_MAX_SIDE = env.int("PFDO_IMAGE_MAX_SIDE", default=8000)
 PFDO_IMAGE_MAX_PIXELS = env.int("PFDO_IMAGE_MAX_PIXELS", default=8000 * 8000)
+# Uploaded PDF documents of the portal content (an instruction's PDF, the privacy-policy file):
+# at most this many bytes. 10 MB holds a long illustrated instruction; a scan of a paper
+# document should be compressed before it is published for families on mobile connections.
+PFDO_CONTENT_PDF_MAX_BYTES = env.int("PFDO_CONTENT_PDF_MAX_BYTES", default=10 * 1024 * 1024)
 # Uploaded import files wait here between the check and the import (deleted after 2 hours).
 PFDO_IMPORT_DIR = env.str("PFDO_IMPORT_DIR", default=str(VAR_DIR / "imports"))
 

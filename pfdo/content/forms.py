@@ -1,6 +1,8 @@
 """Forms of the content pages: one row form built from a kind's fields, the three cards.
 
 Forms only parse; the services check every rule and their field messages land on the fields.
+A form whose model has a file (services.FILE_SLOTS) is multipart: a file input, the current
+file with its link (the template's) and a «remove» checkbox.
 """
 
 from __future__ import annotations
@@ -51,7 +53,70 @@ def _form_field(model, name: str) -> forms.Field:
     return forms.CharField(**kwargs)
 
 
-class PlacedForm(forms.Form):
+REMOVE_SUFFIX = "_remove"
+
+
+class FileFieldsMixin:
+    """The file input of the model's file slot and its «remove» checkbox; `current_file` is
+    the stored file (for the link) or None."""
+
+    slot: services.FileSlot | None = None
+    current_file = None
+
+    def add_file_fields(self, model, instance) -> None:
+        self.slot = services.file_slot(model)
+        if self.slot is None:
+            return
+        name = self.slot.field
+        if self.slot.is_pdf:
+            accept = "application/pdf,.pdf"
+            limit = services.pdf_max_bytes() // services.MB
+            help_text = f"Документ PDF, до {limit} МБ."
+        else:
+            accept = "image/jpeg,image/png,image/webp"
+            help_text = f"JPEG, PNG или WebP, до {services.IMAGE_MAX_BYTES // services.MB} МБ."
+        current = getattr(instance, name, None) if instance is not None else None
+        self.current_file = current or None
+        if self.current_file:
+            help_text += " Новый файл заменит текущий."
+        self.fields[name] = forms.FileField(
+            label=self.slot.label,
+            required=False,
+            help_text=help_text,
+            widget=forms.FileInput(attrs={"accept": accept}),
+        )
+        if self.current_file:
+            self.fields[name + REMOVE_SUFFIX] = forms.BooleanField(
+                label="Удалить текущий файл", required=False
+            )
+
+    @property
+    def current_file_name(self) -> str:
+        return self.current_file.name.rsplit("/", 1)[-1] if self.current_file else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.slot is not None:
+            name = self.slot.field
+            if cleaned.get(name) and cleaned.get(name + REMOVE_SUFFIX):
+                self.add_error(
+                    name, "Выберите новый файл или отметьте «Удалить текущий файл», не то и другое."
+                )
+        return cleaned
+
+    def file_values(self) -> dict:
+        """The file to store ({field: upload}), to remove ({field: None}) or nothing ({})."""
+        if self.slot is None:
+            return {}
+        name = self.slot.field
+        if self.cleaned_data.get(name):
+            return {name: self.cleaned_data[name]}
+        if self.cleaned_data.get(name + REMOVE_SUFFIX):
+            return {name: None}
+        return {}
+
+
+class PlacedForm(FileFieldsMixin, forms.Form):
     """A row of one kind: where it belongs, its own fields, its order and publication."""
 
     place = forms.ChoiceField(label="Для кого материал")
@@ -95,14 +160,22 @@ class PlacedForm(forms.Form):
             (key, _place_label(region, municipality, many_regions))
             for key, (region, municipality) in self._places.items()
         ]
+        self.add_file_fields(kind.model, instance)
+        # The file right after the kind's own fields, before where and whether it is shown.
+        files = [name for name in self.fields if self.slot and name.startswith(self.slot.field)]
+        rest = [name for name in self.fields if name not in own and name not in files]
+        self.fields = {name: self.fields[name] for name in (*own, *files, *rest)}
 
     def chosen_place(self):
         return self._places[self.cleaned_data["place"]]
 
     def values(self) -> dict:
         return {
-            name: self.cleaned_data[name]
-            for name in (*self.kind.fields, "position", "is_published")
+            **{
+                name: self.cleaned_data[name]
+                for name in (*self.kind.fields, "position", "is_published")
+            },
+            **self.file_values(),
         }
 
 
@@ -123,11 +196,21 @@ def _https_by_default(field, **kwargs):
     return field.formfield(**kwargs)
 
 
-class PortalSettingsForm(forms.ModelForm):
+class PortalSettingsForm(FileFieldsMixin, forms.ModelForm):
     class Meta:
         model = PortalSettings
         fields = list(services.PORTAL_FIELDS)
         formfield_callback = _https_by_default
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_file_fields(PortalSettings, kwargs.get("instance"))
+
+    def values(self) -> dict:
+        return {
+            **{name: self.cleaned_data[name] for name in services.PORTAL_FIELDS},
+            **self.file_values(),
+        }
 
 
 class MunicipalityPageForm(forms.ModelForm):

@@ -5,15 +5,26 @@ Every write asks `content.rules` through `authz`, checks every field at once (a 
 per field, nothing written on any error), stamps who changed it and when, and leaves an audit
 row. Texts are kept as plain text exactly as typed (stripped, line ends normalised): the pages
 and the APIs escape them.
+
+Three fields hold files (`FILE_SLOTS`): a news item's picture, an instruction's PDF and the
+privacy-policy document of a portal card. A write passes an uploaded file as the field's value
+(None removes the file). The file is checked by its content (a PDF by its signature, a picture
+as the programme photo is: format and dimensions from the header), stored under a generated
+name (never the uploader's), and the replaced file is deleted only after the commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
 
@@ -21,6 +32,7 @@ from pfdo.accounts.roles import Role
 from pfdo.audit import services as audit
 from pfdo.common import authz, clock
 from pfdo.common.errors import ValidationFailed
+from pfdo.common.images import checked_image
 from pfdo.content.models import (
     ExpertProfile,
     FaqEntry,
@@ -91,6 +103,42 @@ EXPERT_FIELDS = ("region", "post", "organization_name", "description", "is_publi
 ROLE_CODES = frozenset(Role.values)
 
 _URL = URLValidator(schemes=["http", "https"])
+
+
+@dataclass(frozen=True)
+class FileSlot:
+    """The file field of a model: `field`, a PDF document or a picture, the start of the
+    stored names and what the pages call it."""
+
+    field: str
+    is_pdf: bool
+    prefix: str
+    label: str
+
+
+FILE_SLOTS: dict[type[models.Model], FileSlot] = {
+    News: FileSlot("image", False, "news", "Картинка"),
+    Instruction: FileSlot("pdf", True, "instruction", "PDF"),
+    PortalSettings: FileSlot(
+        "privacy_policy_file", True, "privacy-policy", "Политика обработки ПДн (PDF)"
+    ),
+}
+
+MB = 1024 * 1024
+IMAGE_MAX_BYTES = 5 * MB  # as the programme photo
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+PDF_SIGNATURE = b"%PDF-"
+DEFAULT_PDF_MAX_BYTES = 10 * MB
+
+
+def pdf_max_bytes() -> int:
+    """The largest PDF accepted (setting `PFDO_CONTENT_PDF_MAX_BYTES`)."""
+    return getattr(settings, "PFDO_CONTENT_PDF_MAX_BYTES", DEFAULT_PDF_MAX_BYTES)
+
+
+def file_slot(obj_or_model) -> FileSlot | None:
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    return FILE_SLOTS.get(model)
 
 
 def kind_of(obj_or_model) -> Kind:
@@ -186,6 +234,101 @@ def _links(value, errors) -> list[str] | None:
     return links
 
 
+@dataclass(frozen=True)
+class _Upload:
+    """A checked upload and the extension its content has."""
+
+    file: File
+    extension: str
+
+
+def _megabytes(size: int) -> str:
+    """«10», «10,5»: megabytes rounded up to a tenth (a file over the limit never reads as
+    equal to it)."""
+    tenths = math.ceil(size * 10 / MB)
+    return f"{tenths // 10},{tenths % 10}" if tenths % 10 else str(tenths // 10)
+
+
+def _checked_file(model, name: str, value, errors) -> _Upload | None:
+    """`value` for the file field `name`: None (remove the file) or a checked upload; a
+    problem goes into `errors[name]` (returns None then too — the caller looks at errors)."""
+    slot = file_slot(model)
+    if value is None or (isinstance(value, str) and not value):
+        return None
+    if not isinstance(value, File):
+        errors[name] = ["Ожидается файл."]
+        return None
+    size = value.size or 0
+    if size == 0:
+        errors[name] = ["Файл пустой."]
+        return None
+    if not slot.is_pdf:
+        try:
+            extension = checked_image(
+                value,
+                field=name,
+                formats=IMAGE_FORMATS,
+                max_bytes=IMAGE_MAX_BYTES,
+                not_image="Это не изображение: загрузите JPEG, PNG или WebP.",
+                wrong_format="Загрузите картинку в формате JPEG, PNG или WebP.",
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+            return None
+        return _Upload(value, extension)
+    limit = pdf_max_bytes()
+    if size > limit:
+        errors[name] = [f"Файл — не больше {_megabytes(limit)} МБ (этот — {_megabytes(size)} МБ)."]
+        return None
+    value.seek(0)
+    head = value.read(len(PDF_SIGNATURE))
+    value.seek(0)
+    if head != PDF_SIGNATURE:
+        errors[name] = ["Это не PDF: загрузите документ в формате PDF."]
+        return None
+    return _Upload(value, "pdf")
+
+
+@contextmanager
+def _atomic_with_files() -> Iterator[list]:
+    """A transaction that also takes back the files stored in it if it fails: the callee
+    appends (storage, name) of each file it stores to the yielded list."""
+    stored: list = []
+    try:
+        with transaction.atomic():
+            yield stored
+    except BaseException:
+        for storage, name in stored:
+            storage.delete(name)
+        raise
+
+
+def _put_file(obj, value: _Upload | None, stored: list) -> dict[str, Any] | None:
+    """Store `value` in `obj`'s file field (None: clear it), not saving `obj` (which must have
+    its pk); the file replaced is deleted after the commit. Returns the audit details of the
+    change, None when nothing changed (removing a file that is not there)."""
+    slot = file_slot(obj)
+    current = getattr(obj, slot.field)
+    old = current.name or ""
+    if value is None:
+        if not old:
+            return None
+        setattr(obj, slot.field, "")
+        details: dict[str, Any] = {"field": slot.field, "removed": True}
+    else:
+        # A generated name: the uploader's may be anything (or someone's personal data), and
+        # the random part keeps a draft's file unguessable and a replaced one uncached.
+        name = f"{slot.prefix}-{obj.pk}-{secrets.token_hex(8)}.{value.extension}"
+        value.file.seek(0)
+        current.save(name, value.file, save=False)
+        stored.append((current.storage, current.name))
+        details = {"field": slot.field, "removed": False, "size": value.file.size}
+    if old:
+        storage = current.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return details
+
+
 def _integer(field, value, errors) -> int | None:
     name = field.name
     if isinstance(value, bool) or not isinstance(value, int):
@@ -219,6 +362,8 @@ def _clean(
             continue
         if name == "roles":
             value = _roles(value, errors)
+        elif isinstance(model._meta.get_field(name), models.FileField):
+            value = _checked_file(model, name, value, errors)
         elif name == "links":
             value = _links(value, errors)
         else:
@@ -286,28 +431,42 @@ def create(
     authz.authorize(actor, "content.edit", model(region=region, municipality=municipality))
     errors: dict[str, list[str]] = {}
     _check_placement(region, municipality, errors)
-    clean = _clean(model, values, kind.fields + PLACEMENT_FIELDS[1:], errors)
+    clean = _clean(model, values, _editable(kind), errors)
     _required(model, kind.fields, clean, errors)
     if errors:
         raise ValidationFailed(fields=errors)
     now = clock.now()
     is_published = clean.pop("is_published", False)
+    slot = file_slot(model)
+    upload = clean.pop(slot.field, None) if slot else None
     obj = model(region=region, municipality=municipality, created_at=now, **clean)
     _publish_fields(obj, is_published, now)
     _stamp(obj, actor, now)
-    with transaction.atomic():
+    with _atomic_with_files() as stored:
         obj.save(force_insert=True)
+        details = {**_details(kind, obj, clean), "published": is_published}
+        if upload is not None:
+            # The stored name carries the pk, so the file follows the first save.
+            details["file"] = _put_file(obj, upload, stored)
+            details["fields"] = sorted([*details["fields"], slot.field])
+            obj.save(update_fields=[slot.field])
         audit.record(
             actor=actor,
             action="content.created",
             obj=obj,
             municipality=municipality,
-            details={**_details(kind, obj, clean), "published": is_published},
+            details=details,
         )
     return obj
 
 
 _UNSET = object()
+
+
+def _editable(kind: Kind) -> tuple[str, ...]:
+    """The fields a create or an update of `kind` takes (its own, placement, its file)."""
+    slot = file_slot(kind.model)
+    return kind.fields + PLACEMENT_FIELDS[1:] + ((slot.field,) if slot else ())
 
 
 def update(*, actor, obj, municipality=_UNSET, **values):
@@ -326,11 +485,13 @@ def update(*, actor, obj, municipality=_UNSET, **values):
                 kind.model(region=obj.region, municipality=municipality),
                 message="Переносить материал можно только в свой муниципалитет.",
             )
-    clean = _clean(kind.model, values, kind.fields + PLACEMENT_FIELDS[1:], errors)
+    clean = _clean(kind.model, values, _editable(kind), errors)
     if errors:
         raise ValidationFailed(fields=errors)
     now = clock.now()
-    with transaction.atomic():
+    slot = file_slot(kind.model)
+    upload = clean.pop(slot.field) if slot and slot.field in clean else _UNSET
+    with _atomic_with_files() as stored:
         obj = kind.model.objects.select_for_update().get(pk=obj.pk)
         changed = {name for name, value in clean.items() if getattr(obj, name) != value}
         is_published = clean.pop("is_published", obj.is_published)
@@ -339,17 +500,36 @@ def update(*, actor, obj, municipality=_UNSET, **values):
         if moved:
             obj.municipality = municipality
             changed.add("municipality")
+        file_details = None if upload is _UNSET else _put_file(obj, upload, stored)
+        if file_details:
+            changed.add(slot.field)
         _publish_fields(obj, is_published, now)
         _stamp(obj, actor, now)
         obj.save()
+        details = _details(kind, obj, changed)
+        if file_details:
+            details["file"] = file_details
         audit.record(
             actor=actor,
             action="content.updated",
             obj=obj,
             municipality=obj.municipality,
-            details=_details(kind, obj, changed),
+            details=details,
         )
     return obj
+
+
+def set_file(*, actor, obj, upload):
+    """Replace (an uploaded file) or remove (`upload=None`) the file of the row `obj`: a news
+    item's picture, an instruction's PDF. The same checks and audit row as `update`."""
+    slot = file_slot(obj)
+    if slot is None:
+        raise LookupError(f"{type(obj).__name__} has no file")
+    if upload is None and not getattr(obj, slot.field):
+        # Removing what is not there changes nothing and leaves no audit row.
+        authz.authorize(actor, "content.edit", obj, hide=True)
+        return obj
+    return update(actor=actor, obj=obj, **{slot.field: upload})
 
 
 def publish(*, actor, obj):
@@ -406,23 +586,38 @@ def save_portal_settings(*, actor, region: Region, **values) -> PortalSettings:
     fields change, the others stay."""
     authz.authorize(actor, "content.edit_portal", region)
     errors: dict[str, list[str]] = {}
-    clean = _clean(PortalSettings, values, PORTAL_FIELDS, errors)
+    file_field = FILE_SLOTS[PortalSettings].field
+    clean = _clean(PortalSettings, values, (*PORTAL_FIELDS, file_field), errors)
     if errors:
         raise ValidationFailed(fields=errors)
-    with transaction.atomic():
+    upload = clean.pop(file_field) if file_field in clean else _UNSET
+    with _atomic_with_files() as stored:
         card, created = PortalSettings.objects.select_for_update().get_or_create(region=region)
         changed = {name for name, value in clean.items() if getattr(card, name) != value}
         for name, value in clean.items():
             setattr(card, name, value)
+        file_details = None if upload is _UNSET else _put_file(card, upload, stored)
+        if file_details:
+            changed.add(file_field)
         _stamp(card, actor, clock.now())
         card.save()
-        audit.record(
-            actor=actor,
-            action="content.portal_saved",
-            obj=card,
-            details={"region": region.pk, "created": created, "fields": sorted(changed)},
-        )
+        details = {"region": region.pk, "created": created, "fields": sorted(changed)}
+        if file_details:
+            details["file"] = file_details
+        audit.record(actor=actor, action="content.portal_saved", obj=card, details=details)
     return card
+
+
+def set_privacy_policy_file(*, actor, region: Region, upload) -> PortalSettings:
+    """Replace (a PDF) or remove (`upload=None`) the privacy-policy document of `region`'s
+    portal card (the card is created on the first save)."""
+    if upload is None:
+        authz.authorize(actor, "content.edit_portal", region)
+        card = PortalSettings.objects.filter(region=region).first()
+        if card is None or not card.privacy_policy_file:
+            # Nothing to remove: no card is created, no audit row written.
+            return card or PortalSettings(region=region, updated_at=None)
+    return save_portal_settings(actor=actor, region=region, privacy_policy_file=upload)
 
 
 def save_municipality_page(

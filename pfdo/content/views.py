@@ -209,7 +209,7 @@ class PortalSettingsView(ManageMixin, ServiceFormView):
 
     def perform(self, form):
         return services.save_portal_settings(
-            actor=self.request.user, region=self.region, **form.cleaned_data
+            actor=self.request.user, region=self.region, **form.values()
         )
 
     def get_success_url(self):

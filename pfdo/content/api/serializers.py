@@ -28,6 +28,40 @@ def _file_url(serializer, file) -> str | None:
     return request.build_absolute_uri(file.url) if request is not None else file.url
 
 
+class _Upload(serializers.Serializer):
+    """The multipart body of a file upload: one part, `file`."""
+
+    def to_internal_value(self, data):
+        errors = {}
+        if hasattr(data, "keys"):
+            for name in sorted(set(data.keys()) - set(self.fields)):
+                errors[name] = ["Это поле нельзя передать в этом запросе."]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors = {**errors, **exc.detail}
+            value = None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+@cache
+def upload_serializer(is_pdf: bool) -> type[serializers.Serializer]:
+    """The body of a file upload: a PDF document or a picture."""
+    if is_pdf:
+        name = "ContentPdfUploadSerializer"
+        limit = services.pdf_max_bytes() // services.MB
+        help_text = f"Документ PDF (начинается с %PDF-), до {limit} МБ."
+    else:
+        name = "ContentImageUploadSerializer"
+        limit = services.IMAGE_MAX_BYTES // services.MB
+        help_text = f"Картинка JPEG, PNG или WebP, до {limit} МБ."
+    return type(name, (_Upload,), {"file": serializers.FileField(help_text=help_text)})
+
+
 class _PlacedRead(serializers.ModelSerializer):
     region = serializers.IntegerField(source="region_id", read_only=True)
     municipality = serializers.IntegerField(

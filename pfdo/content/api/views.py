@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from pfdo.common.api.permissions import RulesPermission
@@ -23,6 +24,7 @@ from pfdo.content.api.serializers import (
     PortalSettingsSerializer,
     PortalSettingsWriteSerializer,
     read_serializer,
+    upload_serializer,
     write_serializer,
 )
 from pfdo.content.filters import MAX_ID, ContentFilter
@@ -46,6 +48,36 @@ def _region(value) -> Region:
     if region is None:
         raise ValidationFailed(fields={"region": "Такого региона нет."})
     return region
+
+
+def _file_errors_as_file(slot: services.FileSlot, call):
+    """`call()`; the service names a bad file by its model field, the request's part is
+    `file`: the 400 names `file`."""
+    try:
+        return call()
+    except ValidationFailed as exc:
+        if slot.field not in exc.fields:
+            raise
+        fields = {
+            ("file" if name == slot.field else name): msgs for name, msgs in exc.fields.items()
+        }
+        raise ValidationFailed(exc.message, fields=fields) from exc
+
+
+def _upload(slot: services.FileSlot, request):
+    """The checked `file` part of a PUT, None for a DELETE."""
+    if request.method == "DELETE":
+        return None
+    data = upload_serializer(slot.is_pdf)(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data["file"]
+
+
+FILE_ERRORS = (
+    " Файл проверяется по содержимому (PDF — по подписи %PDF-, картинка — по формату и "
+    "размерам); ошибка — 400 validation_error у поля `file`, ничего не меняется. Сохраняется "
+    "под сгенерированным именем."
+)
 
 
 def _municipality(value) -> Municipality | None:
@@ -72,6 +104,7 @@ class PlacedContentViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, Sc
         "destroy": "content.edit",
         "publish": "content.edit",
         "unpublish": "content.edit",
+        "attachment": "content.edit",  # the file (news: image, instructions: pdf), if any
     }
 
     def scope_queryset(self, queryset):
@@ -137,16 +170,57 @@ class PlacedContentViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, Sc
         return self._read(services.unpublish(actor=request.user, obj=self.get_object()))
 
 
+def _attachment_action(kind: services.Kind, slot: services.FileSlot):
+    """`PUT/DELETE …/{id}/<file field>/`: upload or remove the file of a row of `kind`."""
+    read = read_serializer(kind)
+    what = "PDF" if slot.is_pdf else "картинку"
+
+    def attachment(self, request, pk=None):
+        obj = self.get_object()
+        upload = _upload(slot, request)
+        obj = _file_errors_as_file(
+            slot, lambda: services.set_file(actor=request.user, obj=obj, upload=upload)
+        )
+        return self._read(obj)
+
+    attachment = action(
+        detail=True,
+        methods=["put", "delete"],
+        url_path=slot.field,
+        url_name=slot.field,
+        parser_classes=[MultiPartParser],
+    )(attachment)
+    attachment = extend_schema(
+        methods=["DELETE"],
+        summary=f"Удалить {what}: {kind.singular}",
+        description="Файла нет — ничего не меняется. " + EDITORS,
+        request=None,
+        responses={200: read},
+        tags=["content"],
+    )(attachment)
+    return extend_schema(
+        methods=["PUT"],
+        summary=f"Загрузить {what}: {kind.singular}",
+        description="Заменяет текущий файл (multipart, часть `file`)."
+        + FILE_ERRORS
+        + " "
+        + EDITORS,
+        request={"multipart/form-data": upload_serializer(slot.is_pdf)},
+        responses={200: read},
+        tags=["content"],
+    )(attachment)
+
+
 def placed_viewset(slug: str) -> type[PlacedContentViewSet]:
     """The viewset of one kind: the common class with the kind's model, shapes and summaries."""
     kind = services.KINDS[slug]
     read, write = read_serializer(kind), write_serializer(kind)
     label, one = kind.label, kind.singular
-    cls = type(
-        f"{kind.model.__name__}ViewSet",
-        (PlacedContentViewSet,),
-        {"kind": kind, "model": kind.model, "__doc__": f"{label} портала."},
-    )
+    attrs = {"kind": kind, "model": kind.model, "__doc__": f"{label} портала."}
+    slot = services.file_slot(kind.model)
+    if slot is not None:
+        attrs["attachment"] = _attachment_action(kind, slot)
+    cls = type(f"{kind.model.__name__}ViewSet", (PlacedContentViewSet,), attrs)
     tags = ["content"]
     return extend_schema_view(
         list=extend_schema(summary=label, description=SCOPE, tags=tags),
@@ -238,7 +312,11 @@ class _CardViewSet(viewsets.ViewSet):
 )
 class PortalSettingsViewSet(_CardViewSet):
     lookup_url_kwarg = "region_id"
-    permission_map = {"retrieve": None, "update": "content.edit_portal"}
+    permission_map = {
+        "retrieve": None,
+        "update": "content.edit_portal",
+        "privacy_policy_file": "content.edit_portal",
+    }
 
     def _card(self, region) -> PortalSettings:
         return PortalSettings.objects.filter(region=region).first() or PortalSettings(
@@ -255,6 +333,44 @@ class PortalSettingsViewSet(_CardViewSet):
         region = _found(Region, region_id)
         card = services.save_portal_settings(
             actor=request.user, region=region, **self._body(PortalSettingsWriteSerializer)
+        )
+        return Response(PortalSettingsSerializer(card, context={"request": request}).data)
+
+    @extend_schema(
+        methods=["PUT"],
+        summary="Загрузить файл политики обработки персональных данных (PDF)",
+        description="Только администратор региона; заменяет текущий файл (multipart, часть "
+        "`file`)." + FILE_ERRORS,
+        parameters=[_path_id("region_id", "Id региона")],
+        request={"multipart/form-data": upload_serializer(True)},
+        responses={200: PortalSettingsSerializer},
+        tags=["content"],
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Удалить файл политики обработки персональных данных",
+        description="Только администратор региона. Файла нет — ничего не меняется.",
+        parameters=[_path_id("region_id", "Id региона")],
+        request=None,
+        responses={200: PortalSettingsSerializer},
+        tags=["content"],
+    )
+    @action(
+        detail=True,
+        methods=["put", "delete"],
+        url_path="privacy-policy-file",
+        url_name="privacy-policy-file",
+        parser_classes=[MultiPartParser],
+    )
+    def privacy_policy_file(self, request, region_id=None):
+        region = _found(Region, region_id)
+        slot = services.FILE_SLOTS[PortalSettings]
+        upload = _upload(slot, request)
+        card = _file_errors_as_file(
+            slot,
+            lambda: services.set_privacy_policy_file(
+                actor=request.user, region=region, upload=upload
+            ),
         )
         return Response(PortalSettingsSerializer(card, context={"request": request}).data)
 
