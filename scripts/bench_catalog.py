@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import benchdb  # scripts/benchdb.py: this folder is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -95,22 +97,6 @@ def _seed() -> None:
         cursor.execute("ANALYZE")
 
 
-class _SqlCounter:
-    """Counts the statements of one request and the time they take in the database."""
-
-    def __init__(self):
-        self.count = 0
-        self.seconds = 0.0
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.count += 1
-            self.seconds += time.perf_counter() - started
-
-
 def _measure(client, url: str, *, runs: int, warmup: int, htmx: bool):
     from django.db import connection
 
@@ -122,7 +108,7 @@ def _measure(client, url: str, *, runs: int, warmup: int, htmx: bool):
         started = time.perf_counter()
         response = client.get(url, headers=headers)
         timings.append((time.perf_counter() - started) * 1000)
-    counter = _SqlCounter()
+    counter = benchdb.SqlCounter()
     with connection.execute_wrapper(counter):
         response = client.get(url, headers=headers)
     return response, timings, counter

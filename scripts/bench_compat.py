@@ -115,25 +115,11 @@ def _address(index: int) -> str:
     return f"10.{(index >> 16) & 255}.{(index >> 8) & 255}.{index & 255}"
 
 
-class _SqlCounter:
-    def __init__(self):
-        self.count = 0
-        self.seconds = 0.0
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.count += 1
-            self.seconds += time.perf_counter() - started
-
-
 def _sql(client, url: str) -> tuple[int, float, int]:
     """Statements of one request, their time in ms, and the items answered."""
     from django.db import connection
 
-    counter = _SqlCounter()
+    counter = benchdb.SqlCounter()
     with connection.execute_wrapper(counter):
         response = client.get(url, REMOTE_ADDR="192.0.2.1")
     if response.status_code != 200:

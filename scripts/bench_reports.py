@@ -82,15 +82,6 @@ def _vacuum() -> None:
         cursor.execute("VACUUM (ANALYZE)")
 
 
-class _SqlCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
 def _measure(client, url: str, *, runs: int, warmup: int):
     from django.db import connection
 
@@ -102,7 +93,7 @@ def _measure(client, url: str, *, runs: int, warmup: int):
         started = time.perf_counter()
         status = client.get(url).status_code
         timings.append((time.perf_counter() - started) * 1000)
-    counter = _SqlCounter()
+    counter = benchdb.SqlCounter()
     with connection.execute_wrapper(counter):
         client.get(url)
     return status, timings, counter.count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 # gunicorn under the production settings, one copy for the benchmarks, `make serve` and the
 # serving tests (scripts/serving.py).
@@ -45,3 +46,20 @@ def _create_database(params: dict) -> None:
 
 
 __all__ = ["Served", "free_port", "setup"]
+
+
+class SqlCounter:
+    """A database execute wrapper (connection.execute_wrapper) counting one request's
+    statements and the time they take in the database."""
+
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.count += 1
+            self.seconds += time.perf_counter() - started
