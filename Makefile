@@ -198,7 +198,7 @@ bench-catalog: $(VENV)/.installed
 # search with per-page=100 and the full public card, p50/p95/p99 and SQL per request,
 # in-process (BENCH_COMPAT_ARGS=--http: under gunicorn). Its own database, named *bench*,
 # seeded with the region catalogue on first use.
-PFDO_BENCH_COMPAT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench_compat
+PFDO_BENCH_COMPAT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 bench-compat: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_COMPAT_DATABASE_URL)" $(BIN)/python scripts/bench_compat.py $(BENCH_COMPAT_ARGS)
 

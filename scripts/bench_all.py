@@ -1,6 +1,6 @@
 """`make bench`: every benchmark of issue 15 in one run, one table, docs/benchmarks.md.
 
-    .venv/bin/python scripts/bench_all.py [--only rush,catalogue,month]
+    .venv/bin/python scripts/bench_all.py [--only rush,catalogue,month,compat]
 
 Each part runs in its own process against its own PostgreSQL database (named *bench*; created
 and seeded when missing, reused by a re-run) and hands back rows (scripts/benchtable.py):
@@ -9,7 +9,9 @@ and seeded when missing, reused by a re-run) and hands back rows (scripts/bencht
 - catalogue  catalogue search over HTTP at region scale against its raw SQL
              (scripts/bench_catalog_http.py);
 - month      the month run over 150,000 contracts against one set-based SQL statement
-             (scripts/bench_month.py).
+             (scripts/bench_month.py);
+- compat     the ПФДО API v2 programme search (per-page=100) and full programme card over
+             HTTP, on the catalogue's database (scripts/bench_compat.py).
 
 The table is printed and written, with the machine it ran on, to docs/benchmarks.md.
 """
@@ -36,6 +38,8 @@ PARTS = {
     "rush": ("bench_rush", "PFDO_BENCH_RUSH_DATABASE_URL", None),
     "catalogue": ("bench_catalog_http", "PFDO_BENCH_DATABASE_URL", PG + "pfdo_bench"),
     "month": ("bench_month", "PFDO_BENCH_BILLING_DATABASE_URL", PG + "pfdo_bench_billing"),
+    # The same region-scale catalogue as the catalogue part.
+    "compat": ("bench_compat", "PFDO_BENCH_DATABASE_URL", PG + "pfdo_bench"),
 }
 DOC = ROOT / "docs" / "benchmarks.md"
 
@@ -51,6 +55,10 @@ def _child(part: str, database_url: str | None, out: str) -> None:
         import bench_catalog_http
 
         rows = bench_catalog_http.measure(database_url)
+    elif part == "compat":
+        import bench_compat
+
+        rows = bench_compat.measure(database_url, http=True)
     else:
         import bench_month
 
@@ -113,7 +121,7 @@ def _write_doc(rows: list[dict], machine: dict[str, str], parts: list[str]) -> N
         "PFDO_BENCH_CACHE_URL for another Redis database of the served app's cache, and",
         "`BENCH_ONLY=catalogue,month` to run some parts only. What each part measures, and what",
         "its ceiling is, is written at the top of its script: scripts/bench_rush.py,",
-        "scripts/bench_catalog_http.py, scripts/bench_month.py.",
+        "scripts/bench_catalog_http.py, scripts/bench_month.py, scripts/bench_compat.py.",
         "",
     ]
     DOC.write_text("\n".join(lines))

@@ -1,6 +1,6 @@
 """The programme operations of the ПФДО API v2 compatibility layer at region scale (issue 16).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pfdo_bench_compat .venv/bin/python scripts/bench_compat.py [--http]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pfdo_bench .venv/bin/python scripts/bench_compat.py [--http]
 
 The database (named *bench*) is migrated and seeded with the region catalogue of
 scripts/bench_catalog.py if missing (358 providers, 5,614 programmes, 10,955 modules, 7,285
@@ -211,7 +211,7 @@ def measure(
 ) -> list[dict]:
     database_url = database_url or os.environ["DATABASE_URL"]
     os.environ["DATABASE_URL"] = database_url
-    benchdb.setup("bench_compat", "pfdo_bench_compat")
+    benchdb.setup("bench_compat", "pfdo_bench")
     import bench_catalog
 
     bench_catalog._seed()
