@@ -40,7 +40,7 @@ from pfdo.accounts import selectors as accounts_selectors
 from pfdo.accounts import services as accounts_services
 from pfdo.accounts.roles import Role
 from pfdo.audit import services as audit
-from pfdo.certificates.validators import enrolment_check_hash, pd_hash
+from pfdo.certificates.validators import pd_hash
 from pfdo.common import clock, context, ratelimit
 from pfdo.common.errors import NotFound, ValidationFailed
 from pfdo.compat.models import EnrolmentVerification
@@ -109,7 +109,10 @@ def start(*, actor, region: Region, surname: str, first_name: str, document_suff
         actor=actor, surname=surname, first_name=first_name, document_suffix=document_suffix
     )
     marks = [Mark(id=n, enrolment=e) for n, e in enumerate(result.enrolments, start=1)]
-    shown = _contracts_shown(result.enrolments, surname, first_name, document_suffix)
+    # The contracts behind what was shown, in its order: for the operators' report only.
+    shown = [
+        {"contract": e.contract_id, "municipality": e.municipality_id} for e in result.enrolments
+    ]
     token = new_token()
     now = clock.now()
     with transaction.atomic():
@@ -129,44 +132,6 @@ def start(*, actor, region: Region, surname: str, first_name: str, document_suff
             details={"region": region.pk, "shown": len(marks)},
         )
     return Started(verification=verification, token=token, marks=marks)
-
-
-def _contracts_shown(
-    enrolments: list[check.Enrolment], surname: str, first_name: str, suffix: str
-) -> list[dict]:
-    """The contracts behind what the check showed, in its order (for the operators' report
-    only). Read with the check's own key, statuses and order; a row that no longer matches
-    what was shown (changed in between) is kept without its contract."""
-    if not enrolments:
-        return []
-    key = enrolment_check_hash(
-        *check.clean(surname=surname, first_name=first_name, document_suffix=suffix)
-    )
-    rows = list(
-        Contract.objects.filter(child__check_hash=key, status__in=check.SHOWN)
-        .order_by("-starts_on", "-pk")
-        .values_list(
-            "pk",
-            "municipality_id",
-            "group__module__program__name",
-            "provider__short_name",
-            "starts_on",
-        )[: check.LIMIT]
-    )
-    shown = []
-    for n, enrolment in enumerate(enrolments):
-        row = rows[n] if n < len(rows) else None
-        same = row is not None and row[2:] == (
-            enrolment.program,
-            enrolment.provider,
-            enrolment.starts_on,
-        )
-        shown.append(
-            {"contract": row[0], "municipality": row[1]}
-            if same
-            else {"contract": None, "municipality": None}
-        )
-    return shown
 
 
 # ------------------------------------------------------------------ 2. the letter to confirm

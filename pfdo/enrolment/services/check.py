@@ -49,8 +49,12 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Enrolment:
-    """One contract as the check shows it."""
+    """One contract as the check shows it. `contract_id` and `municipality_id` are for the
+    system's own follow-up (a family's report of an enrolment it does not know of, pfdo.compat)
+    and are never shown: the page and the API name their fields."""
 
+    contract_id: int
+    municipality_id: int
     program: str
     provider: str
     starts_on: dt.date
@@ -173,6 +177,8 @@ def _ended_on(contract: Contract) -> dt.date:
 
 def _shown(contract: Contract) -> Enrolment:
     return Enrolment(
+        contract_id=contract.pk,
+        municipality_id=contract.municipality_id,
         program=contract.group.module.program.name,
         provider=contract.provider.short_name,
         starts_on=contract.starts_on,
