@@ -18,7 +18,7 @@ from pfdo.reports.api.serializers import RegionReportSerializer, ReportSerialize
 from pfdo.reports.forms import ReportFilterForm
 from pfdo.reports.selectors import region as region_selectors
 from pfdo.reports.selectors.scope import Filters, municipalities_for, regions_for
-from pfdo.territory.models import Municipality, Region
+from pfdo.territory.models import Municipality, Region, code_validator
 
 FILTER_PARAMETERS = [
     OpenApiParameter(
@@ -36,10 +36,17 @@ FILTER_PARAMETERS = [
 ]
 
 
+CODE_MAX_LENGTH = Municipality._meta.get_field("code").max_length
+
+
 def resolve_municipality(user, code: str | None) -> Municipality:
     """The municipality a report is about: the one named, if the user may read it (404
     otherwise, the same as for one that does not exist), or the user's only one."""
     if code:
+        # A code is short latin letters, digits and hyphens; anything else names no
+        # municipality (and a NUL byte must not reach PostgreSQL: a 500, found by fuzzing).
+        if len(code) > CODE_MAX_LENGTH or not code_validator.regex.match(code):
+            raise NotFound("Муниципалитет не найден.")
         municipality = Municipality.objects.select_related("region").filter(code=code).first()
         if municipality is None:
             raise NotFound("Муниципалитет не найден.")

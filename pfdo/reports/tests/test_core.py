@@ -205,6 +205,12 @@ def test_api_scopes_and_refuses_bad_filters(api_client, operator, make_user, two
     )
     bad = api_client.get("/api/v1/reports/certificates/?month=2026-9")
     assert bad.status_code == 400 and "month" in bad.json()["error"]["fields"]
+    # A code that cannot be one (a NUL byte, capitals, too long) names no municipality: 404,
+    # never the database's error (found by the contract run on PostgreSQL).
+    for code in ("J\x00x", "Vorkuta", "x" * 41, "vorkuta--2"):
+        for report in ("certificates", "money", "forecast", "rankings"):
+            response = api_client.get(f"/api/v1/reports/{report}/", {"municipality": code})
+            assert response.status_code == 404, (report, code, response.status_code)
     regional = make_user("regional_admin", region=vorkuta.region)
     api_client.force_authenticate(regional)
     unnamed = api_client.get("/api/v1/reports/certificates/")
