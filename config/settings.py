@@ -143,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pfdo.common.context_processors.site",
+                "pfdo.common.context_processors.low_vision_mode",
                 "pfdo.accounts.context_processors.navigation",
             ],
         },

@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("pfdo.jobs.urls")),
     path("", include("pfdo.content.urls")),
     path("", include("pfdo.compat.urls")),
+    path("", include("pfdo.common.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The public ПФДО API v2, answered for the catalogue apps and portals built on it.

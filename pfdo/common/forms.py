@@ -9,6 +9,7 @@ from django import forms
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from pfdo.common.low_vision import NORMAL, LowVision
 from pfdo.common.money import format_kopecks
 from pfdo.common.validators import validate_person_name
 
@@ -102,3 +103,75 @@ def select_options(choices, selected) -> str:
         '<option value="{}"{}>{}</option>',
         ((value, SELECTED if str(value) == chosen else "", label) for value, label in choices),
     )
+
+
+class LowVisionForm(forms.Form):
+    """The settings of the version for the visually impaired (pfdo/common/low_vision.py).
+
+    Every field is optional: the quick panel under the header sends one setting at a time and
+    the others keep their current values; `reset` returns to the normal version.
+    """
+
+    font = forms.TypedChoiceField(
+        label="Размер текста",
+        choices=[
+            ("0", "Обычный (100 %)"),
+            ("1", "Крупный (120 %)"),
+            ("2", "Очень крупный (150 %)"),
+            ("3", "Самый крупный (200 %)"),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    contrast = forms.TypedChoiceField(
+        label="Цвета",
+        choices=[
+            ("normal", "Обычные цвета сайта"),
+            ("bw", "Чёрный текст на белом фоне"),
+            ("wb", "Белый текст на чёрном фоне"),
+        ],
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    images = forms.TypedChoiceField(
+        label="Изображения",
+        choices=[("on", "Показывать"), ("off", "Не показывать (вместо них — их описание)")],
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    spacing = forms.TypedChoiceField(
+        label="Интервал между буквами и строками",
+        choices=[("normal", "Обычный"), ("wide", "Увеличенный")],
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    reset = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, settings) -> dict:
+        return {
+            "font": str(settings.font),
+            "contrast": settings.contrast,
+            "images": "on" if settings.images else "off",
+            "spacing": "wide" if settings.wide_spacing else "normal",
+        }
+
+    def chosen(self, current):
+        """The settings after this (valid) submission, starting from `current`."""
+        data = self.cleaned_data
+        if data.get("reset"):
+            return NORMAL
+        return LowVision(
+            font=current.font if data.get("font") is None else data["font"],
+            contrast=data.get("contrast") or current.contrast,
+            images=current.images if data.get("images") is None else data["images"] == "on",
+            wide_spacing=(
+                current.wide_spacing if data.get("spacing") is None else data["spacing"] == "wide"
+            ),
+        )
