@@ -6,7 +6,7 @@
 Switches the mode on the way a visitor does (the «Версия для слабовидящих» link, then the
 settings form: by default text 150 %, black on white, images off), then shoots each page at
 1280 and 390 px wide (`<name>-1280.png`, `<name>-390.png`; the top of the page, 1.5 screens
-tall, so the large text stays readable in the docs) with Debian's Chromium
+tall at 1280 px and 2 at 390 px, so the large text stays readable in the docs) with Debian's Chromium
 (/usr/bin/chromium; never a downloaded browser). Fails if a page scrolls sideways at 390 px.
 """
 
@@ -51,11 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         "--shot",
         action="append",
         metavar="NAME=PATH",
-        help="a page to shoot (repeatable); default low-vision=/",
+        help="a page to shoot (repeatable); default low-vision=/catalog/",
     )
     parser.add_argument("--out", default="docs/screenshots")
     args = parser.parse_args(argv)
-    shots = [s.split("=", 1) for s in (args.shot or ["low-vision=/"])]
+    shots = [s.split("=", 1) for s in (args.shot or ["low-vision=/catalog/"])]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     base = args.base_url.rstrip("/")
@@ -75,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
                 if "lv" not in classes.split():
                     raise SystemExit(f"the low-vision mode is not on at {page.url}: {classes!r}")
                 target = out / f"{name}-{width}.png"
-                clip = {"x": 0, "y": 0, "width": width, "height": int(height * 1.5)}
+                clip = {
+                    "x": 0,
+                    "y": 0,
+                    "width": width,
+                    "height": int(height * (1.5 if width > 500 else 2)),
+                }
                 page.screenshot(path=str(target), full_page=True, clip=clip)
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -300,3 +300,16 @@ def test_an_informative_image_has_its_text_for_images_off():
 
 def test_the_context_helper_without_a_request():
     assert low_vision.template_context(None) == {"low_vision": NORMAL, "low_vision_classes": ""}
+
+
+def test_a_user_who_must_change_the_password_can_still_switch_the_mode(client, operator):
+    operator.must_change_password = True
+    operator.save(update_fields=["must_change_password"])
+    client.force_login(operator)
+    # Anything else sends them to the password form first.
+    assert client.get("/catalog/")["Location"].startswith("/password/change/")
+    assert client.get(URL).status_code == 200
+    response = client.post(URL, {"font": "3", "next": "/password/change/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/password/change/"
+    assert response.cookies[COOKIE_NAME].value == "f3.c0.i1.s0"
