@@ -206,7 +206,7 @@ def test_every_page_a_role_reaches_is_well_structured(demo_world, db, role):
     pages = crawl(client, start)
     assert len(pages) >= (5 if role == "anonymous" else 10), sorted(pages)
     failures = {url: p for url, html in pages.items() if (p := structure_problems(html))}
-    assert failures == {}, "\n".join(f"{url}: {p}" for url, p in failures.items())
+    assert not failures, "\n".join(f"{url}: {p}" for url, p in failures.items())
 
 
 def test_error_pages_are_structured_too(db):
