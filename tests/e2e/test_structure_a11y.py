@@ -63,7 +63,9 @@ def big_catalogue(komi):
     return club
 
 
-def test_catalogue_filters_and_pages_are_announced_and_focused(page: Page, live_server, big_catalogue):
+def test_catalogue_filters_and_pages_are_announced_and_focused(
+    page: Page, live_server, big_catalogue
+):
     page.goto(f"{live_server.url}/catalog/?provider={big_catalogue.pk}")
     status = page.locator("#live-status")
     expect(page.locator("#results")).to_contain_text("Найдено программ: 22")
@@ -77,8 +79,9 @@ def test_catalogue_filters_and_pages_are_announced_and_focused(page: Page, live_
     expect(status).to_have_text(re.compile(r"^Найдено программ: 22, страница 1 из 2"))
     assert_focus_on_results_heading(page)
     # The live region is the one of base.html, outside the part htmx replaces.
-    assert page.evaluate("() => !document.getElementById('results').contains("
-                         "document.getElementById('live-status'))")
+    assert page.evaluate(
+        "() => !document.getElementById('results').contains(document.getElementById('live-status'))"
+    )
     assert page.locator("#results[aria-live]").count() == 0
     # Pagination by keyboard: the link is replaced with the results, focus goes to the heading.
     page.locator("#results").get_by_role("link", name="Вперёд →").focus()
@@ -133,8 +136,12 @@ def test_journal_changes_are_announced_and_focus_stays_in_the_journal(
     else:
         # No lesson to mark this month: cancel one (a form with a reason) instead.
         page.locator(".lesson-list summary", has_text="Отменить").first.click()
-        page.locator(".lesson-list details[open] textarea, .lesson-list details[open] input[type=text]").first.fill("Карантин")
-        page.locator(".lesson-list details[open]").get_by_role("button", name="Отменить занятие").focus()
+        page.locator(
+            ".lesson-list details[open] textarea, .lesson-list details[open] input[type=text]"
+        ).first.fill("Карантин")
+        page.locator(".lesson-list details[open]").get_by_role(
+            "button", name="Отменить занятие"
+        ).focus()
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.keyboard.press("Enter")
     expect(page.locator("#live-status")).to_have_text(re.compile(r"\S"))
