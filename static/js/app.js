@@ -65,6 +65,64 @@
     markScrollers(event.target);
   });
 
+  // htmx updates, announced and focused (issue 17). The swapped content says what to read
+  // (an element with data-announce="Найдено программ: 12") and where the keyboard goes (an
+  // element with data-results-heading and tabindex="-1"). The text goes into the persistent
+  // #live-status of base.html, which is never itself swapped: cleared first, then set a moment
+  // later, so the same text twice in a row is read twice.
+  var announceTimer = null;
+  function announce(text) {
+    var status = document.getElementById("live-status");
+    if (!status || !text) return;
+    status.textContent = "";
+    window.clearTimeout(announceTimer);
+    announceTimer = window.setTimeout(function () { status.textContent = text; }, 100);
+  }
+  function swappedRoot(event) {
+    var target = event.detail && event.detail.target;
+    // outerHTML swaps replace the target: the element now in the document under its id.
+    if (target && !target.isConnected && target.id) return document.getElementById(target.id);
+    return target && target.isConnected ? target : null;
+  }
+  function findIn(root, selector) {
+    if (!root) return null;
+    if (root.matches && root.matches(selector)) return root;
+    return root.querySelector(selector);
+  }
+  // Focus before the swap: whether it was inside the part about to be replaced.
+  var focusWasInSwap = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    var active = document.activeElement;
+    focusWasInSwap = !!(target && active && active !== document.body && target.contains(active));
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = swappedRoot(event);
+    if (!root) return;
+    var said = findIn(root, "[data-announce]");
+    if (said) announce(said.getAttribute("data-announce"));
+    // A refused form inside the swap: its error summary (helper markup of issue 17) first.
+    var heading = findIn(root, ".error-summary") || findIn(root, "[data-results-heading]");
+    var active = document.activeElement;
+    var lost = !active || active === document.body || !active.isConnected;
+    // Pagination, a button or link inside the results (replaced with them) and a submitted
+    // search or filter form send the keyboard to the results heading. A filter applied on its
+    // own change, or the search as it is typed, keeps the keyboard in the control (moving it
+    // would take a keyboard user out of a <select> after the first arrow key); the result is
+    // announced either way.
+    var config = event.detail && event.detail.requestConfig;
+    var trigger = config && config.triggeringEvent;
+    var submitted = !!(trigger && trigger.type === "submit");
+    if (heading && (lost || focusWasInSwap || submitted)) {
+      if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    } else if (lost) {
+      var main = document.getElementById("content");
+      if (main) main.focus();
+    }
+    focusWasInSwap = false;
+  });
+
   // <button data-print>: print the page.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-print]");

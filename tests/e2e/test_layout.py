@@ -62,6 +62,50 @@ def test_pages_fit_the_desktop_and_the_phone(page: Page, live_server, demo):
     )
 
 
+def test_every_page_reflows_at_320_px(page: Page, live_server, demo):
+    """WCAG 1.4.10 (issue 17): at 320 CSS px no page scrolls sideways; wide tables scroll inside
+    their named focusable region. The pages above, the home page, the catalogue, a programme
+    card, the provider registry and the provider's attendance journal (425 px wide before)."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    wide = "() => document.documentElement.scrollWidth"
+
+    def fits(url):
+        # What sticks out, for the message: the innermost elements past the right edge.
+        culprits = page.evaluate("""() => [...document.querySelectorAll('body *')]
+          .filter(e => e.getBoundingClientRect().right > 321)
+          .filter(e => !e.parentElement.closest('.table-wrap')
+                       || e.parentElement.closest('.table-wrap').getBoundingClientRect().right > 321)
+          .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > 321))
+          .slice(0, 5).map(e => e.outerHTML.slice(0, 100))""")
+        assert page.evaluate(wide) <= 320, (url, culprits)
+
+    public = ["/", "/catalog/", "/providers/", "/enrolment-check/", "/certificates/apply/"]
+    page.goto(live_server.url + "/catalog/")
+    public.append(page.locator(".program-card h3 a").first.get_attribute("href"))
+    for url in public:
+        page.goto(live_server.url + url)
+        fits(url)
+        assert page.evaluate(UNLABELLED_SCROLLERS) == [], url
+    for role, urls in {**PAGES, "provider": ["/cabinet/provider/billing/journal/"]}.items():
+        page.context.clear_cookies()
+        log_in(page, live_server.url, role, DEMO_PASSWORD)
+        for url in urls:
+            page.goto(live_server.url + url)
+            fits(url)
+            assert page.evaluate(UNLABELLED_SCROLLERS) == [], url
+    # The journal itself: its month navigation on screen, the grid scrolling in its region.
+    page.get_by_role("link", name="Журнал за текущий месяц").first.click()
+    expect(page.get_by_test_id("month")).to_be_visible()
+    fits(page.url)
+    months = page.get_by_role("navigation", name="Месяцы")
+    for name in ("← Предыдущий месяц", "Следующий месяц →"):
+        box = months.get_by_role("link", name=name).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320, (name, box)
+    region = page.get_by_test_id("grid-region")
+    if region.count():
+        assert region.get_attribute("role") == "region" and region.get_attribute("tabindex") == "0"
+
+
 def test_skip_link_and_the_menu_button(page: Page, live_server, demo):
     page.set_viewport_size({"width": 390, "height": 800})
     log_in(page, live_server.url, "operator", DEMO_PASSWORD)

@@ -153,7 +153,9 @@ def test_cancel_restore_and_move_lessons(client, staff, group, signed):
         )
         assert restored.status_code == 200
         fragment = text(restored)
-        assert fragment.lstrip().startswith('<div id="journal">') and "<html" not in fragment
+        assert fragment.lstrip().startswith('<div id="journal" ') and "<html" not in fragment
+        # The change is announced through base.html's #live-status (app.js reads data-announce).
+        assert 'data-announce="Занятие ' in fragment and "data-results-heading" in fragment
         assert "Занятие 20.10.2026 восстановлено." in fragment
         lesson.refresh_from_db()
         assert lesson.status == Lesson.Status.PLANNED

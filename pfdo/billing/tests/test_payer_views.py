@@ -255,7 +255,8 @@ def test_overview_answers_htmx_with_the_results_only(client, payer, invoice):
     response = client.get(OVERVIEW, {"month": "2026-10"}, HTTP_HX_REQUEST="true")
     html = text(response)
     assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="results">') and "<html" not in html
+    assert html.lstrip().startswith('<div id="results" ') and "<html" not in html
+    assert "data-announce=" in html and "data-results-heading" in html
     assert f"invoice-{invoice.pk}" in html
     assert "HX-Request" in response["Vary"]
 
@@ -528,7 +529,7 @@ def test_run_refuses_a_month_not_open_yet(client, payer, contract):
     html = text(client.post(RUN, {"month": "12.2026"}))
     assert "Месяц в формате ГГГГ-ММ." in html
     html = text(client.post(RUN, {"month": "2025-10"}, HTTP_HX_REQUEST="true"))
-    assert html.lstrip().startswith('<div id="run-block">')
+    assert html.lstrip().startswith('<div id="run-block" ')
     assert "На октябрь 2025 нет программы" in html
     assert not Invoice.objects.exists() and not AdvanceRequest.objects.exists()
     assert not Job.objects.exists()

@@ -170,6 +170,8 @@ def journal_context(group, month: dt.date, *, bound=None, notice: str = "") -> d
         "columns": columns,
         "rows": rows,
         "notice": notice,
+        # A lesson's change refused: the journal announces it (its errors are by the lesson).
+        "refused": bool(bound),
         "prev_url": journal_url(group, previous_month(month)),
         "next_url": journal_url(group, next_month(month)),
         "today": today,
