@@ -128,7 +128,7 @@ def file_in_person(user, group, number, surname=None):
 def page_errors(response) -> str:
     """The error block of a form page (what a miss says), whitespace folded."""
     html = response.content.decode()
-    found = re.findall(r'<div class="form-error" role="alert">(.*?)</div>', html, re.S)
+    found = re.findall(r'<div class="error-summary[^"]*"[^>]*>(.*?)</div>', html, re.S)
     found += re.findall(r'<ul class="errorlist"[^>]*>(.*?)</ul>', html, re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", " ".join(found)).split())
 
