@@ -212,9 +212,7 @@ def _card_context(request, provider: Provider, *, decision=None, limit_forms=Non
         # Several decision forms on one page: ids of their own ("reason-include"), which the
         # shared field template and Django's aria-describedby build on.
         form.auto_id = f"%s-{move}"
-        form.fields["reason"].label = (
-            "Причина (обязательно)" if reason_required else "Комментарий"
-        )
+        form.fields["reason"].label = "Причина (обязательно)" if reason_required else "Комментарий"
         decisions.append({"move": move, "label": label, "required": reason_required, "form": form})
     limit_forms = limit_forms or {}
     limits = [

@@ -23,7 +23,9 @@ def test_an_empty_application_focuses_the_error_summary(page: Page, live_server,
     expect(summary).to_have_attribute("role", "alert")
     expect(summary).to_contain_text("Форма заполнена с ошибками")
     # The focus is on the summary, not left at <body>.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     assert page.evaluate("document.activeElement.id") == "error-summary"
 
     invalid = page.locator('main form [aria-invalid="true"]')
