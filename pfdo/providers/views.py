@@ -209,6 +209,10 @@ def _card_context(request, provider: Provider, *, decision=None, limit_forms=Non
             if decision and decision[0] == move
             else DECISION_FORMS.get(move, DecisionForm)()
         )
+        # Several decision forms on one page: ids of their own ("reason-include"), which the
+        # shared field template and Django's aria-describedby build on.
+        form.auto_id = f"%s-{move}"
+        form.fields["reason"].label = "Причина (обязательно)" if reason_required else "Комментарий"
         decisions.append({"move": move, "label": label, "required": reason_required, "form": form})
     limit_forms = limit_forms or {}
     limits = [
@@ -222,6 +226,8 @@ def _card_context(request, provider: Provider, *, decision=None, limit_forms=Non
         )
         for period, limit in selectors.enrolment_limits(provider)
     ]
+    for period, _, form in limits:
+        form.auto_id = f"limit-{period.pk}-%s"  # one form per row: ids of its own
     actions = audit_selectors.actions_for(request.user).filter(
         object_type=Provider._meta.label_lower, object_id=str(provider.pk)
     )[:30]

@@ -79,7 +79,7 @@ def test_a_parent_checks_where_the_child_is_enrolled(page: Page, live_server, de
     form.get_by_label("Имя ребёнка").fill("Анна")
     form.get_by_label("Последние 4 цифры номера документа").fill("010")
     form.get_by_role("button", name="Проверить").click()
-    expect(page.locator("#id_document_suffix_errors")).to_contain_text("ровно четыре цифры")
+    expect(page.locator("#id_document_suffix_error")).to_contain_text("ровно четыре цифры")
     form = page.get_by_test_id("enrolment-check-form")
     form.get_by_label("Последние 4 цифры номера документа").fill("0101")
     form.get_by_role("button", name="Проверить").click()

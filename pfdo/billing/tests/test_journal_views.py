@@ -165,7 +165,7 @@ def test_cancel_restore_and_move_lessons(client, staff, group, signed):
             move_url, {"held_on": "2026-10-22", "starts_at": "18:00", "ends_at": "17:00"}
         )
         assert wrong.status_code == 200
-        assert f'id="id_l{lesson.pk}_ends_at_errors"' in text(wrong)
+        assert f'id="id_l{lesson.pk}_ends_at_error"' in text(wrong)
         assert "Занятие должно заканчиваться позже, чем начинается." in text(wrong)
         moved = client.post(
             move_url, {"held_on": "2026-10-22", "starts_at": "18:00", "ends_at": "19:30"}

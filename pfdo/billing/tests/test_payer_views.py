@@ -51,7 +51,7 @@ def login(client, user):
 
 
 def field_errors(page: str, name: str) -> str:
-    found = re.search(rf'id="id_{name}_errors">(.*?)</ul>', page, re.S)
+    found = re.search(rf'id="id_{name}_error"[^>]*>(.*?)</ul>', page, re.S)
     return found.group(1) if found else ""
 
 

@@ -95,7 +95,7 @@ def text_of(response) -> str:
 def errors_of(response, field, prefix=""):
     """Messages rendered under a field on the page."""
     name = f"{prefix}-{field}" if prefix else field
-    match = re.search(rf'id="id_{name}_errors">(.*?)</ul>', text_of(response), re.S)
+    match = re.search(rf'id="id_{name}_error"[^>]*>(.*?)</ul>', text_of(response), re.S)
     return re.findall(r"<li>(.*?)</li>", match.group(1)) if match else []
 
 

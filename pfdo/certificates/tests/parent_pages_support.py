@@ -93,5 +93,5 @@ def child_post(**overrides) -> dict:
 
 
 def field_errors(html: str, name: str) -> str:
-    match = re.search(rf'<ul class="errorlist" id="id_{name}_errors"[^>]*>(.*?)</ul>', html, re.S)
+    match = re.search(rf'<ul class="errorlist" id="id_{name}_error"[^>]*>(.*?)</ul>', html, re.S)
     return match.group(1) if match else ""

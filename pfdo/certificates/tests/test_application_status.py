@@ -178,7 +178,7 @@ def test_the_page(applied):
     assert 'data-testid="status-miss"' in miss and MISS in miss
     assert 'data-testid="application-status"' not in miss
     bad = client.post(PAGE, {"number": "abc", "email": EMAIL}).content.decode()
-    assert 'id="id_number_errors"' in bad
+    assert 'id="id_number_error"' in bad
     assert recorded() == ["matched", "wrong_email"]
 
 

@@ -266,7 +266,7 @@ def test_the_instruction_form_uploads_a_pdf_with_errors_in_russian(admin, instru
     bad = client.post(url, {**data, "pdf": SimpleUploadedFile("x.pdf", b"GIF89a")})
     assert bad.status_code == 200
     assert "Это не PDF: загрузите документ в формате PDF." in bad.content.decode()
-    assert 'id="id_pdf_errors"' in bad.content.decode()
+    assert 'id="id_pdf_error"' in bad.content.decode()
     instruction.refresh_from_db()
     assert not instruction.pdf
     ok = client.post(url, {**data, "pdf": pdf_file()})

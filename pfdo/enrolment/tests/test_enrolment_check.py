@@ -215,7 +215,7 @@ def test_a_malformed_suffix_is_a_field_error_and_nothing_is_recorded(w, suffix):
     page = Client().post(PAGE, {**MARIA, "document_suffix": suffix})
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'id="id_document_suffix_errors"' in html
+    assert 'id="id_document_suffix_error"' in html
     assert 'data-testid="enrolment-check-result"' not in html
     assert checks_recorded() == []
 

@@ -128,7 +128,9 @@ def file_in_person(user, group, number, surname=None):
 def page_errors(response) -> str:
     """The error block of a form page (what a miss says), whitespace folded."""
     html = response.content.decode()
-    found = re.findall(r'<div class="form-error" role="alert">(.*?)</div>', html, re.S)
+    # The summary's own items (a form's errors); its links repeat the fields' error lists.
+    summary = re.findall(r'<ul class="error-summary-list">(.*?)</ul>', html, re.S)
+    found = [li for block in summary for li in re.findall(r"<li>((?:(?!<a ).)*?)</li>", block)]
     found += re.findall(r'<ul class="errorlist"[^>]*>(.*?)</ul>', html, re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", " ".join(found)).split())
 

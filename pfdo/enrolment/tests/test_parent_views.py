@@ -210,7 +210,8 @@ def test_each_refusal_is_shown_before_and_after_the_click(
     # A page opened before the change still posts: the refusal is a message, not a 500.
     response = client.post(apply_url(group), {"certificate": fam.certificate.pk})
     assert response.status_code == 200
-    assert message in cell(text(response), "form-error")
+    summary = re.search(r'<div class="error-summary[^"]*"[^>]*>(.*?)</div>', text(response), re.S)
+    assert summary and message in re.sub(r"\s+", " ", summary.group(1))
     assert Application.objects.count() == before
 
 
@@ -245,7 +246,7 @@ def test_copay_needs_the_parents_consent(client, fam):
     response = client.post(apply_url(pricey), {"certificate": fam.certificate.pk})
     page = text(response)
     assert response.status_code == 200
-    errors = re.search(r'id="id_copay_agreed_errors"[^>]*>(.*?)</ul>', page, re.S).group(1)
+    errors = re.search(r'id="id_copay_agreed_error"[^>]*>(.*?)</ul>', page, re.S).group(1)
     assert "Подтвердите согласие на доплату" in errors and rub(copay) in errors
     assert not Application.objects.exists()
     response = client.post(
@@ -439,7 +440,7 @@ def test_terminate_needs_the_confirmation_and_returns_the_money_once(client, fam
     page = text(response)
     assert response.status_code == 200
     assert "подтвердите расторжение" in messages_of(page)
-    errors = re.search(r'id="id_confirm_errors"[^>]*>(.*?)</ul>', page, re.S).group(1)
+    errors = re.search(r'id="id_confirm_error"[^>]*>(.*?)</ul>', page, re.S).group(1)
     assert "без подтверждения договор не расторгается" in errors
     contract.refresh_from_db()
     assert contract.status == Contract.Status.ACTIVE

@@ -152,7 +152,7 @@ def test_reject_without_reason_is_a_field_error_then_rejects(client, fam, group,
     page = client.post(url, {"reason": "   "})
     assert page.status_code == 200
     assert "Укажите причину отказа." in text(page)
-    assert 'id="id_reason_errors"' in text(page)
+    assert 'id="id_reason_error"' in text(page)
     application.refresh_from_db()
     assert application.status == Application.Status.NEW
     done = client.post(url, {"reason": "Нет медицинской справки"})

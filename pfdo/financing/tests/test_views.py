@@ -50,7 +50,7 @@ def form_data(**overrides):
 def errors_of(response, field):
     """Messages rendered under `field` on the page."""
     html = response.content.decode()
-    match = re.search(rf'id="id_{field}_errors">(.*?)</ul>', html, re.S)
+    match = re.search(rf'id="id_{field}_error"[^>]*>(.*?)</ul>', html, re.S)
     return re.findall(r"<li>(.*?)</li>", match.group(1)) if match else []
 
 
@@ -227,7 +227,7 @@ def test_public_page_of_an_approved_period_with_calculator(client, vorkuta):
     assert 'data-testid="normative-total">17\u00a0280,00\u00a0₽' in result
     assert "районный коэффициент и северная надбавка" in result
     bad = client.get(url, {"direction": "technical", "hours": "0"}).content.decode()
-    assert 'data-testid="normative"' not in bad and 'id="id_hours_errors"' in bad
+    assert 'data-testid="normative"' not in bad and 'id="id_hours_error"' in bad
     draft = FinancingPeriodFactory(municipality=MunicipalityFactory(), status=DRAFT)
     assert client.get(reverse("financing:period_detail", args=[draft.pk])).status_code == 404
 
