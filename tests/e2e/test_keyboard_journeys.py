@@ -39,12 +39,12 @@ def focus_is(page: Page, predicate: str) -> bool:
     )
 
 
-def assert_focus_shown(page: Page) -> None:
+def assert_focus_shown(page: Page, step: str = "") -> None:
     """Focus is on an element (not <body>) and has a visible indicator."""
     on_body = page.evaluate(
         "() => !document.activeElement || document.activeElement === document.body"
     )
-    assert not on_body, f"focus lost to <body> on {page.url}"
+    assert not on_body, f"focus lost to <body> on {page.url} {step}"
     try:
         page.wait_for_function(FOCUS_VISIBLE, timeout=2_000)
     except PlaywrightTimeoutError:
@@ -56,11 +56,16 @@ def assert_focus_shown(page: Page) -> None:
 
 def tab_to(page: Page, predicate: str, *, limit: int = 40, backwards: bool = False) -> None:
     """Press Tab (Shift+Tab) until the focused element matches the JavaScript predicate
-    (`el => …`); not reaching it within `limit` presses is the failure."""
+    (`el => …`), unless it already does; not reaching it within `limit` presses is the
+    failure."""
     key = "Shift+Tab" if backwards else "Tab"
-    for _ in range(limit):
-        page.keyboard.press(key)
+    if focus_is(page, predicate):  # already there (a field with autofocus, say)
         assert_focus_shown(page)
+        return
+    for _ in range(limit):
+        before = page.evaluate(DESCRIBE_FOCUS)
+        page.keyboard.press(key)
+        assert_focus_shown(page, f"after {key} from {before}")
         if focus_is(page, predicate):
             return
     pytest.fail(
@@ -73,6 +78,7 @@ def press_and_load(page: Page, key: str = "Enter") -> None:
     """A key that follows a link or submits a form: wait for the next page."""
     with page.expect_navigation():
         page.keyboard.press(key)
+    page.wait_for_load_state("load")
 
 
 def link(text: str, within: str = "") -> str:
