@@ -63,6 +63,15 @@ audit: $(VENV)/.installed
 audit-test: $(VENV)/.installed
 	$(BIN)/python scripts/audit.py
 
+# axe-core for the browser tests' accessibility check (tests/e2e/axe.py), from the npm registry
+# at the exact version package-lock.json pins; only the targets that run browser tests need it
+# (`make run` does not).
+NPM ?= npm
+node_modules/.installed: package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "Нужен npm (Node.js): браузерные тесты проверяют доступность страниц axe-core"; exit 1; }
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
 var/secret_key:
 	@mkdir -p var
 	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
@@ -115,12 +124,12 @@ test-sqlite-parallel: $(VENV)/.installed
 	@echo "== tests on SQLite: the marked subset (-m sqlite) =="
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "sqlite and not serial" $(XDIST) $(PYTEST_ARGS)
 
-test-sqlite-serial: $(VENV)/.installed
+test-sqlite-serial: $(VENV)/.installed node_modules/.installed
 	@echo "== the login journey on SQLite (-m 'sqlite and serial') =="
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "sqlite and serial" $(PYTEST_ARGS)
 
 # Everything on SQLite (not part of `make test`): before touching something database-specific.
-test-sqlite-all: $(VENV)/.installed
+test-sqlite-all: $(VENV)/.installed node_modules/.installed
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "not serial" $(XDIST) $(PYTEST_ARGS)
 	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m serial $(PYTEST_ARGS)
 
@@ -145,7 +154,7 @@ test-postgres-parallel: $(VENV)/.installed
 	@echo "== tests on PostgreSQL ($(PFDO_TEST_DATABASE_URL)) =="
 	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "not serial" $(XDIST) --durations=25 $(PYTEST_ARGS))
 
-test-postgres-serial: $(VENV)/.installed
+test-postgres-serial: $(VENV)/.installed node_modules/.installed
 	@echo "== races and browser journeys on PostgreSQL (one process) =="
 	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "serial and not contract" $(PYTEST_ARGS))
 
@@ -159,8 +168,8 @@ test-postgres: test-postgres-parallel test-postgres-serial test-contract
 # workers, gunicorn and the fault tests (mostly waiting on processes and locks); beside them the
 # API contract (one busy core for minutes), then the login journey and the marked subset on
 # SQLite, so neither core waits idle for the other lane. The second lane's output follows the
-# first's.
-test: lint audit-test test-postgres-parallel
+# first's. axe-core (node_modules) is installed before the lanes part, so they never both run npm.
+test: lint audit-test node_modules/.installed test-postgres-parallel
 	@mkdir -p var; status=0; \
 	( $(MAKE) --no-print-directory test-contract && \
 	  $(MAKE) --no-print-directory test-sqlite-serial && \
@@ -227,4 +236,4 @@ bench-reports: $(VENV)/.installed
 	DATABASE_URL="$(PFDO_BENCH_REPORTS_DATABASE_URL)" $(BIN)/python scripts/bench_reports.py
 
 clean:
-	rm -rf $(VENV) var/test.sqlite3 .pytest_cache
+	rm -rf $(VENV) node_modules var/test.sqlite3 .pytest_cache

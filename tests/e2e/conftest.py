@@ -61,3 +61,29 @@ def komi(transactional_db):
     from pfdo.demo.territory import seed_komi
 
     return seed_komi()
+
+
+@pytest.fixture(autouse=True)
+def _accessibility(request, monkeypatch):
+    """Every page of every browser journey checked with axe-core (tests/e2e/axe.py): the test
+    fails on a WCAG 2.1 A/AA violation in the normal or the low-vision mode."""
+    if request.node.get_closest_marker("e2e") is None:
+        yield
+        return
+    from tests.e2e import axe
+
+    watch = axe.install(request, monkeypatch)
+    request.node.axe_watch = watch  # tests/e2e/test_accessibility_check.py reads it
+    # The page's context is opened after the harness is in place and closed after its last
+    # check is verified.
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page")
+    yield
+    axe.verify(watch)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.e2e import axe
+
+    if axe.SESSION.checked or axe.SESSION.skipped_reason:
+        terminalreporter.write_line(axe.summary_line())
