@@ -40,10 +40,27 @@ def browser_type_launch_args(browser_type_launch_args):
 def demo(transactional_db):
     """The Vorkuta demo without its generated catalogue: territory, one login per role, the
     financing period and the hand-written providers and programmes (seconds, not half a minute).
+    Seeded once per session, copied back for each later journey (tests/e2e/demo_snapshot.py).
     """
-    from pfdo.demo.seed import seed
+    from django.core.cache import caches
 
-    return seed("small", generated=False)
+    from pfdo.demo.seed import seed
+    from tests.e2e import demo_snapshot
+
+    taken = _SNAPSHOTS.get("demo")
+    if taken is not None:
+        return demo_snapshot.restore(taken)
+    for cache in caches.all():
+        cache.clear()
+    report = seed("small", generated=False)
+    taken = demo_snapshot.take(report)
+    if taken is not None:
+        _SNAPSHOTS["demo"] = taken
+    return report
+
+
+# The demo copied aside by the first journey of this session (None: not taken yet).
+_SNAPSHOTS: dict[str, object] = {}
 
 
 @pytest.fixture
