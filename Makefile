@@ -20,7 +20,7 @@ PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
-.PHONY: test-postgres-serial test-contract soak check-deploy seed bench clean serve
+.PHONY: test-postgres-serial test-contract soak soak-contract check-deploy seed bench clean serve
 .PHONY: bench-compat bench-catalog bench-enrolment bench-billing bench-reports bench-rush lock audit audit-test
 
 help:
@@ -31,6 +31,7 @@ help:
 	@echo "make audit - the locked dependencies (requirements.lock) against known vulnerabilities"
 	@echo "make lock  - resolve pyproject.toml afresh into requirements.lock"
 	@echo "make soak  - the property tests with ten times the examples and fresh seeds (HYPOTHESIS_PROFILE=soak)"
+	@echo "make soak-contract - the API contract (schemathesis) with ten times the examples, on PostgreSQL"
 	@echo "make bench - the rush, the catalogue and the month run at region scale next to their ceilings: one table, also docs/benchmarks.md"
 	@echo "make bench-catalog - region-scale catalogue in-process on PostgreSQL (median/p95, SQL, EXPLAIN)"
 	@echo "make bench-compat - the ПФДО API v2 programme search and card at region scale (p50/p95/p99, SQL)"
@@ -186,6 +187,12 @@ soak: $(VENV)/.installed
 	  url="$(PFDO_TEST_DATABASE_URL)"; else url="$(SQLITE_TEST_DATABASE_URL)"; fi; \
 	echo "== property tests, HYPOTHESIS_PROFILE=soak, on $$url =="; \
 	HYPOTHESIS_PROFILE=soak DATABASE_URL="$$url" $(BIN)/pytest -m hypothesis -n 2 pfdo $(PYTEST_ARGS)
+
+# The API contract long (schemathesis): ten times the examples of `make test`'s run, on
+# PostgreSQL (minutes become most of an hour; not part of `make test`).
+soak-contract: $(VENV)/.installed
+	@echo "== API contract, PFDO_CONTRACT_SCALE=10, on PostgreSQL =="
+	$(call pg_or_skip,PFDO_CONTRACT_SCALE=10 DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_contract" $(BIN)/pytest -m "serial and contract" $(PYTEST_ARGS))
 
 # Benchmarks print their figures; they are not tests. Needs PostgreSQL (databases named *bench*)
 # and Redis. `make bench`: the September rush over HTTP, catalogue search over HTTP and the
