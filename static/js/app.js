@@ -57,6 +57,13 @@
   } else {
     onReady();
   }
+  // The classes of <html> change the layout (the version for the visually impaired: larger
+  // text makes tables wider): a table that now overflows becomes a scroll region too.
+  if (window.MutationObserver) {
+    new MutationObserver(function () { markScrollers(document); }).observe(
+      document.documentElement, { attributes: true, attributeFilter: ["class"] }
+    );
+  }
   window.addEventListener("resize", function () {
     window.clearTimeout(resizeTimer);
     resizeTimer = window.setTimeout(function () { markScrollers(document); }, 150);

@@ -71,6 +71,9 @@
       for (const mode of modes || []) {
         root.className = mode === "normal" ? original : `${plain} ${LOW_VISION[mode]}`.trim();
         settle();
+        // Let the page answer the class change first, as it would have at load in that mode
+        // (app.js marks the tables that now overflow as scroll regions).
+        await new Promise((resolve) => setTimeout(resolve, 0));
         const result = await window.axe.run(document, {
           runOnly: { type: "tag", values: TAGS },
           resultTypes: ["violations"],
