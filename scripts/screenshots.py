@@ -2,9 +2,15 @@
 
     python scripts/screenshots.py [--base-url http://127.0.0.1:8000] [--login operator]
         [--shot dashboard=/cabinet/reports/] [--out docs/screenshots]
+    python scripts/screenshots.py --login "" --low-vision f2.cbw.i0.s0 --top
+        --shot low-vision=/catalog/
 
-Each shot is taken full-page at 1280 and 390 px wide (`<name>-1280.png`, `<name>-390.png`)
-with Debian's Chromium (/usr/bin/chromium; never a downloaded browser). At 390 px the script
+Each shot is taken at 1280 and 390 px wide (`<name>-1280.png`, `<name>-390.png`) with Debian's
+Chromium (/usr/bin/chromium; never a downloaded browser): the full page, or with `--top` the top
+of it (1.5 screens tall at 1280 px, 2 at 390 px, so large text stays readable in the docs).
+`--login ""` shoots as an anonymous visitor. `--low-vision SETTINGS` (as the cookie:
+f0-3.c0|cbw|cwb.i0|1.s0|1) switches the version for the visually impaired on the way a visitor
+does: the «Версия для слабовидящих» link, the settings form, «Применить». At 390 px the script
 fails if the page scrolls sideways: wide tables must scroll inside their own region.
 """
 
@@ -20,6 +26,7 @@ CHROMIUM = "/usr/bin/chromium"
 WIDTHS = (1280, 390)
 # The demo logins' documented password (README, pfdo/demo/accounts.py).
 DEMO_PASSWORD = "vorkuta-demo-2026"  # noqa: S105 - the demo's published password, not a secret
+CONTRAST = {"c0": "normal", "cbw": "bw", "cwb": "wb"}
 
 
 def log_in(page, base: str, login: str, password: str) -> None:
@@ -33,11 +40,31 @@ def log_in(page, base: str, login: str, password: str) -> None:
         raise SystemExit(f"login as {login!r} failed at {base}")
 
 
+def switch_on_low_vision(page, base: str, settings: str) -> None:
+    """The visitor's way: the switch in the header, the form, «Применить»."""
+    font, contrast, images, spacing = settings.split(".")
+    page.goto(base + "/")
+    page.get_by_test_id("low-vision-switch").click()
+    form = page.get_by_test_id("low-vision-form")
+    choices = {
+        "font": font[1],
+        "contrast": CONTRAST[contrast],
+        "images": "on" if images == "i1" else "off",
+        "spacing": "wide" if spacing == "s1" else "normal",
+    }
+    for name, value in choices.items():
+        form.locator(f'input[name="{name}"][value="{value}"]').check()
+    with page.expect_navigation():
+        form.get_by_role("button", name="Применить").click()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--login", default="operator")
+    parser.add_argument("--login", default="operator", help='"" for an anonymous visitor')
     parser.add_argument("--password", default=DEMO_PASSWORD)
+    parser.add_argument("--low-vision", metavar="SETTINGS", help="e.g. f2.cbw.i0.s0")
+    parser.add_argument("--top", action="store_true", help="the top of each page, not all of it")
     parser.add_argument(
         "--shot",
         action="append",
@@ -55,14 +82,25 @@ def main(argv: list[str] | None = None) -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, locale="ru-RU")
         page = context.new_page()
-        log_in(page, base, args.login, args.password)
+        if args.login:
+            log_in(page, base, args.login, args.password)
+        if args.low_vision:
+            switch_on_low_vision(page, base, args.low_vision)
         for name, path in shots:
             for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
+                height = 900 if width > 500 else 844
+                page.set_viewport_size({"width": width, "height": height})
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")
+                classes = page.evaluate("document.documentElement.className")
+                if args.low_vision and "lv" not in classes.split():
+                    raise SystemExit(f"the low-vision mode is not on at {page.url}: {classes!r}")
                 target = out / f"{name}-{width}.png"
-                page.screenshot(path=str(target), full_page=True)
+                clip = None
+                if args.top:
+                    screens = 1.5 if width > 500 else 2
+                    clip = {"x": 0, "y": 0, "width": width, "height": int(height * screens)}
+                page.screenshot(path=str(target), full_page=True, clip=clip)
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
                 )
