@@ -105,6 +105,18 @@ def select_options(choices, selected) -> str:
     )
 
 
+def _setting(label: str, choices: list[tuple[str, str]], **kwargs) -> forms.TypedChoiceField:
+    """One setting of the low-vision form: a radio list, optional (None when not sent)."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        **kwargs,
+    )
+
+
 class LowVisionForm(forms.Form):
     """The settings of the version for the visually impaired (pfdo/common/low_vision.py).
 
@@ -112,43 +124,30 @@ class LowVisionForm(forms.Form):
     the others keep their current values; `reset` returns to the normal version.
     """
 
-    font = forms.TypedChoiceField(
-        label="Размер текста",
-        choices=[
+    font = _setting(
+        "Размер текста",
+        [
             ("0", "Обычный (100 %)"),
             ("1", "Крупный (120 %)"),
             ("2", "Очень крупный (150 %)"),
             ("3", "Самый крупный (200 %)"),
         ],
         coerce=int,
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
     )
-    contrast = forms.TypedChoiceField(
-        label="Цвета",
-        choices=[
+    contrast = _setting(
+        "Цвета",
+        [
             ("normal", "Обычные цвета сайта"),
             ("bw", "Чёрный текст на белом фоне"),
             ("wb", "Белый текст на чёрном фоне"),
         ],
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
     )
-    images = forms.TypedChoiceField(
-        label="Изображения",
-        choices=[("on", "Показывать"), ("off", "Не показывать (вместо них — их описание)")],
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
+    images = _setting(
+        "Изображения",
+        [("on", "Показывать"), ("off", "Не показывать (вместо них — их описание)")],
     )
-    spacing = forms.TypedChoiceField(
-        label="Интервал между буквами и строками",
-        choices=[("normal", "Обычный"), ("wide", "Увеличенный")],
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
+    spacing = _setting(
+        "Интервал между буквами и строками", [("normal", "Обычный"), ("wide", "Увеличенный")]
     )
     reset = forms.BooleanField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)

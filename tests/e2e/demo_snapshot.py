@@ -41,7 +41,7 @@ def _tables() -> list[str]:
 def take(report: object) -> Snapshot | None:
     """Copy the seeded demo aside; None on a database this module does not know."""
     vendor = connection.vendor
-    if vendor not in ("postgresql", "sqlite"):
+    if vendor not in _COPY_BACK:
         return None
     snapshot = Snapshot(report=report)
     with connection.cursor() as cursor:
@@ -72,32 +72,33 @@ def take(report: object) -> Snapshot | None:
     return snapshot
 
 
+# How each database copies rows back as they were, with no foreign-key or append-only trigger
+# firing: (the side store, the statement before, the statement after).
+_COPY_BACK = {
+    "postgresql": (
+        PG_SCHEMA,
+        "SET session_replication_role = replica",
+        "SET session_replication_role = DEFAULT",
+    ),
+    "sqlite": (SQLITE_ALIAS, "PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON"),
+}
+
+
 def restore(snapshot: Snapshot) -> object:
     """Put the demo back into the emptied tables, as the seed left them; its report."""
+    store, before, after = _COPY_BACK[connection.vendor]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Rows go back as they were: no foreign-key or append-only trigger is to fire.
-            cursor.execute("SET session_replication_role = replica")
-            try:
-                for table in snapshot.tables:
-                    cursor.execute(f"DELETE FROM {_quote(table)}")  # noqa: S608 - a model table
-                    cursor.execute(
-                        f"INSERT INTO {_quote(table)} SELECT * FROM {PG_SCHEMA}.{_quote(table)}"  # noqa: S608 - a model table
-                    )
-            finally:
-                cursor.execute("SET session_replication_role = DEFAULT")
-            for sequence, value in snapshot.sequences.items():
-                cursor.execute("SELECT setval(%s, %s, true)", [f"public.{sequence}", value])
-        else:
-            cursor.execute("PRAGMA foreign_keys = OFF")
-            try:
-                for table in snapshot.tables:
-                    cursor.execute(f"DELETE FROM {_quote(table)}")  # noqa: S608 - a model table
-                    cursor.execute(
-                        f"INSERT INTO {_quote(table)} SELECT * FROM {SQLITE_ALIAS}.{_quote(table)}"  # noqa: S608 - a model table
-                    )
-            finally:
-                cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(before)
+        try:
+            for table in snapshot.tables:
+                cursor.execute(f"DELETE FROM {_quote(table)}")  # noqa: S608 - a model table
+                cursor.execute(
+                    f"INSERT INTO {_quote(table)} SELECT * FROM {store}.{_quote(table)}"  # noqa: S608 - a model table
+                )
+        finally:
+            cursor.execute(after)
+        for sequence, value in snapshot.sequences.items():
+            cursor.execute("SELECT setval(%s, %s, true)", [f"public.{sequence}", value])
     for cache in caches.all():
         cache.clear()
     return snapshot.report
