@@ -54,6 +54,15 @@ def assert_focus_shown(page: Page, step: str = "") -> None:
         )
 
 
+def wait_for_results_heading(page: Page) -> None:
+    """A submitted filter form (Enter sends a change and a submit: two htmx requests) has
+    settled: nothing in flight, and the keyboard on the results heading, where app.js puts it."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request')"
+        " && document.activeElement.hasAttribute('data-results-heading')"
+    )
+
+
 def tab_to(page: Page, predicate: str, *, limit: int = 40, backwards: bool = False) -> None:
     """Press Tab (Shift+Tab) until the focused element matches the JavaScript predicate
     (`el => …`), unless it already does; not reaching it within `limit` presses is the
@@ -105,10 +114,17 @@ def test_anonymous_visitor_finds_a_programme_by_keyboard(page: Page, live_server
         page.keyboard.press("Enter")
     results = page.locator("#results")
     expect(results).to_contain_text(PROGRAM)
+    # A submitted search sends the keyboard to the results heading (app.js).
+    wait_for_results_heading(page)
     assert_focus_shown(page)
 
-    # Open the filters with Enter on their summary, give the age, choose a direction by arrows.
-    tab_to(page, 'el => el.tagName === "SUMMARY" && el.textContent.trim() === "Фильтры"')
+    # Open the filters with Enter on their summary (back above the results), give the age,
+    # choose a direction by arrows.
+    tab_to(
+        page,
+        'el => el.tagName === "SUMMARY" && el.textContent.trim() === "Фильтры"',
+        backwards=True,
+    )
     page.keyboard.press("Enter")
     expect(page.locator("#catalog-filters details")).to_have_attribute("open", "")
     tab_to(page, 'el => el.name === "age"')
@@ -116,6 +132,7 @@ def test_anonymous_visitor_finds_a_programme_by_keyboard(page: Page, live_server
         page.keyboard.type("7")
         page.keyboard.press("Enter")
     expect(results).to_contain_text(PROGRAM)
+    wait_for_results_heading(page)
     tab_to(page, 'el => el.name === "direction"', backwards=True)
     while page.evaluate("() => document.activeElement.value") != "sports":
         with page.expect_response(re.compile(r"/catalog/\?.*direction=")):
