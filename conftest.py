@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from _pytest.mark.expression import Expression
 from django.conf import settings
 from hypothesis import settings as hypothesis_settings
 
@@ -55,6 +56,22 @@ def _is_serial(item) -> bool:
     db = item.get_closest_marker("django_db")
     transactional = db is not None and db.kwargs.get("transaction", False)
     return bool(item.get_closest_marker("postgres_only") and transactional)
+
+
+# The markers every test of the API contract carries (added below).
+CONTRACT_MARKERS = frozenset({"serial", "contract"})
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The API contract is not even collected by a pass whose `-m` deselects it: schemathesis
+    builds its coverage cases while collecting (about half a minute of CPU), which every other
+    pass of `make test` — each xdist worker included — would pay for nothing."""
+    if "api_contract" not in collection_path.parts or not config.option.markexpr:
+        return None
+    selected = Expression.compile(config.option.markexpr).evaluate(
+        lambda name, **kwargs: name in CONTRACT_MARKERS
+    )
+    return True if not selected else None
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by the markers added here

@@ -481,7 +481,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "pfdo.common.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "pfdo.common.api.schema.AutoSchema",
+    # Not a rate limit: refuses a malformed Idempotency-Key after authentication, permissions
+    # and only for a method the view serves (so 401/403/405 come first). Views must not
+    # replace throttle_classes (pfdo/common/tests/test_idempotency.py walks them all).
+    "DEFAULT_THROTTLE_CLASSES": ["pfdo.common.api.idempotency_key.IdempotencyKeyCheck"],
     "EXCEPTION_HANDLER": "pfdo.common.api.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "pfdo.common.api.metadata.Metadata",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -504,6 +509,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # An empty optional query value means "absent" (issue 18).
+        "pfdo.common.api.schema.allow_empty_query_values",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProgramKindEnum": "pfdo.catalog.models.Program.Kind",
         "MunicipalityKindEnum": "pfdo.territory.models.Municipality.Kind",

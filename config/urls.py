@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
+
+from pfdo.common.api.schema_view import SchemaView
 
 api_v1 = [
     path("", include("pfdo.accounts.api.urls")),
@@ -44,7 +46,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # The public ПФДО API v2, answered for the catalogue apps and portals built on it.
     path(settings.PFDO_COMPAT_API_PREFIX, include("pfdo.compat.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script): no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

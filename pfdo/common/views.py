@@ -67,10 +67,12 @@ class ServiceFormView(FormView):
         return super().form_valid(form)
 
 
-def authorize_page(user, permission: str, obj=None, *, hide: bool = False):
+def authorize_page(
+    user, permission: str, obj=None, *, hide: bool = False, message: str | None = None
+):
     """`authorize()` for pages: a refusal is Django's 403 page (404 with `hide`)."""
     try:
-        return authorize(user, permission, obj, hide=hide)
+        return authorize(user, permission, obj, hide=hide, message=message)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except AccessDenied as exc:

@@ -9,9 +9,10 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from pfdo.common.api.errors import ErrorSerializer
+from pfdo.common.api.idempotency_key import KEY_PATTERN, MAX_KEY_LENGTH
+from pfdo.common.times import TIME_PATTERN  # the one definition; imported from here too
+from pfdo.common.validators import NON_BLANK_TEXT_PATTERN, TEXT_PATTERN
 
-# A time as DRF writes and reads it: "16:00", "16:00:00", "16:00:00.250000", no offset.
-TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
 _OUTER_KEYS = {"readOnly", "writeOnly", "nullable", "deprecated", "description", "title"}
 
 _ERROR_DESCRIPTIONS = {
@@ -21,6 +22,16 @@ _ERROR_DESCRIPTIONS = {
     "404": "Не найдено (или не видно этому пользователю).",
     "409": "Конфликт: действие уже выполнено, объект в другом статусе или Idempotency-Key использован для другого запроса.",
     "429": "Слишком много попыток или запросов.",
+}
+# Answered by DRF before the view runs: a method this address does not serve, an Accept header
+# asking for a format other than JSON, a body sent as anything but JSON (only where there is a
+# body to send).
+_NEGOTIATION_DESCRIPTIONS = {
+    "405": "Метод не поддерживается этим адресом (заголовок Allow перечисляет допустимые).",
+    "406": "Запрошенный в Accept формат ответа не поддерживается: ответы — application/json.",
+}
+_BODY_DESCRIPTIONS = {
+    "415": "Неподдерживаемый тип тела запроса: отправляйте application/json.",
 }
 
 # The 429 of a rate-limited operation carries Retry-After (seconds to wait); such an operation
@@ -32,6 +43,32 @@ RETRY_AFTER = OpenApiParameter(
     response=[429],
     required=True,
     description="Через сколько секунд можно повторить попытку.",
+)
+
+# The rules the server enforces (pfdo.common.api.idempotency_key.valid_key), stated exactly.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
+    description=(
+        f"Ключ повтора: от 1 до {MAX_KEY_LENGTH} печатных символов ASCII, без пробелов в начале "
+        "и в конце (иначе 400 invalid_idempotency_key — после проверок входа, прав и метода). "
+        "Повтор с тем же ключом и тем же запросом в течение суток вернёт первый ответ "
+        "(с заголовком Idempotent-Replayed: true), с другим запросом — 409. "
+        "Секреты (пароль, токен) показываются только в первом ответе: в повторе они null."
+    ),
+)
+IDEMPOTENT_REPLAYED = OpenApiParameter(
+    name="Idempotent-Replayed",
+    location=OpenApiParameter.HEADER,
+    response=True,
+    required=False,
+    type={"type": "string", "enum": ["true"]},
+    description=(
+        "true — это повтор первого ответа на запрос с тем же Idempotency-Key; действие не "
+        "выполнялось снова. Секреты первого ответа (пароль, токен) в повторе — null."
+    ),
 )
 
 
@@ -62,21 +99,38 @@ class AutoSchema(SpectacularAutoSchema):
             inner = {k: schema.pop(k) for k in list(schema) if k not in _OUTER_KEYS}
             schema["oneOf"] = [inner, {"type": "string", "maxLength": 0}]
 
+    def _map_basic_serializer(self, serializer, direction):
+        result = super()._map_basic_serializer(serializer, direction)
+        if direction != "request":
+            return result
+        if getattr(serializer, "refuses_unknown_fields", False):
+            result["additionalProperties"] = False  # pfdo.common.api.serializers
+        properties = result.get("properties", {})
+        if getattr(serializer, "exactly_one_of", None):
+            # A body that names exactly one of these fields (a payment of a request or of an
+            # invoice): both or neither is refused.
+            result["oneOf"] = [{"required": [name]} for name in serializer.exactly_one_of]
+        if getattr(serializer, "at_least_one_of", None):
+            # A body that names one or more of these fields, not null (a new content row
+            # placed by its region or its municipality).
+            result["anyOf"] = [
+                {"required": [name], "properties": {name: {"type": properties[name]["type"]}}}
+                for name in serializer.at_least_one_of
+            ]
+        # A rule between fields that the serializer states itself, in JSON Schema.
+        result.update(getattr(serializer, "request_schema_rules", None) or {})
+        for field in serializer.fields.values():
+            schema = properties.get(field.field_name)
+            if schema is not None and _is_plain_text(field, schema):
+                # What a client may send: no NUL, and not blank where the field may not be.
+                schema["pattern"] = TEXT_PATTERN if field.allow_blank else NON_BLANK_TEXT_PATTERN
+        return result
+
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
-        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
-            params.append(
-                OpenApiParameter(
-                    name="Idempotency-Key",
-                    location=OpenApiParameter.HEADER,
-                    required=False,
-                    type=str,
-                    description=(
-                        "Ключ повтора (до 200 символов): повтор с тем же ключом и телом вернёт "
-                        "первый ответ, с другим телом — 409."
-                    ),
-                )
-            )
+        if self.method in ("POST", "PUT", "PATCH", "DELETE") and self.path.startswith("/api/"):
+            # Only under /api/ does the middleware keep answers by key (not the v2 section).
+            params += [IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED]
         return params
 
     def _get_response_bodies(self, direction="response"):
@@ -85,12 +139,24 @@ class AutoSchema(SpectacularAutoSchema):
             # A view with an error body of its own (the ПФДО API v2 compatibility section)
             # declares its errors itself.
             return responses
-        for code, description in _ERROR_DESCRIPTIONS.items():
+        described = dict(_ERROR_DESCRIPTIONS, **_NEGOTIATION_DESCRIPTIONS)
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            described.update(_BODY_DESCRIPTIONS)
+        for code, description in described.items():
             if code not in responses:
                 body = self._get_response_for_code(ErrorSerializer, code, direction=direction)
                 body["description"] = description
                 responses[code] = body
         return responses
+
+
+def _is_plain_text(field, schema) -> bool:
+    """A text field whose schema says nothing yet about which characters it takes."""
+    return (
+        type(field) is serializers.CharField
+        and schema.get("type") == "string"
+        and not {"pattern", "format", "enum", "oneOf"} & set(schema)
+    )
 
 
 def _model_field_is_blank(field) -> bool:
@@ -103,3 +169,23 @@ def _model_field_is_blank(field) -> bool:
     except FieldDoesNotExist:
         return False
     return isinstance(model_field, models.CharField | models.TextField) and model_field.blank
+
+
+def allow_empty_query_values(result, generator, request, public):
+    """Postprocessing hook: every optional query parameter of /api/v1/ allows an empty value.
+
+    The rule of the API (docs/decisions.md, issue 18): `?status=` means the same as no
+    `status` at all (the pages' GET forms send their empty fields and share the FilterSets), so
+    the schema says so once here instead of on each FilterSet. A required parameter may not be
+    empty and is left alone.
+    """
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for param in operation.get("parameters", []):
+                if param.get("in") == "query" and not param.get("required"):
+                    param["allowEmptyValue"] = True
+    return result

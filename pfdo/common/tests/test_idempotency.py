@@ -1,8 +1,10 @@
 """Idempotency-Key on mutating API calls: one effect, the first answer repeated, 409 on misuse."""
 
 import contextlib
+import re
 from datetime import timedelta
 
+import jsonschema
 import psycopg
 import pytest
 from django.db import connection
@@ -10,8 +12,16 @@ from django.db import connection
 from pfdo.accounts.models import ApiToken
 from pfdo.accounts.tests.factories import PASSWORD
 from pfdo.common import clock
-from pfdo.common.idempotency import _KeyLock
+from pfdo.common.idempotency import (
+    KEY_PATTERN,
+    MUTATING,
+    IdempotencyKeyCheck,
+    _KeyLock,
+    checks_the_key_itself,
+    valid_key,
+)
 from pfdo.common.models import IdempotencyRecord
+from pfdo.common.tests.served_schema import served_schema
 
 pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
 
@@ -129,13 +139,193 @@ def test_old_keys_expire(api_client, make_user, settings):
     assert later.json()["token"] != first.json()["token"]
 
 
-@pytest.mark.parametrize("key", ["", "x" * 201, "bad\x01key"])
+# The rule: 1 to 200 printable ASCII characters, no space at either end (KEY_PATTERN).
+GOOD_KEYS = ["x", "x" * 200, "a b", "~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}", "550e8400-e29b-41d4"]
+BAD_KEYS = [
+    "",
+    "x" * 201,
+    "bad\x01key",
+    "tab\tinside",
+    "del\x7f",
+    " leading",
+    "trailing ",
+    " ",
+    "ключ",
+    "caf\xe9",
+]
+
+
+@pytest.mark.parametrize("key", GOOD_KEYS)
+def test_well_formed_keys_are_taken(api_client, make_user, key):
+    user = make_user()
+    first = obtain(api_client, user.username, key)
+    again = obtain(api_client, user.username, key)
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert ApiToken.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
 def test_malformed_keys_are_400(api_client, make_user, key):
     user = make_user()
     response = obtain(api_client, user.username, key)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_idempotency_key"
     assert not ApiToken.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_the_schema_states_the_rule_the_server_enforces(db):
+    """Every key the declared header schema allows the server takes, and it refuses every
+    other — checked on the edges of each part of the rule."""
+    schema = served_schema()
+    post = schema["paths"][TOKEN_URL]["post"]
+    (header,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
+    assert header["in"] == "header" and not header.get("required")
+    declared = header["schema"]
+    assert declared["minLength"] == 1 and declared["maxLength"] == 200
+    assert declared["pattern"] == KEY_PATTERN
+    samples = [*GOOD_KEYS, *BAD_KEYS, "x" * 199 + " ", "a" * 199 + "~", "\x1f", "\x80", "~ ~"]
+    samples += [chr(code) for code in range(0, 256)]
+    for key in samples:
+        allowed = jsonschema.Draft202012Validator(declared).is_valid(key)
+        assert valid_key(key) == allowed, repr(key)
+
+
+def test_every_write_declares_the_key_and_the_replay_header(db):
+    schema = served_schema()
+    writes = 0
+    for path, item in schema["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in item.items():
+            if method.upper() not in MUTATING:
+                continue
+            writes += 1
+            names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            assert "Idempotency-Key" in names, (method, path)
+            for code, answer in operation["responses"].items():
+                replayed = answer.get("headers", {}).get("Idempotent-Replayed")
+                assert replayed, (method, path, code)
+                assert replayed["schema"] == {"type": "string", "enum": ["true"]}
+                assert not replayed.get("required")
+    assert writes > 50
+
+
+# ------------------------------------------------------------------ the order of the checks
+# A malformed key is refused only where the call would otherwise be carried out: 401, 403 and
+# 405 come first (a 403 of a view's permissions; one on an object is found by the handler,
+# which never runs under a malformed key).
+
+
+def test_no_credentials_is_401_before_a_malformed_key(api_client, db):
+    response = api_client.post(
+        "/api/v1/auth/password/", {"old_password": "a"}, format="json", HTTP_IDEMPOTENCY_KEY=""
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    # DELETE /auth/token/ needs the Authorization header of the token it revokes.
+    revoke = api_client.delete(TOKEN_URL, HTTP_IDEMPOTENCY_KEY="x" * 201)
+    assert revoke.status_code == 401
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_an_unsupported_method_is_405_before_a_malformed_key(api_client, db):
+    response = api_client.put(TOKEN_URL, {}, format="json", HTTP_IDEMPOTENCY_KEY="bad\x01")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    for method in ("put", "patch", "delete", "post"):
+        routed = getattr(api_client, method)("/api/v1/municipalities/", HTTP_IDEMPOTENCY_KEY=" ")
+        assert routed.status_code == 405, method
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_method_the_path_does_not_serve_is_405_with_a_used_key(api_client, make_user):
+    """The key of an earlier call is no 409 for a method nothing serves: 405, nothing kept."""
+    user = make_user()
+    assert obtain(api_client, user.username, "k-used").status_code == 200
+    response = api_client.put(TOKEN_URL, {}, format="json", HTTP_IDEMPOTENCY_KEY="k-used")
+    assert response.status_code == 405
+    routed = api_client.put("/api/v1/municipalities/", HTTP_IDEMPOTENCY_KEY="k-used")
+    assert routed.status_code == 405
+    missing = api_client.post("/api/v1/no-such-thing/", HTTP_IDEMPOTENCY_KEY="k-used")
+    assert missing.status_code == 404
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_a_malformed_key_outside_the_api_views_is_refused_before_the_view(db, settings):
+    """A plain Django view under /api/ cannot check the key itself: the middleware refuses it."""
+    from django.http import JsonResponse
+    from django.test import Client
+    from django.urls import path
+    from django.views.decorators.csrf import csrf_exempt
+
+    ran = []
+
+    @csrf_exempt
+    def plain(request):
+        ran.append(request.method)
+        return JsonResponse({})
+
+    class Urls:
+        urlpatterns = [path("api/v1/plain/", plain)]
+
+    settings.ROOT_URLCONF = Urls
+    client = Client()
+    refused = client.post("/api/v1/plain/", HTTP_IDEMPOTENCY_KEY="")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid_idempotency_key"
+    assert ran == []
+    assert client.post("/api/v1/plain/", HTTP_IDEMPOTENCY_KEY="k").status_code == 200
+    assert ran == ["POST"]
+
+
+def _api_views():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern), entry.callback
+
+    return [
+        (route, view)
+        for route, view in walk(get_resolver().url_patterns, "")
+        if route.startswith("api/")
+    ]
+
+
+def test_every_api_view_checks_the_key_after_its_own_checks():
+    """Each view under /api/ runs IdempotencyKeyCheck in `initial()` (no view replaced its
+    throttle classes); otherwise the middleware would answer 400 before 401/403/405."""
+    views = _api_views()
+    assert len(views) > 100
+    for route, view in views:
+        assert checks_the_key_itself(view), route
+        instance = view.cls(**getattr(view, "initkwargs", {}))
+        assert any(isinstance(t, IdempotencyKeyCheck) for t in instance.get_throttles()), route
+
+
+def test_every_write_refuses_a_malformed_key_without_running(api_client, make_user):
+    """Every mutating operation of the schema, sent by a superuser (past every view's
+    permissions) with a malformed key: 400 from the check, never the handler's answer."""
+    api_client.force_authenticate(make_user(is_superuser=True, is_staff=True))
+    schema = served_schema()
+    statuses = {}
+    for path, item in schema["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for method in item:
+            if method.upper() not in MUTATING:
+                continue
+            response = getattr(api_client, method)(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="")
+            statuses[f"{method.upper()} {path}"] = response.status_code
+    refused = {op for op, code in statuses.items() if code == 400}
+    assert refused == set(statuses), {op: c for op, c in statuses.items() if op not in refused}
+    assert not IdempotencyRecord.objects.exists()
 
 
 def test_reads_and_pages_ignore_the_header(client, db):

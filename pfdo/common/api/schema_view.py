@@ -1,0 +1,41 @@
+"""The served OpenAPI schema, built once per process.
+
+Building it walks every view and serializer: seconds of CPU, for a page anyone may ask for as
+often as they like. The schema depends only on the code, the settings, the version and the
+language, so the first answer is kept and given to everyone after; a changed setting (a test's
+override) forgets it.
+"""
+
+from __future__ import annotations
+
+from django.core.signals import setting_changed
+from django.utils import translation
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.response import Response
+
+_BUILT: dict[tuple, dict] = {}
+
+
+def _forget(**_kwargs) -> None:
+    _BUILT.clear()
+
+
+setting_changed.connect(_forget)
+
+
+class SchemaView(SpectacularAPIView):
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (version, translation.get_language(), self.urlconf, self.serve_public)
+        data = _BUILT.get(key)
+        if data is None:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            data = _BUILT[key] = generator.get_schema(request=request, public=self.serve_public)
+        return Response(
+            data=data,
+            headers={
+                "Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'
+            },
+        )
