@@ -8,8 +8,8 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 from pfdo.billing.models import AdvanceRequest, Attendance, DocumentStatus, Invoice, Lesson, Payment
-from pfdo.catalog.filters import MAX_ID, IdFilter
 from pfdo.common.fields import MonthFormField
+from pfdo.common.filters import DateFilter, IdFilter
 from pfdo.common.months import MONTH_SCHEMA, month_end
 
 
@@ -37,18 +37,11 @@ class MonthFilter(django_filters.Filter):
 
 
 def _id(what: str, field_name: str) -> IdFilter:
-    message = f"{what} — целое положительное число (id)."
-    return IdFilter(
-        label=what,
-        field_name=field_name,
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages={"invalid": message, "min_value": message, "max_value": message},
-    )
+    return IdFilter(label=what, field_name=field_name, what=what)
 
 
-def _date(label: str, lookup: str) -> django_filters.DateFilter:
-    return django_filters.DateFilter(
+def _date(label: str, lookup: str) -> DateFilter:
+    return DateFilter(
         field_name="paid_on",
         lookup_expr=lookup,
         label=label,

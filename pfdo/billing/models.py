@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from pfdo.billing.querysets import (
     AdvanceLineQuerySet,
@@ -25,6 +25,7 @@ from pfdo.billing.querysets import (
     PeriodClosingQuerySet,
 )
 from pfdo.common import clock
+from pfdo.common.fsm import StateField
 from pfdo.common.months import month_label
 from pfdo.providers.models import BANK_FIELDS
 
@@ -49,7 +50,7 @@ class Lesson(models.Model):
     held_on = models.DateField("дата проведения")
     starts_at = models.TimeField("начало")
     ends_at = models.TimeField("окончание")
-    status = FSMField(
+    status = StateField(
         "статус", max_length=16, choices=Status.choices, default=Status.PLANNED, protected=False
     )
     note = models.CharField("примечание", max_length=300, blank=True)
@@ -147,7 +148,7 @@ class _Document(models.Model):
         "financing.FinancingPeriod", on_delete=models.PROTECT, related_name="+"
     )
     month = models.DateField("месяц (первое число)")
-    status = FSMField(
+    status = StateField(
         "статус",
         max_length=16,
         choices=DocumentStatus.choices,

@@ -24,7 +24,16 @@ from pfdo.billing.models import (
     PeriodClosing,
 )
 from pfdo.catalog.models import Group
+from pfdo.common.api.fields import reason_field
+from pfdo.common.api.query import (
+    CODE_MAX_LENGTH,
+    CODE_MESSAGE,
+    CODE_PATTERN,
+    FullMatchValidator,
+)
+from pfdo.common.errors import NotFound
 from pfdo.common.fields import MonthSerializerField
+from pfdo.common.ids import MAX_ID
 from pfdo.enrolment.api.serializers import (
     EnrolmentChildSerializer,
     EnrolmentGroupSerializer,
@@ -34,7 +43,6 @@ from pfdo.enrolment.api.serializers import (
 from pfdo.providers.models import Provider
 from pfdo.territory.models import Municipality
 
-MAX_ID = 2**63 - 1
 MAX_MARKS = 500
 
 
@@ -360,11 +368,10 @@ class DocumentBuildSerializer(serializers.Serializer):
 
 
 class DocumentRejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
+    reason = reason_field(
+        required=True,
         help_text="Причина отклонения (обязательна).",
+        missing="Укажите причину отклонения.",
     )
 
 
@@ -409,17 +416,23 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentCreateSerializer(serializers.Serializer):
+    # The schema says it: exactly one of them (oneOf, pfdo.common.api.schema).
+    exactly_one_of = ("advance_request", "invoice")
+
     advance_request = _id_field("Id принятой заявки на аванс (или invoice).", required=False)
     invoice = _id_field("Id принятого счёта (или advance_request).", required=False)
     order_number = serializers.CharField(max_length=40, help_text="Номер платёжного поручения.")
     paid_on = serializers.DateField(help_text="Дата платежа (не в будущем).")
     amount_kopecks = serializers.IntegerField(
-        max_value=MAX_ID, help_text="Сумма, коп.: больше нуля и не больше задолженности."
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"min_value": "Сумма платежа должна быть больше нуля."},
+        help_text="Сумма, коп.: больше нуля и не больше задолженности.",
     )
 
     def validate(self, attrs):
         user = _user(self.context)
-        given = [name for name in ("advance_request", "invoice") if name in attrs]
+        given = [name for name in self.exactly_one_of if name in attrs]
         if len(given) != 1:
             message = "Укажите либо заявку на аванс, либо счёт."
             raise serializers.ValidationError({"advance_request": [message], "invoice": [message]})
@@ -459,6 +472,28 @@ class MunicipalityMonthSerializer(serializers.Serializer):
 
     def validate_municipality(self, value):
         return resolve_municipality(value)
+
+
+class ReconciliationQuerySerializer(serializers.Serializer):
+    """The query of the reconciliation: a well-formed code or id (else 400); one that names no
+    municipality is a 404 (the report asked for does not exist)."""
+
+    municipality = serializers.CharField(
+        max_length=CODE_MAX_LENGTH,
+        validators=[FullMatchValidator(CODE_PATTERN, CODE_MESSAGE)],
+        trim_whitespace=False,
+        help_text="Код муниципалитета (например vorkuta) или его id; такого нет — 404.",
+    )
+    month = MonthSerializerField(help_text="Месяц, ГГГГ-ММ.")
+
+    def named_municipality(self) -> Municipality:
+        """The municipality named by the checked query; none is NotFound."""
+        try:
+            return resolve_municipality(self.validated_data["municipality"])
+        except serializers.ValidationError as exc:
+            raise NotFound(
+                "Муниципалитет не найден.", fields={"municipality": list(exc.detail)}
+            ) from exc
 
 
 class ReconciliationCheckSerializer(serializers.Serializer):

@@ -31,6 +31,7 @@ from pfdo.billing.api.serializers import (
     PaymentCreateSerializer,
     PaymentSerializer,
     PeriodClosingSerializer,
+    ReconciliationQuerySerializer,
     ReconciliationSerializer,
 )
 from pfdo.billing.filters import (
@@ -171,8 +172,9 @@ class LessonViewSet(ScopedModelViewSet):
         responses={200: LessonSerializer},
         summary="Перенести занятие",
         description=(
-            f"{STAFF} Новая дата — в сроках группы, окончание позже начала (иначе 400 с полями). "
-            "Занятие с отметками в другой месяц не переносится — 409 lesson_attended. "
+            f"{STAFF} Окончание позже начала (иначе 400 с полем ends_at); новая дата — в сроках "
+            "группы (иначе 409 outside_group_dates с полем held_on). Занятие с отметками в "
+            "другой месяц не переносится — 409 lesson_attended. "
             f"{MONTH_OPEN}"
         ),
         filters=False,
@@ -470,7 +472,7 @@ class InvoiceViewSet(_DocumentViewSet):
             "Плательщик муниципалитета: платёжное поручение по принятой заявке на аванс "
             "(`advance_request`) или счёту (`invoice`) — одно из двух. Больше задолженности — "
             "400 overpayment (поле amount_kopecks); документ не принят — 409 not_accepted; "
-            "то же поручение с той же датой — 400 duplicate_order. Чужой или неизвестный "
+            "то же поручение с той же датой уже записано — 409 duplicate_order. Чужой или неизвестный "
             "документ — 400 с полем документа."
         ),
     ),
@@ -587,7 +589,7 @@ class BillingViewSet(viewsets.GenericViewSet):
         return accepted(job)
 
     @extend_schema(
-        parameters=[MunicipalityMonthSerializer],
+        parameters=[ReconciliationQuerySerializer],
         responses={200: ReconciliationSerializer},
         summary="Сверка месяца по муниципалитету",
         description=(
@@ -599,9 +601,9 @@ class BillingViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"])
     def reconciliation(self, request):
-        query = MunicipalityMonthSerializer(data=request.query_params)
+        query = ReconciliationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        municipality = query.validated_data["municipality"]
+        municipality = query.named_municipality()
         authorize(
             request.user,
             RECONCILE,

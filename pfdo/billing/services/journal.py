@@ -109,16 +109,18 @@ def move_lesson(
     *, actor, lesson: Lesson, held_on: dt.date, starts_at: dt.time, ends_at: dt.time
 ) -> Lesson:
     locked = _lock_lesson(actor, lesson)
-    errors = {}
     if ends_at <= starts_at:
-        errors["ends_at"] = "Занятие должно заканчиваться позже, чем начинается."
+        # The body contradicts itself (400).
+        raise ValidationFailed(
+            fields={"ends_at": "Занятие должно заканчиваться позже, чем начинается."}
+        )
     group = locked.group
     if (group.starts_on and held_on < group.starts_on) or (
         group.ends_on and held_on > group.ends_on
     ):
-        errors["held_on"] = "Дата вне сроков занятий группы."
-    if errors:
-        raise ValidationFailed(fields=errors)
+        # A well-formed date the group's stored dates refuse: its state (409).
+        message = "Дата вне сроков занятий группы."
+        raise Conflict(message, code="outside_group_dates", fields={"held_on": message})
     _ensure_month_open(locked, locked.held_on, held_on)
     if locked.attendance.exists() and month_start(held_on) != month_start(locked.held_on):
         raise Conflict(
@@ -178,7 +180,10 @@ def mark_attendance(*, actor, lesson: Lesson, marks: Mapping[int, bool]) -> int:
             f"Ребёнок не занимается в группе «{locked.group.name}» "
             f"на {locked.held_on:%d.%m.%Y} (договор: {', '.join(bad)}).",
             code="child_not_in_group",
-            fields={"marks": f"Договоры не из этой группы на дату занятия: {', '.join(bad)}."},
+            fields={
+                "marks": "Этих договоров нет среди договоров группы на дату занятия: "
+                f"{', '.join(bad)}."
+            },
         )
     now = clock.now()
     existing = {a.contract_id: a for a in locked.attendance.filter(contract_id__in=list(marks))}

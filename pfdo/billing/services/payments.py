@@ -103,10 +103,9 @@ def record_payment(
                 recorded_by=actor,
             )
     except IntegrityError:
-        raise ValidationFailed(
-            fields={"order_number": "Платёжное поручение с таким номером и датой уже записано."},
-            code="duplicate_order",
-        ) from None
+        # The order is already recorded: another row refuses it (409), not the value.
+        message = "Платёжное поручение с таким номером и датой уже записано."
+        raise Conflict(message, code="duplicate_order", fields={"order_number": message}) from None
     period = locked.period
     kind = AccountKind.PROVIDER if is_invoice else AccountKind.ADVANCE
     what = "счёту" if is_invoice else "заявке на аванс"

@@ -372,12 +372,15 @@ def test_the_same_payment_twice_with_one_key_is_one_payment(as_user, w):
     invoice.refresh_from_db()
     assert invoice.paid_kopecks == 50_000
     # The same key with another body is a conflict; without a key the repeat is the
-    # domain's duplicate order.
+    # domain's duplicate order (the recorded order refuses it: 409).
     other = payer.post(
         PAYMENTS, {**body, "amount_kopecks": 1}, format="json", HTTP_IDEMPOTENCY_KEY="pay-900"
     )
     assert_error(other, 409)
-    assert_error(payer.post(PAYMENTS, body, format="json"), 400, "duplicate_order")
+    error = assert_error(payer.post(PAYMENTS, body, format="json"), 409, "duplicate_order")
+    assert error["fields"] == {
+        "order_number": ["Платёжное поручение с таким номером и датой уже записано."]
+    }
     assert Payment.objects.count() == 1
 
 
@@ -508,6 +511,16 @@ def test_reconciliation_of_a_paid_month(as_user, w):
     )
     error = assert_error(as_user(w.operator).get(RECONCILIATION, {"municipality": "vorkuta"}), 400)
     assert set(error["fields"]) == {"month"}
+    # A report about one named municipality: a well-formed code or id of none is a 404 with
+    # the field's message; a malformed or empty one (the parameter is required) is a 400.
+    for code in ("no-such", "999999"):
+        query = {"municipality": code, "month": "2026-10"}
+        error = assert_error(as_user(w.operator).get(RECONCILIATION, query), 404)
+        assert set(error["fields"]) == {"municipality"}
+    for code in ("", "Vorkuta", "vorkuta\n", " vorkuta", "x" * 41):
+        query = {"municipality": code, "month": "2026-10"}
+        error = assert_error(as_user(w.operator).get(RECONCILIATION, query), 400)
+        assert set(error["fields"]) == {"municipality"}, code
 
 
 # ---------------------------------------------------------------------------- query counts
@@ -554,3 +567,31 @@ def test_list_queries_do_not_grow_with_rows(as_user, w, vorkuta, operator):
         services.build_advance(actor=w.staff, provider=w.provider, month=NOV)
     many = measure()
     assert many == few
+
+
+@pytest.mark.parametrize(
+    ("documents", "amount", "allowed", "fields"),
+    [
+        ({"invoice"}, 1, True, set()),
+        ({"advance_request"}, 1, True, set()),
+        ({"invoice", "advance_request"}, 1, False, {"invoice", "advance_request"}),
+        (set(), 1, False, {"invoice", "advance_request"}),
+        ({"invoice"}, 0, False, {"amount_kopecks"}),
+    ],
+)
+def test_the_schema_states_one_document_and_a_positive_sum(
+    as_user, w, documents, amount, allowed, fields
+):
+    """Issue 18: exactly one of advance_request / invoice (oneOf), a sum above zero."""
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    ids = {"advance_request": october_advance(w).pk, "invoice": accepted_invoice(w).pk}
+    body = {name: ids[name] for name in documents}
+    body |= {"order_number": "77", "paid_on": "2026-11-09", "amount_kopecks": amount}
+    assert body_is_valid(served_schema(), "POST", PAYMENTS, body) is allowed
+    response = as_user(w.payer).post(PAYMENTS, body, format="json")
+    if allowed:
+        assert response.status_code == 201, response.content
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) == fields

@@ -112,17 +112,31 @@ def test_cancel_restore_and_move_a_lesson(as_user, w):
             format="json",
         ),
         400,
+        "validation_error",
     )
-    assert set(error["fields"]) == {"ends_at"}
+    assert error["fields"] == {"ends_at": ["Занятие должно заканчиваться позже, чем начинается."]}
+    # A well-formed day outside the group's stored dates: the group's state (409).
     error = assert_error(
         client.post(
             f"{url}move/",
             {"held_on": "2027-07-01", "starts_at": "15:00", "ends_at": "16:00"},
             format="json",
         ),
-        400,
+        409,
+        "outside_group_dates",
     )
-    assert set(error["fields"]) == {"held_on"}
+    assert error["fields"] == {"held_on": ["Дата вне сроков занятий группы."]}
+    # Both at once: the body's own mistake is named first.
+    error = assert_error(
+        client.post(
+            f"{url}move/",
+            {"held_on": "2027-07-01", "starts_at": "15:00", "ends_at": "14:00"},
+            format="json",
+        ),
+        400,
+        "validation_error",
+    )
+    assert set(error["fields"]) == {"ends_at"}
     lesson.refresh_from_db()
     assert lesson.held_on == dt.date(2026, 11, 19)
 
@@ -229,8 +243,11 @@ def test_attendance_for_a_child_not_in_the_group_is_400_and_writes_nothing(as_us
         format="json",
     )
     error = assert_error(response, 400, "child_not_in_group")
-    assert set(error["fields"]) == {"marks"}
-    assert str(w.contract_b.pk) in error["fields"]["marks"][0]
+    # Says the ids name nothing usable here («нет среди»: what only the world can refuse, as
+    # the API contract reads it), like an unknown id.
+    assert error["fields"] == {
+        "marks": [f"Этих договоров нет среди договоров группы на дату занятия: {w.contract_b.pk}."]
+    }
     assert Attendance.objects.count() == 0
 
 

@@ -88,7 +88,7 @@ def test_marking_future_lesson_or_foreign_child_shows_message_writes_nothing(
         )
         assert page.status_code == 200
         html = text(page)
-        assert f"Договоры не из этой группы на дату занятия: {stranger.pk}." in html
+        assert f"Этих договоров нет среди договоров группы на дату занятия: {stranger.pk}." in html
         assert f'id="id_l{held.pk}_marks_errors"' in html
         assert "Чужова" not in html
 

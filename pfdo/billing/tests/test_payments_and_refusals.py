@@ -99,10 +99,13 @@ def test_duplicate_order_number(owed_invoice, payer):
     _, invoice = owed_invoice
     pay(payer, invoice, 10_000, number="55", on=d(3, 11))
     before = snapshot()
-    with pytest.raises(ValidationFailed) as exc:
+    # The order is already recorded: another row refuses it, 409.
+    with pytest.raises(Conflict) as exc:
         pay(payer, invoice, 10_000, number="55", on=d(3, 11))
-    assert exc.value.code == "duplicate_order"
-    assert "order_number" in exc.value.fields
+    assert (exc.value.code, exc.value.status) == ("duplicate_order", 409)
+    assert exc.value.fields == {
+        "order_number": ["Платёжное поручение с таким номером и датой уже записано."]
+    }
     assert snapshot() == before
     invoice.refresh_from_db()
     assert invoice.paid_kopecks == 10_000
@@ -174,7 +177,7 @@ def test_attendance_for_a_child_not_in_the_group(vorkuta, operator):
         )
     assert exc.value.code == "child_not_in_group"
     assert exc.value.fields["marks"] == [
-        f"Договоры не из этой группы на дату занятия: {stranger.pk}."
+        f"Этих договоров нет среди договоров группы на дату занятия: {stranger.pk}."
     ]
     # All or nothing: A's mark was not written either.
     assert snapshot() == before

@@ -220,6 +220,9 @@ class HeldRow:
         try:
             with transaction.atomic():
                 self.model.objects.select_for_update().get(pk=self.pk)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    self.pid = cursor.fetchone()[0]
                 self._locked.set()
                 self._release.wait(timeout=120)
         finally:
@@ -250,14 +253,19 @@ def start(pool: ThreadPoolExecutor, call: Callable[[], object]):
     return pool.submit(task)
 
 
-def wait_until_waiting(count: int) -> None:
-    """Until `count` sessions of this database wait for a lock."""
+def wait_until_waiting(held: HeldRow, count: int) -> None:
+    """Until `count` sessions queue behind `held`: blocked by its session, or by one that is
+    (a row's first waiter holds the tuple lock the next ones wait for). Counting every session
+    of the database that waits for some lock would also count one waiting for another thing,
+    and let the next call start before this one has queued."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                "WITH RECURSIVE behind(pid) AS (SELECT %s UNION SELECT a.pid "
+                "FROM pg_stat_activity a JOIN behind b ON b.pid = ANY(pg_blocking_pids(a.pid)) "
+                "WHERE a.datname = current_database()) SELECT count(*) - 1 FROM behind",
+                [held.pid],
             )
             if cursor.fetchone()[0] >= count:
                 return
@@ -275,18 +283,18 @@ def test_termination_racing_the_acceptance_of_the_same_month(vorkuta, operator, 
     terminations = [race.terminate(*s) for s in race.terminating]
     with clock.frozen(RACE_DAY), ThreadPoolExecutor(max_workers=4) as pool:
         run = lambda call: start(pool, call)  # noqa: E731
-        with HeldRow(Account, payable.pk):
+        with HeldRow(Account, payable.pk) as held:
             # Each call reads what it will resolve, then queues for the held account.
             if first == "acceptance":
                 accepting = run(race.accept)
-                wait_until_waiting(1)
+                wait_until_waiting(held, 1)
                 terminating = [run(t) for t in terminations]
-                wait_until_waiting(4)
+                wait_until_waiting(held, 4)
             else:
                 terminating = [run(t) for t in terminations]
-                wait_until_waiting(3)
+                wait_until_waiting(held, 3)
                 accepting = run(race.accept)
-                wait_until_waiting(4)
+                wait_until_waiting(held, 4)
         outcomes = [f.result(timeout=120) for f in terminating]
         acceptance = accepting.result(timeout=120)
 
@@ -306,7 +314,12 @@ def test_an_advance_accepted_while_the_invoice_is_built_is_not_withdrawn(vorkuta
     turned into a withdrawn one, and the invoice offsets it.
 
     The invoice build reads the advance (a draft), then withdraws it with an UPDATE by id
-    alone; here the submission, acceptance and payment queue for the advance's row first."""
+    alone; here the submission, acceptance and payment, one after another, queue for the
+    advance's row first and the build behind them, so it may run between any two of them.
+
+    The three steps run in one thread: queued as three sessions they would not keep their
+    order, as PostgreSQL hands an updated row to whichever waiter reaches its new version
+    first, not to the next in the queue (CI saw the payment before the acceptance)."""
     approved_period(vorkuta)
     provider, staff, _ = provider_with_contracts(vorkuta, operator, 2)
     with clock.frozen(dt.date(2026, 12, 10)):
@@ -316,35 +329,38 @@ def test_an_advance_accepted_while_the_invoice_is_built_is_not_withdrawn(vorkuta
     def fresh():
         return AdvanceRequest.objects.get(pk=advance.pk)
 
-    with clock.frozen(today), ThreadPoolExecutor(max_workers=4) as pool:
-        with HeldRow(AdvanceRequest, advance.pk):
-            submitting = start(
-                pool, lambda: services.submit_advance(actor=as_user(staff.pk), advance=fresh())
-            )
-            wait_until_waiting(1)
-            accepting = start(
-                pool, lambda: services.accept_advance(actor=as_user(payer.pk), advance=fresh())
-            )
-            wait_until_waiting(2)
-            paying = start(
-                pool,
-                lambda: services.record_payment(
-                    actor=as_user(payer.pk),
-                    document=fresh(),
-                    order_number="11",
-                    paid_on=today,
-                    amount_kopecks=advance.amount_kopecks,
-                ),
-            )
-            wait_until_waiting(3)
+    def submit_accept_pay():
+        steps = [
+            lambda: services.submit_advance(actor=as_user(staff.pk), advance=fresh()),
+            lambda: services.accept_advance(actor=as_user(payer.pk), advance=fresh()),
+            lambda: services.record_payment(
+                actor=as_user(payer.pk),
+                document=fresh(),
+                order_number="11",
+                paid_on=today,
+                amount_kopecks=advance.amount_kopecks,
+            ),
+        ]
+        outcomes = []
+        for step in steps:
+            try:
+                outcomes.append(step())
+            except DomainError as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    with clock.frozen(today), ThreadPoolExecutor(max_workers=2) as pool:
+        with HeldRow(AdvanceRequest, advance.pk) as held:
+            deciding = start(pool, submit_accept_pay)
+            wait_until_waiting(held, 1)
             building = start(
                 pool,
                 lambda: services.build_invoice(
                     actor=as_user(staff.pk), provider=provider, month=DEC
                 ),
             )
-            wait_until_waiting(4)
-        outcomes = [f.result(timeout=120) for f in (submitting, accepting, paying, building)]
+            wait_until_waiting(held, 2)
+        outcomes = [*deciding.result(timeout=120), building.result(timeout=120)]
 
     assert errors_of(outcomes[:3]) == [], outcomes
     advance.refresh_from_db()
