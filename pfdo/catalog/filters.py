@@ -7,14 +7,19 @@ with three matching groups is one row, so page counts stay right and no DISTINCT
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Case, Exists, F, OuterRef, Q, When
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from pfdo.catalog import search, selectors
 from pfdo.catalog.models import RATING_MIN_COUNT, Group, Module, Program, ScheduleEntry
 from pfdo.common.choices import Direction
+from pfdo.common.filters import (
+    BooleanFilter,
+    CharFilter,
+    IdFilter,
+    IntegerFilter,
+    TimeFilter,
+)
 
 MAX_AGE_YEARS = 21
 
@@ -37,49 +42,10 @@ ORDERING_CHOICES = [
     ("-rating_avg", "по рейтингу"),
 ]
 
-TRUE_VALUES = {"true", "1", "yes", "on", "да"}
-FALSE_VALUES = {"false", "0", "no", "off", "нет"}
-
 
 def _choice_message(what: str, choices) -> str:
     allowed = ", ".join(str(value) for value, _ in choices)
     return f"Неизвестное значение «%(value)s» для поля «{what}». Допустимые значения: {allowed}."
-
-
-class StrictBooleanField(forms.Field):
-    """true/false (also 1/0, yes/no, on/off); anything else is an error, not silently ignored."""
-
-    default_error_messages = {"invalid": "Укажите true или false."}
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in TRUE_VALUES:
-            return True
-        if text in FALSE_VALUES:
-            return False
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-
-
-class BooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
-# The largest id a BIGINT holds; a larger number would overflow the database driver.
-MAX_ID = 2**63 - 1
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class IdFilter(IntegerFilter):
-    pass
 
 
 @extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_AGE_YEARS})
@@ -101,13 +67,6 @@ def _age_field_kwargs() -> dict:
     }
 
 
-def _time_kwargs() -> dict:
-    return {
-        "input_formats": ["%H:%M"],
-        "error_messages": {"invalid": "Время — в формате ЧЧ:ММ, например 16:30."},
-    }
-
-
 def _weekday_kwargs() -> dict:
     return {
         "choices": ScheduleEntry.Weekday.choices,
@@ -118,31 +77,11 @@ def _weekday_kwargs() -> dict:
     }
 
 
-def _id_kwargs(what: str) -> dict:
-    message = f"{what} — целое положительное число (id)."
-    return {
-        "min_value": 1,
-        "max_value": MAX_ID,
-        "error_messages": {"invalid": message, "min_value": message, "max_value": message},
-    }
-
-
 def _text_kwargs(what: str) -> dict:
     return {
         "max_length": 200,
         "error_messages": {"max_length": f"{what} — не длиннее 200 символов."},
     }
-
-
-class LessonWindowForm(forms.Form):
-    """Shared checks of the filter forms: a time window must not be inverted."""
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("time_from"), cleaned.get("time_to")
-        if start and end and start >= end:
-            self.add_error("time_to", "Время «до» должно быть позже времени «с».")
-        return cleaned
 
 
 # --- conditions, reusable by both FilterSets -------------------------------------------------
@@ -158,7 +97,10 @@ def age_covers(years: int, prefix: str = "") -> Q:
 
 
 def lesson_q(*, weekday=None, time_from=None, time_to=None, prefix: str = "") -> Q:
-    """One lesson (schedule entry) on that day and inside the window."""
+    """One lesson (schedule entry) on that day and inside the window. An inverted window
+    (time_to not after time_from) holds no lesson: the list is empty, not a 400 — both values
+    are well-formed, and the rule of the API answers a filter matching nothing with an empty
+    page."""
     q = Q()
     if weekday:
         q &= Q(**{f"{prefix}weekday": weekday})
@@ -225,14 +167,10 @@ REGISTRY_CONDITIONS = {
 # --- FilterSets ------------------------------------------------------------------------------
 
 
-class ProgramFilterForm(LessonWindowForm):
-    pass
-
-
 class ProgramFilter(django_filters.FilterSet):
     """Filters of /catalog/ and /api/v1/programs/ (the same parameters in both)."""
 
-    q = django_filters.CharFilter(
+    q = CharFilter(
         label="Поиск",
         method="_applied_later",
         help_text="Слова из названия или описания программы.",
@@ -249,29 +187,25 @@ class ProgramFilter(django_filters.FilterSet):
         help_text="Программа принимает ребёнка этого возраста.",
         **_age_field_kwargs(),
     )
-    provider = IdFilter(label="Поставщик", field_name="provider_id", **_id_kwargs("Поставщик"))
-    municipality = django_filters.CharFilter(
+    provider = IdFilter(label="Поставщик", field_name="provider_id", what="Поставщик")
+    municipality = CharFilter(
         label="Муниципалитет", field_name="municipality__code", help_text="Код, например vorkuta."
     )
-    district = django_filters.CharFilter(
+    district = CharFilter(
         label="Район",
         method="filter_district",
         help_text="Часть названия района.",
         **_text_kwargs("Район"),
     )
-    address = django_filters.CharFilter(
+    address = CharFilter(
         label="Район или адрес",
         method="filter_address",
         **_text_kwargs("Адрес"),
         help_text="Часть названия района или адреса программы либо её групп.",
     )
     weekday = WeekdayFilter(label="День недели", method="_applied_later", **_weekday_kwargs())
-    time_from = django_filters.TimeFilter(
-        label="Занятие начинается не раньше", method="_applied_later", **_time_kwargs()
-    )
-    time_to = django_filters.TimeFilter(
-        label="Занятие заканчивается не позже", method="_applied_later", **_time_kwargs()
-    )
+    time_from = TimeFilter(label="Занятие начинается не раньше", method="_applied_later")
+    time_to = TimeFilter(label="Занятие заканчивается не позже", method="_applied_later")
     free_places = BooleanFilter(
         label="Есть свободные места",
         method="_applied_later",
@@ -299,7 +233,6 @@ class ProgramFilter(django_filters.FilterSet):
     class Meta:
         model = Program
         fields: list[str] = []
-        form = ProgramFilterForm
 
     def _applied_later(self, queryset, name, value):
         """Applied together in filter_queryset (they depend on each other)."""
@@ -378,28 +311,21 @@ class ProgramFilter(django_filters.FilterSet):
 class GroupFilter(django_filters.FilterSet):
     """Filters of /api/v1/groups/."""
 
-    program = IdFilter(
-        label="Программа", field_name="module__program_id", **_id_kwargs("Программа")
-    )
-    municipality = django_filters.CharFilter(
+    program = IdFilter(label="Программа", field_name="module__program_id", what="Программа")
+    municipality = CharFilter(
         label="Муниципалитет",
         field_name="module__program__municipality__code",
         help_text="Код, например vorkuta.",
     )
     age = AgeFilter(label="Возраст ребёнка, полных лет", method="filter_age", **_age_field_kwargs())
     weekday = WeekdayFilter(label="День недели", method="_applied_later", **_weekday_kwargs())
-    time_from = django_filters.TimeFilter(
-        label="Занятие начинается не раньше", method="_applied_later", **_time_kwargs()
-    )
-    time_to = django_filters.TimeFilter(
-        label="Занятие заканчивается не позже", method="_applied_later", **_time_kwargs()
-    )
+    time_from = TimeFilter(label="Занятие начинается не раньше", method="_applied_later")
+    time_to = TimeFilter(label="Занятие заканчивается не позже", method="_applied_later")
     free_places = BooleanFilter(label="Есть свободные места", method="_applied_later")
 
     class Meta:
         model = Group
         fields: list[str] = []
-        form = LessonWindowForm
 
     def _applied_later(self, queryset, name, value):
         return queryset

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django_fsm import FSMField, transition
+from django_fsm import transition
 from simple_history.models import HistoricalRecords
 
 from pfdo.catalog.querysets import (
@@ -19,6 +19,7 @@ from pfdo.catalog.querysets import (
 )
 from pfdo.common import clock
 from pfdo.common.choices import Direction, StudyForm, TeacherQualification
+from pfdo.common.fsm import StateField
 
 # Criteria of the experts' independent assessment (независимая оценка качества), each scored
 # 0..ASSESSMENT_MAX_SCORE. The one place they are defined: forms, API and pages read them here.
@@ -110,7 +111,7 @@ class Program(models.Model):
     for_disabled = models.BooleanField("адаптирована для детей с ОВЗ", default=False)
     network_form = models.BooleanField("сетевая форма", default=False)
 
-    certification_status = FSMField(
+    certification_status = StateField(
         "сертификация", default=Certification.DRAFT, choices=Certification.choices, protected=False
     )
     certification_reason = models.TextField("причина решения по сертификации", blank=True)

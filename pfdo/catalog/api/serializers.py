@@ -3,6 +3,7 @@ input serializers only parse — the services validate the domain rules and writ
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,7 +16,13 @@ from pfdo.catalog.models import (
     Program,
     ScheduleEntry,
 )
+from pfdo.catalog.services._common import MAX_GROUP_SIZE
+from pfdo.catalog.services.groups import START_YEAR
+from pfdo.catalog.services.modules import MAX_MODULE_HOURS, MAX_MODULE_MONTHS, MAX_PRICE_KOPECKS
+from pfdo.catalog.services.programs import MAX_AGE_MONTHS
+from pfdo.common.api.fields import reason_field
 from pfdo.common.choices import Direction, StudyForm, TeacherQualification
+from pfdo.common.times import DATE_IN_YEARS_PATTERN
 
 # ---------------------------------------------------------------- output
 
@@ -230,6 +237,58 @@ def _choice(choices, **kwargs):
     return serializers.ChoiceField(choices=choices, **kwargs)
 
 
+def _bounded(low: int, high: int, below: str, above: str, **kwargs) -> serializers.IntegerField:
+    """An integer within the bounds the service accepts, stated in the schema, refused with
+    the service's own messages."""
+    return serializers.IntegerField(
+        min_value=low,
+        max_value=high,
+        error_messages={"min_value": below, "max_value": above},
+        **kwargs,
+    )
+
+
+def _age(**kwargs) -> serializers.IntegerField:
+    message = "Возраст указывается от 0 до 18 лет включительно."
+    return _bounded(0, MAX_AGE_MONTHS, message, message, required=False, allow_null=True, **kwargs)
+
+
+def _months(**kwargs) -> serializers.IntegerField:
+    return _bounded(
+        1,
+        MAX_MODULE_MONTHS,
+        "Продолжительность — не меньше одного месяца.",
+        f"Продолжительность — не больше {MAX_MODULE_MONTHS} месяцев.",
+        **kwargs,
+    )
+
+
+def _hours(**kwargs) -> serializers.IntegerField:
+    return _bounded(
+        1,
+        MAX_MODULE_HOURS,
+        "Число часов — не меньше одного.",
+        f"Число часов — не больше {MAX_MODULE_HOURS}.",
+        **kwargs,
+    )
+
+
+def _children(below: str, **kwargs) -> serializers.IntegerField:
+    return _bounded(
+        1, MAX_GROUP_SIZE, below, f"Не больше {MAX_GROUP_SIZE} детей в группе.", **kwargs
+    )
+
+
+def _capacity(**kwargs) -> serializers.IntegerField:
+    return _bounded(
+        1,
+        MAX_GROUP_SIZE,
+        "В группе должно быть хотя бы одно место.",
+        f"Не больше {MAX_GROUP_SIZE} мест в группе.",
+        **kwargs,
+    )
+
+
 class ProgramWriteSerializer(serializers.Serializer):
     provider = serializers.IntegerField(
         required=False,
@@ -240,16 +299,8 @@ class ProgramWriteSerializer(serializers.Serializer):
     kind = _choice(Program.Kind.choices, required=False)
     level = _choice(Program.Level.choices, required=False)
     form = _choice(StudyForm.choices, required=False)
-    age_from_months = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=32767
-    )
-    age_to_months = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=0,
-        max_value=32767,
-        help_text="Включительно: «до 14 лет» — это 179 месяцев.",
-    )
+    age_from_months = _age()
+    age_to_months = _age(help_text="Включительно: «до 14 лет» — это 179 месяцев.")
     description = serializers.CharField(required=False, allow_blank=True)
     goals = serializers.CharField(required=False, allow_blank=True)
     expected_results = serializers.CharField(required=False, allow_blank=True)
@@ -270,16 +321,18 @@ class ModuleWriteSerializer(serializers.Serializer):
     program = serializers.IntegerField()
     name = serializers.CharField(max_length=300)
     position = serializers.IntegerField(required=False, min_value=1, max_value=32767)
-    duration_months = serializers.IntegerField(min_value=-32768, max_value=32767)
-    hours = serializers.IntegerField(min_value=-(2**31), max_value=2**31 - 1)
-    min_children = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
-    max_children = serializers.IntegerField(min_value=-32768, max_value=32767)
+    duration_months = _months()
+    hours = _hours()
+    min_children = _children("В группе должен быть хотя бы один ребёнок.", required=False)
+    max_children = _children("Укажите наибольшее число детей в группе.")
     teacher_qualification = _choice(TeacherQualification.choices, required=False)
-    price_kopecks = serializers.IntegerField(
+    price_kopecks = _bounded(
+        0,
+        MAX_PRICE_KOPECKS,
+        "Цена не может быть отрицательной.",
+        "Слишком большая цена: проверьте сумму.",
         required=False,
         allow_null=True,
-        min_value=-(2**62),
-        max_value=2**62,
         help_text="Цена модуля на ребёнка, целые копейки.",
     )
 
@@ -287,13 +340,19 @@ class ModuleWriteSerializer(serializers.Serializer):
 class ModuleUpdateSerializer(ModuleWriteSerializer):
     program = None
     name = serializers.CharField(max_length=300, required=False)
-    duration_months = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
-    hours = serializers.IntegerField(required=False, min_value=-(2**31), max_value=2**31 - 1)
-    max_children = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
+    duration_months = _months(required=False)
+    hours = _hours(required=False)
+    max_children = _children("Укажите наибольшее число детей в группе.", required=False)
 
 
 class ScheduleEntryWriteSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(help_text="1 — понедельник … 7 — воскресенье")
+    weekday = _bounded(
+        min(ScheduleEntry.Weekday.values),
+        max(ScheduleEntry.Weekday.values),
+        "Выберите день недели.",
+        "Выберите день недели.",
+        help_text="1 — понедельник … 7 — воскресенье",
+    )
     starts_at = serializers.TimeField()
     ends_at = serializers.TimeField()
     parity = _choice(ScheduleEntry.Parity.choices, required=False)
@@ -307,9 +366,15 @@ class GroupWriteSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=500, help_text="Пусто — адрес программы."
     )
     room = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    starts_on = serializers.DateField(required=False, allow_null=True)
+    starts_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="ГГГГ-ММ-ДД, год от 2000 до 2100.",
+        # The pattern of the date as sent states the years (the service checks them again).
+        validators=[RegexValidator(DATE_IN_YEARS_PATTERN, START_YEAR)],
+    )
     ends_on = serializers.DateField(required=False, allow_null=True)
-    capacity = serializers.IntegerField(min_value=-32768, max_value=32767)
+    capacity = _capacity(help_text="Мест в группе; при изменении — не меньше уже занятых.")
     enrolment_open = serializers.BooleanField(required=False)
     schedule = ScheduleEntryWriteSerializer(
         many=True, required=False, help_text="Занятия группы; при изменении заменяют прежние."
@@ -319,7 +384,9 @@ class GroupWriteSerializer(serializers.Serializer):
 class GroupUpdateSerializer(GroupWriteSerializer):
     module = None
     name = serializers.CharField(max_length=200, required=False)
-    capacity = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
+    capacity = _capacity(
+        required=False, help_text="Мест в группе; при изменении — не меньше уже занятых."
+    )
 
 
 class AssessSerializer(serializers.Serializer):
@@ -339,7 +406,9 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, help_text="Причина отказа (обязательна).")
+    reason = reason_field(
+        required=True, help_text="Причина отказа (обязательна).", missing="Укажите причину отказа."
+    )
 
 
 class RegistrySerializer(serializers.Serializer):

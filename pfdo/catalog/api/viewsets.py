@@ -139,6 +139,11 @@ class ProgramViewSet(ScopedModelViewSet):
         request=ProgramUpdateSerializer,
         responses={200: ProgramDetailSerializer},
         summary="Изменить карточку своей программы",
+        description=(
+            "Присланные поля проверяются вместе с сохранёнными. Граница возраста, которая "
+            "противоречит сохранённой другой границе, — 409 conflicts_with_current; обе "
+            "границы в запросе — 400."
+        ),
     )
     def partial_update(self, request, pk=None):
         program = self.get_object()
@@ -242,6 +247,11 @@ class ProgramViewSet(ScopedModelViewSet):
         request=RegistrySerializer,
         responses={200: ProgramDetailSerializer},
         summary="Бюджетный реестр и «только платная» (оператор)",
+        description=(
+            "Неприсланное поле сохраняет значение. «Только платная» при бюджетном реестре "
+            "(сохранённом) или сертификации программы — 409 paid_only_refused; "
+            "`paid_only: true` вместе с бюджетным реестром в одном запросе — 400."
+        ),
     )
     @action(detail=True, methods=["post"], url_path="set-registry")
     def set_registry(self, request, pk=None):
@@ -315,6 +325,11 @@ class ModuleViewSet(ScopedModelViewSet):
         request=ModuleUpdateSerializer,
         responses={200: ModuleSerializer},
         summary="Изменить модуль (цена, часы — нормативная стоимость пересчитывается)",
+        description=(
+            "Присланные поля проверяются вместе с сохранёнными. Наименьшее или наибольшее "
+            "число детей, которое противоречит сохранённому другому, — 409 "
+            "conflicts_with_current; оба в запросе — 400."
+        ),
     )
     def partial_update(self, request, pk=None):
         module = self.get_object()
@@ -359,6 +374,10 @@ class GroupViewSet(ScopedModelViewSet):
         request=GroupWriteSerializer,
         responses={201: GroupSerializer},
         summary="Добавить группу с расписанием",
+        description=(
+            "Занятие в том же помещении в то же время у другой группы — 409 schedule_clash; "
+            "занятия самой группы, пересекающиеся между собой, — 400 schedule_clash."
+        ),
     )
     def create(self, request):
         data = GroupWriteSerializer(data=request.data)
@@ -373,6 +392,13 @@ class GroupViewSet(ScopedModelViewSet):
         request=GroupUpdateSerializer,
         responses={200: GroupSerializer},
         summary="Изменить группу; schedule заменяет всё расписание",
+        description=(
+            "Присланные поля проверяются вместе с сохранёнными. Мест меньше, чем уже занято, — "
+            "409 seats_taken; дата, которая противоречит сохранённой другой дате, — 409 "
+            "conflicts_with_current (обе даты в запросе — 400). Занятие в том же помещении в "
+            "то же время у другой группы (новое расписание, помещение, адрес или даты) — 409 "
+            "schedule_clash; занятия самой группы, пересекающиеся между собой, — 400."
+        ),
     )
     def partial_update(self, request, pk=None):
         group = self.get_object()

@@ -2,7 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import django_fsm
 import pfdo.common.clock
 import simple_history.models
 from django.conf import settings
@@ -61,7 +60,7 @@ class Migration(migrations.Migration):
                 ('medical_certificate_required', models.BooleanField(default=False, verbose_name='нужна медицинская справка')),
                 ('for_disabled', models.BooleanField(default=False, verbose_name='адаптирована для детей с ОВЗ')),
                 ('network_form', models.BooleanField(default=False, verbose_name='сетевая форма')),
-                ('certification_status', django_fsm.FSMField(choices=[('draft', 'черновик'), ('submitted', 'на сертификации'), ('certified', 'сертифицирована'), ('rejected', 'отказано в сертификации')], default='draft', max_length=50, verbose_name='сертификация')),
+                ('certification_status', models.CharField(choices=[('draft', 'черновик'), ('submitted', 'на сертификации'), ('certified', 'сертифицирована'), ('rejected', 'отказано в сертификации')], default='draft', max_length=50, verbose_name='сертификация')),
                 ('certification_reason', models.TextField(blank=True, verbose_name='причина решения по сертификации')),
                 ('budget_registry', models.CharField(choices=[('none', 'нет'), ('significant', 'реестр значимых программ'), ('preprofessional', 'реестр предпрофессиональных программ'), ('other', 'реестр иных программ')], default='none', max_length=32, verbose_name='бюджетный реестр')),
                 ('paid_only', models.BooleanField(default=False, verbose_name='только платная')),
@@ -187,7 +186,7 @@ class Migration(migrations.Migration):
                 ('medical_certificate_required', models.BooleanField(default=False, verbose_name='нужна медицинская справка')),
                 ('for_disabled', models.BooleanField(default=False, verbose_name='адаптирована для детей с ОВЗ')),
                 ('network_form', models.BooleanField(default=False, verbose_name='сетевая форма')),
-                ('certification_status', django_fsm.FSMField(choices=[('draft', 'черновик'), ('submitted', 'на сертификации'), ('certified', 'сертифицирована'), ('rejected', 'отказано в сертификации')], default='draft', max_length=50, verbose_name='сертификация')),
+                ('certification_status', models.CharField(choices=[('draft', 'черновик'), ('submitted', 'на сертификации'), ('certified', 'сертифицирована'), ('rejected', 'отказано в сертификации')], default='draft', max_length=50, verbose_name='сертификация')),
                 ('certification_reason', models.TextField(blank=True, verbose_name='причина решения по сертификации')),
                 ('budget_registry', models.CharField(choices=[('none', 'нет'), ('significant', 'реестр значимых программ'), ('preprofessional', 'реестр предпрофессиональных программ'), ('other', 'реестр иных программ')], default='none', max_length=32, verbose_name='бюджетный реестр')),
                 ('paid_only', models.BooleanField(default=False, verbose_name='только платная')),

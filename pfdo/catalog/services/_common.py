@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from pfdo.audit import services as audit
@@ -65,3 +65,30 @@ def unknown_fields(changes: Mapping[str, Any], allowed: Sequence[str]) -> None:
     unknown = set(changes) - set(allowed)
     if unknown:
         raise ValidationFailed(fields={name: "Это поле нельзя изменить." for name in unknown})
+
+
+def raise_edit_errors(
+    errors: Mapping[str, str],
+    *,
+    sent: Collection[str],
+    pair: tuple[str, str],
+    relations: Collection[str],
+) -> None:
+    """Refuse an edit checked as a whole (the sent fields over the stored ones).
+
+    What the body alone earns is a 400: a value refused in itself, or a relation of the `pair`
+    (dates, bounds) when both of its fields were sent. What only the stored values earn — the
+    pair's relation broken by the one field sent against the other's stored value, a stored
+    value refused as it is — is the object's state: 409 `conflicts_with_current` (a schema
+    cannot say "the value it has now"). The 400 comes first: the client's own mistake is named
+    before the state.
+    """
+    own, state = {}, {}
+    both_sent = set(pair) <= set(sent)
+    for name, message in errors.items():
+        in_body = both_sent if message in relations else name in sent
+        (own if in_body else state)[name] = message
+    if own:
+        raise ValidationFailed(fields=own)
+    if state:
+        raise Conflict(next(iter(state.values())), code="conflicts_with_current", fields=state)

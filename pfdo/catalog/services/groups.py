@@ -12,13 +12,15 @@ from pfdo.catalog.services._common import (
     authorize,
     clean_text,
     ensure_not_archived,
+    raise_edit_errors,
     record,
     touch,
     unknown_fields,
 )
 from pfdo.catalog.services.lessons import add_lesson, check_group_lessons
 from pfdo.catalog.services.problems import ensure_still_publishable
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.times import YEARS_2000_2100
 from pfdo.common.transactions import atomic_retry
 
 GROUP_FIELDS = (
@@ -34,7 +36,15 @@ GROUP_FIELDS = (
 MAX_GROUP_SPAN_DAYS = 3 * 366
 
 
-def _validate_group(data: Mapping[str, Any], *, seats_taken: int = 0) -> dict[str, str]:
+# The relations of the two dates (refused by the sent one against the stored one: 409).
+BOTH_DATES = "Укажите обе даты: начало и окончание."
+START_YEAR = "Проверьте год начала занятий."
+DATES_ORDERED = "Окончание занятий должно быть позже начала."
+SPAN_TOO_LONG = "Группа не может заниматься дольше трёх лет: проверьте даты."
+DATE_RELATIONS = frozenset({BOTH_DATES, DATES_ORDERED, SPAN_TOO_LONG})
+
+
+def _validate_group(data: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.get("name"):
         errors["name"] = "Укажите название группы."
@@ -45,18 +55,16 @@ def _validate_group(data: Mapping[str, Any], *, seats_taken: int = 0) -> dict[st
         errors["capacity"] = "В группе должно быть хотя бы одно место."
     elif capacity > MAX_GROUP_SIZE:
         errors["capacity"] = f"Не больше {MAX_GROUP_SIZE} мест в группе."
-    elif capacity < seats_taken:
-        errors["capacity"] = f"В группе уже занято мест: {seats_taken}. Мест не может быть меньше."
     starts, ends = data.get("starts_on"), data.get("ends_on")
     if (starts is None) != (ends is None):
-        errors["ends_on" if ends is None else "starts_on"] = "Укажите обе даты: начало и окончание."
+        errors["ends_on" if ends is None else "starts_on"] = BOTH_DATES
     elif starts and ends:
         if ends <= starts:
-            errors["ends_on"] = "Окончание занятий должно быть позже начала."
+            errors["ends_on"] = DATES_ORDERED
         elif (ends - starts).days > MAX_GROUP_SPAN_DAYS:
-            errors["ends_on"] = "Группа не может заниматься дольше трёх лет: проверьте даты."
-        elif not 2000 <= starts.year <= 2100:
-            errors["starts_on"] = "Проверьте год начала занятий."
+            errors["ends_on"] = SPAN_TOO_LONG
+        elif not YEARS_2000_2100[0] <= starts.year <= YEARS_2000_2100[1]:
+            errors["starts_on"] = START_YEAR
     return errors
 
 
@@ -130,9 +138,16 @@ def update_group(
     group = Group.objects.select_for_update().get(pk=group.pk)
     data = _group_data(dict(changes), program)
     merged = {name: getattr(group, name) for name in GROUP_FIELDS} | data
-    errors = _validate_group(merged, seats_taken=group.seats_taken)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    raise_edit_errors(
+        _validate_group(merged),
+        sent=data,
+        pair=("starts_on", "ends_on"),
+        relations=DATE_RELATIONS,
+    )
+    if merged["capacity"] < group.seats_taken:
+        # A well-formed number below the children already enrolled: the group's state (409).
+        message = f"В группе уже занято мест: {group.seats_taken}. Мест не может быть меньше."
+        raise Conflict(message, code="seats_taken", fields={"capacity": message})
     changed = [name for name, value in data.items() if getattr(group, name) != value]
     for name in changed:
         setattr(group, name, data[name])

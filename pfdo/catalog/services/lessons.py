@@ -13,7 +13,7 @@ from pfdo.catalog import schedule
 from pfdo.catalog.models import Group, Program, ScheduleEntry
 from pfdo.catalog.services._common import authorize, ensure_not_archived, record, touch
 from pfdo.catalog.services.problems import ensure_still_publishable
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.transactions import atomic_retry
 
 
@@ -96,11 +96,14 @@ def add_lesson(group: Group, entry: Mapping[str, Any], prefix: str = "") -> Sche
         parity=parity,
     )
     if other is not None:
-        raise ValidationFailed(
-            "Расписание пересекается с другими занятиями в том же помещении.",
-            code="schedule_clash",
-            fields={f"{prefix}starts_at": _clash_message(other, group)},
-        )
+        message = "Расписание пересекается с другими занятиями в том же помещении."
+        fields = {f"{prefix}starts_at": _clash_message(other, group)}
+        if other.group_id == group.pk:
+            # The group's own lessons: through the API always those of the same request's
+            # schedule (a new group's, or a replaced one's) — the body contradicts itself (400).
+            raise ValidationFailed(message, code="schedule_clash", fields=fields)
+        # Another group's lesson holds the room: the world's state (409, as in enrolment).
+        raise Conflict(message, code="schedule_clash", fields=fields)
     return ScheduleEntry.objects.create(
         group=group,
         weekday=entry["weekday"],
@@ -124,7 +127,8 @@ def check_group_lessons(group: Group) -> None:
             exclude_ids=own_ids,
         )
         if other is not None:
-            raise ValidationFailed(
+            # Another group's lesson holds the room the group moves to: state (409).
+            raise Conflict(
                 "Расписание группы пересекается с занятиями другой группы в том же помещении.",
                 code="schedule_clash",
                 fields={"room": _clash_message(other, group)},

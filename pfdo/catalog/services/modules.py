@@ -12,6 +12,7 @@ from pfdo.catalog.services._common import (
     authorize,
     clean_text,
     ensure_content_editable,
+    raise_edit_errors,
     record,
     touch,
     unknown_fields,
@@ -37,6 +38,8 @@ MODULE_FIELDS = (
 MAX_MODULE_MONTHS = 120
 MAX_MODULE_HOURS = 10_000
 MAX_PRICE_KOPECKS = 10**12  # 10 000 000 000,00 ₽
+# The relation of the two group sizes (refused by the sent one against the stored one: 409).
+SIZES_ORDERED = "Наибольшее число детей не может быть меньше наименьшего."
 
 
 def _validate_module(data: Mapping[str, Any]) -> dict[str, str]:
@@ -63,7 +66,7 @@ def _validate_module(data: Mapping[str, Any]) -> dict[str, str]:
     elif high > MAX_GROUP_SIZE:
         errors["max_children"] = f"Не больше {MAX_GROUP_SIZE} детей в группе."
     elif low is not None and high < low:
-        errors["max_children"] = "Наибольшее число детей не может быть меньше наименьшего."
+        errors["max_children"] = SIZES_ORDERED
     if data.get("teacher_qualification") not in TeacherQualification.values:
         errors["teacher_qualification"] = "Выберите квалификацию педагога из списка."
     price = data.get("price_kopecks")
@@ -134,9 +137,12 @@ def update_module(*, actor, module: Module, **changes: Any) -> Module:
     if "name" in changes:
         changes["name"] = clean_text(changes["name"])
     merged = {name: getattr(module, name) for name in MODULE_FIELDS} | changes
-    errors = _validate_module(merged)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    raise_edit_errors(
+        _validate_module(merged),
+        sent=changes,
+        pair=("min_children", "max_children"),
+        relations={SIZES_ORDERED},
+    )
     changed = [name for name, value in changes.items() if getattr(module, name) != value]
     for name in changed:
         setattr(module, name, changes[name])

@@ -10,6 +10,7 @@ from pfdo.catalog.services._common import (
     authorize,
     clean_text,
     ensure_content_editable,
+    raise_edit_errors,
     record,
     unknown_fields,
 )
@@ -22,6 +23,10 @@ from pfdo.common.transactions import atomic_retry
 from pfdo.providers.models import Provider
 
 MAX_AGE_MONTHS = 18 * 12 + 11  # "до 18 лет включительно"
+# The relations of the two age bounds (refused by the sent one against the stored one: 409).
+BOTH_AGES = "Укажите обе границы возраста."
+AGES_ORDERED = "Верхняя граница возраста не может быть меньше нижней."
+AGE_RELATIONS = frozenset({BOTH_AGES, AGES_ORDERED})
 
 # Fields of the programme card a provider edits.
 PROGRAM_FIELDS = (
@@ -66,9 +71,9 @@ def _validate_program(data: Mapping[str, Any]) -> dict[str, str]:
             errors[name] = "Возраст указывается от 0 до 18 лет включительно."
     if (low is None) != (high is None):
         missing = "age_to_months" if high is None else "age_from_months"
-        errors.setdefault(missing, "Укажите обе границы возраста.")
+        errors.setdefault(missing, BOTH_AGES)
     if low is not None and high is not None and "age_to_months" not in errors and high < low:
-        errors["age_to_months"] = "Верхняя граница возраста не может быть меньше нижней."
+        errors["age_to_months"] = AGES_ORDERED
     return errors
 
 
@@ -158,9 +163,12 @@ def update_program(*, actor, program: Program, **changes: Any) -> Program:
         "age_to_months": program.age_to_months,
         **data,
     }
-    errors = _validate_program(merged)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    raise_edit_errors(
+        _validate_program(merged),
+        sent=data,
+        pair=("age_from_months", "age_to_months"),
+        relations=AGE_RELATIONS,
+    )
     changed = [name for name, value in data.items() if getattr(program, name) != value]
     if not changed:
         return program

@@ -108,6 +108,37 @@ def test_groups_list_is_public_for_published_programmes_only(api_client, provide
     assert ids(api_client.get(GROUPS)) == {visible.pk}
 
 
+@pytest.mark.parametrize("path", [PROGRAMS, GROUPS])
+def test_time_filters_take_local_times_and_refuse_an_offset(api_client, provider, path):
+    """HH:MM, HH:MM:SS and HH:MM:SS.ffffff (TIME_PATTERN in the schema); "16:30:00Z" is not a
+    local time: 400 at the field. An inverted window is well-formed and matches nothing."""
+    import datetime as dt
+
+    program = ProgramFactory(provider=provider)
+    group = GroupFactory(module=ModuleFactory(program=program))
+    ScheduleEntryFactory(group=group, starts_at=dt.time(16, 30), ends_at=dt.time(18, 0))
+    expected = {program.pk} if path == PROGRAMS else {group.pk}
+    for value in ("16:30", "16:30:00", "16:30:00.000000", "16:29:59.5"):
+        assert ids(api_client.get(path, {"time_from": value})) == expected, value
+    assert ids(api_client.get(path, {"time_from": "16:31"})) == set()
+    assert ids(api_client.get(path, {"time_to": "18:00:00"})) == expected
+    assert ids(api_client.get(path, {"time_from": "", "time_to": ""})) == expected
+    assert ids(api_client.get(path, {"time_from": "18:00", "time_to": "17:00"})) == set()
+    for value in ("16:30:00Z", "16:30+03:00", "9:30", "24:00", " 16:30", "16.30"):
+        error = assert_error(api_client.get(path, {"time_to": value}), 400, "validation_error")
+        assert list(error["fields"]) == ["time_to"], value
+
+
+@pytest.mark.parametrize(("param", "value"), [("free_places", "maybe"), ("provider", "0")])
+def test_invalid_filter_values_are_refused_and_empty_ones_ignored(
+    api_client, provider, param, value
+):
+    ProgramFactory(provider=provider)
+    error = assert_error(api_client.get(PROGRAMS, {param: value}), 400, "validation_error")
+    assert list(error["fields"]) == [param]
+    assert len(ids(api_client.get(PROGRAMS, {param: ""}))) == 1
+
+
 # ---------------------------------------------------------------- writes by provider staff
 
 
@@ -210,8 +241,26 @@ def test_module_write_with_normative_cost_and_bad_price(as_user, staff, provider
         },
         format="json",
     )
+    # The bounds are the schema's (stated, with the service's message); the relation of the
+    # two sizes, both in the body, is the service's 400.
     error = assert_error(bad, 400, "validation_error")
-    assert set(error["fields"]) == {"max_children", "price_kopecks"}
+    assert error["fields"] == {"price_kopecks": ["Цена не может быть отрицательной."]}
+    bad = client.post(
+        MODULES,
+        {
+            "program": program.pk,
+            "name": "М",
+            "duration_months": 9,
+            "hours": 72,
+            "min_children": 10,
+            "max_children": 5,
+        },
+        format="json",
+    )
+    error = assert_error(bad, 400, "validation_error")
+    assert error["fields"] == {
+        "max_children": ["Наибольшее число детей не может быть меньше наименьшего."]
+    }
     assert not Module.objects.exists()
     good = client.post(
         MODULES,
@@ -265,7 +314,8 @@ def test_group_with_schedule_and_clash_error_body(as_user, staff, provider):
             {"weekday": 1, "starts_at": "15:30", "ends_at": "16:30"},
         ],
     }
-    error = assert_error(client.post(GROUPS, payload, format="json"), 400, "schedule_clash")
+    # Another group's lesson holds the room: the world's state, 409 (as in enrolment).
+    error = assert_error(client.post(GROUPS, payload, format="json"), 409, "schedule_clash")
     assert list(error["fields"]) == ["schedule.1.starts_at"]
     assert "«Вокал-1»" in error["fields"]["schedule.1.starts_at"][0]
     assert not Group.objects.filter(name="Вокал-2").exists()
@@ -285,6 +335,114 @@ def test_group_with_schedule_and_clash_error_body(as_user, staff, provider):
     )
     assert [e["weekday"] for e in replaced.json()["schedule"]] == [5]
     assert ScheduleEntry.objects.filter(group_id=group_id).count() == 1
+
+
+def test_group_edits_refused_by_what_is_stored_are_409_and_by_the_body_400(
+    as_user, staff, provider
+):
+    module = ModuleFactory(program=DraftProgramFactory(provider=provider))
+    group = GroupFactory(module=module, capacity=10, starts_on="2026-09-01", ends_on="2027-05-31")
+    Group.objects.filter(pk=group.pk).update(seats_taken=4)
+    client = as_user(staff)
+    url = f"{GROUPS}{group.pk}/"
+    error = assert_error(client.patch(url, {"capacity": 3}, format="json"), 409, "seats_taken")
+    assert error["fields"] == {
+        "capacity": ["В группе уже занято мест: 4. Мест не может быть меньше."]
+    }
+    error = assert_error(
+        client.patch(url, {"ends_on": "2026-08-01"}, format="json"), 409, "conflicts_with_current"
+    )
+    assert error["fields"] == {"ends_on": ["Окончание занятий должно быть позже начала."]}
+    error = assert_error(
+        client.patch(url, {"starts_on": None}, format="json"), 409, "conflicts_with_current"
+    )
+    assert error["fields"] == {"starts_on": ["Укажите обе даты: начало и окончание."]}
+    error = assert_error(
+        client.patch(url, {"starts_on": "2027-06-01", "ends_on": "2027-01-01"}, format="json"),
+        400,
+        "validation_error",
+    )
+    assert error["fields"] == {"ends_on": ["Окончание занятий должно быть позже начала."]}
+    # The group's own lessons overlapping each other: the body contradicts itself (400).
+    lessons = [
+        {"weekday": 2, "starts_at": "10:00", "ends_at": "11:00"},
+        {"weekday": 2, "starts_at": "10:30", "ends_at": "11:30"},
+    ]
+    error = assert_error(
+        client.patch(url, {"schedule": lessons}, format="json"), 400, "schedule_clash"
+    )
+    assert error["fields"]["schedule.1.starts_at"][0].startswith(
+        "Занятия этой группы пересекаются между собой"
+    )
+    group.refresh_from_db()
+    assert (group.capacity, str(group.starts_on), str(group.ends_on)) == (
+        10,
+        "2026-09-01",
+        "2027-05-31",
+    )
+    assert client.patch(url, {"capacity": 4}, format="json").status_code == 200
+
+
+def test_bounds_the_services_keep_are_stated_in_the_schema(api_client, db):
+    schemas = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]
+
+    def bounds(name, field):
+        prop = schemas[name]["properties"][field]
+        return prop.get("minimum"), prop.get("maximum")
+
+    assert bounds("GroupWriteRequest", "capacity") == (1, 1000)
+    assert bounds("PatchedGroupUpdateRequest", "capacity") == (1, 1000)
+    assert bounds("ScheduleEntryWriteRequest", "weekday") == (1, 7)
+    for name in ("ProgramWriteRequest", "PatchedProgramUpdateRequest"):
+        assert bounds(name, "age_from_months") == (0, 227)
+        assert bounds(name, "age_to_months") == (0, 227)
+    for name in ("ModuleWriteRequest", "PatchedModuleUpdateRequest"):
+        assert bounds(name, "duration_months") == (1, 120)
+        assert bounds(name, "hours") == (1, 10_000)
+        assert bounds(name, "min_children") == (1, 1000)
+        assert bounds(name, "max_children") == (1, 1000)
+        assert bounds(name, "price_kopecks") == (0, 10**12)
+
+
+def test_module_and_programme_bounds_against_the_stored_other_are_409(as_user, staff, provider):
+    program = DraftProgramFactory(provider=provider, age_from_months=72, age_to_months=143)
+    module = ModuleFactory(program=program, min_children=5, max_children=12)
+    client = as_user(staff)
+    error = assert_error(
+        client.patch(f"{MODULES}{module.pk}/", {"max_children": 3}, format="json"),
+        409,
+        "conflicts_with_current",
+    )
+    assert error["fields"] == {
+        "max_children": ["Наибольшее число детей не может быть меньше наименьшего."]
+    }
+    error = assert_error(
+        client.patch(f"{PROGRAMS}{program.pk}/", {"age_to_months": 60}, format="json"),
+        409,
+        "conflicts_with_current",
+    )
+    assert error["fields"] == {
+        "age_to_months": ["Верхняя граница возраста не может быть меньше нижней."]
+    }
+    error = assert_error(
+        client.patch(
+            f"{PROGRAMS}{program.pk}/", {"age_from_months": 100, "age_to_months": 60}, format="json"
+        ),
+        400,
+        "validation_error",
+    )
+    assert list(error["fields"]) == ["age_to_months"]
+    error = assert_error(
+        client.patch(f"{PROGRAMS}{program.pk}/", {"age_to_months": 228}, format="json"),
+        400,
+        "validation_error",
+    )
+    assert error["fields"] == {
+        "age_to_months": ["Возраст указывается от 0 до 18 лет включительно."]
+    }
+    module.refresh_from_db()
+    program.refresh_from_db()
+    assert (module.max_children, program.age_to_months) == (12, 143)
 
 
 def test_group_dates_error(as_user, staff, provider):
@@ -329,6 +487,42 @@ def test_publish_refused_with_the_checklist_then_allowed(as_user, staff, provide
     assert client.post(f"{PROGRAMS}{program.pk}/unpublish/").json()["is_published"] is False
     assert client.post(f"{PROGRAMS}{program.pk}/archive/").json()["archived_at"]
     assert ActionLog.objects.filter(action__startswith="catalog.").count() == 6
+
+
+def test_paid_only_refused_by_the_stored_registry_or_certification_is_a_409(
+    as_user, provider, operator
+):
+    program = complete_program(provider=provider)
+    client = as_user(operator)
+    url = f"{PROGRAMS}{program.pk}/set-registry/"
+    assert client.post(url, {"budget_registry": "other"}, format="json").status_code == 200
+    error = assert_error(
+        client.post(url, {"paid_only": True}, format="json"), 409, "paid_only_refused"
+    )
+    assert error["fields"] == {
+        "paid_only": ["Программа бюджетного реестра не может быть только платной."]
+    }
+    # Both in one body contradict each other: the body's own 400.
+    error = assert_error(
+        client.post(url, {"budget_registry": "significant", "paid_only": True}, format="json"),
+        400,
+        "validation_error",
+    )
+    assert list(error["fields"]) == ["paid_only"]
+    certified = ProgramFactory(provider=provider)
+    assert certified.certification_status == "certified"
+    error = assert_error(
+        client.post(
+            f"{PROGRAMS}{certified.pk}/set-registry/",
+            {"budget_registry": "none", "paid_only": True},
+            format="json",
+        ),
+        409,
+        "paid_only_refused",
+    )
+    assert error["fields"]["paid_only"][0].startswith("Сертифицированная программа")
+    program.refresh_from_db()
+    assert (program.budget_registry, program.paid_only) == ("other", False)
 
 
 def test_certification_over_the_api(as_user, staff, provider, expert, operator):

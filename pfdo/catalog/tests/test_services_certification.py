@@ -126,12 +126,31 @@ def test_paid_only_and_certification_exclude_each_other(staff, provider, operato
     with pytest.raises(Conflict) as exc:
         services.submit(actor=staff, program=program)
     assert exc.value.code == "paid_only"
-    with pytest.raises(ValidationFailed) as exc:
+    # A registry refused by the stored «только платная»: the programme's state (409), on the
+    # field sent.
+    with pytest.raises(Conflict) as exc:
         services.set_registries(actor=operator, program=program, budget_registry="significant")
-    assert "paid_only" in exc.value.fields
+    assert (exc.value.code, list(exc.value.fields)) == ("paid_only_refused", ["budget_registry"])
+    # Both in one request contradict each other: the body's own 400.
+    with pytest.raises(ValidationFailed) as exc:
+        services.set_registries(
+            actor=operator, program=program, budget_registry="significant", paid_only=True
+        )
+    assert exc.value.fields == {
+        "paid_only": ["Программа бюджетного реестра не может быть только платной."]
+    }
+    # Both sent and agreeing: fine.
+    services.set_registries(
+        actor=operator, program=program, budget_registry="significant", paid_only=False
+    )
+    with pytest.raises(Conflict) as exc:
+        services.set_registries(actor=operator, program=program, paid_only=True)
+    assert (exc.value.code, list(exc.value.fields)) == ("paid_only_refused", ["paid_only"])
     certified = ProgramFactory(provider=provider)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Conflict) as exc:
         services.set_registries(actor=operator, program=certified, paid_only=True)
+    assert exc.value.code == "paid_only_refused"
+    assert exc.value.fields["paid_only"][0].startswith("Сертифицированная программа")
 
 
 def test_operator_returns_a_rejected_programme_to_draft(staff, provider, operator):

@@ -28,7 +28,7 @@ from pfdo.catalog.tests.service_helpers import (
     actions,
     group_in_room,
 )
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import Conflict, ValidationFailed
 
 # ---------------------------------------------------------------- groups and schedule
 
@@ -80,11 +80,12 @@ def test_schedule_clash_in_the_same_room_names_the_other_group(staff, provider, 
     busy.save()
     ScheduleEntryFactory(group=busy, weekday=2, starts_at=dt.time(16), ends_at=dt.time(17))
     mine = group_in_room(provider)
-    with pytest.raises(ValidationFailed) as exc:
+    # Another group's lesson holds the room: the world's state, 409.
+    with pytest.raises(Conflict) as exc:
         services.add_schedule_entry(
             actor=staff, group=mine, weekday=2, starts_at=dt.time(16, 30), ends_at=dt.time(18)
         )
-    assert exc.value.code == "schedule_clash"
+    assert (exc.value.code, exc.value.status) == ("schedule_clash", 409)
     assert "«Шахматы-1»" in exc.value.fields["starts_at"][0]
     assert not mine.schedule.exists()
     # Back to back is fine; another weekday is fine.
@@ -114,7 +115,7 @@ def test_odd_and_even_weeks_do_not_clash_but_every_week_clashes_with_both(staff,
     )
     other = group_in_room(provider)
     for parity in ("odd", "every"):
-        with pytest.raises(ValidationFailed):
+        with pytest.raises(Conflict):
             services.add_schedule_entry(
                 actor=staff,
                 group=other,
@@ -144,9 +145,9 @@ def test_moving_a_group_into_a_busy_room_is_refused(staff, provider):
     ScheduleEntryFactory(group=busy, weekday=5, starts_at=dt.time(18), ends_at=dt.time(19))
     mover = group_in_room(provider, room="9")
     ScheduleEntryFactory(group=mover, weekday=5, starts_at=dt.time(18, 30), ends_at=dt.time(19, 30))
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.update_group(actor=staff, group=mover, room="7")
-    assert "room" in exc.value.fields
+    assert (exc.value.code, set(exc.value.fields)) == ("schedule_clash", {"room"})
     mover.refresh_from_db()
     assert mover.room == "9"
 
@@ -155,7 +156,7 @@ def test_group_with_a_clashing_schedule_is_not_created_at_all(staff, provider):
     busy = group_in_room(provider)
     ScheduleEntryFactory(group=busy, weekday=2, starts_at=dt.time(16), ends_at=dt.time(17))
     module = busy.module
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Conflict) as exc:
         services.add_group(
             actor=staff,
             module=module,
@@ -173,6 +174,64 @@ def test_group_with_a_clashing_schedule_is_not_created_at_all(staff, provider):
     assert set(exc.value.fields) == {"schedule.1.starts_at"}
     assert not Group.objects.filter(name="Новая").exists()
     assert ScheduleEntry.objects.count() == 1
+
+
+def test_a_new_groups_own_lessons_overlapping_each_other_are_the_bodys_400(staff, provider):
+    module = ModuleFactory(program=DraftProgramFactory(provider=provider))
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_group(
+            actor=staff,
+            module=module,
+            name="Новая",
+            capacity=10,
+            schedule=[
+                {"weekday": 1, "starts_at": dt.time(16), "ends_at": dt.time(17)},
+                {"weekday": 1, "starts_at": dt.time(16, 30), "ends_at": dt.time(17, 30)},
+            ],
+        )
+    assert exc.value.code == "schedule_clash"
+    message = exc.value.fields["schedule.1.starts_at"][0]
+    assert message.startswith("Занятия этой группы пересекаются между собой")
+    assert not Group.objects.filter(name="Новая").exists()
+
+
+def test_capacity_below_the_seats_taken_is_the_groups_state(staff, provider):
+    group = GroupFactory(module=ModuleFactory(program=DraftProgramFactory(provider=provider)))
+    Group.objects.filter(pk=group.pk).update(capacity=10, seats_taken=4)
+    with pytest.raises(Conflict) as exc:
+        services.update_group(actor=staff, group=group, capacity=3)
+    assert (exc.value.code, exc.value.fields) == (
+        "seats_taken",
+        {"capacity": ["В группе уже занято мест: 4. Мест не может быть меньше."]},
+    )
+    assert services.update_group(actor=staff, group=group, capacity=4).capacity == 4
+
+
+def test_one_date_against_the_stored_other_is_a_conflict_both_sent_are_a_400(staff, provider):
+    group = GroupFactory(
+        module=ModuleFactory(program=DraftProgramFactory(provider=provider)),
+        starts_on=dt.date(2026, 9, 1),
+        ends_on=dt.date(2027, 5, 31),
+    )
+    cases = [
+        ({"ends_on": dt.date(2026, 8, 1)}, "ends_on", "Окончание занятий должно быть позже"),
+        ({"starts_on": dt.date(2027, 6, 1)}, "ends_on", "Окончание занятий должно быть позже"),
+        ({"starts_on": dt.date(2023, 1, 1)}, "ends_on", "Группа не может заниматься дольше"),
+        ({"starts_on": None}, "starts_on", "Укажите обе даты"),
+    ]
+    for changes, field, message in cases:
+        with pytest.raises(Conflict) as exc:
+            services.update_group(actor=staff, group=group, **changes)
+        assert exc.value.code == "conflicts_with_current", changes
+        assert list(exc.value.fields) == [field], changes
+        assert exc.value.fields[field][0].startswith(message), changes
+    with pytest.raises(ValidationFailed) as exc:
+        services.update_group(
+            actor=staff, group=group, starts_on=dt.date(2027, 6, 1), ends_on=dt.date(2027, 1, 1)
+        )
+    assert exc.value.fields == {"ends_on": ["Окончание занятий должно быть позже начала."]}
+    group.refresh_from_db()
+    assert (group.starts_on, group.ends_on) == (dt.date(2026, 9, 1), dt.date(2027, 5, 31))
 
 
 def test_lesson_must_end_after_it_starts(staff, provider):
