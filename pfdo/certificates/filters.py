@@ -7,6 +7,7 @@ from django import forms
 
 from pfdo.certificates import selectors
 from pfdo.certificates.models import Certificate, CertificateApplication
+from pfdo.common.filters import CharFilter
 from pfdo.common.forms import ModelChoiceField
 
 # ------------------------------------------------------- applications: the page and the API
@@ -31,7 +32,7 @@ class ApplicationSearchFilter(django_filters.FilterSet):
     in /api/v1/certificate-applications/: by number or the child's name, newest first unless
     asked. Searches only what the reader's scope already holds."""
 
-    q = django_filters.CharFilter(
+    q = CharFilter(
         method="filter_q",
         label="Номер заявления или ФИО ребёнка",
         max_length=100,
@@ -67,7 +68,7 @@ class CertificateApplicationFilter(ApplicationSearchFilter):
     status = django_filters.ChoiceFilter(
         choices=CertificateApplication.Status.choices, label="Статус"
     )
-    municipality = django_filters.CharFilter(
+    municipality = CharFilter(
         field_name="municipality__code", label="Код муниципалитета, например vorkuta"
     )
 
@@ -76,12 +77,12 @@ class CertificateApplicationFilter(ApplicationSearchFilter):
 
 
 class CertificateFilter(django_filters.FilterSet):
-    number = django_filters.CharFilter(
+    number = CharFilter(
         method="filter_number", label="Номер сертификата (10 цифр; пробелы и дефисы допустимы)"
     )
     type = django_filters.ChoiceFilter(choices=Certificate.Type.choices, label="Тип")
     status = django_filters.ChoiceFilter(choices=Certificate.Status.choices, label="Статус")
-    municipality = django_filters.CharFilter(
+    municipality = CharFilter(
         field_name="municipality__code", label="Код муниципалитета, например vorkuta"
     )
 
@@ -116,7 +117,7 @@ class RegistryFilter(django_filters.FilterSet):
     municipality = _MunicipalityFilter(
         queryset=None, label="Муниципалитет", empty_label="Все муниципалитеты"
     )
-    q = django_filters.CharFilter(
+    q = CharFilter(
         method="filter_q",
         label="Номер сертификата или ФИО ребёнка",
         max_length=100,

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
-from django_fsm import FSMField, transition
+from django_fsm import transition
 from simple_history.models import HistoricalRecords
 
 from pfdo.certificates.querysets import (
@@ -22,6 +22,7 @@ from pfdo.certificates.querysets import (
     SwitchRequestQuerySet,
 )
 from pfdo.common import clock
+from pfdo.common.fsm import StateField
 
 # A certificate serves children from 5 to 18 (domain.md: ages 5–18), ages kept in months.
 MIN_AGE_MONTHS = 5 * 12
@@ -194,7 +195,7 @@ class CertificateApplication(models.Model):
         default=True,
         help_text="Снимите, если нужны только бесплатные (бюджетные) программы.",
     )
-    status = FSMField(
+    status = StateField(
         "статус", max_length=16, choices=Status.choices, default=Status.APPLIED, protected=False
     )
     reason = models.TextField("причина отказа", blank=True)
@@ -301,7 +302,7 @@ class Certificate(models.Model):
     )
     type = models.CharField("тип", max_length=16, choices=Type.choices)
     type_reason = models.CharField("почему этот тип", max_length=300, blank=True)
-    status = FSMField(
+    status = StateField(
         "статус", max_length=16, choices=Status.choices, default=Status.ACTIVE, protected=False
     )
     status_reason = models.CharField("причина статуса", max_length=300, blank=True)
@@ -412,7 +413,7 @@ class SwitchRequest(models.Model):
     municipality = models.ForeignKey(
         "territory.Municipality", on_delete=models.PROTECT, related_name="+"
     )
-    status = FSMField(
+    status = StateField(
         "статус", max_length=16, choices=Status.choices, default=Status.WAITING, protected=False
     )
     reason = models.CharField("комментарий", max_length=300, blank=True)

@@ -11,6 +11,8 @@ import unicodedata
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from pfdo.common.validators import WHITESPACE
+
 _BIRTH_CERTIFICATE = re.compile(r"^([IVXLC1]{1,6})-?([А-ЯЁ]{2})\s*№?\s*(\d{6})$")
 _PASSPORT = re.compile(r"^(\d{2})\s?(\d{2})\s*№?\s*(\d{6})$")
 
@@ -80,6 +82,21 @@ def pd_hash(kind: str, value: str) -> str:
     return hmac.new(_hash_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+# A certificate number as typed (selectors.certificate_digits): 10 digits with spaces or hyphens
+# between or around them, whitespace at the ends trimmed. The API states it as this pattern.
+_NUMBER_AS_SENT = rf"[{WHITESPACE}]*[ \-]*([0-9][ \-]*){{10}}[{WHITESPACE}]*"
+CERTIFICATE_NUMBER_PATTERN = rf"^{_NUMBER_AS_SENT}$"
+# A certificate by its number or by its id, as the two operations that take one state it. They
+# differ on purpose and each server check is its schema's pattern, so do not swap them:
+# - an application's body (`certificate`, a JSON string): the number as typed or an id of up to
+#   18 digits, leading zeros and whitespace at the ends allowed (the value is trimmed);
+CERTIFICATE_REFERENCE_BODY_PATTERN = (
+    rf"^({_NUMBER_AS_SENT}|[{WHITESPACE}]*0*[1-9][0-9]{{0,17}}[{WHITESPACE}]*)$"
+)
+# - the terms look-up's query (`applications/terms?certificate=`): an id without leading zeros,
+#   or 10 digits with only spaces and hyphens between or around them; nothing else at the ends.
+CERTIFICATE_REFERENCE_QUERY_PATTERN = r"^([1-9][0-9]{0,17}|[ -]*([0-9][ -]*){10})$"
+
 # Hyphens and dashes people type between the parts of a double surname.
 _SURNAME_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
@@ -92,6 +109,12 @@ def surname_key(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw or "").casefold().replace("ё", "е")
     text = text.translate(_APOSTROPHES)
     return "-".join(part for part in _SURNAME_SEPARATORS.split(text) if part)
+
+
+# Text whose surname_key is not empty (and holds no NUL): something besides whitespace and the
+# characters that become a separator once normalised (NFKC) — what a check by name needs.
+_KEY_SEPARATORS = r"\-\u2010-\u2015\u207b\u208b\u2212\ufe31\ufe32\ufe58\ufe63\uff0d"
+NAME_KEY_PATTERN = rf"^[^\u0000]*[^\u0000{WHITESPACE}{_KEY_SEPARATORS}][^\u0000]*$"
 
 
 def document_suffix(number: str) -> str:

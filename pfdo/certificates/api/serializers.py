@@ -18,7 +18,8 @@ from pfdo.certificates.models import (
     SwitchRequest,
 )
 from pfdo.certificates.rules import manages_municipality
-from pfdo.common.api.fields import PersonNameField, SlugRelatedField
+from pfdo.common.api.fields import PersonNameField, SlugRelatedField, reason_field
+from pfdo.common.ids import MAX_ID
 from pfdo.ledger.selectors import CertificateBalance, TransferKind
 from pfdo.territory.models import Municipality
 
@@ -243,8 +244,10 @@ class SwitchResultSerializer(serializers.Serializer):
 class ParentPasswordSerializer(serializers.Serializer):
     login = serializers.CharField(help_text="Логин законного представителя.")
     issued_password = serializers.CharField(
-        help_text="Одноразовый пароль: показывается один раз (повтор с тем же Idempotency-Key "
-        "возвращает тот же ответ); при первом входе его нужно сменить."
+        allow_null=True,
+        help_text="Одноразовый пароль: показывается только в первом ответе — повтор с тем же "
+        "Idempotency-Key (Idempotent-Replayed: true) отвечает здесь null; при первом входе "
+        "пароль нужно сменить.",
     )
 
 
@@ -310,6 +313,17 @@ class CertificateApplicationSerializer(serializers.ModelSerializer):
         return application.duplicate_reason
 
 
+def _channel_of(user, names_a_parent: bool) -> str:
+    """The way an application without `channel` is filed: in person when the body names a
+    parent (existing or new); otherwise online for a parent, in person for everyone else (an
+    official files for a family)."""
+    if names_a_parent:
+        return CertificateApplication.Channel.IN_PERSON
+    if user is None or user.has_role("parent"):
+        return CertificateApplication.Channel.ONLINE
+    return CertificateApplication.Channel.IN_PERSON
+
+
 class CertificateApplicationCreateSerializer(serializers.Serializer):
     """A parent applies online for their child; an operator files in person for a family.
 
@@ -328,7 +342,11 @@ class CertificateApplicationCreateSerializer(serializers.Serializer):
             (CertificateApplication.Channel.ONLINE, "через личный кабинет (родитель)"),
             (CertificateApplication.Channel.IN_PERSON, "лично у оператора"),
         ],
-        default=CertificateApplication.Channel.ONLINE,
+        required=False,
+        help_text="online — законный представитель из личного кабинета; in_person — оператор "
+        "за семью (нужен parent или данные нового родителя). Без channel — по переданным "
+        "полям (parent или данные нового родителя — in_person), иначе по роли: законному "
+        "представителю online, остальным in_person.",
     )
     relation = serializers.ChoiceField(
         choices=Guardianship.Relation.choices, default=Guardianship.Relation.MOTHER
@@ -377,6 +395,8 @@ class CertificateApplicationCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         user = _user(self.context)
         new_parent = [name for name in self.NEW_PARENT_FIELDS if attrs.get(name)]
+        if not attrs.get("channel"):
+            attrs["channel"] = _channel_of(user, bool(attrs.get("parent") or new_parent))
         if attrs["channel"] == CertificateApplication.Channel.ONLINE:
             errors = {
                 name: "Только для заявления лично у оператора (channel = in_person)."
@@ -440,9 +460,9 @@ class CertificateApprovalSerializer(serializers.Serializer):
     )
     issued_password = serializers.CharField(
         allow_null=True,
-        help_text="Одноразовый пароль нового кабинета: показывается один раз, только в этом "
-        "ответе (повтор с тем же Idempotency-Key возвращает тот же ответ). null — у "
-        "представителя уже есть пароль.",
+        help_text="Одноразовый пароль нового кабинета: показывается только в первом ответе — "
+        "повтор с тем же Idempotency-Key (Idempotent-Replayed: true) отвечает здесь null. "
+        "null и в первом ответе — у представителя уже есть пароль.",
     )
 
 
@@ -450,18 +470,19 @@ class CertificateApprovalSerializer(serializers.Serializer):
 
 
 class CertificateReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text="Причина; обязательна при отказе, приостановке и аннулировании.",
-    )
+    reason = reason_field(required=False, help_text="Комментарий, по желанию.")
+
+
+class CertificateRequiredReasonSerializer(serializers.Serializer):
+    """A refusal, a suspension, a cancellation: the family is told why."""
+
+    reason = reason_field(required=True, help_text="Причина (обязательна): её увидит семья.")
 
 
 class ReissuePasswordSerializer(serializers.Serializer):
     parent = serializers.IntegerField(
         required=False,
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=MAX_ID,
         help_text="Id законного представителя; по умолчанию — подавший заявление.",
     )

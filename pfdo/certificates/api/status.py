@@ -9,15 +9,25 @@ from rest_framework.views import APIView
 
 from pfdo.certificates import services
 from pfdo.certificates.models import CertificateApplication
+from pfdo.certificates.services import status
 from pfdo.common import idempotency
+from pfdo.common.api.fields import PatternField
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.schema import RETRY_AFTER
 
 
 class ApplicationStatusRequestSerializer(serializers.Serializer):
-    number = serializers.CharField(max_length=20, help_text="Номер заявления из письма.")
-    email = serializers.CharField(
-        max_length=254, help_text="Адрес электронной почты, указанный в заявлении."
+    number = PatternField(
+        pattern=status.NUMBER_PATTERN,
+        message=status.NUMBER_MESSAGE,
+        max_length=20,
+        help_text="Номер заявления из письма.",
+    )
+    email = PatternField(
+        pattern=status.EMAIL_PATTERN,
+        message=status.EMAIL_MESSAGE,
+        max_length=254,
+        help_text="Адрес электронной почты, указанный в заявлении.",
     )
 
 

@@ -19,6 +19,7 @@ from pfdo.certificates.api.serializers import (
     CertificateApprovalSerializer,
     CertificateMovementSerializer,
     CertificateReasonSerializer,
+    CertificateRequiredReasonSerializer,
     CertificateSerializer,
     ChildSerializer,
     ParentPasswordSerializer,
@@ -146,7 +147,7 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
             "пользователя) или данные нового родителя (`parent_last_name`, "
             "`parent_first_name`, …): его кабинет создаётся без пароля, пароль выдаётся вместе "
             "с сертификатом. Ребёнок с тем же СНИЛС, у которого уже есть сертификат или "
-            "заявление, — 400 с кодом duplicate_child, если заявление подаёт оператор или "
+            "заявление, — 409 с кодом duplicate_child, если заявление подаёт оператор или "
             "законный представитель этого ребёнка; любому другому родителю ответ тот же, что "
             "и на нового ребёнка: заявление принимается, оператор видит его отмеченным как "
             "дубликат (duplicate_reason), представители ребёнка получают письмо."
@@ -225,7 +226,7 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
         return mark_secret(Response(body), "issued_password")
 
     @extend_schema(
-        request=CertificateReasonSerializer,
+        request=CertificateRequiredReasonSerializer,
         responses={200: CertificateApplicationSerializer},
         summary="Отказать",
         description=f"{OFFICIALS} Причина обязательна; родитель получит уведомление.",
@@ -233,7 +234,7 @@ class CertificateApplicationViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         application = self.get_object()
-        data = CertificateReasonSerializer(data=request.data)
+        data = CertificateRequiredReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = services.reject_application(
             actor=request.user,
@@ -299,9 +300,9 @@ class CertificateViewSet(ScopedModelViewSet):
         fresh = self.get_queryset().get(pk=certificate.pk)
         return Response(self.get_serializer(fresh).data)
 
-    def _status_change(self, request, service, **extra):
+    def _status_change(self, request, service, serializer=CertificateRequiredReasonSerializer):
         certificate = self.get_object()
-        data = CertificateReasonSerializer(data=request.data)
+        data = serializer(data=request.data)
         data.is_valid(raise_exception=True)
         certificate = service(
             actor=request.user,
@@ -311,7 +312,7 @@ class CertificateViewSet(ScopedModelViewSet):
         return self._read(certificate)
 
     @extend_schema(
-        request=CertificateReasonSerializer,
+        request=CertificateRequiredReasonSerializer,
         responses={200: CertificateSerializer},
         summary="Приостановить (причина обязательна)",
         description=f"{OFFICIALS} Только действующий сертификат; иначе 409.",
@@ -330,10 +331,12 @@ class CertificateViewSet(ScopedModelViewSet):
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reactivate(self, request, pk=None):
-        return self._status_change(request, services.reactivate_certificate)
+        return self._status_change(
+            request, services.reactivate_certificate, CertificateReasonSerializer
+        )
 
     @extend_schema(
-        request=CertificateReasonSerializer,
+        request=CertificateRequiredReasonSerializer,
         responses={200: CertificateSerializer},
         summary="Аннулировать (причина обязательна)",
         description=f"{OFFICIALS} Договоры сертификата расторгаются оператором сегодняшним "
@@ -382,7 +385,9 @@ class CertificateViewSet(ScopedModelViewSet):
         if "parent" in data.validated_data:
             parent = certificate.child.guardians.filter(pk=data.validated_data["parent"]).first()
             if parent is None:
-                raise ValidationFailed(fields={"parent": "Это не законный представитель ребёнка."})
+                raise ValidationFailed(
+                    fields={"parent": "Такого законного представителя у ребёнка нет."}
+                )
         issued = services.reissue_parent_password(
             actor=request.user, certificate=certificate, parent=parent
         )

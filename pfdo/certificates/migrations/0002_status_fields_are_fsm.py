@@ -2,8 +2,7 @@
 # FSMField is a CharField: the columns stay varchar(16) with the same default, so only the
 # migration state changes and no SQL runs (on SQLite a plain AlterField would rebuild tables).
 
-import django_fsm
-from django.db import migrations
+from django.db import migrations, models
 
 CERTIFICATE = [
     ("active", "действует"),
@@ -29,7 +28,7 @@ def _status(model_name, choices, default):
     return migrations.AlterField(
         model_name=model_name,
         name="status",
-        field=django_fsm.FSMField(
+        field=models.CharField(
             choices=choices, default=default, max_length=16, verbose_name="статус"
         ),
     )

@@ -68,7 +68,8 @@ def apply_for_certificate(
     known = known_child(municipality, snils_hash=snils_hash, document_hash=document_hash)
     own = known is not None and known.child.guardianships.filter(user=parent).exists()
     if known is not None and known.by_snils and (not online or own):
-        raise ValidationFailed(
+        # Well-formed data the region's records refuse: 409, as the race below answers.
+        raise Conflict(
             "Этот ребёнок уже есть в системе.",
             code="duplicate_child",
             fields={
@@ -126,6 +127,12 @@ def apply_for_certificate(
     return application
 
 
+EMAIL_TAKEN = (
+    "Этот e-mail уже зарегистрирован. Войдите в личный кабинет и подайте заявление "
+    "оттуда или восстановите пароль."
+)
+
+
 def _new_login(municipality) -> str:
     for _ in range(20):
         login = f"{municipality.code}-{secrets.randbelow(900_000) + 100_000}"
@@ -160,11 +167,11 @@ def register_parent(
             errors[field] = problem
     email = email.strip().lower()
     if email and User.objects.filter(email__iexact=email).exists():
-        errors["email"] = (
-            "Этот e-mail уже зарегистрирован. Войдите в личный кабинет и подайте заявление "
-            "оттуда или восстановите пароль."
-        )
+        errors["email"] = EMAIL_TAKEN
     if errors:
+        if list(errors) == ["email"] and errors["email"] == EMAIL_TAKEN:
+            # The address is well-formed; an existing account refuses it (409).
+            raise Conflict(EMAIL_TAKEN, code="email_taken", fields=errors)
         raise ValidationFailed(fields=errors)
     user, _ = accounts.create_user(
         actor=actor,
@@ -204,7 +211,9 @@ def file_in_person_application(
     if parent is None:
         try:
             parent = register_parent(actor=actor, municipality=municipality, **new_parent)
-        except ValidationFailed as exc:
+        except (ValidationFailed, Conflict) as exc:
+            if not errors and isinstance(exc, Conflict):
+                raise  # the taken e-mail alone: 409 email_taken
             errors.update(exc.fields)
     if errors:
         raise ValidationFailed(fields=errors)

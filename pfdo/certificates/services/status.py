@@ -17,10 +17,17 @@ from pfdo.audit import services as audit
 from pfdo.certificates.models import CertificateApplication
 from pfdo.common import context, ratelimit
 from pfdo.common.errors import NotFound, ValidationFailed
+from pfdo.common.validators import WHITESPACE
 
 ACTION = "certificates.application_status_checked"
 MISS = "Заявление не найдено: проверьте номер из письма и адрес почты, указанный в заявлении."
-NUMBER = re.compile(r"^\d{1,12}$")
+NUMBER_MESSAGE = "Номер заявления — число из письма, например 1234."
+EMAIL_MESSAGE = "Укажите адрес электронной почты, указанный в заявлении."
+# What clean() takes, as the API states it: the number with spaces and № anywhere, an e-mail
+# with an @ (whether it is the one of the application is the answer, not the shape).
+NUMBER_PATTERN = rf"^[{WHITESPACE}№]*([0-9][{WHITESPACE}№]*){{1,12}}$"
+EMAIL_PATTERN = r"^[^\u0000]*@[^\u0000]*$"
+NUMBER = re.compile(r"^[0-9]{1,12}$")
 Status = CertificateApplication.Status
 
 NEXT_STEPS = {
@@ -55,12 +62,13 @@ class ApplicationStatus:
 def clean(*, number: str, email: str) -> tuple[int, str]:
     """(number, e-mail) or ValidationFailed naming each bad field; free (nothing counted)."""
     digits = "".join(str(number or "").replace("№", "").split())
-    email = (email or "").strip().lower()
+    email = (email or "").strip()
     errors: dict[str, str] = {}
     if not NUMBER.match(digits):
-        errors["number"] = "Номер заявления — число из письма, например 1234."
+        errors["number"] = NUMBER_MESSAGE
     if not email or "@" not in email or len(email) > 254 or "\x00" in email:
-        errors["email"] = "Укажите адрес электронной почты, указанный в заявлении."
+        errors["email"] = EMAIL_MESSAGE
+    email = email.lower()
     if errors:
         raise ValidationFailed(fields=errors)
     return int(digits), email

@@ -36,6 +36,7 @@ from pfdo.certificates.tests.api_support import (  # noqa: F401  (fixtures by na
     staff,
 )
 from pfdo.certificates.tests.factories import child_data
+from pfdo.common.tests.served_schema import assert_answer_matches_schema, served_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -180,14 +181,14 @@ def test_bad_snils_too_old_and_unknown_municipality_are_field_errors(as_user, vo
     assert Child.objects.count() == 0 and CertificateApplication.objects.count() == 0
 
 
-def test_own_child_again_is_400_duplicate_child(as_user, vorkuta, parent):
+def test_own_child_again_is_409_duplicate_child(as_user, vorkuta, parent):
     # The child's own guardian may be told (another family is answered as for a new child:
     # see test_public_forms.py).
     first = body_of()
     assert as_user(parent).post(APPLICATIONS, first, format="json").status_code == 201
     again = body_of(snils=first["snils"], first_name="Другая")
     error = assert_error(
-        as_user(parent).post(APPLICATIONS, again, format="json"), 400, "duplicate_child"
+        as_user(parent).post(APPLICATIONS, again, format="json"), 409, "duplicate_child"
     )
     assert "snils" in error["fields"]
     assert CertificateApplication.objects.count() == 1
@@ -196,16 +197,30 @@ def test_own_child_again_is_400_duplicate_child(as_user, vorkuta, parent):
 def test_parent_cannot_file_in_person_and_operator_not_online(as_user, vorkuta, operator, parent):
     in_person = {**body_of(), "channel": "in_person", "parent": parent.username}
     assert_error(as_user(parent).post(APPLICATIONS, in_person, format="json"), 403)
-    error = assert_error(as_user(operator).post(APPLICATIONS, body_of(), format="json"), 400)
+    online = {**body_of(), "channel": "online"}
+    error = assert_error(as_user(operator).post(APPLICATIONS, online, format="json"), 400)
     assert "channel" in error["fields"]
     error = assert_error(
-        as_user(parent).post(
-            APPLICATIONS, {**body_of(), "parent_last_name": "Петров"}, format="json"
-        ),
+        as_user(parent).post(APPLICATIONS, {**online, "parent_last_name": "Петров"}, format="json"),
         400,
     )
     assert "parent_last_name" in error["fields"]
+    # Without channel a parent's fields name the desk: not the parent's to use.
+    named = {**body_of(), "parent_last_name": "Петров", "parent_first_name": "Иван"}
+    assert_error(as_user(parent).post(APPLICATIONS, named, format="json"), 403)
     assert CertificateApplication.objects.count() == 0
+
+
+def test_without_a_channel_the_fields_then_the_role_decide(as_user, vorkuta, operator, parent):
+    own = as_user(parent).post(APPLICATIONS, body_of(), format="json")
+    assert own.status_code == 201 and own.json()["channel"] == "online"
+    desk = {**body_of(), "parent_last_name": "Петров", "parent_first_name": "Иван"}
+    filed = as_user(operator).post(APPLICATIONS, desk, format="json")
+    assert filed.status_code == 201, filed.content
+    assert filed.json()["channel"] == "in_person"
+    # An official naming no parent is asked for one (in person), not told to go online.
+    error = assert_error(as_user(operator).post(APPLICATIONS, body_of(), format="json"), 400)
+    assert set(error["fields"]) == {"parent"}
 
 
 def test_operator_files_in_person_for_a_new_parent(as_user, vorkuta, operator):
@@ -262,6 +277,37 @@ def test_in_person_needs_a_parent_and_reports_all_field_errors(as_user, vorkuta,
     assert "snils" in error["fields"]
     assert "parent_first_name" in error["fields"]
     assert User.objects.filter(last_name="Петров").count() == 0
+
+
+def test_operator_in_person_duplicate_child_and_taken_email_are_409(
+    as_user, vorkuta, operator, parent
+):
+    client = as_user(operator)
+    first = {**body_of(), "channel": "in_person", "parent": parent.username}
+    assert client.post(APPLICATIONS, first, format="json").status_code == 201
+    again = {**body_of(snils=first["snils"]), "channel": "in_person", "parent": parent.username}
+    error = assert_error(client.post(APPLICATIONS, again, format="json"), 409, "duplicate_child")
+    assert "уже получил сертификат или заявление уже подано" in error["fields"]["snils"][0]
+    User.objects.filter(pk=parent.pk).update(email="taken@example.org")
+    new_parent = {
+        "channel": "in_person",
+        "parent_last_name": "Петров",
+        "parent_first_name": "Иван",
+        "email": "Taken@example.org",
+    }
+    error = assert_error(
+        client.post(APPLICATIONS, {**body_of(), **new_parent}, format="json"), 409, "email_taken"
+    )
+    assert error["fields"]["email"][0].startswith("Этот e-mail уже зарегистрирован.")
+    # With another field's error the taken e-mail is reported beside it in one 400.
+    error = assert_error(
+        client.post(APPLICATIONS, {**body_of(snils="112-233-445 96"), **new_parent}, format="json"),
+        400,
+        "validation_error",
+    )
+    assert set(error["fields"]) == {"snils", "email"}
+    assert CertificateApplication.objects.count() == 1
+    assert not User.objects.filter(last_name="Петров").exists()
 
 
 def test_application_list_filters_and_duplicate_counts(
@@ -395,6 +441,10 @@ def test_approve_with_the_same_idempotency_key_issues_one_certificate(
     assert again.json()["certificate"] == first.json()["certificate"]
     # The one-time password is not kept for replays (nor in the database).
     assert first.json()["issued_password"] and again.json()["issued_password"] is None
+    assert again.json() == {**first.json(), "issued_password": None}
+    schema = served_schema()
+    for response in (first, again):
+        assert_answer_matches_schema(schema, "POST", f"{APPLICATIONS}{{id}}/approve/", response)
     assert Certificate.objects.count() == 1
     assert ActionLog.objects.filter(action="certificates.certificate_issued").count() == 1
     # Without the key, the repeat is a new request and the domain refuses it.

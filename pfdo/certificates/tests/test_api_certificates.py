@@ -33,6 +33,7 @@ from pfdo.certificates.tests.api_support import (  # noqa: F401  (fixtures by na
     staff,
 )
 from pfdo.certificates.tests.factories import approved_period, child_data, nth_name
+from pfdo.common.tests.served_schema import assert_answer_matches_schema, served_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -137,9 +138,43 @@ def test_reissue_password(as_user, vorkuta, operator, parent, other_parent, staf
     error = assert_error(
         as_user(operator).post(url, {"parent": other_parent.pk}, format="json"), 400
     )
-    assert "parent" in error["fields"]
+    assert error["fields"]["parent"] == ["Такого законного представителя у ребёнка нет."]
     assert_error(as_user(parent).post(url), 403)
     assert_error(as_user(staff).post(url), 403)
+
+
+def test_a_replayed_reissued_password_is_null_and_matches_the_schema(
+    as_user, vorkuta, operator, parent, period
+):
+    """The password is shown once: the replay answers the same body with `issued_password`
+    null (and Idempotent-Replayed: true), as the served schema declares; no second password."""
+    certificate = issue(operator, vorkuta, parent).certificate
+    url = f"{CERTIFICATES}{certificate.pk}/reissue-password/"
+    client = as_user(operator)
+    first = client.post(url, HTTP_IDEMPOTENCY_KEY="reissue-1")
+    again = client.post(url, HTTP_IDEMPOTENCY_KEY="reissue-1")
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == {"login": parent.username, "issued_password": None}
+    parent.refresh_from_db()
+    assert parent.check_password(first.json()["issued_password"])
+    schema = served_schema()
+    template = "/api/v1/certificates/{id}/reissue-password/"
+    for response in (first, again):
+        assert_answer_matches_schema(schema, "POST", template, response)
+
+
+def test_reissue_password_refuses_a_malformed_key_after_the_permissions(
+    as_user, vorkuta, operator, parent, period
+):
+    certificate = issue(operator, vorkuta, parent).certificate
+    url = f"{CERTIFICATES}{certificate.pk}/reissue-password/"
+    assert_error(as_user(parent).post(url, HTTP_IDEMPOTENCY_KEY="x" * 201), 403)
+    before = User.objects.get(pk=parent.pk).password
+    refused = as_user(operator).post(url, HTTP_IDEMPOTENCY_KEY="x" * 201)
+    assert_error(refused, 400, "invalid_idempotency_key")
+    assert User.objects.get(pk=parent.pk).password == before
+    assert as_user(operator).post(url, HTTP_IDEMPOTENCY_KEY="x" * 200).status_code == 200
 
 
 def test_movements_paginated_with_signed_effects(as_user, vorkuta, operator, parent, period):

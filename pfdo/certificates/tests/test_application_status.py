@@ -189,3 +189,29 @@ def test_the_done_page_points_to_the_status(applied, client):
 
 def test_get_is_not_offered(db):
     assert APIClient().get(API).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("number", "email", "allowed"),
+    [
+        ("№ 1\u00a02", "  Someone@Example.org ", True),
+        ("٣", EMAIL, False),  # not an ASCII digit
+        ("1" * 13, EMAIL, False),
+        ("1", "no-at-sign", False),
+        ("1", "a@" + "b" * 253, False),  # 255 characters as sent
+    ],
+)
+def test_what_the_schema_allows_is_looked_up_and_what_it_refuses_is_a_field_error(
+    db, number, email, allowed
+):
+    """Issue 18: the schema states the shape of the number and the e-mail exactly."""
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    body = {"number": number, "email": email}
+    assert body_is_valid(served_schema(), "POST", API, body) is allowed
+    response = APIClient().post(API, body, format="json")
+    if allowed:
+        assert response.status_code == 404  # the shape is right; no such application
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) <= {"number", "email"}

@@ -23,7 +23,7 @@ from pfdo.certificates.models import CertificateApplication, Child
 from pfdo.certificates.tests.factories import approved_period, child_data, issue_certificate
 from pfdo.certificates.validators import pd_hash
 from pfdo.common import clock
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import Conflict
 from pfdo.demo.certificates import ANNA
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -142,7 +142,7 @@ def test_year_16_rekey_command(vorkuta, operator, parent):
         assert log.details["children_changed"] == 2 and log.details["history_cleared"] == former
 
         # Found again: the same child applied for a second time is refused as a duplicate.
-        with pytest.raises(ValidationFailed) as refused:
+        with pytest.raises(Conflict) as refused:
             services.apply_for_certificate(
                 actor=parent,
                 municipality=vorkuta,

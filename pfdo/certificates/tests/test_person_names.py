@@ -125,3 +125,27 @@ def test_import_marks_the_rows_with_markup_or_formulas(vorkuta, file):
         [("фамилия родителя", PERSON_NAME_MESSAGE)],
         [],
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("  Мамин-Сибиряк\u00a0", True),
+        ("д’Артаньян", True),
+        ("Иванова2", False),
+        ("-Иванова", False),
+        ("Я" * 151, False),
+    ],
+)
+def test_the_schema_states_the_name_rule_the_api_applies(as_user, parent, name, allowed):
+    """Issue 18: a name the schema's pattern allows is taken, one it refuses is a field error."""
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    body = body_of(last_name=name)
+    assert body_is_valid(served_schema(), "POST", APPLICATIONS, body) is allowed
+    response = as_user(parent).post(APPLICATIONS, body, format="json")
+    if allowed:
+        assert response.status_code == 201, response.content
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) == {"last_name"}

@@ -146,7 +146,7 @@ def test_duplicate_snils_refused_document_match_flagged(vorkuta, operator, paren
     approved_period(vorkuta)
     data = child_data()
     services.apply_for_certificate(actor=parent, municipality=vorkuta, parent=parent, child=data)
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(Conflict) as err:
         services.apply_for_certificate(
             actor=parent, municipality=vorkuta, parent=parent, child=child_data(snils=data["snils"])
         )
