@@ -7,19 +7,12 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from pfdo.catalog.filters import MAX_ID, IdFilter
+from pfdo.common.filters import BooleanFilter, CharFilter, DateFilter, IdFilter
 from pfdo.enrolment.models import Application, CertificateLookup, Contract
 
 
 def _id(what: str, field_name: str) -> IdFilter:
-    message = f"{what} — целое положительное число (id)."
-    return IdFilter(
-        label=what,
-        field_name=field_name,
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages={"invalid": message, "min_value": message, "max_value": message},
-    )
+    return IdFilter(label=what, field_name=field_name, what=what)
 
 
 class ApplicationFilter(django_filters.FilterSet):
@@ -42,15 +35,13 @@ class ContractFilter(django_filters.FilterSet):
     child = _id("Ребёнок", "child_id")
     program = _id("Программа", "group__module__program_id")
     # The dates select contracts in force at some day of the range.
-    date_from = django_filters.DateFilter(
+    date_from = DateFilter(
         label="Действует с (ГГГГ-ММ-ДД)", field_name="ends_on", lookup_expr="gte"
     )
-    date_to = django_filters.DateFilter(
+    date_to = DateFilter(
         label="Действует по (ГГГГ-ММ-ДД)", field_name="starts_on", lookup_expr="lte"
     )
-    surname = django_filters.CharFilter(
-        label="Фамилия ребёнка (начало)", method="filter_surname", max_length=150
-    )
+    surname = CharFilter(label="Фамилия ребёнка (начало)", method="filter_surname", max_length=150)
 
     class Meta:
         model = Contract
@@ -87,12 +78,8 @@ class CertificateLookupFilter(django_filters.FilterSet):
 
     provider = _id("Поставщик", "provider_id")
     actor = _id("Сотрудник", "actor_id")
-    date_from = django_filters.DateFilter(
-        label="С (ГГГГ-ММ-ДД)", field_name="at", lookup_expr="date__gte"
-    )
-    date_to = django_filters.DateFilter(
-        label="По (ГГГГ-ММ-ДД)", field_name="at", lookup_expr="date__lte"
-    )
+    date_from = DateFilter(label="С (ГГГГ-ММ-ДД)", field_name="at", lookup_expr="date__gte")
+    date_to = DateFilter(label="По (ГГГГ-ММ-ДД)", field_name="at", lookup_expr="date__lte")
     outcome = django_filters.ChoiceFilter(
         label="Итог",
         choices=[
@@ -104,9 +91,7 @@ class CertificateLookupFilter(django_filters.FilterSet):
         ],
         method="filter_outcome",
     )
-    matched = django_filters.BooleanFilter(
-        label="Найден (true) или не найден (false)", method="filter_matched"
-    )
+    matched = BooleanFilter(label="Найден (true) или не найден (false)", method="filter_matched")
     purpose = django_filters.ChoiceFilter(
         label="Где", choices=CertificateLookup.Purpose.choices, field_name="purpose"
     )

@@ -8,11 +8,12 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django_fsm import FSMField, transition
+from django_fsm import transition
 from simple_history.models import HistoricalRecords
 
 from pfdo.audit.models import AppendOnlyModel
 from pfdo.common import clock
+from pfdo.common.fsm import StateField
 from pfdo.enrolment.querysets import (
     ApplicationQuerySet,
     CertificateLookupQuerySet,
@@ -75,7 +76,7 @@ class Application(models.Model):
     )
     channel = models.CharField("способ подачи", max_length=16, choices=Channel.choices)
     # Set once at filing (the state the filing reached); changed only by the transitions below.
-    status = FSMField("статус", max_length=20, choices=Status.choices, protected=False)
+    status = StateField("статус", max_length=20, choices=Status.choices, protected=False)
     copay_agreed = models.BooleanField("родитель согласен на доплату", default=False)
     reason = models.TextField("причина", blank=True)
     # The in-person confirmation code (services/codes.py): its hash while the application waits
@@ -244,7 +245,7 @@ class Contract(models.Model):
     normative_kopecks = models.BigIntegerField("нормативная стоимость за период договора, коп.")
     certificate_kopecks = models.BigIntegerField("оплачивается сертификатом, коп.")
     copay_kopecks = models.BigIntegerField("доплата родителя, коп.")
-    status = FSMField(
+    status = StateField(
         "статус", max_length=16, choices=Status.choices, default=Status.OFFERED, protected=False
     )
     offered_at = models.DateTimeField("предложен", default=clock.now)
@@ -382,7 +383,7 @@ class ContinuationOffer(models.Model):
     period = models.ForeignKey(
         "financing.FinancingPeriod", on_delete=models.PROTECT, related_name="+"
     )
-    status = FSMField(
+    status = StateField(
         "статус", max_length=16, choices=Status.choices, default=Status.OFFERED, protected=False
     )
     starts_on = models.DateField("продолжение с")

@@ -7,18 +7,36 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pfdo.certificates.validators import NAME_KEY_PATTERN
 from pfdo.common import idempotency
+from pfdo.common.api.fields import PatternField
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.schema import RETRY_AFTER
+from pfdo.common.validators import WHITESPACE
 from pfdo.enrolment import services
 from pfdo.enrolment.models import Contract
 from pfdo.enrolment.services import check
 
+# The four digits as sent: whitespace anywhere is dropped (check.clean).
+SUFFIX_PATTERN = rf"^[{WHITESPACE}]*([0-9][{WHITESPACE}]*){{4}}$"
+
 
 class EnrolmentCheckRequestSerializer(serializers.Serializer):
-    surname = serializers.CharField(max_length=150, help_text="Фамилия ребёнка.")
-    first_name = serializers.CharField(max_length=150, help_text="Имя ребёнка.")
-    document_suffix = serializers.CharField(
+    surname = PatternField(
+        pattern=NAME_KEY_PATTERN,
+        message="Укажите фамилию ребёнка.",
+        max_length=150,
+        help_text="Фамилия ребёнка.",
+    )
+    first_name = PatternField(
+        pattern=NAME_KEY_PATTERN,
+        message="Укажите имя ребёнка.",
+        max_length=150,
+        help_text="Имя ребёнка.",
+    )
+    document_suffix = PatternField(
+        pattern=SUFFIX_PATTERN,
+        message=check.SUFFIX_ERROR,
         max_length=20,
         help_text="Последние 4 цифры номера свидетельства о рождении или паспорта ребёнка.",
     )

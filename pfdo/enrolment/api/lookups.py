@@ -11,20 +11,27 @@ from rest_framework.views import APIView
 
 from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate
+from pfdo.certificates.validators import CERTIFICATE_NUMBER_PATTERN
 from pfdo.common import idempotency
+from pfdo.common.api.fields import PatternField
 from pfdo.common.api.permissions import RulesPermission
 from pfdo.common.api.viewsets import ScopedReadOnlyViewSet
+from pfdo.common.ids import MAX_ID
 from pfdo.enrolment import selectors, services
-from pfdo.enrolment.api.serializers import MAX_ID
 from pfdo.enrolment.filters import CertificateLookupFilter
 from pfdo.enrolment.models import CertificateLookup
 
 # ----------------------------------------------------------------------------- look-up
 
+NUMBER_SHAPE = "Номер сертификата — 10 цифр."
+
 
 class LookupRequestSerializer(serializers.Serializer):
-    number = serializers.CharField(
-        max_length=40, help_text="Номер сертификата: 10 цифр (пробелы и дефисы допустимы)."
+    number = PatternField(
+        pattern=CERTIFICATE_NUMBER_PATTERN,
+        message=NUMBER_SHAPE,
+        max_length=40,
+        help_text="Номер сертификата: 10 цифр (пробелы и дефисы допустимы).",
     )
     surname = serializers.CharField(
         max_length=150,
@@ -44,7 +51,7 @@ class LookupRequestSerializer(serializers.Serializer):
     def validate_number(self, value: str) -> str:
         # The shape only: whether it is a certificate is the look-up's answer.
         if not certificate_selectors.certificate_digits(value):
-            raise serializers.ValidationError("Номер сертификата — 10 цифр.")
+            raise serializers.ValidationError(NUMBER_SHAPE)
         return value
 
 

@@ -14,10 +14,18 @@ from rest_framework import serializers
 
 from pfdo.catalog.models import Group, ScheduleEntry
 from pfdo.certificates.models import Certificate, Child
+from pfdo.certificates.validators import (
+    CERTIFICATE_REFERENCE_BODY_PATTERN,
+    CERTIFICATE_REFERENCE_QUERY_PATTERN,
+)
+from pfdo.common.api.fields import PatternField, reason_field
+from pfdo.common.api.query import FullMatchValidator
+from pfdo.common.api.schema import NON_BLANK_TEXT_PATTERN
+from pfdo.common.errors import NotFound
+from pfdo.common.ids import MAX_ID
 from pfdo.enrolment import services
 from pfdo.enrolment.models import Application, ContinuationOffer, Contract, ContractMonth
-
-MAX_ID = 2**63 - 1
+from pfdo.enrolment.services.codes import CODE_PATTERN, MALFORMED
 
 
 def _user(context):
@@ -140,6 +148,9 @@ class ReferenceField(serializers.CharField):
         super().__init__(**kwargs)
 
 
+REFERENCE_SHAPE = "Укажите id сертификата или его номер из 10 цифр."
+
+
 def resolve_certificate(user, value: str) -> Certificate:
     """A certificate the user can see, by number (10 digits) or id; else a field error."""
     digits = "".join(ch for ch in value if ch.isdigit())
@@ -150,7 +161,7 @@ def resolve_certificate(user, value: str) -> Certificate:
     elif text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
         found = scoped.filter(pk=int(text)).first()
     else:
-        raise serializers.ValidationError("Укажите id сертификата или его номер из 10 цифр.")
+        raise serializers.ValidationError(REFERENCE_SHAPE)
     if found is None:
         raise serializers.ValidationError("Сертификат не найден.")
     return found
@@ -175,6 +186,39 @@ def resolve_group(user, pk: int, *, schedule: bool = False) -> Group:
     return found
 
 
+def _channel_of(user, attrs) -> str:
+    """The way an application without `channel` is filed: the one its fields name, or — when
+    they name both — the caller's (provider staff in person, everyone else online)."""
+    online = bool(attrs.get("certificate"))
+    in_person = bool((attrs.get("certificate_number") or "").strip()) and bool(
+        (attrs.get("surname") or "").strip()
+    )
+    if online != in_person:
+        return Application.Channel.ONLINE if online else Application.Channel.IN_PERSON
+    staff_only = user.has_role("provider_staff") and not user.has_role("parent")
+    return Application.Channel.IN_PERSON if staff_only else Application.Channel.ONLINE
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            {"type": "string", "pattern": CERTIFICATE_REFERENCE_BODY_PATTERN, "maxLength": 40},
+        ]
+    }
+)
+class CertificateReferenceField(PatternField):
+    """A certificate named by its id — a JSON number, as clients send ids — or by its id or
+    number as text (the pattern, checked as sent)."""
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, int) and not isinstance(data, bool):
+            if not 1 <= data <= MAX_ID:
+                raise serializers.ValidationError(self.pattern_message, code="invalid")
+            data = str(data)
+        return super().run_validation(data)
+
+
 class ApplicationCreateSerializer(serializers.Serializer):
     """A parent applies online; provider staff enrol a child who came in person."""
 
@@ -184,14 +228,19 @@ class ApplicationCreateSerializer(serializers.Serializer):
             (Application.Channel.IN_PERSON, "сотрудник поставщика, ребёнок пришёл лично"),
         ],
         required=False,
-        help_text="online — родитель из личного кабинета; in_person — сотрудник поставщика "
-        "по номеру сертификата. По умолчанию — по роли: сотруднику поставщика in_person, "
-        "остальным online.",
+        help_text="online — родитель из личного кабинета (нужен certificate); in_person — "
+        "сотрудник поставщика по номеру сертификата (нужны certificate_number и surname). Без "
+        "channel — по переданным полям, а если переданы оба способа — по роли: сотруднику "
+        "поставщика in_person, остальным online.",
     )
     group = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id группы.")
-    certificate = ReferenceField(
+    certificate = CertificateReferenceField(
+        pattern=CERTIFICATE_REFERENCE_BODY_PATTERN,
+        message=REFERENCE_SHAPE,
+        max_length=40,
         required=False,
-        help_text="online: id сертификата своего ребёнка или его номер (10 цифр).",
+        help_text="online: id сертификата своего ребёнка (число) или его id либо номер "
+        "(10 цифр) строкой.",
     )
     copay_agreed = serializers.BooleanField(
         default=False,
@@ -210,12 +259,28 @@ class ApplicationCreateSerializer(serializers.Serializer):
         "тот же, что для неизвестного номера. Каждая попытка — в лимитах и отчёте оператора.",
     )
 
+    # One of the two ways, and a channel (when given) that matches it. ("not" the other way:
+    # drf-spectacular's enum step would widen a bare `enum` here back to both values.)
+    request_schema_rules = {
+        "anyOf": [
+            {
+                "required": ["certificate"],
+                "properties": {"channel": {"not": {"enum": ["in_person"]}}},
+            },
+            {
+                "required": ["certificate_number", "surname"],
+                "properties": {
+                    "channel": {"not": {"enum": ["online"]}},
+                    "certificate_number": {"pattern": NON_BLANK_TEXT_PATTERN},
+                    "surname": {"pattern": NON_BLANK_TEXT_PATTERN},
+                },
+            },
+        ]
+    }
+
     def validate(self, attrs):
         user = _user(self.context)
-        channel = attrs.get("channel")
-        if not channel:
-            staff_only = user.has_role("provider_staff") and not user.has_role("parent")
-            channel = Application.Channel.IN_PERSON if staff_only else Application.Channel.ONLINE
+        channel = attrs.get("channel") or _channel_of(user, attrs)
         attrs["channel"] = channel
         errors = {}
         try:
@@ -242,23 +307,33 @@ class ApplicationCreateSerializer(serializers.Serializer):
 
 
 class ApplicationReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text="Причина отказа (обязательна).",
+    reason = reason_field(
+        required=True, help_text="Причина отказа (обязательна).", missing="Укажите причину отказа."
     )
 
 
 class ConfirmCodeSerializer(serializers.Serializer):
-    code = serializers.CharField(
-        max_length=20, help_text="Шестизначный код из уведомления родителю."
+    code = PatternField(
+        pattern=CODE_PATTERN,
+        message=MALFORMED,
+        max_length=20,
+        help_text="Шестизначный код из уведомления родителю (пробелы и дефисы между цифрами "
+        "допускаются).",
     )
 
 
 class TermsQuerySerializer(serializers.Serializer):
-    certificate = ReferenceField(help_text="Id сертификата своего ребёнка или его номер.")
-    group = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id группы.")
+    """A look-up about one certificate and one group: a value the schema refuses is a 400; a
+    well-formed one that names nothing the user may see is a 404 with the field's message."""
+
+    certificate = ReferenceField(
+        validators=[FullMatchValidator(CERTIFICATE_REFERENCE_QUERY_PATTERN, REFERENCE_SHAPE)],
+        trim_whitespace=False,
+        help_text="Id сертификата своего ребёнка или его номер; не найден — 404.",
+    )
+    group = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="Id группы; не найдена — 404."
+    )
 
     def validate(self, attrs):
         user = _user(self.context)
@@ -272,7 +347,8 @@ class TermsQuerySerializer(serializers.Serializer):
         except serializers.ValidationError as exc:
             errors["group"] = exc.detail
         if errors:
-            raise serializers.ValidationError(errors)
+            fields = {name: [str(message) for message in detail] for name, detail in errors.items()}
+            raise NotFound(next(iter(fields.values()))[0], fields=fields)
         return attrs
 
 
@@ -465,10 +541,10 @@ class ContractAcceptSerializer(serializers.Serializer):
 
 
 class ContractTerminateSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text="Причина расторжения: родителю — по желанию, поставщику и оператору — "
-        "обязательна.",
+    reason = reason_field(
+        required=True,
+        help_text="Причина расторжения (обязательна в API для всех, родителя тоже: схема не "
+        "может сделать поле обязательным для одной роли; на странице родитель расторгает без "
+        "причины).",
+        missing="Укажите причину расторжения.",
     )

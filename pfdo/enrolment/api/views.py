@@ -34,7 +34,7 @@ STAFF = "Сотрудник поставщика, которому адресо�
 REFUSALS = (
     "Отказ по условиям записи — 409 с кодом причины (age_out_of_range, "
     "certificate_not_active, already_applied, enrolment_closed, schedule_clash, …); "
-    "нет согласия на доплату — 400 с полем copay_agreed."
+    "нет согласия на доплату — 409 с кодом copay_not_agreed и полем copay_agreed."
 )
 
 

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.db.models.expressions
-import django_fsm
 import pfdo.common.clock
 from django.db import migrations, models
 
@@ -19,7 +18,7 @@ class Migration(migrations.Migration):
             name='ContinuationOffer',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', django_fsm.FSMField(choices=[('offered', 'ждёт согласия семьи'), ('accepted', 'принято, договор продолжен'), ('declined', 'семья отказалась'), ('expired', 'истёк срок согласия')], default='offered', max_length=16, verbose_name='статус')),
+                ('status', models.CharField(choices=[('offered', 'ждёт согласия семьи'), ('accepted', 'принято, договор продолжен'), ('declined', 'семья отказалась'), ('expired', 'истёк срок согласия')], default='offered', max_length=16, verbose_name='статус')),
                 ('starts_on', models.DateField(verbose_name='продолжение с')),
                 ('ends_on', models.DateField(verbose_name='продолжение по')),
                 ('price_kopecks', models.BigIntegerField(verbose_name='цена продолжения, коп.')),

@@ -36,7 +36,8 @@ ACTION = "enrolment.enrolment_checked"
 # enrolment (and a provider cannot make one active without the parent).
 SHOWN = (Contract.Status.ACTIVE, Contract.Status.COMPLETED, Contract.Status.TERMINATED)
 LIMIT = 50
-SUFFIX = re.compile(r"^\d{4}$")
+# Four digits, whitespace anywhere ignored (ASCII digits: a document number has no others).
+SUFFIX = re.compile(r"^[0-9]{4}$")
 SUFFIX_ERROR = "Последние 4 цифры номера документа — ровно четыре цифры, например 3456."
 
 

@@ -34,8 +34,11 @@ CODE_DIGITS = 6
 # The window of the per-certificate count of wrong codes.
 CERTIFICATE_WINDOW = dt.timedelta(days=1)
 
-WRONG = "Код не подходит. Проверьте код из уведомления родителя. Осталось попыток: {left}."
+WRONG = "Неверный код. Проверьте код из уведомления родителя. Осталось попыток: {left}."
 MALFORMED = "Код — 6 цифр."
+# What the API takes as a code: six digits, spaces or hyphens between them allowed (the
+# service reads the digits only). The schema states it, so a client is told before it sends.
+CODE_PATTERN = r"^[ -]*([0-9][ -]*){6}$"
 
 
 def _hash_code(application_id: int, code: str) -> str:

@@ -16,7 +16,7 @@ from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.authz import authorize
-from pfdo.common.errors import DomainError, ValidationFailed
+from pfdo.common.errors import Conflict, DomainError
 from pfdo.common.money import format_kopecks
 from pfdo.common.months import months_between, months_touched
 from pfdo.enrolment.models import Application, Contract
@@ -381,7 +381,8 @@ def check_preconditions(
                 f"({limit.max_children} детей).",
             )
     if terms.copay_kopecks > 0 and not copay_agreed:
-        raise ValidationFailed(
+        # The body is well-formed; the certificate's terms for this group ask for consent (409).
+        raise Conflict(
             "Нужна доплата семьи.",
             code="copay_not_agreed",
             fields={

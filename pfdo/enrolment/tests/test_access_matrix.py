@@ -335,11 +335,26 @@ def test_terms_only_for_the_family(world):
     assert api_as(world, "anonymous").get(url, query).status_code == 401
     for role in ("operator", "regional_admin", "superuser"):
         assert api_as(world, role).get(url, query).status_code == 404, role
-    # Those who cannot see the certificate at all are told it is not found, as a field.
+    # Those who cannot see the certificate at all are told it is not found (a look-up about
+    # one named object: 404), with the message at the field.
     for role in ("parent_b", "staff_p", "staff_q", "payer", "other_operator"):
         response = api_as(world, role).get(url, query)
-        assert response.status_code == 400, role
+        assert response.status_code == 404, role
         assert "certificate" in response.json()["error"]["fields"], role
+    parent = api_as(world, "parent_a")
+    by_number = {"certificate": world.certificate.number, "group": world.group.pk}
+    assert parent.get(url, by_number).status_code == 200
+    missing = parent.get(url, {"certificate": "9999999999", "group": 2**63 - 2})
+    assert missing.status_code == 404
+    assert set(missing.json()["error"]["fields"]) == {"certificate", "group"}
+    # A value the schema refuses is a 400 at its field (the id pattern, the group's bounds,
+    # an empty required value).
+    for certificate, group in [("0", world.group.pk), ("5\n", world.group.pk), ("x", 1)]:
+        bad = parent.get(url, {"certificate": certificate, "group": group})
+        assert bad.status_code == 400 and "certificate" in bad.json()["error"]["fields"]
+    for group in ("0", "", "abc"):
+        bad = parent.get(url, {"certificate": world.certificate.pk, "group": group})
+        assert bad.status_code == 400 and list(bad.json()["error"]["fields"]) == ["group"]
 
 
 # ------------------------------------------------------------------------------ the pages

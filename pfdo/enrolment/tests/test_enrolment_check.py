@@ -401,3 +401,35 @@ def test_the_schema_declares_the_public_check_with_its_429(w):
     assert {} in operation["security"]  # no login needed
     assert "Retry-After" in operation["responses"]["429"]["headers"]
     assert set(operation["responses"]) >= {"200", "400", "429"}
+
+
+# ------------------------------------------------- the body as the schema states it (issue 18)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("document_suffix", " 1 2\t3 4 ", True),
+        ("document_suffix", "\u00a01234\u2003", True),
+        ("document_suffix", "١٢٣٤", False),  # Arabic-Indic digits: not a document's
+        ("document_suffix", "12345", False),
+        ("document_suffix", "1234" + " " * 17, False),  # 21 characters as sent
+        ("surname", "  Иванова ", True),
+        ("surname", "-", False),
+        ("surname", "\u2014 \uff0d", False),  # dashes alone: no name once normalised
+        ("first_name", "\u00a0\u3000", False),
+    ],
+)
+def test_what_the_schema_allows_the_check_takes_and_what_it_refuses_is_a_field_error(
+    w, field, value, allowed
+):
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    body = {**MARIA, field: value}
+    assert body_is_valid(served_schema(), "POST", "/api/v1/enrolment-check/", body) is allowed
+    response = check(body)
+    if allowed:
+        assert response.status_code == 200, response.content
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) == {field}

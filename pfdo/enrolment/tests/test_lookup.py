@@ -550,3 +550,29 @@ def test_the_service_refuses_staff_of_another_provider(w):
             surname="Белова",
         )
     assert not CertificateLookup.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("number", "allowed"),
+    [
+        ("\t-11 02-000 999 -\u00a0", True),
+        ("1102000999", True),
+        ("11 02 0009\t99", False),  # a tab inside
+        ("١١٠٢٠٠٠٩٩٩", False),  # Arabic-Indic digits
+        ("110200099", False),
+        (1102000999, False),  # a JSON number, not the string the schema states
+    ],
+)
+def test_the_schema_states_the_number_exactly(w, number, allowed):
+    """Issue 18: what the schema allows is looked up (an unknown number: 404), what it refuses
+    is a field error before any look-up."""
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    body = {"number": number, "surname": "Иванова"}
+    assert body_is_valid(served_schema(), "POST", LOOKUP, body) is allowed
+    response = look_up(w.staff_p, number, "Иванова")
+    if allowed:
+        assert response.status_code == 404, response.content
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) == {"number"}

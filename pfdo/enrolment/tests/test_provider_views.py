@@ -247,7 +247,7 @@ def test_in_person_enrolment_end_to_end_with_code(client, fam, group, staff, per
     code = fam.parent.notifications.order_by("-pk").first().body.split("код ")[1][:6]
     code_url = reverse("enrolment:provider_application_code", args=[application.pk])
     wrong = client.post(code_url, {"code": "000000" if code != "000000" else "111111"})
-    assert wrong.status_code == 200 and "Код не подходит" in text(wrong)
+    assert wrong.status_code == 200 and "Неверный код." in text(wrong)
     short = client.post(code_url, {"code": "12"})
     assert "Код — 6 цифр." in text(short)
     done = client.post(code_url, {"code": code})

@@ -127,9 +127,9 @@ def test_suspended_certificate_and_clash_and_copay(vorkuta, operator, period):
         services.apply(actor=fam.parent, certificate=fam.certificate, group=clashing)
     assert err.value.code == "schedule_clash"
     pricey = ready_group(vorkuta, weekday=4, price=9_000_000, normative=2_000_000)
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(Conflict) as err:
         services.apply(actor=fam.parent, certificate=fam.certificate, group=pricey)
-    assert "copay_agreed" in err.value.fields
+    assert err.value.code == "copay_not_agreed" and "copay_agreed" in err.value.fields
     application = services.apply(
         actor=fam.parent, certificate=fam.certificate, group=pricey, copay_agreed=True
     )

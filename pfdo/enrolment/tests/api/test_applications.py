@@ -79,11 +79,12 @@ def test_terms_of_someone_elses_certificate_are_not_shown(
 ):
     other = family(vorkuta, operator)
     query = {"certificate": fam.certificate.pk, "group": group.pk}
-    error = assert_error(as_user(other.parent).get(TERMS, query), 400, "validation_error")
+    # A look-up about one named certificate: one the user cannot see is a 404 at the field.
+    error = assert_error(as_user(other.parent).get(TERMS, query), 404, "not_found")
     assert "certificate" in error["fields"]
     # The operator sees the certificate but is not the family: not found.
     assert_error(as_user(operator).get(TERMS, query), 404, "not_found")
-    assert_error(as_user(staff).get(TERMS, query), 400, "validation_error")
+    assert_error(as_user(staff).get(TERMS, query), 404, "not_found")
     assert_error(as_user(fam.parent).get(TERMS, {"certificate": "abc", "group": group.pk}), 400)
 
 
@@ -168,8 +169,10 @@ def test_suspended_certificate_is_refused(as_user, fam, group, operator):
 def test_copay_must_be_agreed(as_user, fam, vorkuta):
     pricey = ready_group(vorkuta, price=9_000_000, normative=2_000_000)
     client = as_user(fam.parent)
-    error = assert_error(client.post(APPLICATIONS, apply_body(fam, pricey), format="json"), 400)
-    assert "copay_agreed" in error["fields"]
+    error = assert_error(
+        client.post(APPLICATIONS, apply_body(fam, pricey), format="json"), 409, "copay_not_agreed"
+    )
+    assert "Подтвердите согласие на доплату." in error["fields"]["copay_agreed"][0]
     agreed = client.post(APPLICATIONS, apply_body(fam, pricey, copay_agreed=True), format="json")
     assert agreed.status_code == 201 and agreed.json()["copay_agreed"] is True
 
@@ -355,3 +358,50 @@ def test_in_person_into_another_providers_group_is_refused(as_user, fam, vorkuta
     response = as_user(staff).post(APPLICATIONS, {**body, "group": foreign.pk}, format="json")
     assert_error(response, 403)
     assert not Application.objects.exists()
+
+
+class _Caller:
+    def __init__(self, *roles):
+        self.roles = set(roles)
+
+    def has_role(self, role):
+        return role in self.roles
+
+
+@pytest.mark.parametrize(
+    ("fields", "role", "channel"),
+    [
+        ({"certificate": "1"}, "provider_staff", "online"),
+        ({"certificate_number": "1234567890", "surname": "Иванова"}, "parent", "in_person"),
+        (
+            {"certificate": "1", "certificate_number": "1", "surname": "И"},
+            "provider_staff",
+            "in_person",
+        ),
+        ({"certificate": "1", "certificate_number": "1", "surname": "И"}, "parent", "online"),
+        ({"certificate_number": "1", "surname": "  "}, "parent", "online"),
+        ({}, "provider_staff", "in_person"),
+    ],
+)
+def test_an_application_without_a_channel_is_filed_the_way_its_fields_name(fields, role, channel):
+    from pfdo.enrolment.api.serializers import _channel_of
+
+    assert _channel_of(_Caller(role), fields) == channel
+
+
+def test_the_schema_states_the_two_ways_to_apply(db):
+    from pfdo.common.tests.served_schema import body_is_valid, request_body_schema, served_schema
+
+    schema = served_schema()
+    body = request_body_schema(schema, "post", "/api/v1/applications/")
+    ways = [set(branch["required"]) for branch in body["anyOf"]]
+    assert ways == [{"certificate"}, {"certificate_number", "surname"}]
+
+    def valid(fields):
+        return body_is_valid(schema, "post", "/api/v1/applications/", {"group": 1, **fields})
+
+    assert valid({"certificate": "1"}) and valid({"certificate_number": "1", "surname": "И"})
+    assert valid({"certificate": 5}) and not valid({"certificate": 0})  # an id as a number
+    assert not valid({}) and not valid({"certificate_number": "1", "surname": "  "})
+    assert not valid({"channel": "online", "certificate_number": "1", "surname": "И"})
+    assert not valid({"channel": "in_person", "certificate": "1"})
