@@ -2,14 +2,15 @@
 
 import django_filters
 
+from pfdo.common.filters import CharFilter, DateFilter
 from pfdo.financing.models import FinancingPeriod
 
 
 class FinancingPeriodFilter(django_filters.FilterSet):
-    municipality = django_filters.CharFilter(
+    municipality = CharFilter(
         field_name="municipality__code", label="Код муниципалитета, например vorkuta"
     )
-    active_on = django_filters.DateFilter(
+    active_on = DateFilter(
         method="filter_active_on", label="Период, действующий в этот день (ГГГГ-ММ-ДД)"
     )
     status = django_filters.ChoiceFilter(choices=FinancingPeriod.Status.choices, label="Статус")

@@ -12,11 +12,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django_fsm import FSMField, transition
+from django_fsm import transition
 from simple_history.models import HistoricalRecords
 
 from pfdo.common import clock
 from pfdo.common.choices import Direction
+from pfdo.common.fsm import StateField
 from pfdo.common.querysets import PublicQuerySet
 from pfdo.financing.querysets import FinancingPeriodQuerySet, NominalCategoryQuerySet
 
@@ -78,7 +79,7 @@ class FinancingPeriod(models.Model):
     name = models.CharField("название", max_length=200)
     starts_on = models.DateField("начало периода")
     ends_on = models.DateField("окончание периода")
-    status = FSMField("статус", default=Status.DRAFT, choices=Status.choices, protected=False)
+    status = StateField("статус", default=Status.DRAFT, choices=Status.choices, protected=False)
 
     certificate_quota = models.PositiveIntegerField(
         "число сертификатов финансирования (квота)", default=0

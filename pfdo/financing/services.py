@@ -16,6 +16,7 @@ from pfdo.common.choices import Direction
 from pfdo.common.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from pfdo.common.hooks import Hook
 from pfdo.common.money import format_kopecks
+from pfdo.common.times import YEARS_2000_2100
 from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
 from pfdo.financing.rules import manages_municipality
 from pfdo.territory.models import Municipality, Region
@@ -65,6 +66,8 @@ EDITABLE_FIELDS: tuple[str, ...] = ("name", "starts_on", "ends_on", *SETTING_FIE
 CATEGORY_FIELDS = ("name", "age_from_months", "age_to_months", "disability_only", "nominal_kopecks")
 # A certificate is valid until the child turns 18 (domain.md §3).
 MAX_AGE_MONTHS = 18 * 12
+AGE_MONTHS_MESSAGE = f"Возраст в месяцах — целое число от 0 до {MAX_AGE_MONTHS} (18 лет)."
+AGE_ORDER_MESSAGE = "Верхняя граница возраста должна быть больше нижней."
 
 
 def lock_reason(period: FinancingPeriod) -> str:
@@ -335,8 +338,11 @@ def create_period(
         municipality_id=municipality.pk, starts_on=values["starts_on"], ends_on=values["ends_on"]
     )
     if errors:
-        raise ValidationFailed(
-            "Период пересекается с другим периодом муниципалитета.", fields=errors
+        # Well-formed dates another period's refuse: a conflict with the stored rows (409).
+        raise Conflict(
+            "Период пересекается с другим периодом муниципалитета.",
+            code="period_overlap",
+            fields=errors,
         )
     period = FinancingPeriod(municipality=municipality, **values)
     period.save()
@@ -381,14 +387,18 @@ def update_period(*, actor, period: FinancingPeriod, **changes: Any) -> Financin
         if f in FinancingPeriod.MONEY_FIELDS and f not in FinancingPeriod.AMENDABLE_FIELDS
     ]
     if locked.is_locked and frozen:
+        # The values are well-formed; the period's state refuses them (409, like a closed one).
         reason = lock_reason(locked)
-        raise ValidationFailed(reason, fields={f: reason for f in frozen})
+        raise Conflict(reason, code="period_locked", fields={f: reason for f in frozen})
     if any(f in diff for f in FinancingPeriod.AMENDABLE_FIELDS):
         # Raising is always allowed; lowering only down to what is already committed.
         errors = _floor_errors(locked, values)
         if errors:
-            raise ValidationFailed(
-                "Квоту и бюджет нельзя уменьшить ниже уже принятых обязательств.", fields=errors
+            # What is committed refuses a well-formed value: 409, like a locked field.
+            raise Conflict(
+                "Квоту и бюджет нельзя уменьшить ниже уже принятых обязательств.",
+                code="below_commitments",
+                fields=errors,
             )
     if "starts_on" in diff or "ends_on" in diff:
         errors = _overlap_errors(
@@ -398,8 +408,10 @@ def update_period(*, actor, period: FinancingPeriod, **changes: Any) -> Financin
             exclude_pk=locked.pk,
         )
         if errors:
-            raise ValidationFailed(
-                "Период пересекается с другим периодом муниципалитета.", fields=errors
+            raise Conflict(
+                "Период пересекается с другим периодом муниципалитета.",
+                code="period_overlap",
+                fields=errors,
             )
     for field, (_, new) in diff.items():
         setattr(locked, field, new)
@@ -411,8 +423,11 @@ def update_period(*, actor, period: FinancingPeriod, **changes: Any) -> Financin
             promise_fields=changed_promise or ("certificate_quota",),
         )
         if errors:
-            raise ValidationFailed(
-                "Утверждённый период должен оставаться обеспеченным и полным.", fields=errors
+            # The approval refuses a well-formed value (the stored nominals, the status): 409.
+            raise Conflict(
+                "Утверждённый период должен оставаться обеспеченным и полным.",
+                code="period_unsecured",
+                fields=errors,
             )
     locked.save(update_fields=list(diff))
     amended = {f: diff[f] for f in FinancingPeriod.AMENDABLE_FIELDS if f in diff}
@@ -451,7 +466,12 @@ def approve_period(*, actor, period: FinancingPeriod) -> FinancingPeriod:
     nominals = list(locked.nominal_categories.values_list("nominal_kopecks", flat=True))
     errors = _approval_errors(locked, nominals)
     if errors:
-        raise ValidationFailed("Период нельзя утвердить: заполните недостающее.", fields=errors)
+        # What the period lacks is its state (its nominals, its stored settings): 409.
+        raise Conflict(
+            "Период нельзя утвердить: заполните недостающее.",
+            code="period_incomplete",
+            fields=errors,
+        )
     locked.approve()
     locked.save(update_fields=["status"])
     audit.record(
@@ -509,11 +529,19 @@ def _lock_for_categories(actor, period: FinancingPeriod) -> FinancingPeriod:
         raise Conflict("Период закрыт: его номиналы больше не меняются.")
     if locked.is_locked:
         reason = lock_reason(locked)
-        raise ValidationFailed(reason, fields={"nominal_categories": reason})
+        raise Conflict(reason, code="period_locked", fields={"nominal_categories": reason})
     return locked
 
 
-def _clean_category(values: dict[str, Any], others: list[NominalCategory]) -> tuple[dict, _Errors]:
+def _clean_category(
+    values: dict[str, Any], others: list[NominalCategory], *, sent: set[str] | frozenset[str]
+) -> dict[str, Any]:
+    """Check a complete set of category values; `sent` names the ones the request gave.
+
+    Raises ValidationFailed (400) for a value that is wrong by itself or against another value
+    of the same request, Conflict `category_conflict` (409) for a well-formed value the other
+    categories of the period (or the category's stored values) refuse.
+    """
     clean: dict[str, Any] = {}
     errors = _Errors()
     name = values.get("name")
@@ -522,18 +550,14 @@ def _clean_category(values: dict[str, Any], others: list[NominalCategory]) -> tu
         errors.add("name", "Укажите название категории, например «Дети 5–18 лет».")
     elif len(name) > 200:
         errors.add("name", "Название — не длиннее 200 символов.")
-    elif any(o.name.casefold() == name.casefold() for o in others):
-        errors.add("name", "Категория с таким названием в периоде уже есть.")
     clean["name"] = name
     for field in ("age_from_months", "age_to_months"):
         months = _as_int(values.get(field))
         if months is None or not 0 <= months <= MAX_AGE_MONTHS:
-            errors.add(field, f"Возраст в месяцах — целое число от 0 до {MAX_AGE_MONTHS} (18 лет).")
+            errors.add(field, AGE_MONTHS_MESSAGE)
             months = None
         clean[field] = months
     low, high = clean["age_from_months"], clean["age_to_months"]
-    if low is not None and high is not None and high <= low:
-        errors.add("age_to_months", "Верхняя граница возраста должна быть больше нижней.")
     disability_only = values.get("disability_only")
     if not isinstance(disability_only, bool):
         errors.add("disability_only", "Укажите да или нет.")
@@ -546,19 +570,37 @@ def _clean_category(values: dict[str, Any], others: list[NominalCategory]) -> tu
     elif nominal > MAX_KOPECKS:
         errors.add("nominal_kopecks", "Слишком большой номинал.")
     clean["nominal_kopecks"] = nominal
-    if not errors:
+    ages = {"age_from_months", "age_to_months"}
+    unordered = low is not None and high is not None and high <= low
+    if unordered and ages <= sent:
+        # Both bounds in one request: a relation inside the body (400).
+        errors.add("age_to_months", AGE_ORDER_MESSAGE)
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+    conflicts = _Errors()
+    if unordered:
+        # One bound sent, refused by the other one stored: the category's state (409).
+        for field in sorted(ages & sent) or ["age_to_months"]:
+            conflicts.add(field, AGE_ORDER_MESSAGE)
+    if any(o.name.casefold() == name.casefold() for o in others):
+        conflicts.add("name", "Категория с таким названием в периоде уже есть.")
+    if not unordered:
         for other in others:
             if other.disability_only != disability_only:
                 continue
             if low < other.age_to_months and other.age_from_months < high:
-                errors.add(
+                conflicts.add(
                     "age_from_months",
                     f"Возраст пересекается с категорией «{other.name}» "
                     f"({other.age_from_months}–{other.age_to_months} мес.): ребёнку должен "
                     "подходить один номинал.",
                 )
                 break
-    return clean, errors
+    if conflicts:
+        first = next(iter(conflicts.values()))[0]
+        raise Conflict(first, code="category_conflict", fields=conflicts)
+    return clean
 
 
 def _recheck_approved(period: FinancingPeriod, nominals: list[int]) -> None:
@@ -568,8 +610,10 @@ def _recheck_approved(period: FinancingPeriod, nominals: list[int]) -> None:
     # Base costs cannot be broken by a category change; report only what the change broke.
     relevant = {k: v for k, v in errors.items() if k in ("nominal_categories", "nominal_kopecks")}
     if relevant:
-        raise ValidationFailed(
-            "Утверждённый период должен оставаться обеспеченным бюджетом.", fields=relevant
+        raise Conflict(
+            "Утверждённый период должен оставаться обеспеченным бюджетом.",
+            code="period_unsecured",
+            fields=relevant,
         )
 
 
@@ -586,7 +630,7 @@ def add_nominal_category(
 ) -> NominalCategory:
     locked = _lock_for_categories(actor, period)
     others = list(locked.nominal_categories.all())
-    values, errors = _clean_category(
+    values = _clean_category(
         {
             "name": name,
             "age_from_months": age_from_months,
@@ -595,9 +639,8 @@ def add_nominal_category(
             "nominal_kopecks": nominal_kopecks,
         },
         others,
+        sent=frozenset(CATEGORY_FIELDS),
     )
-    if errors:
-        raise ValidationFailed(fields=errors)
     _recheck_approved(locked, [o.nominal_kopecks for o in others] + [values["nominal_kopecks"]])
     category = NominalCategory(period=locked, **values)
     category.save()
@@ -625,9 +668,7 @@ def update_nominal_category(*, actor, category: NominalCategory, **changes: Any)
         raise NotFound("Категория номинала не найдена.")
     others = [c for c in siblings if c.pk != category.pk]
     current = {f: getattr(current_row, f) for f in CATEGORY_FIELDS}
-    values, errors = _clean_category({**current, **changes}, others)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    values = _clean_category({**current, **changes}, others, sent=set(changes))
     diff = {f: (current[f], values[f]) for f in CATEGORY_FIELDS if values[f] != current[f]}
     if not diff:
         return current_row
@@ -670,7 +711,7 @@ def delete_nominal_category(*, actor, category: NominalCategory) -> None:
 # ------------------------------------------------------------------ production calendar
 
 # The package's calendar covers these years; an override outside them is surely a typo.
-CALENDAR_YEARS = (2000, 2100)
+CALENDAR_YEARS = YEARS_2000_2100
 
 
 def _ensure_calendar_keeper(actor, region) -> None:
@@ -687,8 +728,9 @@ def add_calendar_day(
 ) -> CalendarDay:
     """Record that `day` is (or is not) a working day in `region`, whatever the package says.
 
-    Refused with field messages: a day already overridden (remove that first), an override
-    that says what the calendar already says, a missing basis (the decree or order).
+    Refused with field messages: a missing basis (the decree or order), a year outside
+    CALENDAR_YEARS, an override that says what the calendar already says (400); a day already
+    overridden (409 `day_already_overridden`: remove that override first).
     """
     _ensure_calendar_keeper(actor, region)
     errors: dict[str, list[str]] = {}
@@ -704,19 +746,21 @@ def add_calendar_day(
         errors["note"] = ["Укажите основание: постановление о переносе или приказ."]
     elif len(note) > 200:
         errors["note"] = ["Основание — не длиннее 200 символов."]
-    if when is not None and "day" not in errors:
-        Region.objects.select_for_update().filter(pk=region.pk).first()
-        if CalendarDay.objects.filter(region=region, day=when).exists():
-            errors["day"] = [
-                f"На {when:%d.%m.%Y} исправление уже внесено — удалите его, чтобы внести другое."
-            ]
-        elif isinstance(is_working, bool) and library_is_working_day(when) == is_working:
-            kind = "рабочий" if is_working else "выходной"
-            errors["is_working"] = [
-                f"По производственному календарю {when:%d.%m.%Y} и так {kind} день."
-            ]
     if errors:
         raise ValidationFailed(fields=errors)
+    Region.objects.select_for_update().filter(pk=region.pk).first()
+    if CalendarDay.objects.filter(region=region, day=when).exists():
+        # A well-formed day the stored override refuses: 409, like any row that already exists.
+        message = f"На {when:%d.%m.%Y} исправление уже внесено — удалите его, чтобы внести другое."
+        raise Conflict(message, code="day_already_overridden", fields={"day": message})
+    if library_is_working_day(when) == is_working:
+        # What the reference calendar says of the day: no state of this system (400).
+        kind = "рабочий" if is_working else "выходной"
+        raise ValidationFailed(
+            fields={
+                "is_working": f"По производственному календарю {when:%d.%m.%Y} и так {kind} день."
+            }
+        )
     row = CalendarDay.objects.create(
         region=region,
         day=when,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pfdo.common.api.fields import SlugRelatedField
+from pfdo.common.api.fields import PatternField, SlugRelatedField
+from pfdo.common.api.serializers import StrictSerializer
+from pfdo.common.times import DATE_IN_YEARS_PATTERN
 from pfdo.financing import selectors, services
 from pfdo.financing.models import CalendarDay, FinancingPeriod, NominalCategory
 from pfdo.territory.models import Municipality, Region
@@ -70,66 +73,78 @@ class FinancingPeriodSerializer(serializers.ModelSerializer):
         return selectors.largest_promise_kopecks(period)
 
 
-class _StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so `{"status": "approved"}` is not silently ignored."""
-
-    def to_internal_value(self, data):
-        errors: dict = {}
-        if isinstance(data, dict):
-            for name in sorted(set(data) - set(self.fields)):
-                errors[name] = ["Это поле нельзя передать в этом запросе."]
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if not isinstance(exc.detail, dict):
-                raise
-            errors = {**errors, **exc.detail}
-            value = None
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
+# A coefficient as the service takes it (services._clean_period): more than 0, less than 1000,
+# at most three decimals; sent as a string ("1.600").
+COEFFICIENT_PATTERN = (
+    r"^([1-9][0-9]{0,2}(\.[0-9]{1,3})?|0\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$"
+)
+COEFFICIENT_MESSAGE = "Коэффициент — больше 0 и меньше 1000, не больше трёх знаков после точки."
 
 
 def _period_fields(*, required: bool) -> dict[str, serializers.Field]:
+    """The editable settings with the bounds the service checks, so the schema states them."""
+
+    def count(name: str, **kwargs) -> serializers.IntegerField:
+        low, high, message = services.COUNT_BOUNDS[name]
+        message = message.replace("%", "%%")  # Django formats a validator's message with %
+        return serializers.IntegerField(
+            required=False,
+            min_value=low,
+            max_value=high,
+            error_messages={"min_value": message, "max_value": message},
+            **kwargs,
+        )
+
+    def kopecks(help_text: str) -> serializers.IntegerField:
+        return serializers.IntegerField(
+            required=False, min_value=0, max_value=services.MAX_KOPECKS, help_text=help_text
+        )
+
     out: dict[str, serializers.Field] = {
         "name": serializers.CharField(required=required, max_length=200),
         "starts_on": serializers.DateField(required=required),
-        "ends_on": serializers.DateField(required=required),
-        "certificate_quota": serializers.IntegerField(required=False),
-        "budget_kopecks": serializers.IntegerField(required=False, help_text="Копейки."),
+        "ends_on": serializers.DateField(
+            required=required, help_text="Позже starts_on (иначе 400 с fields.ends_on)."
+        ),
+        "certificate_quota": count("certificate_quota"),
+        "budget_kopecks": kopecks("Копейки."),
         "scale_nominal_by_months": serializers.BooleanField(required=False),
-        "accounting_program_limit": serializers.IntegerField(required=False),
+        "accounting_program_limit": count("accounting_program_limit"),
         "billing_basis": serializers.ChoiceField(
             choices=FinancingPeriod.BillingBasis.choices, required=False
         ),
         "boundary_month_rule": serializers.ChoiceField(
             choices=FinancingPeriod.BoundaryMonthRule.choices, required=False
         ),
-        "advance_share_percent": serializers.IntegerField(required=False),
-        "advance_from_working_day": serializers.IntegerField(required=False),
-        "payment_term_working_days": serializers.IntegerField(required=False),
+        "advance_share_percent": count("advance_share_percent"),
+        "advance_from_working_day": count("advance_from_working_day"),
+        "payment_term_working_days": count("payment_term_working_days"),
         "december_invoice_in_december": serializers.BooleanField(required=False),
-        "decision_days": serializers.IntegerField(required=False),
-        "offer_days": serializers.IntegerField(required=False),
-        "freeze_days": serializers.IntegerField(required=False),
+        "decision_days": count("decision_days"),
+        "offer_days": count("offer_days"),
+        "freeze_days": count("freeze_days"),
     }
     for name in services.BASE_COST_FIELDS:
-        out[name] = serializers.IntegerField(required=False, help_text="Копейки за чел.-час.")
+        out[name] = kopecks("Копейки за чел.-час.")
     for name in services.COEFFICIENT_FIELDS:
-        out[name] = serializers.DecimalField(
-            max_digits=6, decimal_places=3, required=False, help_text='Строка, например "1.600".'
+        out[name] = PatternField(
+            pattern=COEFFICIENT_PATTERN,
+            message=COEFFICIENT_MESSAGE,
+            max_length=7,
+            required=False,
+            help_text='Строка, например "1.600".',
         )
     return out
 
 
-class FinancingPeriodUpdateSerializer(_StrictSerializer):
+class FinancingPeriodUpdateSerializer(StrictSerializer):
     """PATCH: any editable setting; the rules of the period are checked by the service."""
 
     def get_fields(self):
         return _period_fields(required=False)
 
 
-class FinancingPeriodCreateSerializer(_StrictSerializer):
+class FinancingPeriodCreateSerializer(StrictSerializer):
     municipality = SlugRelatedField(
         slug_field="code", queryset=Municipality.objects.all(), help_text="Код муниципалитета."
     )
@@ -140,12 +155,30 @@ class FinancingPeriodCreateSerializer(_StrictSerializer):
         return fields
 
 
-class NominalCategoryWriteSerializer(_StrictSerializer):
+def _age_months(help_text: str) -> serializers.IntegerField:
+    """An age bound with the service's bounds (services._clean_category), so the schema says."""
+    message = services.AGE_MONTHS_MESSAGE
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=services.MAX_AGE_MONTHS,
+        error_messages={"min_value": message, "max_value": message},
+        help_text=help_text,
+    )
+
+
+class NominalCategoryWriteSerializer(StrictSerializer):
+    """A category as sent. Its name and ages are checked against the period's other categories
+    by the service: a name already there or ages overlapping another category of the same kind
+    is 409 `category_conflict` (so is an upper bound sent alone that is not above the stored
+    lower one, or the reverse); both bounds sent with the upper not above the lower is 400."""
+
     name = serializers.CharField(max_length=200)
-    age_from_months = serializers.IntegerField()
-    age_to_months = serializers.IntegerField()
+    age_from_months = _age_months("Нижняя граница возраста, мес. (включительно).")
+    age_to_months = _age_months("Верхняя граница возраста, мес.: больше нижней.")
     disability_only = serializers.BooleanField(required=False, default=False)
-    nominal_kopecks = serializers.IntegerField(help_text="Копейки.")
+    nominal_kopecks = serializers.IntegerField(
+        min_value=0, max_value=services.MAX_KOPECKS, help_text="Копейки."
+    )
 
 
 # ------------------------------------------------------------------ production calendar
@@ -162,14 +195,29 @@ class CalendarDaySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CalendarDayWriteSerializer(_StrictSerializer):
+# The years of services.CALENDAR_YEARS (2000–2100) as the start of an ISO date.
+CALENDAR_DAY_PATTERN = DATE_IN_YEARS_PATTERN
+CALENDAR_DAY_MESSAGE = (
+    f"Дата должна быть между {services.CALENDAR_YEARS[0]} и {services.CALENDAR_YEARS[1]} годом."
+)
+NOTE_MISSING = "Укажите основание: постановление о переносе или приказ."
+
+
+class CalendarDayWriteSerializer(StrictSerializer):
     region = SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(), help_text="Код региона."
     )
-    day = serializers.DateField(help_text="ГГГГ-ММ-ДД.")
+    day = serializers.DateField(
+        help_text=f"ГГГГ-ММ-ДД, год от {services.CALENDAR_YEARS[0]} до {services.CALENDAR_YEARS[1]}.",
+        # The pattern of the date as sent states the years; the validator reads the parsed
+        # date as ISO text, which is the same for every date the pattern admits.
+        validators=[RegexValidator(CALENDAR_DAY_PATTERN, CALENDAR_DAY_MESSAGE)],
+    )
     is_working = serializers.BooleanField(
         help_text="true — рабочий день (перенос на выходной), false — выходной."
     )
     note = serializers.CharField(
-        max_length=200, allow_blank=True, help_text="Основание: постановление или приказ."
+        max_length=200,
+        help_text="Основание: постановление или приказ.",
+        error_messages={"blank": NOTE_MISSING, "required": NOTE_MISSING, "null": NOTE_MISSING},
     )

@@ -9,8 +9,8 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from pfdo.common.api.query import CODE_SCHEMA, YEAR_SCHEMA, filter_by_code_and_year
 from pfdo.common.api.viewsets import ScopedModelViewSet
-from pfdo.common.errors import ValidationFailed
 from pfdo.financing import services
 from pfdo.financing.api.serializers import (
     CalendarDaySerializer,
@@ -68,6 +68,10 @@ class FinancingPeriodViewSet(ScopedModelViewSet):
 
     @extend_schema(
         summary="Создать период (черновик)",
+        description=(
+            "Даты, пересекающие другой период муниципалитета, — 409 `period_overlap` "
+            "с сообщением у `starts_on` и/или `ends_on`."
+        ),
         request=FinancingPeriodCreateSerializer,
         responses={201: FinancingPeriodSerializer},
     )
@@ -88,8 +92,10 @@ class FinancingPeriodViewSet(ScopedModelViewSet):
             "можно увеличить всегда (увеличение бюджета переводится в бюджет периода), "
             "уменьшить — только до уже принятых обязательств: квота не ниже занятых мест "
             "сертификатов финансирования в периоде, бюджет не ниже уже начисленного "
-            "сертификатам. Иначе 400 `validation_error` с сообщением у поля "
-            "`certificate_quota` или `budget_kopecks`."
+            "сертификатам. Иначе 409 `below_commitments` с сообщением у поля "
+            "`certificate_quota` или `budget_kopecks`. Даты, пересекающие другой период "
+            "муниципалитета, — 409 `period_overlap`; правка, после которой утверждённый "
+            "период перестал бы быть обеспеченным и полным, — 409 `period_unsecured`."
         ),
         request=FinancingPeriodUpdateSerializer,
         responses={200: FinancingPeriodSerializer},
@@ -105,7 +111,8 @@ class FinancingPeriodViewSet(ScopedModelViewSet):
         summary="Утвердить период",
         description=(
             "Черновик → утверждён. Нужны: хотя бы одна категория номинала, базовые нормативы "
-            "всех шести направлений, квота × наибольший номинал ≤ бюджета."
+            "всех шести направлений, квота × наибольший номинал ≤ бюджета. Чего-то нет — "
+            "409 `period_incomplete` с сообщениями у полей."
         ),
         request=None,
         responses={200: FinancingPeriodSerializer},
@@ -117,6 +124,11 @@ class FinancingPeriodViewSet(ScopedModelViewSet):
 
     @extend_schema(
         summary="Добавить категорию номинала",
+        description=(
+            "Название, которое в периоде уже есть, или возраст, пересекающийся с другой "
+            "категорией того же вида, — 409 `category_conflict`; утверждённый период, "
+            "который номинал оставил бы без обеспечения, — 409 `period_unsecured`."
+        ),
         request=NominalCategoryWriteSerializer,
         responses={201: NominalCategorySerializer},
     )
@@ -133,6 +145,11 @@ class FinancingPeriodViewSet(ScopedModelViewSet):
     @extend_schema(
         methods=["PATCH"],
         summary="Изменить категорию номинала",
+        description=(
+            "Как при добавлении: 409 `category_conflict` или `period_unsecured`. Одна граница "
+            "возраста без другой сверяется с сохранённой: если верхняя тогда не больше "
+            "нижней — 409 `category_conflict`."
+        ),
         parameters=[_CATEGORY_ID],
         request=NominalCategoryWriteSerializer,
         responses={200: NominalCategorySerializer},
@@ -140,6 +157,10 @@ class FinancingPeriodViewSet(ScopedModelViewSet):
     @extend_schema(
         methods=["DELETE"],
         summary="Удалить категорию номинала",
+        description=(
+            "Утверждённый период должен сохранить хотя бы одну категорию, обеспеченную "
+            "бюджетом: иначе 409 `period_unsecured`."
+        ),
         parameters=[_CATEGORY_ID],
         request=None,
         responses={204: None},
@@ -177,8 +198,10 @@ class FinancingPeriodViewSet(ScopedModelViewSet):
             "Читают все. Фильтры: `region` (код), `year`."
         ),
         parameters=[
-            OpenApiParameter("region", OpenApiTypes.STR, description="Код региона"),
-            OpenApiParameter("year", OpenApiTypes.INT, description="Год"),
+            OpenApiParameter(
+                "region", CODE_SCHEMA, description="Код региона; региона нет — пустой список."
+            ),
+            OpenApiParameter("year", YEAR_SCHEMA, description="Год"),
         ],
     ),
     retrieve=extend_schema(summary="Исправление производственного календаря"),
@@ -197,24 +220,20 @@ class CalendarDayViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, queryset):
         queryset = queryset.select_related("region").order_by("region__name", "day")
-        params = self.request.query_params
-        region = params.get("region", "")
-        if "\x00" in region:  # PostgreSQL text cannot hold NUL: a 400, not a DataError
-            raise ValidationFailed(fields={"region": "Неверный код региона."})
-        if region:
-            queryset = queryset.filter(region__code=region)
-        year = params.get("year", "")
-        if year:
-            if not year.isdigit() or len(year) != 4:
-                raise ValidationFailed(fields={"year": "Год — четыре цифры, например 2027."})
-            queryset = queryset.filter(day__year=int(year))
-        return queryset
+        return filter_by_code_and_year(
+            queryset,
+            self.request.query_params,
+            code="region",
+            code_lookup="region__code",
+            year_lookup="day__year",
+        )
 
     @extend_schema(
         summary="Внести исправление календаря",
         description=(
-            "Только региональный администратор региона. Отклоняется с сообщением у поля: "
-            "дата уже исправлена, день и так такой по календарю, нет основания."
+            "Только региональный администратор региона. Дата, на которую исправление уже "
+            "внесено, — 409 `day_already_overridden` (сначала удалите прежнее); день, "
+            "который и так такой по календарю, — 400 с сообщением у `is_working`."
         ),
         request=CalendarDayWriteSerializer,
         responses={201: CalendarDaySerializer},

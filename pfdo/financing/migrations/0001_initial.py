@@ -2,7 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import django_fsm
 import pfdo.common.clock
 import simple_history.models
 from decimal import Decimal
@@ -27,7 +26,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200, verbose_name='название')),
                 ('starts_on', models.DateField(verbose_name='начало периода')),
                 ('ends_on', models.DateField(verbose_name='окончание периода')),
-                ('status', django_fsm.FSMField(choices=[('draft', 'черновик'), ('approved', 'утверждена'), ('closed', 'закрыта')], default='draft', max_length=50, verbose_name='статус')),
+                ('status', models.CharField(choices=[('draft', 'черновик'), ('approved', 'утверждена'), ('closed', 'закрыта')], default='draft', max_length=50, verbose_name='статус')),
                 ('certificate_quota', models.PositiveIntegerField(default=0, verbose_name='число сертификатов финансирования (квота)')),
                 ('budget_kopecks', models.BigIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='объём обеспечения, коп.')),
                 ('scale_nominal_by_months', models.BooleanField(default=True, verbose_name='уменьшать номинал пропорционально оставшимся месяцам')),
@@ -75,7 +74,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200, verbose_name='название')),
                 ('starts_on', models.DateField(verbose_name='начало периода')),
                 ('ends_on', models.DateField(verbose_name='окончание периода')),
-                ('status', django_fsm.FSMField(choices=[('draft', 'черновик'), ('approved', 'утверждена'), ('closed', 'закрыта')], default='draft', max_length=50, verbose_name='статус')),
+                ('status', models.CharField(choices=[('draft', 'черновик'), ('approved', 'утверждена'), ('closed', 'закрыта')], default='draft', max_length=50, verbose_name='статус')),
                 ('certificate_quota', models.PositiveIntegerField(default=0, verbose_name='число сертификатов финансирования (квота)')),
                 ('budget_kopecks', models.BigIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='объём обеспечения, коп.')),
                 ('scale_nominal_by_months', models.BooleanField(default=True, verbose_name='уменьшать номинал пропорционально оставшимся месяцам')),

@@ -14,7 +14,7 @@ from pfdo.certificates import services as certificate_services
 from pfdo.certificates.models import Certificate, SwitchRequest
 from pfdo.certificates.tests.factories import approved_period, issue_certificate
 from pfdo.common import clock
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import Conflict
 from pfdo.financing import services
 from pfdo.financing.tests.test_views import form_data
 from pfdo.ledger.models import Transfer
@@ -78,11 +78,13 @@ def test_year_15_quota_and_budget_raised_and_lowered_to_committed(operator, full
     assert waiting.type == Certificate.Type.FINANCING
     assert budget_account_of(period).available_kopecks == 0
 
-    # Lowering below what is committed: three places used, three nominals granted.
-    with pytest.raises(ValidationFailed) as excinfo:
+    # Lowering below what is committed: three places used, three nominals granted. The values
+    # are well-formed; what is committed refuses them (409, as a locked field).
+    with pytest.raises(Conflict) as excinfo:
         services.update_period(
             actor=operator, period=period, certificate_quota=2, budget_kopecks=2 * NOMINAL
         )
+    assert (excinfo.value.status, excinfo.value.code) == (409, "below_commitments")
     fields = fields_of(excinfo)
     assert set(fields) == {"certificate_quota", "budget_kopecks"}
     assert "до числа уже занятых мест" in fields["certificate_quota"][0]
@@ -110,7 +112,7 @@ def test_year_15_quota_and_budget_raised_and_lowered_to_committed(operator, full
 
 def test_other_money_fields_stay_locked(operator, full):
     period, *_ = full
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.update_period(
             actor=operator, period=period, certificate_quota=5, advance_share_percent=50
         )
@@ -145,9 +147,10 @@ def test_api_amends_the_quota_and_budget_with_field_errors(api_client, operator,
     api_client.force_authenticate(operator)
     url = f"/api/v1/financing-periods/{period.pk}/"
     response = api_client.patch(url, {"certificate_quota": 1}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     error = response.json()["error"]
-    assert error["code"] == "validation_error"
+    assert error["code"] == "below_commitments"
+    assert error["message"] == "Квоту и бюджет нельзя уменьшить ниже уже принятых обязательств."
     assert list(error["fields"]) == ["certificate_quota"]
     assert "до числа уже занятых мест" in error["fields"]["certificate_quota"][0]
 

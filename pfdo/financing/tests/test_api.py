@@ -171,18 +171,40 @@ def test_create_errors_have_field_messages(api_client, operator, overrides, fiel
     assert not FinancingPeriod.objects.exists()
 
 
-def test_create_overlap_is_a_field_error(api_client, operator, vorkuta):
+def test_create_overlap_is_a_conflict_with_field_messages(api_client, operator, vorkuta):
     FinancingPeriodFactory(municipality=vorkuta)
     api_client.force_authenticate(operator)
     error = assert_error(
         api_client.post(
             URL, create_body(starts_on="2027-08-31", ends_on="2028-08-31"), format="json"
         ),
-        400,
-        "validation_error",
+        409,
+        "period_overlap",
     )
     assert "пересекается" in error["fields"]["starts_on"][0]
     assert FinancingPeriod.objects.count() == 1
+
+
+def test_patch_conflicts_with_other_periods_and_the_approval(api_client, operator, periods):
+    api_client.force_authenticate(operator)
+    draft = periods["draft"]  # 2027-09-01 … after the approved 2026/27
+    error = assert_error(
+        api_client.patch(detail(draft), {"starts_on": "2027-08-01"}, format="json"),
+        409,
+        "period_overlap",
+    )
+    assert "пересекается с «ПФДО 2026/27»" in error["fields"]["starts_on"][0]
+    # The approved period (quota 100 × 24 171 ₽ = budget) must stay covered.
+    error = assert_error(
+        api_client.patch(detail(periods["approved"]), {"certificate_quota": 101}, format="json"),
+        409,
+        "period_unsecured",
+    )
+    assert error["message"] == "Утверждённый период должен оставаться обеспеченным и полным."
+    assert "не больше 100 сертификатов" in error["fields"]["certificate_quota"][0]
+    for period in (draft, periods["approved"]):
+        period.refresh_from_db()
+    assert (draft.starts_on, periods["approved"].certificate_quota) == (dt.date(2027, 9, 1), 100)
 
 
 def test_who_may_create(api_client, make_user, vorkuta, region):
@@ -235,8 +257,8 @@ def test_patch_of_a_locked_period(api_client, operator, periods):
         api_client.patch(
             detail(period), {"advance_share_percent": 1, "ends_on": "2027-06-30"}, format="json"
         ),
-        400,
-        "validation_error",
+        409,
+        "period_locked",
     )
     # Issue 12: the quota and the budget are amendable (test_amendments.py); the rest locked.
     assert set(error["fields"]) == {"advance_share_percent", "ends_on"}
@@ -281,10 +303,10 @@ def test_patch_scope(api_client, make_user, periods, vorkuta, region):
 def test_approve_action(api_client, operator, periods):
     draft = periods["draft"]
     api_client.force_authenticate(operator)
-    error = assert_error(api_client.post(f"{detail(draft)}approve/"), 400, "validation_error")
+    error = assert_error(api_client.post(f"{detail(draft)}approve/"), 409, "period_incomplete")
     assert error["fields"] == {"nominal_categories": ["Нужна хотя бы одна категория номинала."]}
     NominalCategoryFactory(period=draft, nominal_kopecks=2_417_101)  # quota 100 × this > budget
-    error = assert_error(api_client.post(f"{detail(draft)}approve/"), 400, "validation_error")
+    error = assert_error(api_client.post(f"{detail(draft)}approve/"), 409, "period_incomplete")
     assert "не больше 99 сертификатов" in error["fields"]["certificate_quota"][0]
     api_client.patch(detail(draft), {"certificate_quota": 99}, format="json")
     response = api_client.post(f"{detail(draft)}approve/")
@@ -325,10 +347,35 @@ def test_nominal_categories_endpoint(api_client, operator, periods):
             {"name": "Ещё", "age_from_months": 100, "age_to_months": 150, "nominal_kopecks": 1},
             format="json",
         ),
-        400,
-        "validation_error",
+        409,
+        "category_conflict",
     )
     assert "age_from_months" in overlap["fields"]
+    same_name = assert_error(
+        api_client.post(
+            url,
+            {
+                "name": "Дети 5–18",
+                "age_from_months": 60,
+                "age_to_months": 216,
+                "disability_only": True,
+                "nominal_kopecks": 1,
+            },
+            format="json",
+        ),
+        409,
+        "category_conflict",
+    )
+    assert same_name["fields"] == {"name": ["Категория с таким названием в периоде уже есть."]}
+    # One bound sent, refused by the stored other one: the category's state (409).
+    alone = assert_error(
+        api_client.patch(f"{url}{category_id}/", {"age_to_months": 60}, format="json"),
+        409,
+        "category_conflict",
+    )
+    assert alone["fields"] == {
+        "age_to_months": ["Верхняя граница возраста должна быть больше нижней."]
+    }
     patched = api_client.patch(
         f"{url}{category_id}/", {"nominal_kopecks": 3_000_000}, format="json"
     )
@@ -355,6 +402,18 @@ def test_nominal_categories_scope_and_lock(api_client, operator, make_user, peri
         404,
         "not_found",
     )
+    # The approved period (quota 100 × 24 171 ₽ = budget) must stay covered by its budget.
+    error = assert_error(
+        api_client.patch(
+            f"{detail(approved)}nominal-categories/{category.pk}/",
+            {"nominal_kopecks": 2_417_101},
+            format="json",
+        ),
+        409,
+        "period_unsecured",
+    )
+    assert error["message"] == "Утверждённый период должен оставаться обеспеченным бюджетом."
+    assert set(error["fields"]) == {"nominal_kopecks"}
     services.mark_commitments_started(period=approved)
     error = assert_error(
         api_client.patch(
@@ -362,8 +421,8 @@ def test_nominal_categories_scope_and_lock(api_client, operator, make_user, peri
             {"nominal_kopecks": 1},
             format="json",
         ),
-        400,
-        "validation_error",
+        409,
+        "period_locked",
     )
     assert (
         "уже заключены договоры или начислены номиналы" in error["fields"]["nominal_categories"][0]
@@ -388,3 +447,72 @@ def test_schema_documents_the_endpoints(api_client, db):
     assert "400" in post["responses"] and "201" in post["responses"]
     params = {p["name"] for p in paths["/api/v1/financing-periods/"]["get"]["parameters"]}
     assert {"municipality", "active_on"} <= params
+
+
+@pytest.mark.parametrize(
+    ("overrides", "allowed"),
+    [
+        ({"advance_from_working_day": 23, "freeze_days": 0, "decision_days": 60}, True),
+        ({"k_north": "0.001", "k_disability": "999.999", "k_network": "0.05"}, True),
+        ({"budget_kopecks": services.MAX_KOPECKS}, True),
+        ({"advance_from_working_day": 0}, False),
+        ({"advance_from_working_day": 24}, False),
+        ({"accounting_program_limit": 100}, False),
+        ({"budget_kopecks": services.MAX_KOPECKS + 1}, False),
+        ({"base_arts_kopecks": -1}, False),
+        ({"k_north": "0.000"}, False),
+        ({"k_north": "1000"}, False),
+        ({"k_north": ""}, False),
+        ({"k_north": 1.6}, False),  # a coefficient is sent as a string
+        ({"typo": 1}, False),
+    ],
+)
+def test_the_schema_states_the_bounds_the_service_checks(
+    api_client, operator, vorkuta, overrides, allowed
+):
+    """Issue 18: a period the schema allows is created, one it refuses is a field error."""
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    body = create_body(**overrides)
+    assert body_is_valid(served_schema(), "POST", "/api/v1/financing-periods/", body) is allowed
+    api_client.force_authenticate(operator)
+    response = api_client.post(URL, body, format="json")
+    if allowed:
+        assert response.status_code == 201, response.content
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) == set(overrides) - {"k_disability"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "allowed"),
+    [
+        ({"age_from_months": 0, "age_to_months": services.MAX_AGE_MONTHS}, True),
+        ({"nominal_kopecks": 0}, True),
+        ({"nominal_kopecks": services.MAX_KOPECKS}, True),
+        ({"age_from_months": -1}, False),
+        ({"age_to_months": services.MAX_AGE_MONTHS + 1}, False),
+        ({"nominal_kopecks": -1}, False),
+        ({"nominal_kopecks": services.MAX_KOPECKS + 1}, False),
+        ({"name": "   "}, False),
+    ],
+)
+def test_the_schema_states_the_category_bounds_the_service_checks(
+    api_client, operator, periods, overrides, allowed
+):
+    """A category the schema allows is added; one it refuses is a field error (400)."""
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    path = "/api/v1/financing-periods/{id}/nominal-categories/"
+    body = {"name": "Дети", "age_from_months": 60, "age_to_months": 216, "nominal_kopecks": 1}
+    body.update(overrides)
+    assert body_is_valid(served_schema(), "POST", path, body) is allowed
+    api_client.force_authenticate(operator)
+    response = api_client.post(
+        f"{detail(periods['draft'])}nominal-categories/", body, format="json"
+    )
+    if allowed:
+        assert response.status_code == 201, response.content
+    else:
+        error = assert_error(response, 400, "validation_error")
+        assert set(error["fields"]) == set(overrides)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from pfdo.audit.models import ActionLog
-from pfdo.common.errors import AccessDenied, ValidationFailed
+from pfdo.common.errors import AccessDenied, Conflict, ValidationFailed
 from pfdo.financing import selectors, services
 from pfdo.financing.models import CalendarDay
 from pfdo.territory.tests.factories import RegionFactory
@@ -107,9 +107,11 @@ def test_an_override_wins_and_is_audited_both_ways(admin, region, vorkuta):
 
 def test_refusals_name_the_field_in_russian(admin, region):
     add(admin, region)
-    with pytest.raises(ValidationFailed) as twice:
+    with pytest.raises(Conflict) as twice:  # the stored override refuses it: 409
         add(admin, region, is_working=False)
+    assert (twice.value.status, twice.value.code) == (409, "day_already_overridden")
     assert "уже внесено" in twice.value.fields["day"][0]
+    assert twice.value.message == twice.value.fields["day"][0]
     with pytest.raises(ValidationFailed) as same:  # Mon 11 January 2027 is a working day
         add(admin, region, day=dt.date(2027, 1, 11), is_working=True)
     assert "и так рабочий" in same.value.fields["is_working"][0]
@@ -215,7 +217,20 @@ def test_api_lists_publicly_and_writes_for_the_regional_admin(api_client, admin,
         {"region": region.code, "day": "2027-01-08", "is_working": False, "note": "ещё"},
         format="json",
     )
-    assert "уже внесено" in assert_error(twice, 400, "validation_error")["fields"]["day"][0]
+    error = assert_error(twice, 409, "day_already_overridden")
+    assert error["fields"] == {
+        "day": ["На 08.01.2027 исправление уже внесено — удалите его, чтобы внести другое."]
+    }
+    # What the production calendar already says is refused as the value it is (400).
+    same = api_client.post(
+        URL,
+        {"region": region.code, "day": "2027-01-11", "is_working": True, "note": "Приказ"},
+        format="json",
+    )
+    error = assert_error(same, 400, "validation_error")
+    assert error["fields"] == {
+        "is_working": ["По производственному календарю 11.01.2027 и так рабочий день."]
+    }
     unknown = api_client.post(URL, {"region": region.code, "day": "2027-01-07"}, format="json")
     fields = assert_error(unknown, 400, "validation_error")["fields"]
     assert {"is_working", "note"} <= set(fields)
@@ -250,3 +265,55 @@ def test_api_refuses_other_roles_with_the_error_body(api_client, operator, admin
     api_client.force_authenticate(None)
     assert_error(api_client.delete(f"{URL}{row.pk}/"), 401, "not_authenticated")
     assert CalendarDay.objects.count() == 1
+
+
+def test_calendar_list_filters_follow_the_query_rule(api_client, admin, region):
+    add(admin, region)
+    assert api_client.get(URL, {"year": "", "region": ""}).json()["count"] == 1
+    assert api_client.get(URL, {"year": 2027, "region": region.code}).json()["count"] == 1
+    # A list filter naming nothing is an empty page.
+    assert api_client.get(URL, {"region": "no-such"}).json()["count"] == 0
+    assert api_client.get(URL, {"year": 1000}).json()["count"] == 0
+    for param, value in [("year", "0"), ("year", "10000"), ("year", "20x6"), ("region", "Komi")]:
+        response = api_client.get(URL, {param: value})
+        assert response.status_code == 400, (param, value)
+        assert list(response.json()["error"]["fields"]) == [param]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "allowed"),
+    [
+        ({"day": "2000-01-03"}, True),
+        ({"day": "2100-12-31"}, True),
+        ({"day": "1999-12-31"}, False),
+        ({"day": "2101-01-03"}, False),
+        ({"note": ""}, False),
+        ({"note": "   "}, False),
+        ({"note": "x" * 201}, False),
+    ],
+)
+def test_the_schema_states_what_the_calendar_service_checks(
+    api_client, admin, region, overrides, allowed
+):
+    """A day the schema allows is recorded; one it refuses is a field error (400)."""
+    from pfdo.common.calendar import library_is_working_day
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    body = {"region": region.code, "day": "2027-01-08", "note": "Постановление"}
+    body.update(overrides)
+    # Always the opposite of what the package says, so the override says something.
+    body["is_working"] = not library_is_working_day(dt.date.fromisoformat(body["day"]))
+    assert body_is_valid(served_schema(), "POST", URL, body) is allowed
+    api_client.force_authenticate(admin)
+    response = api_client.post(URL, body, format="json")
+    if allowed:
+        assert response.status_code == 201, response.content
+    else:
+        error = assert_error(response, 400, "validation_error")
+        assert set(error["fields"]) == set(overrides)
+        if "day" in overrides:
+            assert error["fields"]["day"] == ["Дата должна быть между 2000 и 2100 годом."]
+        elif overrides["note"].strip() == "":
+            assert error["fields"]["note"] == [
+                "Укажите основание: постановление о переносе или приказ."
+            ]

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from pfdo.audit.models import ActionLog
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import Conflict
 from pfdo.financing import services
 from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.tests.factories import FinancingPeriodFactory
@@ -73,7 +73,7 @@ def test_concurrent_overlapping_periods_only_one_wins(make_user, vorkuta):
 
     outcomes = run_together(create)
     created = [o for o in outcomes if isinstance(o, FinancingPeriod)]
-    refused = [o for o in outcomes if isinstance(o, ValidationFailed)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(created) == 1 and len(refused) == THREADS - 1, outcomes
-    assert all("пересекается" in str(e.fields) for e in refused)
+    assert all(e.code == "period_overlap" and "пересекается" in str(e.fields) for e in refused)
     assert FinancingPeriod.objects.filter(municipality=vorkuta).count() == 1

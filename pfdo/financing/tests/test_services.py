@@ -42,6 +42,13 @@ def fields_of(excinfo):
     return excinfo.value.fields
 
 
+def conflict_of(excinfo, code):
+    """The fields of a 409 refusal with `code`: a well-formed value the state refuses."""
+    assert isinstance(excinfo.value, Conflict), excinfo.value
+    assert (excinfo.value.status, excinfo.value.code) == (409, code)
+    return excinfo.value.fields
+
+
 # ------------------------------------------------------------------ create
 
 
@@ -92,7 +99,7 @@ def test_several_bad_fields_are_reported_together(operator, vorkuta):
 
 def test_overlap_with_a_period_of_the_same_municipality_is_refused(operator, vorkuta):
     create(operator, vorkuta)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         create(
             operator,
             vorkuta,
@@ -100,14 +107,16 @@ def test_overlap_with_a_period_of_the_same_municipality_is_refused(operator, vor
             starts_on=dt.date(2027, 1, 1),
             ends_on=dt.date(2027, 12, 31),
         )
-    assert "пересекается с «ПФДО 2026/27»" in fields_of(excinfo)["starts_on"][0]
-    assert "ends_on" not in fields_of(excinfo)
+    fields = conflict_of(excinfo, "period_overlap")
+    assert excinfo.value.message == "Период пересекается с другим периодом муниципалитета."
+    assert "пересекается с «ПФДО 2026/27»" in fields["starts_on"][0]
+    assert "ends_on" not in fields
     assert FinancingPeriod.objects.count() == 1
 
 
 def test_touching_dates_overlap_but_the_next_day_does_not(operator, vorkuta):
     create(operator, vorkuta)  # … 2027-08-31 inclusive
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         create(
             operator,
             vorkuta,
@@ -115,12 +124,12 @@ def test_touching_dates_overlap_but_the_next_day_does_not(operator, vorkuta):
             starts_on=dt.date(2027, 8, 31),
             ends_on=dt.date(2028, 8, 31),
         )
-    assert "starts_on" in fields_of(excinfo)
-    with pytest.raises(ValidationFailed) as excinfo:
+    assert "starts_on" in conflict_of(excinfo, "period_overlap")
+    with pytest.raises(Conflict) as excinfo:
         create(
             operator, vorkuta, name="До", starts_on=dt.date(2025, 9, 1), ends_on=dt.date(2026, 9, 1)
         )
-    assert "ends_on" in fields_of(excinfo)
+    assert "ends_on" in conflict_of(excinfo, "period_overlap")
     following = create(
         operator,
         vorkuta,
@@ -142,7 +151,7 @@ def test_touching_dates_overlap_but_the_next_day_does_not(operator, vorkuta):
 
 def test_a_containing_period_is_flagged_on_both_dates(operator, vorkuta):
     create(operator, vorkuta)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         create(
             operator,
             vorkuta,
@@ -150,7 +159,7 @@ def test_a_containing_period_is_flagged_on_both_dates(operator, vorkuta):
             starts_on=dt.date(2026, 1, 1),
             ends_on=dt.date(2028, 1, 1),
         )
-    assert {"starts_on", "ends_on"} <= set(fields_of(excinfo))
+    assert {"starts_on", "ends_on"} <= set(conflict_of(excinfo, "period_overlap"))
 
 
 def test_other_municipalities_do_not_overlap(operator, vorkuta, region, make_user):
@@ -217,13 +226,22 @@ def test_update_refuses_overlap_and_bad_values_without_saving(operator, vorkuta)
         starts_on=dt.date(2027, 9, 1),
         ends_on=dt.date(2028, 8, 31),
     )
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.update_period(
             actor=operator, period=later, starts_on=dt.date(2027, 8, 31), name="Новое"
         )
-    assert "пересекается" in fields_of(excinfo)["starts_on"][0]
+    assert "пересекается" in conflict_of(excinfo, "period_overlap")["starts_on"][0]
     with pytest.raises(ValidationFailed):
         services.update_period(actor=operator, period=later, name="Новое", k_north=0)
+    # Dates in the wrong order are the request's own mistake (400), never checked for overlap.
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.update_period(
+            actor=operator,
+            period=later,
+            starts_on=dt.date(2027, 8, 31),
+            ends_on=dt.date(2027, 1, 1),
+        )
+    assert set(fields_of(excinfo)) == {"ends_on"}
     later.refresh_from_db()
     assert (later.starts_on, later.name, later.k_north) == (
         dt.date(2027, 9, 1),
@@ -236,7 +254,7 @@ def test_locked_period_refuses_money_fields_with_the_reason(operator, vorkuta):
     period = FinancingPeriodFactory(municipality=vorkuta)
     NominalCategoryFactory(period=period)
     assert services.mark_commitments_started(period=period)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.update_period(
             actor=operator,
             period=period,
@@ -290,7 +308,7 @@ def test_every_money_field_is_locked(operator, vorkuta):
     for field, value in new_values.items():
         if field in FinancingPeriod.AMENDABLE_FIELDS:
             continue
-        with pytest.raises(ValidationFailed) as excinfo:
+        with pytest.raises(Conflict) as excinfo:
             services.update_period(actor=operator, period=period, **{field: value})
         assert list(fields_of(excinfo)) == [field]
     services.update_period(actor=operator, period=period, budget_kopecks=period.budget_kopecks + 1)
@@ -302,12 +320,18 @@ def test_every_money_field_is_locked(operator, vorkuta):
 def test_approved_period_must_stay_covered_by_its_budget(operator, vorkuta):
     period = FinancingPeriodFactory(municipality=vorkuta)  # quota 100 × 24 171 = budget
     NominalCategoryFactory(period=period)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.update_period(actor=operator, period=period, budget_kopecks=100)
-    assert "budget_kopecks" in fields_of(excinfo)
-    with pytest.raises(ValidationFailed) as excinfo:
+    assert "budget_kopecks" in conflict_of(excinfo, "period_unsecured")
+    assert excinfo.value.message == "Утверждённый период должен оставаться обеспеченным и полным."
+    with pytest.raises(Conflict) as excinfo:
         services.update_period(actor=operator, period=period, certificate_quota=101)
-    assert "не больше 100 сертификатов" in fields_of(excinfo)["certificate_quota"][0]
+    fields = conflict_of(excinfo, "period_unsecured")
+    assert "не больше 100 сертификатов" in fields["certificate_quota"][0]
+    # A base cost of 0 is well-formed (a draft takes it); the approved period refuses it.
+    with pytest.raises(Conflict) as excinfo:
+        services.update_period(actor=operator, period=period, base_arts_kopecks=0)
+    assert set(conflict_of(excinfo, "period_unsecured")) == {"base_arts_kopecks"}
     services.update_period(actor=operator, period=period, certificate_quota=50)
     period.refresh_from_db()
     assert period.certificate_quota == 50
@@ -369,6 +393,7 @@ def test_add_update_delete_category_is_audited(operator, vorkuta):
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
+        # Both bounds given in one request: a relation inside it (400).
         ({"age_from_months": 120, "age_to_months": 60}, "age_to_months"),
         ({"age_from_months": 60, "age_to_months": 60}, "age_to_months"),
         ({"age_to_months": 300}, "age_to_months"),
@@ -388,13 +413,15 @@ def test_bad_categories_are_refused(operator, vorkuta, overrides, field):
 def test_categories_of_the_same_kind_may_not_overlap(operator, vorkuta):
     period = draft(vorkuta)
     add(operator, period, name="5–10 лет", age_from_months=60, age_to_months=120)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         add(operator, period, name="9–18 лет", age_from_months=108, age_to_months=216)
-    assert "пересекается с категорией «5–10 лет»" in fields_of(excinfo)["age_from_months"][0]
+    fields = conflict_of(excinfo, "category_conflict")
+    assert "пересекается с категорией «5–10 лет»" in fields["age_from_months"][0]
+    assert excinfo.value.message == fields["age_from_months"][0]
     # Adjacent bands (upper bound exclusive) and an ОВЗ band over the same ages are fine.
     add(operator, period, name="10–18 лет", age_from_months=120, age_to_months=216)
     add(operator, period, name="ОВЗ", age_from_months=60, age_to_months=216, disability_only=True)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         add(
             operator,
             period,
@@ -403,16 +430,23 @@ def test_categories_of_the_same_kind_may_not_overlap(operator, vorkuta):
             age_to_months=216,
             disability_only=True,
         )
-    assert "age_from_months" in fields_of(excinfo)
+    assert "age_from_months" in conflict_of(excinfo, "category_conflict")
     assert period.nominal_categories.count() == 3
 
 
 def test_category_names_are_unique_in_a_period(operator, vorkuta):
     period = draft(vorkuta)
     add(operator, period, age_from_months=60, age_to_months=120)
+    with pytest.raises(Conflict) as excinfo:
+        add(operator, period, name="дети 5–18 ЛЕТ", age_from_months=120, age_to_months=216)
+    assert conflict_of(excinfo, "category_conflict") == {
+        "name": ["Категория с таким названием в периоде уже есть."]
+    }
+    # A value wrong by itself is reported first, as the request's own mistake (400).
     with pytest.raises(ValidationFailed) as excinfo:
-        add(operator, period, age_from_months=120, age_to_months=216)
-    assert "name" in fields_of(excinfo)
+        add(operator, period, age_from_months=120, age_to_months=100)
+    assert set(fields_of(excinfo)) == {"age_to_months"}
+    assert period.nominal_categories.count() == 1
 
 
 def test_update_category_checks_against_the_others_only(operator, vorkuta):
@@ -422,11 +456,32 @@ def test_update_category_checks_against_the_others_only(operator, vorkuta):
     # Shrinking itself never collides with itself …
     services.update_nominal_category(actor=operator, category=young, age_to_months=100)
     # … but growing into the neighbour does.
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.update_nominal_category(actor=operator, category=young, age_to_months=130)
-    assert "Старшие" in fields_of(excinfo)["age_from_months"][0]
+    assert "Старшие" in conflict_of(excinfo, "category_conflict")["age_from_months"][0]
     young.refresh_from_db()
     assert young.age_to_months == 100
+
+
+def test_one_age_bound_is_checked_against_the_stored_other(operator, vorkuta):
+    period = draft(vorkuta)
+    young = add(operator, period, name="Младшие", age_from_months=60, age_to_months=120)
+    order = "Верхняя граница возраста должна быть больше нижней."
+    # One bound sent: the stored other bound refuses it (409, on the field sent) …
+    with pytest.raises(Conflict) as excinfo:
+        services.update_nominal_category(actor=operator, category=young, age_to_months=60)
+    assert conflict_of(excinfo, "category_conflict") == {"age_to_months": [order]}
+    with pytest.raises(Conflict) as excinfo:
+        services.update_nominal_category(actor=operator, category=young, age_from_months=150)
+    assert conflict_of(excinfo, "category_conflict") == {"age_from_months": [order]}
+    # … both sent in the wrong order: the request contradicts itself (400).
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.update_nominal_category(
+            actor=operator, category=young, age_from_months=150, age_to_months=100
+        )
+    assert fields_of(excinfo) == {"age_to_months": [order]}
+    young.refresh_from_db()
+    assert (young.age_from_months, young.age_to_months) == (60, 120)
 
 
 def test_locked_period_refuses_category_changes(operator, vorkuta):
@@ -440,8 +495,9 @@ def test_locked_period_refuses_category_changes(operator, vorkuta):
         ),
         lambda: services.delete_nominal_category(actor=operator, category=category),
     ):
-        with pytest.raises(ValidationFailed) as excinfo:
+        with pytest.raises(Conflict) as excinfo:
             call()
+        assert excinfo.value.code == "period_locked"
         assert (
             "уже заключены договоры или начислены номиналы"
             in fields_of(excinfo)["nominal_categories"][0]
@@ -454,17 +510,18 @@ def test_locked_period_refuses_category_changes(operator, vorkuta):
 def test_approved_period_keeps_at_least_one_covered_category(operator, vorkuta):
     period = FinancingPeriodFactory(municipality=vorkuta)  # budget = quota × 24 171 ₽
     category = NominalCategoryFactory(period=period)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.update_nominal_category(
             actor=operator, category=category, nominal_kopecks=2_417_101
         )
-    assert "nominal_kopecks" in fields_of(excinfo)
-    with pytest.raises(ValidationFailed) as excinfo:
+    assert "nominal_kopecks" in conflict_of(excinfo, "period_unsecured")
+    assert excinfo.value.message == "Утверждённый период должен оставаться обеспеченным бюджетом."
+    with pytest.raises(Conflict) as excinfo:
         add(operator, period, name="ОВЗ", disability_only=True, nominal_kopecks=3_000_000)
-    assert "nominal_kopecks" in fields_of(excinfo)
-    with pytest.raises(ValidationFailed) as excinfo:
+    assert "nominal_kopecks" in conflict_of(excinfo, "period_unsecured")
+    with pytest.raises(Conflict) as excinfo:
         services.delete_nominal_category(actor=operator, category=category)
-    assert "nominal_categories" in fields_of(excinfo)
+    assert "nominal_categories" in conflict_of(excinfo, "period_unsecured")
     assert NominalCategory.objects.get().nominal_kopecks == 2_417_100
 
 
@@ -473,9 +530,10 @@ def test_approved_period_keeps_at_least_one_covered_category(operator, vorkuta):
 
 def test_approve_needs_a_category(operator, vorkuta):
     period = draft(vorkuta)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.approve_period(actor=operator, period=period)
-    assert set(fields_of(excinfo)) == {"nominal_categories"}
+    assert set(conflict_of(excinfo, "period_incomplete")) == {"nominal_categories"}
+    assert excinfo.value.message == "Период нельзя утвердить: заполните недостающее."
     period.refresh_from_db()
     assert period.status == FinancingPeriod.Status.DRAFT
 
@@ -483,9 +541,9 @@ def test_approve_needs_a_category(operator, vorkuta):
 def test_approve_needs_all_six_base_costs(operator, vorkuta):
     period = draft(vorkuta, base_sports_kopecks=0, base_social_kopecks=0)
     NominalCategoryFactory(period=period)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.approve_period(actor=operator, period=period)
-    fields = fields_of(excinfo)
+    fields = conflict_of(excinfo, "period_incomplete")
     assert set(fields) == {"base_sports_kopecks", "base_social_kopecks"}
     assert "физкультурно-спортивная" in fields["base_sports_kopecks"][0]
 
@@ -494,9 +552,9 @@ def test_approve_needs_budget_for_quota_times_largest_nominal(operator, vorkuta)
     period = draft(vorkuta, certificate_quota=100, budget_kopecks=100 * 2_417_100)
     NominalCategoryFactory(period=period, nominal_kopecks=2_417_100)
     NominalCategoryFactory(period=period, disability_only=True, nominal_kopecks=3_000_000)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.approve_period(actor=operator, period=period)
-    message = fields_of(excinfo)["certificate_quota"][0]
+    message = conflict_of(excinfo, "period_incomplete")["certificate_quota"][0]
     assert "3\u00a0000\u00a0000,00\u00a0₽" in message  # 100 × 30 000,00 ₽ shown as money
     assert "не больше 80 сертификатов" in message  # 241 710 000 // 3 000 000
     services.update_period(actor=operator, period=period, certificate_quota=80)
