@@ -4,15 +4,10 @@ bank-details requests."""
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from drf_spectacular.utils import extend_schema_field
 
 from pfdo.common.choices import Direction, LegalForm
+from pfdo.common.filters import CharFilter, IdFilter
 from pfdo.providers.models import BankDetailsChange, Provider
-
-# The largest id a BIGINT holds; a larger number would overflow the database driver.
-MAX_ID = 2**63 - 1
-
 
 # The forms a family tells apart; "private" is both kinds of non-state organisation.
 FORM_CHOICES = [
@@ -31,17 +26,15 @@ class ProviderFilter(django_filters.FilterSet):
     """Filters of the public registry (/providers/), the officials' registry and
     /api/v1/providers/ (the same parameters in all three)."""
 
-    q = django_filters.CharFilter(
-        method="filter_q", label="Поиск", help_text="Часть наименования, ИНН или ОГРН"
-    )
-    search = django_filters.CharFilter(
+    q = CharFilter(method="filter_q", label="Поиск", help_text="Часть наименования, ИНН или ОГРН")
+    search = CharFilter(
         method="filter_search",
         label="Наименование",
         help_text="Часть краткого или полного наименования.",
         max_length=200,
         error_messages={"max_length": "Наименование — не длиннее 200 символов."},
     )
-    municipality = django_filters.CharFilter(
+    municipality = CharFilter(
         field_name="municipality__code", label="Муниципалитет", help_text="Код муниципалитета"
     )
     status = django_filters.ChoiceFilter(
@@ -83,25 +76,11 @@ class ProviderFilter(django_filters.FilterSet):
         return queryset.teaching(value)
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class _IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
 class BankDetailsChangeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=BankDetailsChange.Status.choices, label="Статус", empty_label="Все статусы"
     )
-    provider = _IdFilter(
-        field_name="provider_id",
-        label="Поставщик",
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages={
-            name: "Поставщик — целое положительное число (id)."
-            for name in ("invalid", "min_value", "max_value")
-        },
-    )
+    provider = IdFilter(field_name="provider_id", label="Поставщик", what="Поставщик")
 
     class Meta:
         model = BankDetailsChange

@@ -165,11 +165,16 @@ class ProviderApplicationForm(ProviderProfileForm):
 
 class DecisionForm(forms.Form):
     reason = forms.CharField(
-        label="Причина или комментарий",
+        label="Комментарий",
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reason_required:  # the service refuses a blank one and says so under the field
+            self.fields["reason"].label = "Причина (обязательно)"
 
     def decision(self) -> dict:
         """The service's keyword arguments besides actor and provider."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django_fsm import FSMField, transition
+from django_fsm import transition
 from simple_history.models import HistoricalRecords
 
 from pfdo.common import clock
 from pfdo.common.choices import LegalForm
+from pfdo.common.fsm import StateField
 from pfdo.providers.querysets import (
     BankDetailsChangeQuerySet,
     EnrolmentLimitQuerySet,
@@ -95,7 +96,7 @@ class Provider(models.Model):
     correspondent_account = models.CharField("корр. счёт", max_length=20, blank=True)
     description = models.TextField("о поставщике", blank=True)
 
-    status = FSMField(
+    status = StateField(
         "статус в реестре", default=Status.UNDER_REVIEW, choices=Status.choices, protected=False
     )
     status_reason = models.TextField("причина последнего решения", blank=True)
@@ -287,7 +288,7 @@ class BankDetailsChange(models.Model):
         WITHDRAWN = "withdrawn", "отозвана"
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="bank_changes")
-    status = FSMField(
+    status = StateField(
         "статус", max_length=16, default=Status.PENDING, choices=Status.choices, protected=False
     )
     bank_name = models.CharField("банк", max_length=300)

@@ -198,21 +198,22 @@ DECISIONS = {
 DECISION_FORMS = {"exclude": ExclusionForm}
 
 
+def _decision_form(move: str, data=None) -> DecisionForm:
+    """The form of one decision on the provider's card. Several sit on one page, so each has
+    ids of its own ("reason-include"), which the shared field template and Django's
+    aria-describedby build on."""
+    return DECISION_FORMS.get(move, DecisionForm)(
+        data, reason_required=DECISIONS[move][2], auto_id=f"%s-{move}"
+    )
+
+
 def _card_context(request, provider: Provider, *, decision=None, limit_forms=None) -> dict:
     decisions = []
     available = {t.name for t in provider.get_available_status_transitions()}
     for move, (_, label, reason_required) in DECISIONS.items():
         if move not in available or (move == "include" and provider.duplicate_reason):
             continue
-        form = (
-            decision[1]
-            if decision and decision[0] == move
-            else DECISION_FORMS.get(move, DecisionForm)()
-        )
-        # Several decision forms on one page: ids of their own ("reason-include"), which the
-        # shared field template and Django's aria-describedby build on.
-        form.auto_id = f"%s-{move}"
-        form.fields["reason"].label = "Причина (обязательно)" if reason_required else "Комментарий"
+        form = decision[1] if decision and decision[0] == move else _decision_form(move)
         decisions.append({"move": move, "label": label, "required": reason_required, "form": form})
     limit_forms = limit_forms or {}
     limits = [
@@ -254,7 +255,7 @@ class DecisionView(LoginRequiredMixin, View):
             raise Http404
         provider = _registry_provider(request, pk)
         service, label, _ = DECISIONS[move]
-        form = DECISION_FORMS.get(move, DecisionForm)(request.POST)
+        form = _decision_form(move, request.POST)
         if form.is_valid():
             try:
                 service(actor=request.user, provider=provider, **form.decision())

@@ -5,8 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pfdo.common.api.fields import PersonNameField, SlugRelatedField
+from pfdo.common.api.fields import PersonNameField, SlugRelatedField, reason_field
 from pfdo.common.authz import can
+from pfdo.common.ids import MAX_ID
 from pfdo.providers.models import (
     BANK_FIELDS,
     PROFILE_FIELDS,
@@ -15,6 +16,7 @@ from pfdo.providers.models import (
     Provider,
     ProviderStaff,
 )
+from pfdo.providers.services.limits import MAX_ENROLMENT_LIMIT, TOO_MANY
 from pfdo.territory.models import Municipality
 
 _NO_MODEL_VALIDATORS = {name: {"validators": []} for name in ("inn", "ogrn", "bik")}
@@ -164,7 +166,7 @@ class ProviderApplicationSerializer(serializers.ModelSerializer):
 
 
 _BANK_LOCKED_HELP = (
-    "После включения в реестр здесь не меняется: другое значение — 400 bank_details_locked; "
+    "После включения в реестр здесь не меняется: другое значение — 409 bank_details_locked; "
     "смена реквизитов — заявкой POST /api/v1/bank-details-changes/, её подтверждает оператор."
 )
 
@@ -184,24 +186,25 @@ class ProviderUpdateSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text="Причина решения; обязательна при отказе, проверке и исключении.",
-    )
+    reason = reason_field(required=False, help_text="Комментарий к решению, по желанию.")
 
     def decision(self) -> dict:
         """The service's keyword arguments besides actor and provider."""
         return {"reason": self.validated_data.get("reason", "")}
 
 
-class ExclusionSerializer(DecisionSerializer):
+class RequiredDecisionSerializer(DecisionSerializer):
+    """A refusal, a check or an exclusion: the provider is told why."""
+
+    reason = reason_field(required=True, help_text="Причина решения (обязательна).")
+
+
+class ExclusionSerializer(RequiredDecisionSerializer):
     contracts = serializers.ChoiceField(
         choices=ContractsOnExclusion.choices,
-        required=False,
         help_text="Что будет с действующими договорами: run_to_end — действуют до окончания, "
         "terminate — расторгаются, последний день — terminate_on. Обязательно.",
+        error_messages={"required": "Выберите, что будет с действующими договорами поставщика."},
     )
     terminate_on = serializers.DateField(
         required=False,
@@ -252,7 +255,10 @@ class StaffCreateSerializer(serializers.Serializer):
 class StaffCreatedSerializer(serializers.Serializer):
     staff = StaffSerializer()
     issued_password = serializers.CharField(
-        help_text="Одноразовый пароль: показан один раз, сменить при первом входе."
+        allow_null=True,
+        help_text="Одноразовый пароль: показывается только в первом ответе — повтор с тем же "
+        "Idempotency-Key (Idempotent-Replayed: true) отвечает здесь null; сменить при первом "
+        "входе.",
     )
 
 
@@ -263,9 +269,13 @@ class EnrolmentLimitSerializer(serializers.Serializer):
 
 
 class EnrolmentLimitSetSerializer(serializers.Serializer):
-    period = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    period = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     max_children = serializers.IntegerField(
-        allow_null=True, min_value=0, max_value=2**31 - 1, help_text="null снимает лимит"
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_ENROLMENT_LIMIT,
+        error_messages={"max_value": TOO_MANY},
+        help_text="null снимает лимит",
     )
 
 
@@ -325,7 +335,7 @@ class BankDetailsChangeSerializer(serializers.ModelSerializer):
 
 class BankDetailsChangeCreateSerializer(serializers.Serializer):
     provider = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="Id поставщика (ваша организация)."
+        min_value=1, max_value=MAX_ID, help_text="Id поставщика (ваша организация)."
     )
     bank_name = serializers.CharField(max_length=300, allow_blank=True, help_text="Банк.")
     bik = serializers.CharField(max_length=9, allow_blank=True, help_text="БИК, 9 цифр.")
@@ -341,6 +351,6 @@ class BankDetailsChangeCreateSerializer(serializers.Serializer):
 
 
 class BankDetailsRejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=2000, allow_blank=True, help_text="Причина отказа (обязательна)."
+    reason = reason_field(
+        required=True, help_text="Причина отказа (обязательна).", missing="Укажите причину отказа."
     )

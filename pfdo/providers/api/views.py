@@ -26,6 +26,7 @@ from pfdo.providers.api.serializers import (
     ProviderApplicationSerializer,
     ProviderSerializer,
     ProviderUpdateSerializer,
+    RequiredDecisionSerializer,
     StaffCreatedSerializer,
     StaffCreateSerializer,
     StaffSerializer,
@@ -52,10 +53,10 @@ _STAFF_FIELDS = (
 )
 
 
-def _decision(summary: str, *, required: bool, request=DecisionSerializer, more: str = ""):
+def _decision(summary: str, *, required: bool, request=None, more: str = ""):
     note = "Причина обязательна." if required else "Комментарий по желанию."
     return extend_schema(
-        request=request,
+        request=request or (RequiredDecisionSerializer if required else DecisionSerializer),
         responses={200: ProviderSerializer},
         summary=summary,
         description=f"Оператор муниципалитета поставщика (или администратор региона). {note}"
@@ -133,7 +134,9 @@ class ProviderViewSet(ScopedModelViewSet):
         description="После включения в реестр ИНН, ОГРН и форма не меняются, а банковские "
         "реквизиты (bank_name, bik, settlement_account, correspondent_account) меняются только "
         "заявкой POST /api/v1/bank-details-changes/, которую подтверждает оператор "
-        "муниципалитета: другое значение здесь — 400 bank_details_locked с полями реквизитов.",
+        "муниципалитета: другое значение здесь — 409 bank_details_locked с полями реквизитов "
+        "(ИНН, ОГРН или форма — 409 identity_locked). ИНН другого поставщика муниципалитета — "
+        "409 duplicate_inn (если других ошибок нет).",
     )
     def partial_update(self, request, pk=None):
         provider = self.get_object()
@@ -159,7 +162,7 @@ class ProviderViewSet(ScopedModelViewSet):
     @_decision("Отказать во включении", required=True)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._decide(request, services.reject)
+        return self._decide(request, services.reject, RequiredDecisionSerializer)
 
     @extend_schema(
         request=None,
@@ -177,7 +180,7 @@ class ProviderViewSet(ScopedModelViewSet):
     @_decision("Отправить на проверку (новые зачисления приостановлены)", required=True)
     @action(detail=True, methods=["post"], url_path="needs-check")
     def needs_check(self, request, pk=None):
-        return self._decide(request, services.mark_needs_check)
+        return self._decide(request, services.mark_needs_check, RequiredDecisionSerializer)
 
     @_decision("Вернуть в реестр после проверки", required=False)
     @action(detail=True, methods=["post"])
@@ -214,6 +217,7 @@ class ProviderViewSet(ScopedModelViewSet):
         request=StaffCreateSerializer,
         responses={201: StaffCreatedSerializer},
         summary="Добавить сотрудника (выдаётся одноразовый пароль)",
+        description="Логин, который уже занят, — 409 login_taken (если других ошибок нет).",
         filters=False,
     )
     @staff.mapping.post
@@ -275,6 +279,7 @@ class ProviderViewSet(ScopedModelViewSet):
         request=EnrolmentLimitSetSerializer,
         responses={200: EnrolmentLimitSerializer, 204: None},
         summary="Задать лимит зачисления на период (оператор); null — снять лимит",
+        description="Период не утверждён — 409 period_not_approved.",
         filters=False,
     )
     @enrolment_limits.mapping.post
@@ -344,8 +349,8 @@ class BankDetailsChangeViewSet(ScopedModelViewSet):
         description="Администратор организации, включённой в реестр. Реквизиты проверяются "
         "(БИК — 9 цифр, ключ расчётного и корр. счёта по БИК); ошибки — 400 validation_error "
         "с полями. Одна заявка в ожидании на поставщика: вторая — 409 bank_change_pending; "
-        "до включения в реестр — 409 bank_details_editable (реквизиты меняются в карточке). "
-        "Пока оператор не подтвердит заявку, оплата идёт по прежним реквизитам.",
+        "до включения в реестр — 409 bank_details_editable (реквизиты меняются в карточке); "
+        "те же, что действующие, — 409 bank_details_unchanged. Пока оператор не подтвердит заявку, оплата идёт по прежним реквизитам.",
         filters=False,
     )
     def create(self, request):

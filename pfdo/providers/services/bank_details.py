@@ -148,8 +148,10 @@ def request_bank_change(
     if errors:
         raise ValidationFailed(fields=dict(errors))
     if data == provider.bank_details:
-        raise ValidationFailed(
+        # Well-formed details that must differ from the current ones (409, not a form error).
+        raise Conflict(
             "Новые реквизиты совпадают с действующими: менять нечего.",
+            code="bank_details_unchanged",
             fields={"settlement_account": "Совпадает с действующими реквизитами."},
         )
     change = BankDetailsChange(provider=provider, filed_by=actor, comment=comment, **data)

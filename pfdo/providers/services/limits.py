@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pfdo.audit import services as audit
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.transactions import atomic_retry
 from pfdo.financing.models import FinancingPeriod
 from pfdo.providers.models import EnrolmentLimit, Provider
 from pfdo.providers.services._common import authorize, lock
 
 MAX_ENROLMENT_LIMIT = 1_000_000
+TOO_MANY = f"Не больше {MAX_ENROLMENT_LIMIT:,} детей.".replace(",", " ")
+NO_SUCH_PERIOD = "Такого периода у муниципалитета поставщика нет."
+NOT_APPROVED = "Лимит задаётся для утверждённой программы ПФ на период."
 
 
 @atomic_retry
@@ -25,11 +28,11 @@ def set_enrolment_limit(
     )
     provider = lock(provider)
     if period.municipality_id != provider.municipality_id:
-        raise ValidationFailed(fields={"period": "Это период другого муниципалитета."})
+        # The id names no period of the provider's municipality (400, as an unknown id).
+        raise ValidationFailed(fields={"period": NO_SUCH_PERIOD})
     if period.status != FinancingPeriod.Status.APPROVED:
-        raise ValidationFailed(
-            fields={"period": "Лимит задаётся для утверждённой программы ПФ на период."}
-        )
+        # The period's status refuses the limit, not the value sent (409).
+        raise Conflict(NOT_APPROVED, code="period_not_approved", fields={"period": NOT_APPROVED})
     if max_children is not None and (
         isinstance(max_children, bool) or not isinstance(max_children, int)
     ):
@@ -37,9 +40,7 @@ def set_enrolment_limit(
     if max_children is not None and max_children < 0:
         raise ValidationFailed(fields={"max_children": "Лимит не может быть отрицательным."})
     if max_children is not None and max_children > MAX_ENROLMENT_LIMIT:
-        raise ValidationFailed(
-            fields={"max_children": f"Не больше {MAX_ENROLMENT_LIMIT:,} детей.".replace(",", " ")}
-        )
+        raise ValidationFailed(fields={"max_children": TOO_MANY})
     existing = EnrolmentLimit.objects.filter(provider=provider, period=period).first()
     previous = existing.max_children if existing else None
     if previous == max_children:

@@ -19,7 +19,12 @@ from pfdo.providers.models import (
 )
 from pfdo.providers.services._common import authorize, lock
 from pfdo.providers.services.bank_details import USE_A_REQUEST
-from pfdo.providers.services.validation import DUPLICATE_INN, normalise_profile, profile_errors
+from pfdo.providers.services.validation import (
+    DUPLICATE_INN,
+    normalise_profile,
+    only_error,
+    profile_errors,
+)
 
 Status = Provider.Status
 
@@ -49,14 +54,20 @@ def update_profile(*, actor, provider: Provider, changes: Mapping[str, Any]) -> 
             for name in LOCKED_AFTER_INCLUSION
             if name in changed
         }
+        # A change the provider's state refuses, whatever the value: 409 with the fields, as a
+        # locked period's money fields (a schema cannot say "the value it has now"). Before the
+        # checks of the card as a whole, which read the stored fields beside the sent ones.
         if locked:
-            raise ValidationFailed("Эти сведения изменить нельзя.", fields=locked)
+            raise Conflict("Эти сведения изменить нельзя.", code="identity_locked", fields=locked)
     if provider.bank_details_locked:
         bank = {name: USE_A_REQUEST for name in BANK_FIELDS if name in changed}
         if bank:
-            raise ValidationFailed(USE_A_REQUEST, code="bank_details_locked", fields=bank)
+            raise Conflict(USE_A_REQUEST, code="bank_details_locked", fields=bank)
     merged = {name: getattr(provider, name) for name in PROFILE_FIELDS} | data
     errors = profile_errors(merged, municipality=provider.municipality, provider_pk=provider.pk)
+    if only_error(errors, "inn", DUPLICATE_INN):
+        # A well-formed ИНН another provider of the municipality holds: 409, as the race below.
+        raise Conflict(DUPLICATE_INN, code="duplicate_inn", fields=errors)
     if errors:
         raise ValidationFailed(fields=errors)
     old_bank = provider.bank_details
@@ -66,7 +77,7 @@ def update_profile(*, actor, provider: Provider, changes: Mapping[str, Any]) -> 
         with transaction.atomic():
             provider.save(update_fields=list(changed))
     except IntegrityError as exc:
-        raise ValidationFailed(fields={"inn": DUPLICATE_INN}) from exc
+        raise Conflict(DUPLICATE_INN, code="duplicate_inn", fields={"inn": DUPLICATE_INN}) from exc
     audit.record(
         actor=actor,
         action="providers.profile_updated",

@@ -13,7 +13,7 @@ from pfdo.common.errors import Conflict, ValidationFailed
 from pfdo.common.transactions import atomic_retry
 from pfdo.providers.models import Provider, ProviderStaff, forget_staffed_provider_ids
 from pfdo.providers.services._common import authorize, create_staff, lock
-from pfdo.providers.services.validation import staff_errors
+from pfdo.providers.services.validation import LOGIN_TAKEN, only_error, staff_errors
 
 Status = Provider.Status
 
@@ -51,6 +51,8 @@ def add_staff(
         )
     staff = dataclasses.replace(staff, password=None)  # always issued, never chosen here
     errors = staff_errors(staff, prefix="", require_email=False)
+    if only_error(errors, "login", LOGIN_TAKEN):
+        raise Conflict(LOGIN_TAKEN, code="login_taken", fields=errors)
     if errors:
         raise ValidationFailed(fields=errors)
     row, issued = create_staff(

@@ -29,6 +29,14 @@ if TYPE_CHECKING:
     from pfdo.providers.services.staff import NewStaff
 
 DUPLICATE_INN = "Поставщик с этим ИНН уже есть в реестре муниципалитета или подал заявку."
+LOGIN_TAKEN = "Этот логин уже занят, выберите другой."
+
+
+def only_error(errors: Mapping[str, list[str]], field: str, message: str) -> bool:
+    """Whether `message` on `field` is the one problem of `errors`: a well-formed value that
+    existing records refuse (already taken) is then a 409, not a form's 400."""
+    return dict(errors) == {field: [message]}
+
 
 _DIGIT_FIELDS = ("inn", "kpp", "ogrn", "bik", "settlement_account", "correspondent_account")
 _REQUIRED = {
@@ -208,7 +216,7 @@ def staff_errors(staff: NewStaff, *, prefix: str, require_email: bool) -> dict[s
         except ValidationError:
             errors[f"{prefix}login"].append("Логин: буквы, цифры и символы @ . + - _ без пробелов.")
         if User.objects.filter(username__iexact=login).exists():
-            errors[f"{prefix}login"].append("Этот логин уже занят, выберите другой.")
+            errors[f"{prefix}login"].append(LOGIN_TAKEN)
     if not staff.last_name.strip():
         errors[f"{prefix}last_name"].append("Укажите фамилию.")
     if not staff.first_name.strip():

@@ -3,11 +3,15 @@
 import datetime as dt
 
 import pytest
+from rest_framework.test import APIClient
 
 from pfdo.accounts.models import User
 from pfdo.audit.models import ActionLog
 from pfdo.common import clock
+from pfdo.common.models import IdempotencyRecord
+from pfdo.common.tests.served_schema import assert_answer_matches_schema, served_schema
 from pfdo.providers.models import Provider, ProviderStaff
+from pfdo.providers.services import DUPLICATE_INN
 from pfdo.providers.tests.factories import (
     VALID_ACCOUNT,
     ProviderFactory,
@@ -203,10 +207,29 @@ def test_locked_identity_error_body(api_client, provider, admin):
     response = as_user(api_client, admin).patch(
         f"{URL}{provider.pk}/", {"inn": make_inn10(999), "phone": "1"}, format="json"
     )
-    error = assert_error(response, 400, "validation_error")
+    error = assert_error(response, 409, "identity_locked")
     assert "После включения в реестр" in error["fields"]["inn"][0]
     provider.refresh_from_db()
     assert provider.phone != "1"
+    # The lock answers before the card is checked as a whole: an ИП's form with the stored
+    # 10-digit ИНН would be a 400 on `inn`, a state the client did not send.
+    response = as_user(api_client, admin).patch(
+        f"{URL}{provider.pk}/", {"legal_form": "ip"}, format="json"
+    )
+    error = assert_error(response, 409, "identity_locked")
+    assert set(error["fields"]) == {"legal_form"}
+
+
+def test_anothers_inn_is_a_conflict(api_client, vorkuta, pending):
+    other = ProviderFactory(municipality=vorkuta, status=Status.UNDER_REVIEW)
+    admin = add_staff(pending, is_admin=True).user
+    response = as_user(api_client, admin).patch(
+        f"{URL}{pending.pk}/", {"inn": other.inn}, format="json"
+    )
+    error = assert_error(response, 409, "duplicate_inn")
+    assert error["fields"] == {"inn": [DUPLICATE_INN]}
+    pending.refresh_from_db()
+    assert pending.inn != other.inn
 
 
 @pytest.mark.parametrize(
@@ -376,14 +399,46 @@ def test_staff_list_and_add(api_client, provider, admin, member):
     assert body["staff"]["is_admin"] is True and body["staff"]["login"] == "coach"
 
 
+def test_a_replayed_staff_password_is_null_and_matches_the_schema(api_client, provider, admin):
+    """The password is shown once: the replay answers 201 with the same staff row and
+    `issued_password` null (Idempotent-Replayed: true), as the served schema declares."""
+    client = as_user(api_client, admin)
+    body = {"login": "coach", "last_name": "Петров", "first_name": "Андрей"}
+    url = f"{URL}{provider.pk}/staff/"
+    first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="staff-1")
+    again = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="staff-1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == {**first.json(), "issued_password": None}
+    assert User.objects.get(username="coach").check_password(first.json()["issued_password"])
+    schema = served_schema()
+    for response in (first, again):
+        assert_answer_matches_schema(schema, "POST", "/api/v1/providers/{id}/staff/", response)
+
+
+def test_staff_add_checks_the_permissions_before_the_key(api_client, provider, parent, admin):
+    body = {"login": "coach", "last_name": "Петров", "first_name": "Андрей"}
+    url = f"{URL}{provider.pk}/staff/"
+    denied = as_user(api_client, parent).post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="")
+    assert_error(denied, 403, "permission_denied")
+    anonymous = APIClient().post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="")
+    assert_error(anonymous, 401, "not_authenticated")
+    put = as_user(api_client, admin).put(url, body, format="json", HTTP_IDEMPOTENCY_KEY="")
+    assert_error(put, 405, "method_not_allowed")
+    refused = as_user(api_client, admin).post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="")
+    assert_error(refused, 400, "invalid_idempotency_key")
+    assert not User.objects.filter(username="coach").exists()
+    assert not IdempotencyRecord.objects.exists()
+
+
 def test_staff_add_error_body(api_client, provider, admin):
     response = as_user(api_client, admin).post(
         f"{URL}{provider.pk}/staff/",
         {"login": admin.username, "last_name": "Х", "first_name": "Ю"},
         format="json",
     )
-    error = assert_error(response, 400, "validation_error")
-    assert "занят" in error["fields"]["login"][0]
+    error = assert_error(response, 409, "login_taken")
+    assert error["fields"]["login"] == ["Этот логин уже занят, выберите другой."]
     missing = as_user(api_client, admin).post(f"{URL}{provider.pk}/staff/", {}, format="json")
     assert {"login", "last_name", "first_name"} <= set(
         assert_error(missing, 400, "validation_error")["fields"]

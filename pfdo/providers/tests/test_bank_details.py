@@ -79,7 +79,7 @@ def notices(user, contains: str) -> list[Notification]:
 
 def test_patch_of_the_settlement_account_is_refused_and_moves_nothing(api, provider, admin):
     response = api(admin).patch(f"{PROVIDERS}{provider.pk}/", OTHER_BANK)
-    error = assert_error(response, 400, "bank_details_locked")
+    error = assert_error(response, 409, "bank_details_locked")
     assert set(error["fields"]) == set(BANK_FIELDS)
     assert "/api/v1/bank-details-changes/" in error["fields"]["settlement_account"][0]
     assert details_of(provider) == KOMI_BANK
@@ -201,13 +201,26 @@ def test_one_pending_request_per_provider_until_withdrawn(api, provider, admin):
         ({"correspondent_account": "30101810400000000226"}, "correspondent_account"),
         ({"bik": "04452522"}, "bik"),
         ({"bank_name": ""}, "bank_name"),
-        (KOMI_BANK, "settlement_account"),  # the same as now: nothing to change
     ],
 )
 def test_request_is_checked_field_by_field(api, provider, admin, changes, field):
     body = {"provider": provider.pk, **OTHER_BANK, **changes}
     error = assert_error(api(admin).post(CHANGES, body), 400, "validation_error")
     assert field in error["fields"]
+    assert not BankDetailsChange.objects.exists()
+
+
+def test_the_same_details_as_now_are_a_conflict(api, provider, admin, client):
+    body = {"provider": provider.pk, **KOMI_BANK}
+    error = assert_error(api(admin).post(CHANGES, body), 409, "bank_details_unchanged")
+    assert error["fields"] == {"settlement_account": ["Совпадает с действующими реквизитами."]}
+    # The page shows it on the form, as any refusal.
+    client.force_login(admin)
+    response = client.post(BANK_PAGE, KOMI_BANK)
+    assert response.status_code == 200
+    assert response.context["form"].errors["settlement_account"] == [
+        "Совпадает с действующими реквизитами."
+    ]
     assert not BankDetailsChange.objects.exists()
 
 

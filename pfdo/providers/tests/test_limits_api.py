@@ -48,16 +48,37 @@ def test_bad_input_and_other_municipalities(api_client, setup, make_user, region
     foreign = FinancingPeriodFactory(municipality=MunicipalityFactory(region=region))
     other = api_client.post(setup["url"], {"period": foreign.pk, "max_children": 5}, format="json")
     assert other.status_code == 400 and "period" in other.json()["error"]["fields"]
-    assert not EnrolmentLimit.objects.exists()
-
-
-def test_staff_reads_but_cannot_set_and_the_public_sees_nothing(api_client, setup):
-    api_client.force_authenticate(setup["staff"])
-    assert api_client.get(setup["url"]).status_code == 200
-    refused = api_client.post(
-        setup["url"], {"period": setup["period"].pk, "max_children": 9}, format="json"
+    # The bound the service keeps is the schema's: above it is a schema refusal.
+    many = api_client.post(
+        setup["url"], {"period": setup["period"].pk, "max_children": 1_000_001}, format="json"
     )
-    assert refused.status_code == 403
-    api_client.force_authenticate(None)
-    assert api_client.get(setup["url"]).status_code == 401
+    assert many.status_code == 400
+    assert many.json()["error"]["fields"]["max_children"] == ["Не больше 1 000 000 детей."]
     assert not EnrolmentLimit.objects.exists()
+
+
+def test_a_period_not_approved_is_a_conflict_and_anothers_is_not_found(
+    api_client, setup, make_user, region, vorkuta
+):
+    api_client.force_authenticate(make_user("regional_admin", region=region))
+    draft = FinancingPeriodFactory(municipality=vorkuta, status="draft")
+    response = api_client.post(setup["url"], {"period": draft.pk, "max_children": 5}, format="json")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "period_not_approved" and set(error["fields"]) == {"period"}
+    foreign = FinancingPeriodFactory(municipality=MunicipalityFactory(region=region))
+    other = api_client.post(setup["url"], {"period": foreign.pk, "max_children": 5}, format="json")
+    assert other.status_code == 400
+    assert other.json()["error"]["fields"]["period"] == [
+        "Такого периода у муниципалитета поставщика нет."
+    ]
+    assert not EnrolmentLimit.objects.exists()
+
+
+def test_the_schema_states_the_bound_of_a_limit(db):
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    schema = served_schema()
+    url = "/api/v1/providers/{id}/enrolment-limits/"
+    for count, valid in ((None, True), (0, True), (1_000_000, True), (1_000_001, False)):
+        assert body_is_valid(schema, "post", url, {"period": 1, "max_children": count}) is valid

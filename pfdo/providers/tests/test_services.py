@@ -13,6 +13,7 @@ from pfdo.financing.models import FinancingPeriod
 from pfdo.financing.tests.factories import FinancingPeriodFactory
 from pfdo.providers import services
 from pfdo.providers.models import ContractsOnExclusion, EnrolmentLimit, Provider, ProviderStaff
+from pfdo.providers.services.validation import LOGIN_TAKEN
 from pfdo.providers.tests.factories import (
     VALID_ACCOUNT,
     ProviderFactory,
@@ -355,12 +356,13 @@ def test_identity_is_locked_after_inclusion(vorkuta, operator):
     # Before inclusion the applicant may still correct the ИНН.
     services.update_profile(actor=admin, provider=provider, changes={"inn": make_inn10(4242)})
     services.include(actor=operator, provider=provider)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.update_profile(
             actor=admin,
             provider=provider,
             changes={"inn": make_inn10(4343), "ogrn": make_ogrn13(4343), "phone": "1"},
         )
+    assert (excinfo.value.status, excinfo.value.code) == (409, "identity_locked")
     assert set(excinfo.value.fields) == {"inn", "ogrn"}
     assert "После включения в реестр" in excinfo.value.fields["inn"][0]
     provider.refresh_from_db()
@@ -371,8 +373,11 @@ def test_profile_update_is_validated_as_a_whole(provider, admin):
     with pytest.raises(ValidationFailed) as excinfo:
         services.update_profile(actor=admin, provider=provider, changes={"licence_number": ""})
     assert "licence_number" in excinfo.value.fields
-    with pytest.raises(ValidationFailed):
+    # An included provider's bank details are locked whatever the value: the lock answers
+    # first (409), before the card is checked as a whole.
+    with pytest.raises(Conflict) as locked:
         services.update_profile(actor=admin, provider=provider, changes={"bik": "123"})
+    assert (locked.value.code, set(locked.value.fields)) == ("bank_details_locked", {"bik"})
     provider.refresh_from_db()
     assert provider.licence_number
 
@@ -380,9 +385,16 @@ def test_profile_update_is_validated_as_a_whole(provider, admin):
 def test_profile_update_refuses_anothers_inn(vorkuta, pending):
     other = ProviderFactory(municipality=vorkuta, status=Status.UNDER_REVIEW)
     admin = add_staff(pending).user
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.update_profile(actor=admin, provider=pending, changes={"inn": other.inn})
-    assert services.DUPLICATE_INN in excinfo.value.fields["inn"]
+    assert excinfo.value.code == "duplicate_inn"
+    assert excinfo.value.fields == {"inn": [services.DUPLICATE_INN]}
+    # With another field's error it is reported beside it, in one 400.
+    with pytest.raises(ValidationFailed) as both:
+        services.update_profile(
+            actor=admin, provider=pending, changes={"inn": other.inn, "licence_number": ""}
+        )
+    assert set(both.value.fields) == {"inn", "licence_number"}
 
 
 @pytest.mark.parametrize("who", ["member", "stranger_admin", "operator"])
@@ -422,6 +434,18 @@ def test_add_staff_validates_and_saves_nothing(provider, admin):
     with pytest.raises(ValidationFailed) as excinfo:
         services.add_staff(actor=admin, provider=provider, staff=new_staff(login="", last_name=""))
     assert {"login", "last_name"} <= set(excinfo.value.fields)
+    assert provider.staff.count() == 1
+
+
+def test_a_taken_login_alone_is_a_conflict_and_with_other_errors_a_field_error(provider, admin):
+    with pytest.raises(Conflict) as taken:
+        services.add_staff(actor=admin, provider=provider, staff=new_staff(login=admin.username))
+    assert (taken.value.code, taken.value.fields) == ("login_taken", {"login": [LOGIN_TAKEN]})
+    with pytest.raises(ValidationFailed) as both:
+        services.add_staff(
+            actor=admin, provider=provider, staff=new_staff(login=admin.username, last_name="")
+        )
+    assert both.value.fields["login"] == [LOGIN_TAKEN] and "last_name" in both.value.fields
     assert provider.staff.count() == 1
 
 
@@ -514,22 +538,38 @@ def test_operator_sets_changes_and_removes_a_limit(provider, operator):
 
 
 @pytest.mark.parametrize(
-    ("period_kwargs", "value", "field"),
+    ("period_kwargs", "value", "refusal", "field", "message"),
     [
-        ({"status": FinancingPeriod.Status.DRAFT}, 10, "period"),
-        ({"other_municipality": True}, 10, "period"),
-        ({}, -1, "max_children"),
-        ({}, 10_000_000, "max_children"),
+        (
+            {"status": FinancingPeriod.Status.DRAFT},
+            10,
+            Conflict,
+            "period",
+            "Лимит задаётся для утверждённой программы ПФ на период.",
+        ),
+        (
+            {"other_municipality": True},
+            10,
+            ValidationFailed,
+            "period",
+            "Такого периода у муниципалитета поставщика нет.",
+        ),
+        ({}, -1, ValidationFailed, "max_children", "Лимит не может быть отрицательным."),
+        ({}, 10_000_000, ValidationFailed, "max_children", "Не больше 1 000 000 детей."),
     ],
 )
-def test_bad_limits_are_refused(provider, operator, inta, period_kwargs, value, field):
+def test_bad_limits_are_refused(
+    provider, operator, inta, period_kwargs, value, refusal, field, message
+):
     municipality = inta if period_kwargs.pop("other_municipality", False) else provider.municipality
     period = FinancingPeriodFactory(municipality=municipality, **period_kwargs)
-    with pytest.raises(ValidationFailed) as excinfo:
+    with pytest.raises(refusal) as excinfo:
         services.set_enrolment_limit(
             actor=operator, provider=provider, period=period, max_children=value
         )
-    assert field in excinfo.value.fields
+    assert excinfo.value.fields == {field: [message]}
+    if refusal is Conflict:
+        assert excinfo.value.code == "period_not_approved"
     assert not EnrolmentLimit.objects.exists()
 
 

@@ -224,6 +224,12 @@ def test_reject_without_a_reason_shows_the_field_message(client, operator, pendi
     decision = next(d for d in response.context["decisions"] if d["move"] == "reject")
     assert "Укажите причину" in decision["form"].errors["reason"][0]
     assert "Укажите причину" in response.content.decode()
+    # The form that failed keeps its own ids and says the reason is required; the others
+    # on the card ask for a comment.
+    labels = {d["move"]: d["form"].fields["reason"].label for d in response.context["decisions"]}
+    assert labels["reject"] == "Причина (обязательно)"
+    assert labels["include"] == "Комментарий"
+    assert 'id="reason-reject"' in response.content.decode()
     pending.refresh_from_db()
     assert pending.status == Status.UNDER_REVIEW
 
