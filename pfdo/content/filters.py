@@ -3,25 +3,8 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from drf_spectacular.utils import extend_schema_field
 
-# The largest id a BIGINT holds; a larger number would overflow the database driver.
-MAX_ID = 2**63 - 1
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, what: str, **kwargs):
-        message = f"{what} — целое положительное число (id)."
-        kwargs.update(
-            min_value=1,
-            max_value=MAX_ID,
-            error_messages={"invalid": message, "min_value": message, "max_value": message},
-        )
-        super().__init__(*args, **kwargs)
+from pfdo.common.filters import BooleanFilter, IdFilter
 
 
 class ContentFilter(django_filters.FilterSet):
@@ -31,12 +14,12 @@ class ContentFilter(django_filters.FilterSet):
     municipality = IdFilter(
         field_name="municipality_id", what="Муниципалитет", help_text="Id муниципалитета."
     )
-    region_wide = django_filters.BooleanFilter(
+    region_wide = BooleanFilter(
         field_name="municipality",
         lookup_expr="isnull",
         help_text="true — только материалы всего региона (без муниципалитета), false — только "
         "муниципальные.",
     )
-    is_published = django_filters.BooleanFilter(
+    is_published = BooleanFilter(
         help_text="true — опубликованные, false — черновики (видны только редакторам)."
     )

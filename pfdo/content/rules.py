@@ -3,7 +3,8 @@
 A regional administrator edits everything of the region: its rows (with or without a
 municipality), its portal card, its municipalities' pages and the expert cards its portal
 lists. A municipality's operator edits the rows of their municipality and its page, not the
-region-wide rows. An expert edits their own card. Without an object (the API's class-level
+region-wide rows. An expert edits their own card, and only an expert has a card of their own
+(the cabinet's page and the API's `me`). Without an object (the API's class-level
 gate) the predicates let the role through and the object-level check decides.
 """
 
@@ -78,6 +79,15 @@ def edits_expert_profile(user, obj) -> bool:
     return obj.user_id == user.pk and user.has_role("expert")
 
 
+@rules.predicate
+def is_owner(user, owner) -> bool:
+    """`owner`: the user whose own card is at stake; the actor themself."""
+    return owner is not None and _signed_in(user) and owner.pk == user.pk
+
+
+# Why a non-expert is refused a card of their own (the API's 403).
+OWN_EXPERT_PROFILE_REFUSED = "Карточку эксперта заводит и правит сам эксперт."
+
 is_content_official = is_operator | is_regional_admin | rules.is_superuser
 
 rules.add_perm("content.view", rules.always_allow)
@@ -90,3 +100,6 @@ rules.add_perm(
     "content.edit_expert_profile",
     (is_expert | is_regional_admin | rules.is_superuser) & edits_expert_profile,
 )
+# A card of one's own: only an expert has one, whatever else the user may edit. Asked with the
+# actor as the object, so the role gate's superuser pass does not apply.
+rules.add_perm("content.keep_own_expert_profile", is_expert & is_owner)

@@ -126,7 +126,7 @@ class RowFormView(ManageMixin, ServiceFormView):
                 **values,
             )
         if region.pk != self.instance.region_id:
-            raise ValidationFailed(fields={"place": "Регион материала не меняется."})
+            raise ValidationFailed(fields={"place": services.REGION_IS_FIXED})
         return services.update(
             actor=self.request.user, obj=self.instance, municipality=municipality, **values
         )
@@ -259,8 +259,15 @@ class ExpertProfileView(ManageMixin, ServiceFormView):
     success_message = "Карточка эксперта сохранена."
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.has_role("expert"):
-            raise Http404("Карточка эксперта есть только у экспертов.")
+        if request.user.is_authenticated:
+            # The API's rule; the page hides itself (404) from everyone else.
+            authorize_page(
+                request.user,
+                "content.keep_own_expert_profile",
+                request.user,
+                hide=True,
+                message="Карточка эксперта есть только у экспертов.",
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):

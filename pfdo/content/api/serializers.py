@@ -9,8 +9,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pfdo.accounts.roles import Role
+from pfdo.common.api.fields import PatternField
+from pfdo.common.api.serializers import StrictSerializer
+from pfdo.common.ids import MAX_ID
 from pfdo.content import services
-from pfdo.content.filters import MAX_ID
 from pfdo.content.models import ExpertProfile, MunicipalityPage, News, PortalSettings
 
 _ROLES_HELP = "Для кого: коды ролей — " + ", ".join(f"{c} ({label})" for c, label in Role.choices)
@@ -28,24 +30,8 @@ def _file_url(serializer, file) -> str | None:
     return request.build_absolute_uri(file.url) if request is not None else file.url
 
 
-class _Upload(serializers.Serializer):
+class _Upload(StrictSerializer):
     """The multipart body of a file upload: one part, `file`."""
-
-    def to_internal_value(self, data):
-        errors = {}
-        if hasattr(data, "keys"):
-            for name in sorted(set(data.keys()) - set(self.fields)):
-                errors[name] = ["Это поле нельзя передать в этом запросе."]
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if not isinstance(exc.detail, dict):
-                raise
-            errors = {**errors, **exc.detail}
-            value = None
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
 
 
 @cache
@@ -128,7 +114,9 @@ def _field_for(model, name: str) -> serializers.Field:
         )
     if name == "links":
         return serializers.ListField(
-            child=serializers.CharField(max_length=500),
+            child=PatternField(
+                pattern=services.LINK_PATTERN, message=services.LINK_MESSAGE, max_length=500
+            ),
             min_length=1,
             max_length=services.MAX_LINKS,
             help_text=_LINKS_HELP,
@@ -152,14 +140,14 @@ def _field_for(model, name: str) -> serializers.Field:
     return serializers.CharField(**kwargs)
 
 
-class _PlacedWrite(serializers.Serializer):
-    """Refuses fields it does not know, so a typo is not silently ignored."""
+class _PlacedWrite(StrictSerializer):
+    """Refuses fields it does not know, so a typo is not silently ignored. A material's region
+    is chosen when it is created and never changes, so a replace or a change does not take
+    `region` at all: the schema cannot say "equal to the current one", and a body the schema
+    allows must not be refused (issue 18)."""
 
-    region = _id_field(
-        required=False,
-        help_text="Id региона. При создании: если не указан — регион муниципалитета; "
-        "у существующего материала не меняется.",
-    )
+    unknown_field_messages = {"region": services.REGION_IS_FIXED}
+
     municipality = _id_field(
         required=False,
         allow_null=True,
@@ -176,28 +164,29 @@ class _PlacedWrite(serializers.Serializer):
         help_text="Порядок в списке: меньше — выше.",
     )
 
-    def to_internal_value(self, data):
-        errors: dict = {}
-        if isinstance(data, dict):
-            for name in sorted(set(data) - set(self.fields)):
-                errors[name] = ["Это поле нельзя передать в этом запросе."]
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if not isinstance(exc.detail, dict):
-                raise
-            errors = {**errors, **exc.detail}
-            value = None
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
-
 
 @cache
 def write_serializer(kind: services.Kind) -> type[serializers.Serializer]:
-    """The body of a create (POST), a replace (PUT) or a change (PATCH) of `kind`."""
+    """The body of a replace (PUT) or a change (PATCH) of `kind`: no region."""
     attrs = {name: _field_for(kind.model, name) for name in kind.fields}
     return type(f"Content{kind.model.__name__}WriteSerializer", (_PlacedWrite,), attrs)
+
+
+@cache
+def create_serializer(kind: services.Kind) -> type[serializers.Serializer]:
+    """The body of a create (POST): the write shape, placed by a region or a municipality
+    (a new row needs one of them; the schema says so with anyOf)."""
+    return type(
+        f"Content{kind.model.__name__}CreateSerializer",
+        (write_serializer(kind),),
+        {
+            "at_least_one_of": ("region", "municipality"),
+            "region": _id_field(
+                required=False,
+                help_text="Id региона; если не указан — регион муниципалитета. Потом не меняется.",
+            ),
+        },
+    )
 
 
 # ------------------------------------------------------------------ one-per-place cards

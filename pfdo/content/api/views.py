@@ -13,8 +13,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from pfdo.common.api.permissions import RulesPermission
+from pfdo.common.api.query import query_id
 from pfdo.common.api.viewsets import ScopedModelViewSet
+from pfdo.common.authz import authorize
 from pfdo.common.errors import NotFound, ValidationFailed
+from pfdo.common.ids import MAX_ID
 from pfdo.content import services
 from pfdo.content.api.serializers import (
     ExpertProfileSerializer,
@@ -23,12 +26,14 @@ from pfdo.content.api.serializers import (
     MunicipalityPageWriteSerializer,
     PortalSettingsSerializer,
     PortalSettingsWriteSerializer,
+    create_serializer,
     read_serializer,
     upload_serializer,
     write_serializer,
 )
-from pfdo.content.filters import MAX_ID, ContentFilter
+from pfdo.content.filters import ContentFilter
 from pfdo.content.models import ExpertProfile, MunicipalityPage, PortalSettings
+from pfdo.content.rules import OWN_EXPERT_PROFILE_REFUSED
 from pfdo.territory.models import Municipality, Region
 
 SCOPE = (
@@ -116,13 +121,13 @@ class PlacedContentViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, Sc
     def _read(self, obj, code=status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(obj).data, status=code)
 
-    def _values(self, *, partial: bool) -> dict:
-        data = write_serializer(self.kind)(data=self.request.data, partial=partial)
+    def _values(self, shape, *, partial: bool) -> dict:
+        data = shape(self.kind)(data=self.request.data, partial=partial)
         data.is_valid(raise_exception=True)
         return dict(data.validated_data)
 
     def create(self, request):
-        values = self._values(partial=False)
+        values = self._values(create_serializer, partial=False)
         municipality = _municipality(values.pop("municipality", None))
         region_id = values.pop("region", None)
         if region_id is None and municipality is None:
@@ -141,10 +146,7 @@ class PlacedContentViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, Sc
 
     def update(self, request, pk=None, partial=False):
         obj = self.get_object()
-        values = self._values(partial=partial)
-        region_id = values.pop("region", obj.region_id)
-        if region_id != obj.region_id:
-            raise ValidationFailed(fields={"region": "Регион материала не меняется."})
+        values = self._values(write_serializer, partial=partial)
         extra = {}
         if "municipality" in values:
             extra["municipality"] = _municipality(values.pop("municipality"))
@@ -228,7 +230,7 @@ def placed_viewset(slug: str) -> type[PlacedContentViewSet]:
         create=extend_schema(
             summary=f"Добавить: {one}",
             description=EDITORS,
-            request=write,
+            request=create_serializer(kind),
             responses={201: read},
             tags=tags,
         ),
@@ -456,13 +458,9 @@ class ExpertProfileViewSet(mixins.UpdateModelMixin, ScopedModelViewSet):
     def scope_queryset(self, queryset):
         queryset = queryset.select_related("user").order_by("user__last_name", "pk")
         if self.action == "list":
-            raw = self.request.query_params.get("region", "")
-            if raw:
-                if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-                    raise ValidationFailed(
-                        fields={"region": "Регион — целое положительное число (id)."}
-                    )
-                queryset = queryset.filter(region_id=int(raw))
+            region = query_id(self.request.query_params, "region", "Регион")
+            if region is not None:
+                queryset = queryset.filter(region_id=region)
         return queryset
 
     def _save(self, user):
@@ -503,6 +501,13 @@ class ExpertProfileViewSet(mixins.UpdateModelMixin, ScopedModelViewSet):
     @action(detail=False, methods=["get", "put"])
     def me(self, request):
         if request.method == "PUT":
+            # A right, not a field of the body: refused before the body is read.
+            authorize(
+                request.user,
+                "content.keep_own_expert_profile",
+                request.user,
+                message=OWN_EXPERT_PROFILE_REFUSED,
+            )
             return self._save(request.user)
         card = ExpertProfile.objects.select_related("user").filter(user=request.user).first()
         if card is None:

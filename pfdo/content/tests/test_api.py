@@ -3,10 +3,13 @@ the one-per-place cards, the error body."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pfdo.accounts.tests.factories import PASSWORD
 from pfdo.audit.models import ActionLog
+from pfdo.common.tests.served_schema import body_is_valid, request_body_schema, served_schema
 from pfdo.content import services
 from pfdo.content.models import ExpertProfile, News, VideoInstruction
 
@@ -78,6 +81,14 @@ def test_filters_are_checked(api_client, rows, admin, vorkuta):
     ]
     error = assert_error(client.get(NEWS, {"region": "abc"}), 400, "validation_error")
     assert error["fields"]["region"] == ["Регион — целое положительное число (id)."]
+    # One strict boolean for every FilterSet: true/false (or 1/0); empty is no filter.
+    for value in ("maybe", "null", "yes"):
+        error = assert_error(client.get(NEWS, {"region_wide": value}), 400, "validation_error")
+        assert error["fields"] == {"region_wide": ["Укажите true или false."]}
+    everything = titles(client.get(NEWS))
+    assert titles(client.get(NEWS, {"region_wide": "", "is_published": "", "region": ""})) == (
+        everything
+    )
 
 
 def test_an_operator_creates_changes_publishes_and_deletes(api_client, operator, vorkuta):
@@ -106,6 +117,46 @@ def test_an_operator_creates_changes_publishes_and_deletes(api_client, operator,
     assert ActionLog.objects.filter(action__startswith="content.").count() == 6
 
 
+def test_a_materials_region_is_given_at_creation_and_a_change_does_not_take_it(
+    api_client, operator, vorkuta, other_region
+):
+    """The stop CI's stateful run PUT a schema-valid body with another region and got 400: the
+    schema cannot say "the current region", so a replace or a change does not declare `region`
+    at all (additionalProperties: false) and refuses it with its own message."""
+    schema = served_schema()
+    for method in ("put", "patch"):
+        body = request_body_schema(schema, method, "/api/v1/content/news/{id}/")
+        assert "region" not in body["properties"] and body["additionalProperties"] is False
+        assert not body_is_valid(
+            schema, method, "/api/v1/content/news/{id}/", {"title": "Т", "region": 1}
+        )
+    assert "region" in request_body_schema(schema, "post", NEWS)["properties"]
+    client = signed_in(api_client, operator)
+    created = client.post(
+        NEWS, {"municipality": vorkuta.pk, "title": "Семинар", "body": "Текст"}, format="json"
+    ).json()
+    url = f"{NEWS}{created['id']}/"
+    for method, region in (
+        ("put", other_region.pk),
+        ("patch", other_region.pk),
+        ("patch", vorkuta.region_id),
+    ):
+        error = assert_error(
+            getattr(client, method)(
+                url, {"title": "Новое", "body": "Т", "region": region}, format="json"
+            ),
+            400,
+            "validation_error",
+        )
+        assert error["fields"] == {"region": [services.REGION_IS_FIXED]}
+    news = News.objects.get(pk=created["id"])
+    assert (news.title, news.region_id) == ("Семинар", vorkuta.region_id)
+    replaced = client.put(
+        url, {"municipality": vorkuta.pk, "title": "Новое", "body": "Т"}, format="json"
+    )
+    assert replaced.status_code == 200 and replaced.json()["region"] == vorkuta.region_id
+
+
 def test_field_errors_come_in_the_error_body(api_client, operator, vorkuta, inta):
     client = signed_in(api_client, operator)
     error = assert_error(
@@ -127,7 +178,7 @@ def test_field_errors_come_in_the_error_body(api_client, operator, vorkuta, inta
         400,
         "validation_error",
     )
-    assert "http" in error["fields"]["links"][0]
+    assert "http" in error["fields"]["links.0"][0]
     error = assert_error(
         client.post(NEWS, {"title": "Т", "body": "Т"}, format="json"), 400, "validation_error"
     )
@@ -216,6 +267,15 @@ def test_municipality_page(api_client, vorkuta, operator, inta_operator):
 
 
 def test_expert_card_me_and_public_list(api_client, expert, other_region, admin, make_user):
+    # Only an expert has a card of their own: anyone else is refused the right (403).
+    refused = assert_error(
+        signed_in(api_client, admin).put(
+            "/api/v1/content/expert-profiles/me/", {"post": "Методист"}, format="json"
+        ),
+        403,
+        "permission_denied",
+    )
+    assert refused["message"] == "Карточку эксперта заводит и правит сам эксперт."
     client = signed_in(api_client, expert)
     assert_error(client.get("/api/v1/content/expert-profiles/me/"), 404, "not_found")
     error = assert_error(
@@ -267,3 +327,61 @@ def test_bearer_token_writes_too(client, api_client, operator, vorkuta):
         "/api/v1/content/contacts/", {"municipality": vorkuta.pk, "name": "Центр"}, format="json"
     )
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    ("placed", "extra", "allowed", "fields"),
+    [
+        ({"municipality": True}, {}, True, set()),
+        ({"region": True}, {}, True, set()),
+        ({}, {}, False, {"region"}),
+        ({"municipality": None}, {}, False, {"region"}),
+        ({"municipality": True}, {"typo": 1}, False, {"typo"}),
+    ],
+)
+def test_the_schema_states_a_new_rows_place_and_no_unknown_fields(
+    api_client, admin, vorkuta, placed, extra, allowed, fields
+):
+    """Issue 18: a new row is placed by its region or its municipality (anyOf), and a field the
+    body does not know is refused (additionalProperties: false)."""
+    from pfdo.common.tests.served_schema import body_is_valid, served_schema
+
+    ids = {"municipality": vorkuta.pk, "region": vorkuta.region_id}
+    body = {name: (ids[name] if value else None) for name, value in placed.items()}
+    body |= {"title": "Новость", "body": "Текст", **extra}
+    assert body_is_valid(served_schema(), "POST", "/api/v1/content/news/", body) is allowed
+    response = signed_in(api_client, admin).post("/api/v1/content/news/", body, format="json")
+    if allowed:
+        assert response.status_code == 201, response.content
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) == fields
+
+
+@pytest.mark.parametrize(
+    ("link", "accepted"),
+    [
+        ("https://rutube.ru/video/abc/", True),
+        ("http://a", True),
+        ("https://видео.рф/ролик", True),
+        (" https://x.org/a", False),
+        ("https://x.org/a b", False),
+        ("javascript:alert(1)", False),
+        ("ftp://x.org/a", False),
+        ("", False),
+    ],
+)
+def test_a_video_link_is_exactly_what_the_schema_states(
+    api_client, operator, vorkuta, link, accepted
+):
+    from pfdo.content.services import LINK_PATTERN
+
+    assert (re.search(LINK_PATTERN, link) is not None) is accepted
+    response = signed_in(api_client, operator).post(
+        "/api/v1/content/videos/",
+        {"municipality": vorkuta.pk, "title": "Видео", "links": [link]},
+        format="json",
+    )
+    assert response.status_code == (201 if accepted else 400), response.content
+    if not accepted:
+        assert set(response.json()["error"]["fields"]) == {"links.0"}  # the item at fault

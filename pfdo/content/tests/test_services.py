@@ -233,6 +233,11 @@ def test_an_expert_fills_their_own_card_and_picks_a_region(
     assert ActionLog.objects.filter(action="content.expert_profile_saved").count() == 3
 
 
+def test_with_one_region_a_new_card_goes_there_without_asking(expert, region):
+    card = services.save_expert_profile(actor=expert, user=expert, post="Методист")
+    assert (card.region, card.post) == (region, "Методист")
+
+
 def test_only_an_expert_has_an_expert_card(operator, admin, region):
     with pytest.raises(ValidationFailed) as caught:
         services.save_expert_profile(actor=admin, user=operator, region=region)
