@@ -6,20 +6,20 @@ operator's municipalities, a batch written all or nothing, removing one.
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from pfdo.common.api.query import ID_SCHEMA, query_int
 from pfdo.common.api.viewsets import ScopedViewSetMixin
 from pfdo.common.authz import can
-from pfdo.common.errors import ValidationFailed
+from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.ids import MAX_ID
 from pfdo.compat.models import ProgramAlias
 from pfdo.compat.services import aliases as services
 from pfdo.territory.models import Municipality
 
 TAG = "program-aliases"
-MAX_ID = services.MAX_PROGRAM_ID
 
 
 class ProgramAliasSerializer(serializers.ModelSerializer):
@@ -81,12 +81,14 @@ class AliasResultSerializer(serializers.Serializer):
 
 
 def _int_param(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise ValidationFailed(fields={name: "Укажите номер — целое число."})
-    return int(raw)
+    """An id filter of the list (ID_SCHEMA); an id of nothing is an empty list."""
+    return query_int(
+        request.query_params,
+        name,
+        low=1,
+        high=MAX_ID,
+        message="Укажите номер — целое положительное число.",
+    )
 
 
 @extend_schema_view(
@@ -94,8 +96,14 @@ def _int_param(request, name: str) -> int | None:
         operation_id="program_aliases_list",
         summary="Номера программ из ПФДО (муниципалитеты оператора)",
         parameters=[
-            OpenApiParameter("program", OpenApiTypes.INT, description="Номер программы."),
-            OpenApiParameter("municipality", OpenApiTypes.INT, description="Муниципалитет."),
+            OpenApiParameter(
+                "program", ID_SCHEMA, description="Номер программы; такой нет — пустой список."
+            ),
+            OpenApiParameter(
+                "municipality",
+                ID_SCHEMA,
+                description="Id муниципалитета; такого нет — пустой список.",
+            ),
         ],
         responses={200: ProgramAliasSerializer(many=True)},
         tags=[TAG],
@@ -140,7 +148,9 @@ class ProgramAliasViewSet(
             "Программа должна быть программой этого муниципалитета; номер ПФДО не занят другой "
             "программой и не совпадает с собственным номером программы без номера ПФДО. "
             "Ошибка в любой строке — 400, поля `aliases.<i>.program` / `aliases.<i>.pfdo_id` "
-            "(i — с нуля) называют каждую, ничего не сохраняется. Повтор тех же строк ничего "
+            "(i — с нуля) называют каждую, ничего не сохраняется; если каждый отказ — номер, "
+            "уже занятый другой программой (или её собственный), — 409 aliases_conflict с теми "
+            "же полями. Повтор тех же строк ничего "
             "не меняет; программа с другим номером ПФДО получает новый (replaced)."
         ),
         request=AliasBatchSerializer,
@@ -167,11 +177,11 @@ class ProgramAliasViewSet(
                 fields.setdefault(f"aliases.{problem.line - 1}.{problem.field}", []).append(
                     problem.text[:1].upper() + problem.text[1:]
                 )
-            raise ValidationFailed(
-                f"Ошибки в элементах aliases ({len(fields)}). Ничего не сохранено.",
-                code=exc.code,
-                fields=fields,
-            ) from exc
+            message = f"Ошибки в элементах aliases ({len(fields)}). Ничего не сохранено."
+            if all(problem.conflict for problem in exc.problems):
+                # Every refused number is already another programme's: the state says no (409).
+                raise Conflict(message, code="aliases_conflict", fields=fields) from exc
+            raise ValidationFailed(message, code=exc.code, fields=fields) from exc
         return Response(
             AliasResultSerializer(
                 {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from pfdo.common import clock
+from pfdo.common.fsm import StateField
 from pfdo.compat.querysets import EnrolmentVerificationQuerySet, ProgramAliasQuerySet
 
 
@@ -84,7 +85,7 @@ class EnrolmentVerification(models.Model):
     marks = models.JSONField("показанные договоры", default=list, blank=True)
     created_at = models.DateTimeField("создано", default=clock.now)
     expires_at = models.DateTimeField("действует до", db_index=True)
-    state = FSMField(
+    state = StateField(
         "состояние", max_length=16, choices=State.choices, default=State.CHECKED, protected=False
     )
     # Keyed hash of the address the letter went to (never the address).

@@ -52,7 +52,7 @@ def operator_param(
     """The region of an operator query parameter (None when optional and absent); an id of no
     operator is a 400 naming the parameter — except beside a path id (`of_object`), where it
     only narrows which object is found: no such object under that operator, the 404."""
-    operator_id = params.integer(name, required=required)
+    operator_id = params.integer(name, required=required, minimum=1)
     if operator_id is None:
         return None
     region = selectors.region(operator_id)

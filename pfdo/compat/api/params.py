@@ -20,8 +20,21 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 24
 MAX_INT = 2**31 - 1
 MAX_TEXT = 200
-_INT = re.compile(r"^\s*\d{1,10}\s*$")
-_EXPAND_ITEM = re.compile(r"^[a-z_]{1,64}$")
+MAX_EXPAND = 2000
+# The patterns the schema declares (pfdo/compat/api/schema.py) and the server applies with
+# re.search, as a JSON Schema validator does: what one allows the other takes.
+# A whole number: ASCII digits only (no sign, no spaces).
+_INT = re.compile(r"^[0-9]{1,10}$")
+# Text: no control characters other than the whitespace ones (tab, line breaks) — NUL
+# PostgreSQL cannot compare, the rest no name or search has.
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000e-\u001f\u007f]*$"
+# `expand`: names of Latin small letters and _, separated by commas; spaces around a name
+# and empty items are allowed (Yii2 splits on commas and drops the empty ones).
+EXPAND_PATTERN = r"^ *([a-z_]{1,64} *)?(, *([a-z_]{1,64} *)?)*$"
+# `search[keywords_ids]`: ids separated by commas (spaces around them allowed) — of the
+# programmes' search, any whole numbers; of the questions, the topics 1–5.
+KEYWORDS_PATTERN = r"^ *[0-9]{1,10} *(, *[0-9]{1,10} *)*$"
+TOPICS_PATTERN = r"^ *[1-5] *(, *[1-5] *)*$"
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,11 @@ class Params:
             raise BadRequest(f"Параметр {name} указан несколько раз.")
         return values[0]
 
-    def integer(self, name: str, *, required: bool = False, minimum: int = 0) -> int | None:
-        """A whole number ≥ `minimum`; absent (or empty, when not required) → None."""
+    def integer(
+        self, name: str, *, required: bool = False, minimum: int = 0, maximum: int = MAX_INT
+    ) -> int | None:
+        """A whole number from `minimum` to `maximum`; absent (or empty, when not required) →
+        None."""
         raw = self._raw(name)
         if raw is None or (raw.strip() == "" and not required):
             if required:
@@ -64,44 +80,53 @@ class Params:
         value = int(raw)
         if value < minimum:
             raise BadRequest(f"Параметр {name} должен быть не меньше {minimum}.")
+        if value > maximum:
+            raise BadRequest(f"Параметр {name} должен быть не больше {maximum}.")
         return value
 
-    def text(self, name: str, *, max_length: int = MAX_TEXT) -> str | None:
-        """Trimmed text; absent or blank → None."""
+    def text(
+        self,
+        name: str,
+        *,
+        max_length: int = MAX_TEXT,
+        pattern: str = TEXT_PATTERN,
+        example: str = "",
+    ) -> str | None:
+        """Text of at most `max_length` characters matching `pattern` (as sent), trimmed;
+        absent or blank → None."""
         raw = self._raw(name)
         if raw is None:
             return None
-        value = " ".join(raw.split())
-        if len(value) > max_length:
+        if len(raw) > max_length:
             raise BadRequest(f"Параметр {name}: не длиннее {max_length} символов.")
-        if not value.isprintable():
+        if raw and not re.search(TEXT_PATTERN, raw):
             raise BadRequest(f"Параметр {name} содержит служебные символы.")
-        return value or None
+        if raw and not re.search(pattern, raw):
+            hint = f", например {example}" if example else f" (образец {pattern})"
+            raise BadRequest(f"Параметр {name}: значение не по образцу{hint}.")
+        return " ".join(raw.split()) or None
 
     def page(self, *, default_size: int = DEFAULT_PER_PAGE) -> Page:
         number = self.integer("page", minimum=1) or 1
-        size = self.integer("per-page", minimum=1)
+        size = self.integer("per-page", minimum=1, maximum=MAX_PER_PAGE)
         if size is None:
             size = default_size
-        if size > MAX_PER_PAGE:
-            raise BadRequest(f"Параметр per-page должен быть не больше {MAX_PER_PAGE}.")
         return Page(number=number, size=size)
 
     def expand(self, known: frozenset[str] | set[str]) -> frozenset[str]:
         """The asked `expand` names that this operation knows. Unknown names are ignored, as
         the original (Yii2's `expand`) ignores them; a malformed list is a 400."""
         raw = self._raw("expand")
-        if raw is None or not raw.strip():
+        if raw is None or raw == "":
             return frozenset()
-        if len(raw) > 2000:
-            raise BadRequest("Параметр expand: не длиннее 2000 символов.")
-        names = [item.strip() for item in raw.split(",") if item.strip()]
-        for name in names:
-            if not _EXPAND_ITEM.match(name):
-                raise BadRequest(
-                    "Параметр expand — имена через запятую (латинские буквы и _), "
-                    f"например address,organization; не понято: {name[:40]!r}."
-                )
+        if len(raw) > MAX_EXPAND:
+            raise BadRequest(f"Параметр expand: не длиннее {MAX_EXPAND} символов.")
+        if not re.search(EXPAND_PATTERN, raw):
+            raise BadRequest(
+                "Параметр expand — имена через запятую (латинские буквы и _), "
+                f"например address,organization; не понято: {raw[:40]!r}."
+            )
+        names = {item.strip() for item in raw.split(",")}
         return frozenset(names) & frozenset(known)
 
     def search(self) -> dict[str, str]:

@@ -12,6 +12,17 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
+from pfdo.compat.api.params import (
+    EXPAND_PATTERN,
+    KEYWORDS_PATTERN,
+    MAX_EXPAND,
+    MAX_INT,
+    MAX_PER_PAGE,
+    MAX_TEXT,
+    TEXT_PATTERN,
+    TOPICS_PATTERN,
+)
+
 TAG = "ПФДО API v2 (совместимость)"
 
 _ERRORS = {
@@ -74,27 +85,52 @@ def _query(name: str, type_, description: str, *, required: bool = False, **extr
     )
 
 
+# The rules each parameter is read by (pfdo/compat/api/params.py), stated exactly: what the
+# schema allows the server takes, what it refuses the server answers 400. An optional
+# parameter sent empty is the same as absent (allowEmptyValue, CompatAutoSchema).
+def _int(minimum: int = 0, maximum: int = MAX_INT) -> dict:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
+def _text(max_length: int = MAX_TEXT, pattern: str = TEXT_PATTERN) -> dict:
+    return {"type": "string", "maxLength": max_length, "pattern": pattern}
+
+
+_ID = _int(1)
+
 OPERATOR = _query(
-    "operator", int, "ID регионального оператора — id региона в этой системе.", required=True
+    "operator", _ID, "ID регионального оператора — id региона в этой системе.", required=True
 )
-OPERATOR_OPTIONAL = _query("operator", int, "ID регионального оператора (региона).")
-OPERATOR_ID = _query("operator_id", int, "ID регионального оператора (региона).", required=True)
-PAGE = _query("page", int, "Номер страницы, с 1.")
+OPERATOR_OPTIONAL = _query("operator", _ID, "ID регионального оператора (региона).")
+OPERATOR_ID = _query("operator_id", _ID, "ID регионального оператора (региона).", required=True)
+PAGE = _query("page", _int(1), "Номер страницы, с 1.")
 PER_PAGE = _query(
-    "per-page", int, "Размер страницы, 1–100 (по умолчанию 24). Страница короче — последняя."
+    "per-page",
+    _int(1, MAX_PER_PAGE),
+    f"Размер страницы, 1–{MAX_PER_PAGE} (по умолчанию 24). Страница короче — последняя.",
 )
 EXPAND = _query(
     "expand",
-    str,
-    "Связанные данные через запятую; имена, которых операция не знает, не учитываются.",
+    _text(MAX_EXPAND, EXPAND_PATTERN),
+    "Связанные данные: имена (латинские буквы и _) через запятую; имена, которых операция не "
+    "знает, не учитываются.",
 )
-FIELDS = _query("fields", str, "Принимается для совместимости; ответ всегда полный.")
-SEARCH_NAME = _query("search[name]", str, "Поиск по названию (до 200 символов).")
-SEARCH_MUN = _query("search[mun]", int, "ID муниципалитета.")
-SEARCH_DIRECTION = _query("search[direction]", int, "ID направленности (1–6).")
-SEARCH_AGE = _query("search[age]", int, "Возраст ребёнка в месяцах.")
-SEARCH_KEYWORDS = _query("search[keywords_ids]", str, "ID тем через запятую.")
-SEARCH_OPERATOR_ID = _query("search[operator_id]", int, "ID регионального оператора (региона).")
+FIELDS = _query("fields", _text(2000), "Принимается для совместимости; ответ всегда полный.")
+SEARCH_NAME = _query("search[name]", _text(), f"Поиск по названию (до {MAX_TEXT} символов).")
+SEARCH_MUN = _query("search[mun]", _ID, "ID муниципалитета.")
+SEARCH_DIRECTION = _query("search[direction]", _int(1, 6), "ID направленности (1–6).")
+SEARCH_AGE = _query("search[age]", _int(), "Возраст ребёнка в месяцах.")
+SEARCH_KEYWORDS = _query(
+    "search[keywords_ids]",
+    _text(pattern=KEYWORDS_PATTERN),
+    "ID тем через запятую, например 1,5.",
+)
+SEARCH_TOPICS = _query(
+    "search[keywords_ids]",
+    _text(pattern=TOPICS_PATTERN),
+    "Номера тем (1–5) через запятую, например 1,3.",
+)
+SEARCH_OPERATOR_ID = _query("search[operator_id]", _ID, "ID регионального оператора (региона).")
 
 
 class CompatAutoSchema(AutoSchema):
@@ -105,6 +141,14 @@ class CompatAutoSchema(AutoSchema):
 
     def get_auth(self):
         return []
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["in"] == "query" and not parameter.get("required"):
+                # Empty is absent: the original's pages send their empty fields.
+                parameter["allowEmptyValue"] = True
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

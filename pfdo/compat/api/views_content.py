@@ -32,13 +32,14 @@ from pfdo.compat.api.lookups import (
     path_id,
     published_of_active,
 )
+from pfdo.compat.api.params import TOPICS_PATTERN
 from pfdo.compat.api.schema import (
     EXPAND,
     OPERATOR_ID,
     OPERATOR_OPTIONAL,
     PAGE,
     PER_PAGE,
-    SEARCH_KEYWORDS,
+    SEARCH_TOPICS,
     envelope,
 )
 from pfdo.compat.portal import file_url
@@ -194,12 +195,16 @@ class FaqSearchView(CompatView):
         description="search[keywords_ids] — номера тем через запятую (1 — сертификат, "
         "2 — запись в кружки, 3 — оплата и баланс, 4 — поставщикам, 5 — другое); "
         "без него — все опубликованные вопросы. operator — вопросы одного региона.",
-        parameters=[SEARCH_KEYWORDS, OPERATOR_OPTIONAL],
+        parameters=[SEARCH_TOPICS, OPERATOR_OPTIONAL],
         responses={200: envelope("FaqList", FaqItemSerializer, many=True)},
     )
     def get(self, request):
         self.params.search()
-        topics = id_list(self.params.text("search[keywords_ids]"), "search[keywords_ids]", TOPICS)
+        topics = id_list(
+            self.params.text("search[keywords_ids]", pattern=TOPICS_PATTERN, example="1,3"),
+            "search[keywords_ids]",
+            TOPICS,
+        )
         region = operator_param(self.params, required=False)
         queryset = _scoped(FaqEntry.objects.all(), region)
         if topics is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.validators import RegexValidator
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -21,10 +22,18 @@ from pfdo.compat.api.errors import Invalid, NotFound
 from pfdo.compat.api.params import MAX_INT
 from pfdo.compat.api.schema import CompatValidationErrorSerializer, envelope
 from pfdo.compat.services import verification
+from pfdo.enrolment.services.check import SUFFIX_ERROR
 
 # A token this API gives out (secrets.token_urlsafe(32): 43 characters); anything else is
 # unknown without asking the database.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+# The last 4 digits of the child's document, as the check takes them (ASCII digits).
+DOCUMENT_SUFFIX_PATTERN = r"^[0-9]{4}$"
+# A child's surname or first name: one letter or digit at least (a name of only dashes,
+# apostrophes or spaces is no name: the check would refuse it).
+NAME_PATTERN = r"^[^\u0000]*[^\W_][^\u0000]*$"
+EMAIL_ERROR = "Укажите адрес электронной почты, например ivanova@example.ru."
+NAME_ERROR = "Нужна хотя бы одна буква."
 # The check's fields under the original's names.
 CHECK_FIELDS = {"surname": "soname", "first_name": "name", "document_suffix": "number"}
 NO_SUCH_CHECK = "Проверка не найдена или срок её действия истёк: проверьте зачисления заново."
@@ -53,9 +62,29 @@ TOKEN_PATH = OpenApiParameter(
 # ---------------------------------------------------------------------------- the check
 
 
+class _StrictBoolean(serializers.BooleanField):
+    """A boolean as the schema states it: JSON true/false, or "true"/"false" in a form body.
+    DRF's own also takes 0, 1, "yes", "on"..., which the schema calls the wrong type."""
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
+
+
 class CheckRequestSerializer(serializers.Serializer):
-    soname = serializers.CharField(max_length=150, help_text="Фамилия ребёнка.")
-    name = serializers.CharField(max_length=150, help_text="Имя ребёнка.")
+    soname = serializers.CharField(
+        max_length=150,
+        validators=[RegexValidator(NAME_PATTERN, NAME_ERROR)],
+        help_text="Фамилия ребёнка.",
+    )
+    name = serializers.CharField(
+        max_length=150,
+        validators=[RegexValidator(NAME_PATTERN, NAME_ERROR)],
+        help_text="Имя ребёнка.",
+    )
     phname = serializers.CharField(
         max_length=150,
         required=False,
@@ -65,9 +94,12 @@ class CheckRequestSerializer(serializers.Serializer):
         "цифрам документа).",
     )
     number = serializers.CharField(
-        max_length=20, help_text="Последние 4 цифры номера свидетельства о рождении или паспорта."
+        max_length=20,
+        trim_whitespace=False,
+        validators=[RegexValidator(DOCUMENT_SUFFIX_PATTERN, SUFFIX_ERROR)],
+        help_text="Последние 4 цифры номера свидетельства о рождении или паспорта.",
     )
-    fillDocument = serializers.BooleanField(required=False, help_text="Не используется.")
+    fillDocument = _StrictBoolean(required=False, help_text="Не используется.")
     operator_id = serializers.IntegerField(
         min_value=1, max_value=MAX_INT, help_text="ID регионального оператора (региона)."
     )
@@ -131,7 +163,7 @@ class CheckView(CompatView):
         # Before the check counts anything: an operator id tells nothing about a child.
         region = selectors.region(fields["operator_id"])
         if region is None:
-            raise Invalid({"operator_id": ["Нет регионального оператора с таким ID."]})
+            raise Invalid({"operator_id": ["Регионального оператора с таким ID нет."]})
         try:
             started = verification.start(
                 actor=request.user,
@@ -178,7 +210,11 @@ class VerifyRequestSerializer(serializers.Serializer):
     phname = serializers.CharField(
         max_length=150, required=False, allow_blank=True, allow_null=True
     )
-    email = serializers.CharField(max_length=254, help_text="Адрес для письма с подтверждением.")
+    email = serializers.EmailField(
+        max_length=254,
+        error_messages={"invalid": EMAIL_ERROR},
+        help_text="Адрес для письма с подтверждением.",
+    )
     yanao = serializers.ChoiceField(choices=[0, 1], required=False, help_text="Не используется.")
     record_marks = FakeMarkSerializer(
         many=True,

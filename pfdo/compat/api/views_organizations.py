@@ -215,7 +215,7 @@ class EventDetailView(CompatView):
     )
     def get(self, request, id):
         self.params.expand(frozenset())
-        self.params.integer("operator")
+        self.params.integer("operator", minimum=1)
         raise NotFound("Мероприятий в этой системе нет.")
 
 

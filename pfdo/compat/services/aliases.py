@@ -27,6 +27,7 @@ from pfdo.audit import services as audit
 from pfdo.catalog.models import Program
 from pfdo.common.authz import authorize, can
 from pfdo.common.errors import Conflict, ValidationFailed
+from pfdo.common.ids import MAX_ID
 from pfdo.compat.models import ProgramAlias
 from pfdo.territory.models import Municipality
 
@@ -36,7 +37,7 @@ PERMISSION = "compat.manage_aliases"
 # is refused instead of pushing every later programme id that far.
 MAX_LEGACY_ID = 999_999_999
 MAX_ROWS = 10_000
-MAX_PROGRAM_ID = 2**63 - 1  # the primary key's range
+MAX_PROGRAM_ID = MAX_ID  # the primary key's range, as every id
 # A file of ids (pfdo.compat.imports): ten thousand lines of two numbers are some 200 KB as
 # CSV and less as XLSX.
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -63,6 +64,9 @@ class RowProblem:
     line: int
     field: str  # "program" or "pfdo_id"
     text: str
+    # The row is well-formed but the stored aliases or programmes refuse it (the number is
+    # another programme's): a conflict with the state, not a mistake within the batch.
+    conflict: bool = False
 
     def __str__(self) -> str:
         return f"Строка {self.line}: {self.text}"
@@ -259,6 +263,7 @@ def _check(actor, municipality, rows: list[AliasRow]) -> list[RowProblem]:
                     row.line,
                     "pfdo_id",
                     f"номер {row.legacy_id} уже принадлежит другой программе (№ {holder}).",
+                    conflict=True,
                 )
             )
             continue
@@ -270,6 +275,7 @@ def _check(actor, municipality, rows: list[AliasRow]) -> list[RowProblem]:
                     f"номер {row.legacy_id} совпадает с собственным номером другой программы "
                     "этой системы, у которой нет номера ПФДО: по этому номеру она перестала бы "
                     "открываться.",
+                    conflict=True,
                 )
             )
     return problems

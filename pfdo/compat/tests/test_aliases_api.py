@@ -76,6 +76,38 @@ def test_bad_elements_are_named_and_nothing_is_written(as_operator, world):
     assert not ProgramAlias.objects.exists()
 
 
+def test_numbers_taken_by_other_programmes_are_a_conflict(as_operator, world):
+    p1, p2, draft = world.programs
+    taken = {"program": p1.pk, "pfdo_id": world.old(1)}
+    first = as_operator.post(
+        URL, {"municipality": world.vorkuta.pk, "aliases": [taken]}, format="json"
+    )
+    assert first.status_code == 200, first.content
+    # Another programme's number (stored), and the own id of a programme without one.
+    body = {
+        "municipality": world.vorkuta.pk,
+        "aliases": [
+            {"program": p2.pk, "pfdo_id": world.old(1)},
+            {"program": draft.pk, "pfdo_id": world.foreign.pk},
+        ],
+    }
+    response = as_operator.post(URL, body, format="json")
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "aliases_conflict"
+    assert set(error["fields"]) == {"aliases.0.pfdo_id", "aliases.1.pfdo_id"}
+    assert error["fields"]["aliases.0.pfdo_id"] == [
+        f"Номер {world.old(1)} уже принадлежит другой программе (№ {p1.pk})."
+    ]
+    # Beside a mistake within the batch it stays one 400 naming every element.
+    body["aliases"].append({"program": p1.pk, "pfdo_id": world.old(3)})
+    body["aliases"].append({"program": p1.pk, "pfdo_id": world.old(4)})
+    response = as_operator.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "aliases_invalid"
+    assert ProgramAlias.objects.count() == 1
+
+
 def test_malformed_batches_are_refused_by_field(as_operator, world):
     p1 = world.programs[0]
     cases = [
