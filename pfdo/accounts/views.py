@@ -14,7 +14,6 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
@@ -35,7 +34,7 @@ from pfdo.audit import services as audit
 from pfdo.common import clock
 from pfdo.common.authz import can
 from pfdo.common.http import error_body
-from pfdo.common.views import ScopedDetailView, ScopedListView, ServiceFormView
+from pfdo.common.views import ScopedDetailView, ScopedListView, ServiceFormView, local_next
 from pfdo.territory.models import Municipality
 
 
@@ -115,12 +114,7 @@ class PasswordChangeView(LoginRequiredMixin, ServiceFormView):
         return user
 
     def get_success_url(self):
-        target = self.request.GET.get("next", "")
-        if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}
-        ):
-            return target
-        return reverse("accounts:home")
+        return local_next(self.request, self.request.GET.get("next")) or reverse("accounts:home")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -49,7 +49,7 @@ from pfdo.billing.models import (
 )
 from pfdo.common import clock, months
 from pfdo.common.calendar import LIBRARY as CALENDAR
-from pfdo.common.errors import DomainError, ValidationFailed
+from pfdo.common.errors import Conflict, DomainError
 from pfdo.demo.billing_journals import Journals
 from pfdo.demo.billing_summary import Summary, period_months, summary
 from pfdo.demo.people import moment as _at
@@ -495,7 +495,7 @@ class _Plan(Journals):
                     amount_kopecks=amount,
                 )
                 return
-            except ValidationFailed as exc:
+            except Conflict as exc:
                 if exc.code != "duplicate_order":
                     raise
 

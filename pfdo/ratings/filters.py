@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import django_filters
 
-from pfdo.catalog.filters import MAX_ID, IdFilter
+from pfdo.common.filters import IdFilter
 from pfdo.ratings.models import Rating
 
 
 def _id(what: str, field_name: str) -> IdFilter:
-    message = f"{what} — целое положительное число (id)."
-    return IdFilter(
-        label=what,
-        field_name=field_name,
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages={"invalid": message, "min_value": message, "max_value": message},
-    )
+    return IdFilter(label=what, field_name=field_name, what=what)
 
 
 class RatingFilter(django_filters.FilterSet):

@@ -8,10 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from pfdo.catalog.models import RATING_MIN_COUNT
 from pfdo.common import clock
+from pfdo.common.fsm import StateField
 from pfdo.ratings.querysets import RatingQuerySet, ReplyQuerySet
 
 # The plain criteria a parent scores, each 1..MAX_SCORE. The one place they are named:
@@ -76,7 +77,7 @@ class Rating(models.Model):
     learning_score = _score_field("чему научился ребёнок")
     organisation_score = _score_field("организация занятий")
     text = models.TextField("отзыв", blank=True, max_length=TEXT_MAX_LENGTH)
-    text_status = FSMField(
+    text_status = StateField(
         "отзыв", max_length=16, choices=TextStatus.choices, default=TextStatus.NONE, protected=False
     )
     hidden_reason = models.TextField("причина скрытия", blank=True)

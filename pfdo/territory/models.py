@@ -6,12 +6,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from pfdo.common.api.query import CODE_MESSAGE, CODE_PATTERN
 from pfdo.territory.querysets import MunicipalityQuerySet, RegionQuerySet
 
-code_validator = RegexValidator(
-    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-    "Код — латинские строчные буквы, цифры и дефисы, например vorkuta.",
-)
+# The one rule of a region's or municipality's code, which the API's query parameters declare.
+code_validator = RegexValidator(CODE_PATTERN, CODE_MESSAGE)
 
 
 class Region(models.Model):

@@ -41,7 +41,10 @@ class MeSerializer(serializers.ModelSerializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(
-        help_text="Передавайте в заголовке: Authorization: Bearer <token>"
+        allow_null=True,
+        help_text="Передавайте в заголовке: Authorization: Bearer <token>. Токен "
+        "показывается только в первом ответе: повтор с тем же Idempotency-Key "
+        "(Idempotent-Replayed: true) отвечает здесь null — токен нигде не хранится открыто.",
     )
     expires_at = serializers.DateTimeField()
     user = MeSerializer()

@@ -8,6 +8,7 @@ from pfdo.accounts import services
 from pfdo.accounts.models import ApiToken
 from pfdo.accounts.tests.factories import PASSWORD
 from pfdo.common import clock
+from pfdo.common.tests.served_schema import assert_answer_matches_schema, served_schema
 
 TOKEN_URL = "/api/v1/auth/token/"
 
@@ -145,3 +146,24 @@ def test_audit_api_is_scoped(api_client, make_user, vorkuta):
     api_client.force_authenticate(operator)
     body = api_client.get("/api/v1/audit/actions/", {"action": "system."}).json()
     assert body["count"] == 1 and body["results"][0]["action"] == "system.vorkuta"
+
+
+def test_a_replayed_token_answer_is_null_and_matches_the_schema(api_client, make_user, vorkuta):
+    """The token is shown once: a replay (same key, same body) answers the same status and body
+    with `token` null and Idempotent-Replayed: true — as the served schema declares."""
+    user = make_user("operator", municipality=vorkuta)
+    body = {"login": user.username, "password": PASSWORD}
+    first = api_client.post(TOKEN_URL, body, format="json", HTTP_IDEMPOTENCY_KEY="tok-1")
+    again = api_client.post(TOKEN_URL, body, format="json", HTTP_IDEMPOTENCY_KEY="tok-1")
+    assert first.status_code == again.status_code == 200
+    assert first.json()["token"] and again.json()["token"] is None
+    assert again.json() == {**first.json(), "token": None}
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    schema = served_schema()
+    for response in (first, again):
+        assert_answer_matches_schema(schema, "POST", TOKEN_URL, response)
+    assert ApiToken.objects.filter(user=user).count() == 1
+
+
+def test_a_malformed_key_on_revoking_is_401_without_the_token(api_client, db):
+    assert_error(api_client.delete(TOKEN_URL, HTTP_IDEMPOTENCY_KEY=""), 401, "not_authenticated")

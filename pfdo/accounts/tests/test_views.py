@@ -1,6 +1,7 @@
 """Pages of accounts: login, lockout, forced password change, reset, role homes, user cards."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
@@ -241,3 +242,18 @@ def test_failed_login_keeps_only_real_logins_in_the_audit_log(client, make_user)
     assert [r.details["login"] for r in rows] == ["olga", "(неизвестный логин)"]
     assert rows[0].object_id == str(user.pk)
     assert "my-secret" not in str(list(rows.values_list("details", "object_repr")))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "https://evil.example/", "javascript:alert(1)", "/\t/evil.example"],
+)
+def test_password_change_never_redirects_off_the_site(client, make_user, target):
+    user = make_user()
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:password_change") + "?" + urlencode({"next": target}),
+        {"old_password": PASSWORD, "new_password": "Aurora-1234", "new_password2": "Aurora-1234"},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:home")

@@ -1,11 +1,14 @@
 """The audit log is append-only, scoped per role and never holds raw identifiers."""
 
+import re
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from pfdo.audit import services
 from pfdo.audit.models import ActionLog, PersonalDataAccess
 from pfdo.common import context
+from pfdo.common.times import MOMENT_PATTERN
 from pfdo.territory.tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.sqlite  # also in the SQLite pass of `make test`
@@ -120,6 +123,9 @@ def test_api_time_filter_accepts_any_python_offset(api_client, make_user, vorkut
     assert response.json()["count"] >= 1
     future = api_client.get("/api/v1/audit/actions/", {"since": "2999-01-01T00:00:00+23:42"})
     assert future.json()["count"] == 0
+    # An empty value is no filter (the schema's allowEmptyValue).
+    empty = api_client.get("/api/v1/audit/actions/", {"since": "", "until": ""})
+    assert empty.status_code == 200 and empty.json()["count"] == response.json()["count"]
 
 
 @pytest.mark.parametrize("moment", ["0001-01-01T00:05:48+05:00", "not-a-date"])
@@ -128,3 +134,49 @@ def test_api_time_filter_refuses_moments_utc_cannot_hold(api_client, make_user, 
     response = api_client.get("/api/v1/audit/actions/", {"until": moment})
     assert response.status_code == 400
     assert "until" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "taken"),
+    [
+        ("2026-09-01T08:00", True),  # what the audit page's datetime-local input sends
+        ("2026-09-01T08:00:30", True),
+        ("2026-09-01T08:00:30.250", True),
+        ("2026-09-01T05:00:00Z", True),
+        ("2026-09-01T08:00+03:00", True),
+        ("2026-09-01", False),  # a bare day: Python's parser takes it, the pattern does not
+        ("2026-09-01 08:00", False),
+        ("20260901T0800", False),
+        ("2026-09-01T08:00:00+0300", False),
+        ("٢٠٢٦-09-01T08:00", False),  # non-ASCII digits
+        ("2026-09-01T08:00\n", False),
+        ("0000-00-00T00:00", False),  # what the fuzz sent: no year 0, no month 0
+        ("2026-13-01T00:00", False),
+    ],
+)
+def test_api_moment_filter_takes_exactly_its_declared_pattern(
+    api_client, make_user, vorkuta, moment, taken
+):
+    """`since`/`until` are declared as a string with MOMENT_PATTERN (not `date-time`, which
+    needs the seconds and the offset the page does not send); the server takes exactly that."""
+    assert bool(re.fullmatch(MOMENT_PATTERN, moment)) is taken
+    api_client.force_authenticate(make_user("operator", municipality=vorkuta))
+    response = api_client.get("/api/v1/audit/actions/", {"since": moment})
+    if taken:
+        assert response.status_code == 200, response.content
+    else:
+        assert response.status_code == 400, response.content
+        assert set(response.json()["error"]["fields"]) == {"since"}
+    schema = api_client.get("/api/schema/?format=json").json()
+    parameters = schema["paths"]["/api/v1/audit/actions/"]["get"]["parameters"]
+    since = next(p for p in parameters if p["name"] == "since")["schema"]
+    assert since == {"type": "string", "pattern": MOMENT_PATTERN}
+
+
+def test_api_moment_filter_names_a_day_the_calendar_lacks(api_client, make_user, vorkuta):
+    """What a pattern cannot say gets a message of its own: a 30 February matches it."""
+    api_client.force_authenticate(make_user("operator", municipality=vorkuta))
+    assert re.fullmatch(MOMENT_PATTERN, "2026-02-30T10:00")
+    response = api_client.get("/api/v1/audit/actions/", {"until": "2026-02-30T10:00"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["until"] == ["Такого дня нет в календаре."]

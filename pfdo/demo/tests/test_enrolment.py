@@ -16,6 +16,7 @@ from pfdo.certificates import selectors as certificate_selectors
 from pfdo.certificates.models import Certificate
 from pfdo.common import clock
 from pfdo.common.months import months_between
+from pfdo.common.tests.worlds import copy_of, world_once
 from pfdo.demo import enrolment as demo
 from pfdo.demo.seed import seed
 from pfdo.enrolment import selectors, services
@@ -38,11 +39,20 @@ def _today():
         yield
 
 
+def _seed() -> tuple:
+    with clock.frozen(TODAY):
+        report = seed("small", generated=False, children=GENERATED)
+        vorkuta = Municipality.objects.get(code="vorkuta")
+        return report, vorkuta, current_period(vorkuta)
+
+
+# Seeded once for the module (rolled back at its end); each test in its own savepoint.
+_seeded = world_once(_seed)
+
+
 @pytest.fixture
-def seeded():
-    report = seed("small", generated=False, children=GENERATED)
-    vorkuta = Municipality.objects.get(code="vorkuta")
-    return report, vorkuta, current_period(vorkuta)
+def seeded(_seeded, db):
+    return copy_of(_seeded)
 
 
 def snapshot():

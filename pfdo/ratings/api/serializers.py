@@ -7,7 +7,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pfdo.catalog.filters import MAX_ID
+from pfdo.common.ids import MAX_ID
 from pfdo.ratings import selectors
 from pfdo.ratings.models import (
     CRITERIA,

@@ -3,14 +3,13 @@ written by a background job)."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 
+from pfdo.common.api.query import CODE_SCHEMA, YEAR_SCHEMA, filter_by_code_and_year
 from pfdo.common.api.viewsets import ScopedViewSetMixin
-from pfdo.common.errors import ValidationFailed
 from pfdo.jobs.api.responses import LOCATION, accepted
 from pfdo.jobs.api.serializers import JobSerializer
 from pfdo.reports import imports
@@ -18,6 +17,8 @@ from pfdo.reports.api.serializers import PopulationImportSerializer, PopulationS
 from pfdo.reports.api.views import resolve_municipality
 from pfdo.reports.models import ChildPopulation
 from pfdo.reports.selectors.scope import editable_municipalities
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PopulationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -31,23 +32,26 @@ class PopulationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         )
         if self.action != "list":
             return queryset
-        code = self.request.query_params.get("municipality")
-        if code:
-            queryset = queryset.filter(municipality=resolve_municipality(self.request.user, code))
-        year = self.request.query_params.get("year")
-        if year:
-            if not year.isdigit() or len(year) != 4:
-                raise ValidationFailed(fields={"year": "Год — четыре цифры, например 2026."})
-            queryset = queryset.filter(year=int(year))
-        return queryset
+        # A municipality out of the caller's scope is an empty page too.
+        return filter_by_code_and_year(
+            queryset,
+            self.request.query_params,
+            code="municipality",
+            code_lookup="municipality__code",
+            year_lookup="year",
+        )
 
     @extend_schema(
         operation_id="reports_population_list",
         summary="Численность детей по возрастам (оператор — свой муниципалитет, администратор "
         "региона — муниципалитеты региона)",
         parameters=[
-            OpenApiParameter("municipality", OpenApiTypes.STR, description="Код муниципалитета."),
-            OpenApiParameter("year", OpenApiTypes.INT, description="Год."),
+            OpenApiParameter(
+                "municipality",
+                CODE_SCHEMA,
+                description="Код муниципалитета; муниципалитета нет или он не виден — пустой список.",
+            ),
+            OpenApiParameter("year", YEAR_SCHEMA, description="Год."),
         ],
         tags=["reports"],
     )
@@ -64,7 +68,13 @@ class PopulationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
             "— сколько возрастов добавлено или изменено) — после status=done. Тот же файл, "
             "пока его задание ждёт или идёт, — то же задание."
         ),
-        request={"multipart/form-data": PopulationImportSerializer},
+        # The part's type is stated; its name (.xlsx) and content (a table of these columns)
+        # are read, not described: a schema cannot say them (docs/decisions.md).
+        request={
+            "multipart/form-data": OpenApiRequest(
+                PopulationImportSerializer, encoding={"file": {"contentType": XLSX_TYPE}}
+            )
+        },
         responses={202: JobSerializer},
         parameters=[LOCATION],
         tags=["reports"],

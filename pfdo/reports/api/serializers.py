@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from pfdo.common.api.query import (
+    CODE_MAX_LENGTH,
+    CODE_MESSAGE,
+    CODE_PATTERN,
+    FullMatchValidator,
+)
+
 
 class ColumnSerializer(serializers.Serializer):
     key = serializers.CharField()
@@ -59,14 +66,19 @@ class PopulationSerializer(serializers.Serializer):
 class PopulationImportSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text=(
-            "XLSX до 5 МБ: столбцы «Код муниципалитета», «Год», «Возраст», «Численность». "
-            "Ошибка в любой строке — не сохраняется ничего."
+            "Таблица XLSX (имя файла — *.xlsx) до 5 МБ: столбцы «Код муниципалитета», «Год», "
+            "«Возраст», «Численность». Другой файл или ошибка в любой строке — 400 с "
+            "fields.file, не сохраняется ничего."
         )
     )
     municipality = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text="Код муниципалитета для файла без столбца «Код муниципалитета».",
+        max_length=CODE_MAX_LENGTH,
+        validators=[FullMatchValidator(CODE_PATTERN, CODE_MESSAGE)],
+        trim_whitespace=False,
+        help_text="Код муниципалитета (например vorkuta) для файла без столбца «Код "
+        "муниципалитета»; такого нет — 404.",
     )
 
 

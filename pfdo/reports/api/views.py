@@ -4,63 +4,101 @@ administrator their region's)."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pfdo.common import clock
 from pfdo.common.api.permissions import RulesPermission
+from pfdo.common.api.query import (
+    CODE_SCHEMA,
+    ID_SCHEMA,
+    check_code,
+    query_id,
+    query_pattern,
+    query_value,
+)
 from pfdo.common.authz import authorize
+from pfdo.common.choices import Direction
 from pfdo.common.errors import NotFound, ValidationFailed
+from pfdo.common.months import MONTH_PATTERN, MONTH_SCHEMA
 from pfdo.reports import sections
 from pfdo.reports.api.serializers import RegionReportSerializer, ReportSerializer
 from pfdo.reports.forms import ReportFilterForm
 from pfdo.reports.selectors import region as region_selectors
 from pfdo.reports.selectors.scope import Filters, municipalities_for, regions_for
-from pfdo.territory.models import Municipality, Region, code_validator
+from pfdo.territory.models import Municipality, Region
+
+MONTH_MESSAGE = "Месяц в формате ГГГГ-ММ, например 2026-09."
 
 FILTER_PARAMETERS = [
     OpenApiParameter(
         "municipality",
-        OpenApiTypes.STR,
+        CODE_SCHEMA,
         description=(
             "Код муниципалитета. Можно не указывать, если пользователю доступен один "
-            "муниципалитет (оператор); иначе обязателен."
+            "муниципалитет (оператор); если доступно несколько и код не указан — 404 с "
+            "сообщением у поля municipality. Код, которого нет или который не виден "
+            "пользователю, — 404."
         ),
     ),
-    OpenApiParameter("period", OpenApiTypes.INT, description="id периода; по умолчанию текущий."),
-    OpenApiParameter("month", OpenApiTypes.STR, description="ГГГГ-ММ внутри периода."),
-    OpenApiParameter("direction", OpenApiTypes.STR, description="Направленность программ."),
-    OpenApiParameter("provider", OpenApiTypes.INT, description="id поставщика муниципалитета."),
+    OpenApiParameter(
+        "period",
+        ID_SCHEMA,
+        description="id периода муниципалитета; по умолчанию текущий. Чужой или несуществующий — 404.",
+    ),
+    OpenApiParameter(
+        "month", MONTH_SCHEMA, description="ГГГГ-ММ внутри периода; вне периода — 404."
+    ),
+    OpenApiParameter(
+        "direction",
+        {"type": "string", "enum": list(Direction.values)},
+        description="Направленность программ.",
+    ),
+    OpenApiParameter(
+        "provider",
+        ID_SCHEMA,
+        description="id поставщика муниципалитета; чужой или несуществующий — 404.",
+    ),
 ]
-
-
-CODE_MAX_LENGTH = Municipality._meta.get_field("code").max_length
 
 
 def resolve_municipality(user, code: str | None) -> Municipality:
     """The municipality a report is about: the one named, if the user may read it (404
-    otherwise, the same as for one that does not exist), or the user's only one."""
+    otherwise, the same as for one that does not exist), or the user's only one (404 when
+    there are several: the report names no municipality it could be about)."""
     if code:
-        # A code is short latin letters, digits and hyphens; anything else names no
-        # municipality (and a NUL byte must not reach PostgreSQL: a 500, found by fuzzing).
-        if len(code) > CODE_MAX_LENGTH or not code_validator.regex.match(code):
-            raise NotFound("Муниципалитет не найден.")
+        check_code(code, "municipality")
         municipality = Municipality.objects.select_related("region").filter(code=code).first()
         if municipality is None:
             raise NotFound("Муниципалитет не найден.")
         return authorize(user, "reports.view_municipality", municipality, hide=True)
     scope = list(municipalities_for(user)[:2])
     if len(scope) != 1:
-        raise ValidationFailed(fields={"municipality": "Укажите код муниципалитета."})
+        raise NotFound(
+            "Укажите код муниципалитета: отчёт не выбран.",
+            fields={"municipality": "Укажите код муниципалитета."},
+        )
     return scope[0]
 
 
 def filters_from(request) -> Filters:
-    municipality = resolve_municipality(request.user, request.query_params.get("municipality"))
-    form = ReportFilterForm(request.query_params, municipality=municipality)
-    return form.filters()
+    """The report's filters. A value the schema refuses is a 400 (checked here first); a
+    well-formed one that names no period, provider or month of the municipality's period is
+    a 404 (the report asked for does not exist), with the form's message at the field."""
+    params = request.query_params
+    query_id(params, "period", "Период")
+    query_id(params, "provider", "Поставщик")
+    query_pattern(params, "month", MONTH_PATTERN, MONTH_MESSAGE, 7)
+    direction = query_value(params, "direction")
+    if direction is not None and direction not in Direction.values:
+        raise ValidationFailed(fields={"direction": "Такой направленности нет."})
+    municipality = resolve_municipality(request.user, query_value(params, "municipality"))
+    form = ReportFilterForm(params, municipality=municipality)
+    try:
+        return form.filters()
+    except ValidationFailed as exc:
+        raise NotFound(exc.message, fields=exc.fields) from exc
 
 
 def answer(section, filters: Filters, tables) -> dict:
@@ -134,16 +172,20 @@ class RegionReportView(APIView):
         parameters=[
             OpenApiParameter(
                 "region",
-                OpenApiTypes.STR,
-                description="Код региона; можно не указывать, если доступен один регион.",
+                CODE_SCHEMA,
+                description=(
+                    "Код региона; можно не указывать, если доступен один регион (если "
+                    "несколько или ни одного — 404). Региона нет или он не виден — 404."
+                ),
             )
         ],
         responses={200: RegionReportSerializer},
         tags=["reports"],
     )
     def get(self, request):
-        code = request.query_params.get("region")
+        code = query_value(request.query_params, "region")
         if code:
+            check_code(code, "region")
             region = Region.objects.filter(code=code).first()
             if region is None:
                 raise NotFound("Регион не найден.")
@@ -153,7 +195,10 @@ class RegionReportView(APIView):
             if not scope:
                 raise NotFound("Нет региона, показатели которого вам доступны.")
             if len(scope) > 1:
-                raise ValidationFailed(fields={"region": "Укажите код региона."})
+                raise NotFound(
+                    "Укажите код региона: отчёт не выбран.",
+                    fields={"region": "Укажите код региона."},
+                )
             region = scope[0]
         on = clock.today()
         tables, _ = region_selectors.tables(region, on)

@@ -205,16 +205,38 @@ def test_api_scopes_and_refuses_bad_filters(api_client, operator, make_user, two
     )
     bad = api_client.get("/api/v1/reports/certificates/?month=2026-9")
     assert bad.status_code == 400 and "month" in bad.json()["error"]["fields"]
-    # A code that cannot be one (a NUL byte, capitals, too long) names no municipality: 404,
-    # never the database's error (found by the contract run on PostgreSQL).
-    for code in ("J\x00x", "Vorkuta", "x" * 41, "vorkuta--2"):
+    # A code that cannot be one (a NUL byte, capitals, too long) is refused as the schema's
+    # pattern says: 400 at the field, never the database's error (found by the contract run on
+    # PostgreSQL). A well-formed code of no municipality is a 404.
+    for code in ("J\x00x", "Vorkuta", "x" * 41, "vorkuta--2", "vorkuta\n"):
         for report in ("certificates", "money", "forecast", "rankings"):
             response = api_client.get(f"/api/v1/reports/{report}/", {"municipality": code})
-            assert response.status_code == 404, (report, code, response.status_code)
+            assert response.status_code == 400, (report, code, response.status_code)
+            assert list(response.json()["error"]["fields"]) == ["municipality"]
+    assert api_client.get("/api/v1/reports/money/", {"municipality": "no-such"}).status_code == 404
+    # Empty values are absent values; malformed ones are 400s; well-formed ones that name
+    # nothing of the municipality (a period, a provider, a month outside the period) are 404s.
+    empty = {"municipality": "", "period": "", "month": "", "direction": "", "provider": ""}
+    assert api_client.get("/api/v1/reports/certificates/", empty).status_code == 200
+    for param, value in [
+        ("period", "x"),
+        ("period", "0"),
+        ("provider", "-1"),
+        ("month", "2026-9"),
+        ("direction", "cooking"),
+    ]:
+        bad = api_client.get("/api/v1/reports/certificates/", {param: value})
+        assert bad.status_code == 400, (param, value)
+        assert list(bad.json()["error"]["fields"]) == [param]
+    for param, value in [("period", "999999"), ("provider", "999999"), ("month", "2030-01")]:
+        missing = api_client.get("/api/v1/reports/certificates/", {param: value})
+        assert missing.status_code == 404, (param, value)
+        assert list(missing.json()["error"]["fields"]) == [param]
     regional = make_user("regional_admin", region=vorkuta.region)
     api_client.force_authenticate(regional)
+    # Several municipalities and none named: the report asked for is not determined — 404.
     unnamed = api_client.get("/api/v1/reports/certificates/")
-    assert unnamed.status_code == 400 and "municipality" in unnamed.json()["error"]["fields"]
+    assert unnamed.status_code == 404 and "municipality" in unnamed.json()["error"]["fields"]
     assert (
         api_client.get(f"/api/v1/reports/certificates/?municipality={other.code}").status_code
         == 200

@@ -199,8 +199,15 @@ def test_api_lists_in_scope_and_imports_all_or_nothing(
     assert [(r["municipality"], r["age"], r["children"]) for r in listed.json()["results"]] == [
         ("vorkuta", 5, 9)
     ]
-    assert api_client.get("/api/v1/reports/population/?municipality=inta").status_code == 404
-    assert api_client.get("/api/v1/reports/population/?year=20x6").status_code == 400
+    # A list filter: a municipality out of scope (or of none) is an empty page, not a 404.
+    foreign = api_client.get("/api/v1/reports/population/?municipality=inta")
+    assert foreign.status_code == 200 and foreign.json()["count"] == 0
+    assert api_client.get("/api/v1/reports/population/?municipality=no-such").json()["count"] == 0
+    assert api_client.get("/api/v1/reports/population/?municipality=&year=").json()["count"] == 1
+    for query in ("year=20x6", "year=0", "year=10000", "municipality=Inta"):
+        bad = api_client.get(f"/api/v1/reports/population/?{query}")
+        assert bad.status_code == 400, query
+        assert set(bad.json()["error"]["fields"]) == {query.split("=")[0]}
     with django_capture_on_commit_callbacks(execute=True):
         good = api_client.post(
             "/api/v1/reports/population/import/",

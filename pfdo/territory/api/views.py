@@ -3,12 +3,14 @@
 import django_filters
 
 from pfdo.common.api.viewsets import ScopedReadOnlyViewSet
+from pfdo.common.filters import BooleanFilter, CharFilter
 from pfdo.territory.api.serializers import MunicipalitySerializer, RegionSerializer
 from pfdo.territory.models import Municipality, Region
 
 
 class MunicipalityFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", help_text="Код региона")
+    region = CharFilter(field_name="region__code", help_text="Код региона")
+    is_active = BooleanFilter(help_text="true — действующие, false — нет.")
 
     class Meta:
         model = Municipality
