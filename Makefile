@@ -20,7 +20,7 @@ PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
-.PHONY: test-postgres-serial test-contract soak soak-contract check-deploy seed bench clean serve
+.PHONY: test-postgres-serial test-postgres-processes test-e2e test-contract soak soak-contract check-deploy seed bench clean serve
 .PHONY: bench-compat bench-catalog bench-enrolment bench-billing bench-reports bench-rush lock audit audit-test
 
 help:
@@ -155,29 +155,53 @@ test-postgres-parallel: $(VENV)/.installed
 	@echo "== tests on PostgreSQL ($(PFDO_TEST_DATABASE_URL)) =="
 	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "not serial" $(XDIST) --durations=25 $(PYTEST_ARGS))
 
-test-postgres-serial: $(VENV)/.installed node_modules/.installed
-	@echo "== races and browser journeys on PostgreSQL (one process) =="
-	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "serial and not contract" $(PYTEST_ARGS))
+test-postgres-serial: test-postgres-processes test-e2e
 
+# Races, the real Celery workers, gunicorn and the fault tests: real threads, processes and
+# connections, mostly waiting on them.
+test-postgres-processes: $(VENV)/.installed
+	@echo "== races, workers and faults on PostgreSQL (one process) =="
+	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)" $(BIN)/pytest -m "serial and not contract and not e2e" $(PYTEST_ARGS))
+
+# The browser journeys in Chromium (a live server; its own test database, so it can run beside
+# the pass above).
+test-e2e: $(VENV)/.installed node_modules/.installed
+	@echo "== browser journeys on PostgreSQL (one process, its own database) =="
+	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_e2e" $(BIN)/pytest -m "serial and e2e and not contract" $(PYTEST_ARGS))
+
+# The contract in two processes at once, each a share of the operations with its own database
+# and demo (PFDO_CONTRACT_SHARD, tests/api_contract/contract.py); the second's output follows.
 test-contract: $(VENV)/.installed
-	@echo "== API contract on PostgreSQL (one process, its own database) =="
-	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_contract" $(BIN)/pytest -m "serial and contract" $(PYTEST_ARGS))
+	@echo "== API contract on PostgreSQL (two processes, a database each) =="
+	$(call pg_or_skip,mkdir -p var; \
+	  PFDO_CONTRACT_SHARD=2/2 DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_contract2" \
+	    $(BIN)/pytest -m "serial and contract" $(PYTEST_ARGS) > var/contract2.log 2>&1 & second=$$!; \
+	  status=0; \
+	  PFDO_CONTRACT_SHARD=1/2 DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_contract" \
+	    $(BIN)/pytest -m "serial and contract" $(PYTEST_ARGS) || status=$$?; \
+	  wait $$second || status=$$?; \
+	  cat var/contract2.log; exit $$status)
 
 test-postgres: test-postgres-parallel test-postgres-serial test-contract
 
-# After the xdist pass, two lanes share the two cores: races, browser journeys, the real Celery
-# workers, gunicorn and the fault tests (mostly waiting on processes and locks); beside them the
-# API contract (one busy core for minutes), then the login journey and the marked subset on
-# SQLite, so neither core waits idle for the other lane. The second lane's output follows the
-# first's. axe-core (node_modules) is installed before the lanes part, so they never both run npm.
+# After the xdist pass, three lanes share the two cores, each with its own databases: the races,
+# workers and faults, then the login journey on SQLite (mostly waiting on threads, processes and
+# locks); the browser journeys (Chromium and a live server); the API contract as two processes,
+# then the marked subset on SQLite (busy cores, so at a lower priority: the races and the
+# journeys wait on threads, locks and timeouts and must not starve). Each lane's output follows
+# the first's.
+# axe-core (node_modules) is installed before the lanes part, so they never both run npm.
 test: lint audit-test node_modules/.installed test-postgres-parallel
 	@mkdir -p var; status=0; \
-	( $(MAKE) --no-print-directory test-contract && \
-	  $(MAKE) --no-print-directory test-sqlite-serial && \
-	  $(MAKE) --no-print-directory test-sqlite-parallel ) > var/contract.log 2>&1 & contract=$$!; \
-	$(MAKE) --no-print-directory test-postgres-serial || status=$$?; \
+	$(MAKE) --no-print-directory test-e2e > var/e2e.log 2>&1 & e2e=$$!; \
+	( lane=0; nice -n 10 $(MAKE) --no-print-directory test-contract || lane=$$?; \
+	  nice -n 10 $(MAKE) --no-print-directory test-sqlite-parallel || lane=$$?; exit $$lane ) \
+	  > var/contract.log 2>&1 & contract=$$!; \
+	$(MAKE) --no-print-directory test-postgres-processes || status=$$?; \
+	$(MAKE) --no-print-directory test-sqlite-serial || status=$$?; \
+	wait $$e2e || status=$$?; \
 	wait $$contract || status=$$?; \
-	cat var/contract.log; \
+	cat var/e2e.log var/contract.log; \
 	exit $$status
 
 # The property tests (and state machines) long: ten times the examples, fresh random seeds.
