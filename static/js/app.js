@@ -177,4 +177,33 @@
       if (keep.indexOf(name) < 0 && !data.get(name)) data.delete(name);
     });
   });
+
+  // A filter form (data-drop-empty) does not send again the request it last sent, unless it
+  // is submitted. Text that arrives without key presses (pasted, dictated, an input method)
+  // has no keyup to remember, so the debounced "keyup changed" trigger of the search field
+  // fired once more half a second after Enter, and its swap took the keyboard out of the
+  // results a user had just tabbed into. Any other request into the page (a page link, the
+  // history) forgets what was sent, and so does a request that failed.
+  var lastSent = new WeakMap();
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-drop-empty")) {
+      lastSent = new WeakMap();
+      return;
+    }
+    var key = event.detail.path + "?" + new URLSearchParams(event.detail.formData).toString();
+    var trigger = event.detail.triggeringEvent;
+    if (lastSent.get(form) === key && !(trigger && trigger.type === "submit")) {
+      event.preventDefault();
+      return;
+    }
+    lastSent.set(form, key);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && event.detail.failed && lastSent.has(form)) lastSent.delete(form);
+  });
+  document.addEventListener("htmx:historyRestore", function () {
+    lastSent = new WeakMap();
+  });
 })();

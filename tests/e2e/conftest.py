@@ -64,15 +64,6 @@ _SNAPSHOTS: dict[str, object] = {}
 
 
 @pytest.fixture
-def full_demo(transactional_db):
-    """The whole Vorkuta demo as `make run` shows it (≈40 providers, ≈200 programmes, ≈400
-    groups): for journeys through the believable catalogue. Slow: seeds through the services."""
-    from pfdo.demo.seed import seed
-
-    return seed("small")
-
-
-@pytest.fixture
 def komi(transactional_db):
     """Only the territory (Komi, Vorkuta): for journeys that build their own catalogue."""
     from pfdo.demo.territory import seed_komi

@@ -167,10 +167,21 @@ def test_parent_applies_for_a_club_by_keyboard_from_the_home_page(page: Page, li
     tab_to(page, link("Каталог", "header"))
     press_and_load(page)
     tab_to(page, 'el => el.id === "id_q"')
+    searches: list[str] = []
+    page.on("request", lambda r: "/catalog/?" in r.url and searches.append(r.url))
     with page.expect_response(re.compile(r"/catalog/\?.*q=")):
+        # Cyrillic is typed as text, without key presses (as pasted or dictated text is).
         page.keyboard.type("гимнастика")
         page.keyboard.press("Enter")
+    # Both requests of the Enter (change and submit) answered before the keyboard moves on: a
+    # late swap would replace the link under the focus (seen once under CI load).
+    wait_for_results_heading(page)
     expect(page.locator("#results")).to_contain_text(PROGRAM)
+    # And none after them: the debounced search fired again half a second after Enter (no
+    # keyup had recorded the text), and its swap took the focus out of the results (CI, twice).
+    sent = len(searches)
+    page.wait_for_timeout(800)
+    assert len(searches) == sent, searches
     tab_to(page, link(PROGRAM, "#results"), limit=60)
     press_and_load(page)
     expect(page.locator("h1")).to_have_text(PROGRAM)
