@@ -18,6 +18,10 @@ XDIST ?= -n 2 --dist loadfile
 PFDO_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pfdo_bench
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Python may cache compiled modules (and pytest its assertion-rewritten tests) in __pycache__:
+# with PYTHONDONTWRITEBYTECODE set, as some machines have it, each of the dozen Python
+# processes of `make test` compiled the project again, about ten seconds of CPU each.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
 .PHONY: test-postgres-serial test-postgres-processes test-e2e test-contract soak soak-contract check-deploy seed bench clean serve
@@ -127,7 +131,7 @@ test-sqlite-parallel: $(VENV)/.installed
 
 test-sqlite-serial: $(VENV)/.installed node_modules/.installed
 	@echo "== the login journey on SQLite (-m 'sqlite and serial') =="
-	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest -m "sqlite and serial" $(PYTEST_ARGS)
+	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(BIN)/pytest tests/e2e -m "sqlite and serial" $(PYTEST_ARGS)
 
 # Everything on SQLite (not part of `make test`): before touching something database-specific.
 test-sqlite-all: $(VENV)/.installed node_modules/.installed
@@ -167,7 +171,7 @@ test-postgres-processes: $(VENV)/.installed
 # the pass above).
 test-e2e: $(VENV)/.installed node_modules/.installed
 	@echo "== browser journeys on PostgreSQL (one process, its own database) =="
-	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_e2e" $(BIN)/pytest -m "serial and e2e and not contract" $(PYTEST_ARGS))
+	$(call pg_or_skip,DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_e2e" $(BIN)/pytest tests/e2e -m "serial and e2e and not contract" $(PYTEST_ARGS))
 
 # The contract in two processes at once, each a share of the operations with its own database
 # and demo (PFDO_CONTRACT_SHARD, tests/api_contract/contract.py); the second's output follows.
@@ -175,10 +179,10 @@ test-contract: $(VENV)/.installed
 	@echo "== API contract on PostgreSQL (two processes, a database each) =="
 	$(call pg_or_skip,mkdir -p var; \
 	  PFDO_CONTRACT_SHARD=2/2 DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_contract2" \
-	    $(BIN)/pytest -m "serial and contract" $(PYTEST_ARGS) > var/contract2.log 2>&1 & second=$$!; \
+	    $(BIN)/pytest tests/api_contract -m "serial and contract" $(PYTEST_ARGS) > var/contract2.log 2>&1 & second=$$!; \
 	  status=0; \
 	  PFDO_CONTRACT_SHARD=1/2 DATABASE_URL="$(PFDO_TEST_DATABASE_URL)_contract" \
-	    $(BIN)/pytest -m "serial and contract" $(PYTEST_ARGS) || status=$$?; \
+	    $(BIN)/pytest tests/api_contract -m "serial and contract" $(PYTEST_ARGS) || status=$$?; \
 	  wait $$second || status=$$?; \
 	  cat var/contract2.log; exit $$status)
 
@@ -191,8 +195,15 @@ test-postgres: test-postgres-parallel test-postgres-serial test-contract
 # journeys wait on threads, locks and timeouts and must not starve). Each lane's output follows
 # the first's.
 # axe-core (node_modules) is installed before the lanes part, so they never both run npm.
-test: lint audit-test node_modules/.installed test-postgres-parallel
-	@mkdir -p var; status=0; \
+# Every PostgreSQL test database of the run is copied from one template migrated first
+# (scripts/test_db_template.py), not migrated by each of the six processes.
+test: lint audit-test node_modules/.installed
+	@if $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)" > /dev/null; then \
+	  template=$$($(BIN)/python scripts/test_db_template.py "$(PFDO_TEST_DATABASE_URL)") || exit 1; \
+	  export PFDO_TEST_DB_TEMPLATE="$$template"; \
+	fi; \
+	$(MAKE) --no-print-directory test-postgres-parallel || exit $$?; \
+	mkdir -p var; status=0; \
 	$(MAKE) --no-print-directory test-e2e > var/e2e.log 2>&1 & e2e=$$!; \
 	( lane=0; nice -n 10 $(MAKE) --no-print-directory test-contract || lane=$$?; \
 	  nice -n 10 $(MAKE) --no-print-directory test-sqlite-parallel || lane=$$?; exit $$lane ) \

@@ -32,6 +32,16 @@ def _is_sqlite() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """With PFDO_TEST_DB_TEMPLATE (set by `make test`, scripts/test_db_template.py), the
+    PostgreSQL test database is copied from that migrated template instead of migrated again
+    by each process; Django's migrate then finds nothing to apply."""
+    template = os.environ.get("PFDO_TEST_DB_TEMPLATE", "")
+    if template and not _is_sqlite():
+        settings.DATABASES["default"].setdefault("TEST", {})["TEMPLATE"] = template
+
+
 def pytest_report_header(config):
     db = settings.DATABASES["default"]
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db.get('NAME')}"
@@ -57,6 +67,10 @@ def _is_serial(item) -> bool:
     transactional = db is not None and db.kwargs.get("transaction", False)
     return bool(item.get_closest_marker("postgres_only") and transactional)
 
+
+# Modules of the xdist pass that take tens of seconds each (the demo seed shared by a module,
+# the property tests and state machines); by file name, as `--durations` shows them.
+LONG_MODULES = ("test_seed.py", "properties.py", "test_form_accessibility.py")
 
 # The markers every test of the API contract carries (added below).
 CONTRACT_MARKERS = frozenset({"serial", "contract"})
@@ -84,6 +98,9 @@ def pytest_collection_modifyitems(config, items):
     """
     root = config.rootpath
     for item in items:
+        if item.get_closest_marker("e2e") and "e2e" not in item.path.parts:
+            # `make test` runs the browser journeys from tests/e2e alone (Makefile).
+            raise pytest.UsageError(f"{item.nodeid}: a browser journey lives in tests/e2e/")
         where = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
         if where.startswith(SQLITE_PATHS):
             item.add_marker(pytest.mark.sqlite)
@@ -93,6 +110,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.contract)
         if item.path.name.endswith("properties.py"):
             item.add_marker(pytest.mark.hypothesis)  # `make soak` (-m hypothesis)
+    if hasattr(config, "workerinput"):
+        # xdist hands out whole modules in collection order: the longest go first, so the
+        # pass does not end with one worker alone on a minute-long module.
+        items.sort(key=lambda item: not item.path.name.endswith(LONG_MODULES))
     if not _is_sqlite():
         return
     keep, drop = [], []

@@ -46,7 +46,13 @@ class Watcher:
         page.on("pageerror", lambda exc: self.problems.append(f"{page.url}: script error: {exc}"))
 
     def settle(self) -> None:
-        self.page.wait_for_load_state("networkidle")
+        """The page loaded and no htmx request in flight (a part loaded after the page, such as
+        the parent's children, is swapped in), then a moment for the violation events, which
+        the browser dispatches as tasks. Not "networkidle": it waits half a second of silence
+        on each of the crawl's pages, over a minute in all."""
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_function("() => !document.querySelector('.htmx-request')")
+        self.page.wait_for_timeout(50)
         for violation in self.page.evaluate("window.__csp || []"):
             self.problems.append(f"{self.page.url}: {violation}")
         self.page.evaluate("window.__csp = []")

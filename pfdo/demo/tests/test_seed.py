@@ -5,7 +5,10 @@ test runs in its own savepoint inside it. Tests that need an empty database (ano
 the hand-written part alone) are in test_seed_fresh.py.
 """
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
 from django.test import Client
@@ -24,7 +27,8 @@ from pfdo.certificates.models import (
 from pfdo.common import clock
 from pfdo.common.choices import Direction, LegalForm
 from pfdo.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
-from pfdo.demo.seed import seed
+from pfdo.demo.management.commands.seed_demo import Command
+from pfdo.demo.seed import SCALES, seed
 from pfdo.enrolment.models import Application, CertificateLookup, Contract, ContractMonth
 from pfdo.ledger.models import Account, Transfer
 from pfdo.ledger.selectors import verify_ledger
@@ -290,3 +294,28 @@ def test_second_run_duplicates_nothing_and_keeps_passwords(seeded, db):
 def test_unknown_scale_is_refused(db):
     with pytest.raises(ValueError):
         seed("galaxy")
+    with pytest.raises(CommandError, match="galaxy"):
+        call_command("seed_demo", "--scale", "galaxy")
+
+
+def test_the_command_offers_every_scale_and_prints_the_logins_and_the_counts(seeded, db):
+    """`manage.py seed_demo` (here a re-run over the module's seed: the command as `make run`
+    calls it on every start). Seeding the larger scales takes most of a minute each and is the
+    benchmarks' part (`make bench`); here the command must offer them."""
+    parser = Command().create_parser("manage.py", "seed_demo")
+    scale = next(a for a in parser._actions if a.dest == "scale")
+    assert scale.choices == list(SCALES) == ["small", "city", "region"]
+    assert scale.default == "small"
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    assert "Демо готово: Воркута, масштаб small." in text
+    for demo in DEMO_LOGINS:
+        assert demo.username in text
+    assert DEMO_PASSWORD in text
+    # The municipality's children, as the first run counted them (3,000 generated and ten
+    # hand-written families' children).
+    assert seeded.certificates.children == 3_010
+    assert "Детей: 3010. Сертификатов финансирования: " in text
+    assert "запросов на перевод в ожидании: 0." in text  # issue 12: the queue was served
+    assert "Договоров действует: " in text and "в листах ожидания: " in text

@@ -1,32 +1,17 @@
-"""The demo seeder on an empty database: another scale, the hand-written part alone, the
-region's other municipalities. (test_seed.py shares one small seed between its tests.)"""
-
-from django.core.management import call_command
+"""The demo seeder on an empty database: the hand-written part alone, the region's other
+municipalities. (test_seed.py shares one small seed between its tests.)"""
 
 from pfdo.catalog.models import Program
 from pfdo.certificates.models import Certificate, Child, NumberSequence
 from pfdo.common import clock
 from pfdo.demo import catalog_bulk as demo_bulk
 from pfdo.demo import seed as seed_module
-from pfdo.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD
 from pfdo.demo.seed import seed
 from pfdo.demo.tests.test_seed import counts
 from pfdo.enrolment.models import Application, Contract
 from pfdo.ledger.selectors import verify_ledger
 from pfdo.providers.models import Provider
 from pfdo.territory.models import Municipality, Region
-
-
-def test_command_prints_logins_and_accepts_scales(db, capsys):
-    call_command("seed_demo", "--scale", "city")
-    out = capsys.readouterr().out
-    assert "Воркута" in out and "city" in out
-    for demo in DEMO_LOGINS:
-        assert demo.username in out
-    assert DEMO_PASSWORD in out
-    assert "Детей: 10010. Сертификатов финансирования: " in out
-    assert "запросов на перевод в ожидании: 0." in out  # issue 12: the queue was served
-    assert "Договоров действует: " in out and "в листах ожидания: " in out
 
 
 def test_without_the_generated_catalogue_only_the_hand_written_cards(db):
