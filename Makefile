@@ -25,7 +25,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: test-sqlite-parallel test-sqlite-serial help run test lint test-sqlite test-sqlite-all test-postgres test-postgres-parallel
 .PHONY: test-postgres-serial test-postgres-processes test-e2e test-contract soak soak-contract check-deploy seed bench clean serve
-.PHONY: bench-compat bench-catalog bench-enrolment bench-billing bench-reports bench-rush lock audit audit-test
+.PHONY: test-db-template bench-compat bench-catalog bench-enrolment bench-billing bench-reports bench-rush lock audit audit-test
 
 help:
 	@echo "make run   - install, migrate, load the Vorkuta demo and serve on http://127.0.0.1:$(PORT)"
@@ -196,12 +196,13 @@ test-postgres: test-postgres-parallel test-postgres-serial test-contract
 # the first's.
 # axe-core (node_modules) is installed before the lanes part, so they never both run npm.
 # Every PostgreSQL test database of the run is copied from one template migrated first
-# (scripts/test_db_template.py), not migrated by each of the six processes.
-test: lint audit-test node_modules/.installed
-	@if $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)" > /dev/null; then \
-	  template=$$($(BIN)/python scripts/test_db_template.py "$(PFDO_TEST_DATABASE_URL)") || exit 1; \
-	  export PFDO_TEST_DB_TEMPLATE="$$template"; \
-	fi; \
+# (scripts/test_db_template.py), not migrated by each of the six processes; it is built while
+# the lint and the audit run (each output kept together).
+test: $(VENV)/.installed node_modules/.installed
+	@$(MAKE) --no-print-directory -j 3 --output-sync=target lint audit-test test-db-template \
+	  || exit $$?; \
+	template=$$(cat var/test-db-template); \
+	if [ -n "$$template" ]; then export PFDO_TEST_DB_TEMPLATE="$$template"; fi; \
 	$(MAKE) --no-print-directory test-postgres-parallel || exit $$?; \
 	mkdir -p var; status=0; \
 	$(MAKE) --no-print-directory test-e2e > var/e2e.log 2>&1 & e2e=$$!; \
@@ -214,6 +215,14 @@ test: lint audit-test node_modules/.installed
 	wait $$contract || status=$$?; \
 	cat var/e2e.log var/contract.log; \
 	exit $$status
+
+# The migrated template of `make test` (its name in var/test-db-template; empty when
+# PostgreSQL does not answer, and each pass then says so itself).
+test-db-template: $(VENV)/.installed
+	@mkdir -p var; : > var/test-db-template
+	@if $(BIN)/python scripts/db_reachable.py "$(PFDO_TEST_DATABASE_URL)" > /dev/null; then \
+	  $(BIN)/python scripts/test_db_template.py "$(PFDO_TEST_DATABASE_URL)" > var/test-db-template; \
+	fi
 
 # The property tests (and state machines) long: ten times the examples, fresh random seeds.
 # On PostgreSQL when it answers, else on SQLite.
