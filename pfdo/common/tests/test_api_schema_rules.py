@@ -176,3 +176,35 @@ def test_the_schema_is_built_once_and_forgotten_when_a_setting_changes(db, monke
     settings.PFDO_IDEMPOTENCY_TTL_HOURS = 12  # any changed setting: built afresh
     assert APIClient().get("/api/schema/?format=json").status_code == 200
     assert len(built) == 2
+
+
+def test_the_schema_is_rendered_once_per_format_and_served_as_rendered(db, monkeypatch):
+    from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
+
+    from pfdo.common.api import schema_view
+
+    rendered = []
+    for renderer in (OpenApiJsonRenderer, OpenApiYamlRenderer):
+        real = renderer.render
+
+        def counting(self, *args, _real=real, **kwargs):
+            rendered.append(type(self).__name__)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(renderer, "render", counting)
+    schema_view._forget()
+    answers = [APIClient().get(f"/api/schema/?format={f}") for f in ("json", "json", "yaml")]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert rendered == ["OpenApiJsonRenderer", "OpenApiYamlRenderer"]
+    first, second, yaml = answers
+    assert first.content == second.content
+    assert first["Content-Type"] == second["Content-Type"]
+    assert first["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    assert yaml["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert "+json" not in yaml["Content-Type"]
+    assert yaml.content.startswith(b"openapi:")
+    assert second.json()["openapi"].startswith("3.")
+    assert second["Content-Disposition"] == first["Content-Disposition"]
+    schema_view._forget()
+    APIClient().get("/api/schema/?format=json")
+    assert rendered[-1] == "OpenApiJsonRenderer" and len(rendered) == 3

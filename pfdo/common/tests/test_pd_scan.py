@@ -72,6 +72,18 @@ def test_what_is_and_is_not_an_identifier(text, found):
     assert kinds(text, json=text.startswith("{")) == found
 
 
+def test_a_large_answer_is_read_whole_and_every_time_it_is_served():
+    """Large bodies are scanned once and the result kept (pd_scan._LARGE): a leak in one is
+    still found, on every serving, and a clean one next to it stays clean."""
+    padding = "000000 " * (pd_scan._LARGE // 7)
+    leaking = f"<p>{padding}</p><p>{SHOWN}</p>"
+    clean = f"<p>{padding}</p><p>{WRONG_CHECK}</p>"
+    assert len(leaking) >= pd_scan._LARGE
+    for _ in range(2):
+        assert [m.value for m in pd_scan.find(leaking)] == [SNILS]
+        assert pd_scan.find(clean) == []
+
+
 def _middleware(content, *, content_type="text/html", user=None, request=None):
     response = content if not isinstance(content, str) else HttpResponse(content, content_type)
     request = request or RequestFactory().get("/api/v1/children/7/")
